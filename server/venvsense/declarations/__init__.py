@@ -1,0 +1,76 @@
+"""What a project declares: requirement entries with their exact source ranges, read from manifests.
+
+Each reader (``requirements``, ``pyproject``, ``setupcfg``, ``pythonversion``) is total: whatever the
+input, it returns a ``Manifest`` whose ``findings`` describe what could not be understood, and never
+raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from packaging.utils import canonicalize_name
+
+from venvsense.findings import Finding
+from venvsense.text import Range
+
+Kind = Literal["registry", "url", "path", "editable"]
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One declared requirement.
+
+    ``name`` is as written (for a path/URL entry without a name: the name found in ``#egg=``, a wheel or
+    sdist file name, or ``""`` when unknown). ``group`` is ``"main"``, an extra's name or a dependency
+    group's name. ``primary`` is true for the main declarations (``requirements.txt`` and what it
+    includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies): findings about
+    the others are one severity level lower. ``declared_in`` says which set, for messages
+    (``requirements.txt``, ``requirements-dev.txt``, ``extra 'test'``, ``group 'lint'``).
+    ``requirement`` is the PEP 508 text of the entry (Poetry constraints already translated).
+    ``transitive`` is true for a pin in a compiled lock file that is there only ``# via`` another package.
+    """
+
+    name: str
+    specifier: str
+    extras: tuple[str, ...]
+    marker: str | None
+    kind: Kind
+    url: str | None
+    file: Path
+    range: Range
+    group: str
+    primary: bool
+    declared_in: str
+    requirement: str
+    transitive: bool = False
+
+    @property
+    def normalized(self) -> str:
+        return canonicalize_name(self.name) if self.name else ""
+
+
+@dataclass(frozen=True)
+class IndexOption:
+    """An option line of a requirements file that changes where packages come from (VS208)."""
+
+    option: str  # as normalized long form: --index-url, --extra-index-url, --find-links, --trusted-host, ...
+    value: str
+    file: Path
+    range: Range
+
+
+@dataclass
+class Manifest:
+    """The result of reading one manifest (and, for requirements files, what it includes)."""
+
+    path: Path
+    declarations: list[Declaration] = field(default_factory=list)
+    constraints: list[Declaration] = field(default_factory=list)
+    index_options: list[IndexOption] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every file read, the manifest itself first
+    requires_python: tuple[str, Path, Range] | None = None

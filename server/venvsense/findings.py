@@ -1,0 +1,137 @@
+"""The catalogue of finding codes (the one place they are defined) and the ``Finding`` type.
+
+The CLI, the language server and ``docs/codes.md`` are all rendered from ``CATALOGUE``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from venvsense.text import Range
+
+DOCS_URL = "https://github.com/venvsense/venvsense/blob/main/docs/codes.md"
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that a larger value is more severe; ``OFF`` drops a finding."""
+
+    OFF = 0
+    HINT = 1
+    INFORMATION = 2
+    WARNING = 3
+    ERROR = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    def lowered(self) -> Severity:
+        """One level lower (warning → information), never below hint."""
+        if self in (Severity.OFF, Severity.HINT):
+            return self
+        return Severity(self - 1)
+
+    @staticmethod
+    def parse(text: str) -> Severity:
+        """``error``, ``warning``, ``information`` (or ``info``), ``hint`` or ``off``."""
+        key = text.strip().lower()
+        names = {s.label: s for s in Severity} | {"info": Severity.INFORMATION, "none": Severity.OFF}
+        if key not in names:
+            raise ValueError(f"unknown severity {text!r} (use error, warning, information, hint or off)")
+        return names[key]
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+    @property
+    def anchor(self) -> str:
+        return f"{DOCS_URL}#{self.code.lower()}-{self.name}"
+
+
+_CODES = [
+    Code("VS101", "no-environment", Severity.WARNING,
+         "the project declares dependencies but has no virtual environment"),
+    Code("VS102", "foreign-environment", Severity.WARNING,
+         "the environment in use lives outside this project while the project has or should have its own"),
+    Code("VS103", "python-version-mismatch", Severity.WARNING,
+         "the venv's Python does not match .python-version or requires-python"),
+    Code("VS104", "broken-environment", Severity.ERROR,
+         "the venv is unusable: base interpreter gone, site-packages missing, pyvenv.cfg unreadable"),
+    Code("VS201", "not-installed", Severity.ERROR,
+         "a declared requirement has no installed distribution"),
+    Code("VS202", "version-mismatch", Severity.WARNING,
+         "the installed version does not satisfy the declared specifier"),
+    Code("VS203", "extra-not-installed", Severity.WARNING,
+         "a requested extra has requirements that are not installed or mismatched"),
+    Code("VS204", "broken-dependency", Severity.WARNING,
+         "an installed distribution's own requirements are unmet (what pip check reports)"),
+    Code("VS205", "conflicting-declaration", Severity.WARNING,
+         "the same package is declared more than once with specifiers that differ"),
+    Code("VS206", "invalid-declaration", Severity.ERROR,
+         "a line or entry that cannot be parsed"),
+    Code("VS207", "unresolvable-include", Severity.ERROR,
+         "a -r/-c target is missing, unreadable, or part of a cycle"),
+    Code("VS208", "index-override", Severity.INFORMATION,
+         "a requirements file changes where packages come from"),
+    Code("VS301", "import-not-installed", Severity.ERROR,
+         "an import that no installed distribution provides"),
+    Code("VS302", "undeclared-import", Severity.WARNING,
+         "an import provided by an installed distribution that the project does not declare"),
+    Code("VS303", "unused-dependency", Severity.INFORMATION,
+         "a declared dependency that nothing in the project imports"),
+]
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
+BY_NAME: dict[str, Code] = {c.name: c for c in _CODES}
+
+
+def lookup(code_or_name: str) -> Code:
+    """A code by its code (``VS201``) or name (``not-installed``); raises ``KeyError``."""
+    key = code_or_name.strip()
+    if key.upper() in CATALOGUE:
+        return CATALOGUE[key.upper()]
+    return BY_NAME[key.lower()]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong, at an exact place in one file.
+
+    ``file`` is absolute. ``data`` carries what a fix needs (``wanted``: the declared requirement string,
+    ``installed``: the installed version, ...), keys documented where each code is produced.
+    ``declared_in`` names the declaration set the finding comes from (``requirements.txt``,
+    ``extra 'dev'``, ``group 'test'``), or ``None`` when that does not apply.
+    """
+
+    code: str
+    message: str
+    file: Path
+    range: Range
+    severity: Severity
+    package: str | None = None
+    declared_in: str | None = None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def name(self) -> str:
+        return CATALOGUE[self.code].name
+
+    def with_severity(self, severity: Severity) -> Finding:
+        return replace(self, severity=severity)
+
+
+def make(code: str, message: str, file: Path, range_: Range, *, package: str | None = None,
+         secondary: bool = False, declared_in: str | None = None, **data: Any) -> Finding:
+    """A finding at the code's default severity, one level lower for secondary declaration sets."""
+    severity = CATALOGUE[code].severity
+    if secondary:
+        severity = severity.lowered()
+    return Finding(code, message, file, range_, severity, package, declared_in, dict(data))

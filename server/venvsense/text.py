@@ -1,0 +1,81 @@
+"""Positions and ranges in source text, and reading text files the way the readers need them.
+
+Internally lines and columns are 0-based and columns count Unicode code points; the CLI adds 1 and the
+language server converts to UTF-16 units. ``end`` is exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Range:
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(line: int, start_column: int, end_column: int) -> Range:
+        """A range within one line."""
+        return Range(Position(line, start_column), Position(line, end_column))
+
+    @staticmethod
+    def line_of(text_line: str, line: int) -> Range:
+        """The range covering the non-blank part of one line of text."""
+        stripped = text_line.rstrip("\r\n")
+        start = len(stripped) - len(stripped.lstrip())
+        end = len(stripped.rstrip())
+        return Range.of(line, start, max(end, start))
+
+
+START = Range.of(0, 0, 0)
+
+
+class UnreadableFile(Exception):
+    """A file that exists but cannot be read as text; ``reason`` is a sentence for the user."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+MAX_TEXT_BYTES = 50 * 1024 * 1024
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (a BOM is dropped), raising ``UnreadableFile`` with a reason on failure.
+
+    Newlines are kept as they are: readers split with ``str.splitlines`` semantics of their own.
+    """
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableFile(path, "is a directory, not a file") from None
+    except FileNotFoundError:
+        raise UnreadableFile(path, "does not exist") from None
+    except PermissionError:
+        raise UnreadableFile(path, "cannot be read (permission denied)") from None
+    except OSError as error:
+        raise UnreadableFile(path, f"cannot be read ({error.strerror or error})") from None
+    return decode_text(path, data)
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    if len(data) > MAX_TEXT_BYTES:
+        raise UnreadableFile(path, f"is too large to read ({len(data) // (1024 * 1024)} MB)")
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile(path, "is a binary file (it contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UnreadableFile(path, f"is not valid UTF-8 (line {line}, byte {error.start})") from None
+    return text.removeprefix("\ufeff")
