@@ -65,6 +65,8 @@ _CODES = [
          "the venv's Python does not match .python-version or requires-python"),
     Code("VS104", "broken-environment", Severity.ERROR,
          "the venv is unusable: base interpreter gone, site-packages missing, pyvenv.cfg unreadable"),
+    Code("VS105", "duplicate-installation", Severity.WARNING,
+         "one distribution is installed more than once in the venv (two metadata folders for one name)"),
     Code("VS201", "not-installed", Severity.ERROR,
          "a declared requirement has no installed distribution"),
     Code("VS202", "version-mismatch", Severity.WARNING,

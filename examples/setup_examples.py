@@ -1,0 +1,59 @@
+"""Build the example projects' venvs offline, from small stand-in wheels made on the spot.
+
+Project A's ``.venv`` holds exactly what it declares; Project B's ``.venv`` was built from Project A's
+habits: boto3 is missing and pandas is 2.2.3 where 1.5.3 is pinned. The wheels carry the real names,
+versions and dependency metadata (not the real code), so the demo runs in seconds without a network.
+Re-running rebuilds both venvs from scratch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from support.wheels import build_wheel, make_venv, pip_install  # noqa: E402
+
+WHEELS: list[tuple[str, str, list[str], list[str] | None]] = [
+    ("boto3", "1.34.28", ["botocore<1.35.0,>=1.34.28", "jmespath<2.0.0,>=0.7.1"], None),
+    ("botocore", "1.34.28", ["jmespath<2.0.0,>=0.7.1", "python-dateutil<3.0.0,>=2.1", "urllib3>=1.25.4"], None),
+    ("jmespath", "1.0.1", [], None),
+    ("requests", "2.32.3", ["charset-normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1",
+                            "certifi>=2017.4.17"], None),
+    ("requests", "2.7.1", [], None),
+    ("charset-normalizer", "3.4.0", [], ["charset_normalizer"]),
+    ("idna", "3.10", [], None),
+    ("urllib3", "2.2.3", [], None),
+    ("certifi", "2024.8.30", [], None),
+    ("pandas", "2.2.3", ["numpy>=1.23.2", "python-dateutil>=2.8.2", "pytz>=2020.1", "tzdata>=2022.7"], None),
+    ("numpy", "2.1.3", [], None),
+    ("python-dateutil", "2.9.0.post0", ["six>=1.5"], ["dateutil"]),
+    ("six", "1.16.0", [], ["six.py"]),
+    ("pytz", "2024.2", [], None),
+    ("tzdata", "2024.2", [], None),
+]
+ENVIRONMENTS = {
+    "project-a": ["boto3==1.34.28", "requests==2.32.3", "pandas==2.2.3"],
+    "project-b": ["requests==2.7.1", "pandas==2.2.3"],
+}
+
+
+def main() -> int:
+    wheelhouse = HERE / "wheelhouse"
+    shutil.rmtree(wheelhouse, ignore_errors=True)
+    for name, version, requires, modules in WHEELS:
+        build_wheel(wheelhouse, name, version, requires=requires, modules=modules)
+    for project, packages in ENVIRONMENTS.items():
+        venv = HERE / project / ".venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        make_venv(venv)
+        pip_install(venv, *packages, find_links=wheelhouse)
+        print(f"examples: {project}/.venv ready ({', '.join(packages)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
