@@ -1,0 +1,236 @@
+"""The project's own import names: what ``import x`` finds in the project rather than in the venv.
+
+Read from the files on disk (flat layout, ``src/`` layout, namespace packages) and from what
+``pyproject.toml`` / ``setup.cfg`` say about where packages live; nothing is imported or run.
+"""
+
+from __future__ import annotations
+
+import configparser
+import keyword
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+# Folders that never hold the project's importable code: VCS metadata, caches, build output, docs.
+# Virtual environments are recognised by their ``pyvenv.cfg``, whatever their name.
+NOT_SOURCE_DIRS = frozenset({
+    ".git", ".hg", ".svn", "__pycache__", "node_modules", "build", "dist", "site-packages",
+    ".tox", ".nox", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+    ".idea", ".vscode", "docs", "doc", "htmlcov",
+})
+# How many directory entries a namespace-package probe looks at before giving up (a data folder with
+# thousands of files and no Python in it is not a package).
+_PROBE_LIMIT = 5000
+_SOURCE_SUFFIXES = (".py", ".pyi")
+_EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+def is_import_name(name: str) -> bool:
+    """Whether ``name`` can be the name of a module (``import name``)."""
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def module_name_of_file(name: str) -> str | None:
+    """The module a file in a package directory defines: ``x.py``/``x.pyi`` → ``x``, an extension
+    module ``x.cpython-311-x86_64-linux-gnu.so``/``x.pyd`` → ``x``; ``None`` for anything else."""
+    if name.endswith(_SOURCE_SUFFIXES):
+        stem = name.rsplit(".", 1)[0]
+    elif name.endswith(_EXTENSION_SUFFIXES):
+        stem = name.split(".", 1)[0]
+    else:
+        return None
+    return stem if is_import_name(stem) else None
+
+
+def _is_environment(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _skipped(path: Path, exclude: Callable[[Path], bool] | None) -> bool:
+    name = path.name
+    if name.startswith(".") or name in NOT_SOURCE_DIRS or name.endswith((".egg-info", ".dist-info")):
+        return True
+    if _is_environment(path):
+        return True
+    return exclude is not None and exclude(path)
+
+
+def contains_python(folder: Path, exclude: Callable[[Path], bool] | None = None) -> bool:
+    """Whether ``folder`` holds a Python source file at any depth (skipping venvs, caches, VCS folders)."""
+    seen = 0
+    for current, dirs, files in os.walk(folder):
+        seen += len(dirs) + len(files)
+        if any(f.endswith(_SOURCE_SUFFIXES) for f in files):
+            return True
+        if seen > _PROBE_LIMIT:
+            return False
+        base = Path(current)
+        dirs[:] = [d for d in dirs if not _skipped(base / d, exclude)]
+    return False
+
+
+def _modules_in(folder: Path, exclude: Callable[[Path], bool] | None) -> Iterator[str]:
+    """Top-level import names found directly in a source folder (a folder put on ``sys.path``)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            if not is_import_name(entry.name) or _skipped(path, exclude):
+                continue
+            if (path / "__init__.py").is_file() or (path / "__init__.pyi").is_file():
+                yield entry.name
+            elif contains_python(path, exclude):
+                yield entry.name  # a namespace package (PEP 420)
+        else:
+            module = module_name_of_file(entry.name)
+            if module is not None and not (exclude is not None and exclude(path)):
+                yield module
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _table(data: Any, *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if not isinstance(data, dict):
+            return {}
+        data = data.get(key, {})
+    return data if isinstance(data, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _declared_layout(project_root: Path) -> tuple[list[Path], list[str]]:
+    """Extra source folders and explicit package names from ``pyproject.toml`` and ``setup.cfg``."""
+    folders: list[Path] = []
+    names: list[str] = []
+    pyproject = project_root / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        tool = _table(data, "tool")
+        setuptools = _table(tool, "setuptools")
+        packages = setuptools.get("packages")
+        names += [p.split(".", 1)[0] for p in _strings(packages)]
+        folders += [project_root / w for w in _strings(_table(setuptools, "packages", "find").get("where"))]
+        package_dir = _table(setuptools, "package-dir")
+        folders += [project_root / d for d in _strings(package_dir.get(""))]
+        for dotted, folder in package_dir.items():
+            if dotted and isinstance(folder, str):
+                names.append(dotted.split(".", 1)[0])
+        # hatch: packages = ["src/foo"]; poetry: packages = [{include = "foo", from = "src"}]
+        wheel = _table(tool, "hatch", "build", "targets", "wheel")
+        names += [Path(p).name for p in _strings(wheel.get("packages"))]
+        poetry_packages = _table(tool, "poetry").get("packages")
+        for entry in poetry_packages if isinstance(poetry_packages, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("include"), str):
+                names.append(Path(entry["include"]).name.split(".", 1)[0])
+                if isinstance(entry.get("from"), str):
+                    folders.append(project_root / entry["from"])
+        flit_name = _table(tool, "flit", "module").get("name")
+        if isinstance(flit_name, str):
+            names.append(flit_name.split(".", 1)[0])
+        folders += [project_root / p for p in _strings(_table(tool, "maturin").get("python-source"))]
+        folders += [project_root / p for p in _strings(_table(tool, "pdm", "build").get("package-dir"))]
+    setup_cfg = project_root / "setup.cfg"
+    if setup_cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError, OSError):
+            parser = configparser.ConfigParser(interpolation=None)
+        if parser.has_option("options.packages.find", "where"):
+            folders += [project_root / w.strip()
+                        for w in parser.get("options.packages.find", "where").split() if w.strip()]
+        if parser.has_option("options", "package_dir"):
+            for line in parser.get("options", "package_dir").replace(",", "\n").splitlines():
+                key, sep, folder = line.partition("=")
+                if sep and not key.strip() and folder.strip():
+                    folders.append(project_root / folder.strip())
+        if parser.has_option("options", "packages"):
+            value = parser.get("options", "packages").strip()
+            if not value.startswith("find"):
+                names += [p.strip().split(".", 1)[0] for p in value.replace(",", "\n").split() if p.strip()]
+    return folders, [n for n in names if is_import_name(n)]
+
+
+def first_party_modules(project_root: Path, *, known: Iterable[str] = (),
+                        exclude: Callable[[Path], bool] | None = None) -> frozenset[str]:
+    """The project's own top-level import names.
+
+    Modules and packages at the root (flat layout) and under ``src/``; namespace packages (a folder
+    without ``__init__.py`` holding Python files at some depth); the folders and package names that
+    ``pyproject.toml`` (setuptools, hatch, poetry, flit, maturin, pdm) or ``setup.cfg`` declare; and
+    ``known`` (from configuration). Virtual environments, VCS and cache folders, ``build``, ``dist``,
+    ``node_modules`` and ``docs`` are never looked into; ``exclude`` drops further paths (files or
+    folders). A local package named like a PyPI distribution (``requests/``) is first-party: it is what
+    ``import requests`` finds when the project runs from its root.
+    """
+    names: set[str] = {k.split(".", 1)[0] for k in known if k}
+    names.update(_modules_in(project_root, exclude))
+    folders, declared = _declared_layout(project_root)
+    names.update(declared)
+    src = project_root / "src"
+    if src.is_dir() and not (src / "__init__.py").is_file():
+        folders.append(src)
+    seen: set[Path] = set()
+    for folder in folders:
+        try:
+            resolved = folder.resolve()
+        except OSError:
+            continue
+        if resolved in seen or resolved == project_root.resolve() or not folder.is_dir():
+            continue
+        seen.add(resolved)
+        names.update(_modules_in(folder, exclude))
+    return frozenset(n for n in names if is_import_name(n))
+
+
+def is_local_to_script(module_top: str, script: Path) -> bool:
+    """Whether ``import module_top`` in ``script`` finds a module next to it.
+
+    Running ``python script.py`` puts the script's folder first on ``sys.path``, so a sibling ``x.py``,
+    package ``x/`` (with ``__init__.py``) or extension module ``x.*.so`` is what the import gets. A
+    sibling folder without ``__init__.py`` counts when it holds Python files (it is then a namespace
+    package); a folder of data files does not.
+    """
+    top = module_top.split(".", 1)[0]
+    if not is_import_name(top):
+        return False
+    folder = script.parent
+    if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():
+        return True
+    candidate = folder / top
+    if candidate.is_dir():
+        return not _skipped(candidate, None) and contains_python(candidate)
+    try:
+        return any(module_name_of_file(entry.name) == top and entry.name.endswith(_EXTENSION_SUFFIXES)
+                   for entry in os.scandir(folder) if entry.name.startswith(top + "."))
+    except OSError:
+        return False

@@ -1,0 +1,480 @@
+"""Import name ↔ distribution: which distribution provides ``import x``, and which import names a
+declared distribution provides.
+
+Answers come, in this order, from the user's ``[tool.venvsense] module-map``, from the metadata of the
+installed distributions (``top_level.txt`` / ``RECORD``, read by ``environment``; ``RECORD`` again here to
+tell apart the many distributions that share a namespace package such as ``google``), from the curated
+table ``data/module_map.json``, and last from the import name itself (``foo_bar`` → ``foo-bar``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from packaging.utils import canonicalize_name
+
+from venvsense.environment import Distribution, Installed
+
+How = Literal["installed", "curated", "guess", "configured"]
+
+CURATED_TABLE = Path(__file__).parent / "data" / "module_map.json"
+
+
+def normalize(name: str) -> str:
+    """The PEP 503 form of a distribution name (``PyYAML`` → ``pyyaml``, ``zope.interface`` →
+    ``zope-interface``)."""
+    return canonicalize_name(name.strip())
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A distribution that provides (or would provide) an import.
+
+    ``distribution`` is the normalized name; ``name`` the name as its source spells it (the installed
+    metadata's ``Name``, the curated table's ``PyYAML``), for messages and install commands. ``how`` says
+    where the answer came from: ``configured`` (the user's module-map), ``installed`` (the venv's
+    metadata), ``curated`` (the bundled table) or ``guess`` (from the import name alone). ``installed``
+    is the installed distribution of that name, when there is one, whatever ``how`` is.
+    """
+
+    distribution: str
+    how: How
+    installed: Distribution | None = None
+    name: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.installed.name if self.installed else self.distribution)
+
+
+@dataclass(frozen=True)
+class CuratedEntry:
+    """One row of ``data/module_map.json``: ``module`` (top-level or dotted) is provided by
+    ``distributions`` (as spelled on PyPI, the one to suggest first); ``source`` says where that is known
+    from."""
+
+    module: str
+    distributions: tuple[str, ...]
+    source: str
+
+
+@lru_cache(maxsize=4)
+def curated_table(path: Path = CURATED_TABLE) -> Mapping[str, CuratedEntry]:
+    """The curated table, by import name (read once)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        module: CuratedEntry(module, tuple(row["distributions"]), row["source"])
+        for module, row in data["modules"].items()
+    }
+
+
+# --- typing-only and used-without-import distributions -------------------------------------------
+
+def is_typing_only(normalized: str) -> bool:
+    """Stub-only distributions (``types-requests``, ``pandas-stubs``): they provide no runtime import."""
+    name = normalize(normalized)
+    return name.startswith("types-") or name.endswith("-stubs")
+
+
+# Distributions a project depends on without importing them. Patterns match normalized names.
+DEFAULT_NOT_IMPORTED: tuple[tuple[str, str], ...] = (
+    ("types-*", "typing stubs, read by type checkers"),
+    ("*-stubs", "typing stubs, read by type checkers"),
+    ("pytest", "test runner, run as a command (tests import it, but conftest-only use is common)"),
+    ("pytest-*", "pytest plugins, loaded by pytest through entry points"),
+    ("ruff", "linter/formatter, run as a command"),
+    ("black", "formatter, run as a command"),
+    ("blacken-docs", "formatter, run as a command"),
+    ("flake8", "linter, run as a command"),
+    ("flake8-*", "flake8 plugins, loaded by flake8"),
+    ("pep8-naming", "flake8 plugin, loaded by flake8"),
+    ("pyflakes", "linter, run as a command"),
+    ("pycodestyle", "linter, run as a command"),
+    ("pydocstyle", "linter, run as a command"),
+    ("pylint", "linter, run as a command"),
+    ("pylint-*", "pylint plugins, loaded by pylint"),
+    ("mypy", "type checker, run as a command"),
+    ("pyright", "type checker, run as a command"),
+    ("basedpyright", "type checker, run as a command"),
+    ("pytype", "type checker, run as a command"),
+    ("isort", "import sorter, run as a command"),
+    ("autopep8", "formatter, run as a command"),
+    ("yapf", "formatter, run as a command"),
+    ("autoflake", "formatter, run as a command"),
+    ("pyupgrade", "code upgrader, run as a command"),
+    ("docformatter", "formatter, run as a command"),
+    ("bandit", "security linter, run as a command"),
+    ("safety", "vulnerability scanner, run as a command"),
+    ("pip-audit", "vulnerability scanner, run as a command"),
+    ("vulture", "dead-code finder, run as a command"),
+    ("codespell", "spell checker, run as a command"),
+    ("deptry", "dependency checker, run as a command"),
+    ("pre-commit", "git hook manager, run as a command"),
+    ("coverage", "coverage measurement, run as a command or by pytest-cov"),
+    ("tox", "test environment manager, run as a command"),
+    ("tox-*", "tox plugins"),
+    ("nox", "session runner, run as a command (noxfile imports it)"),
+    ("uvicorn", "ASGI server, started as a command"),
+    ("gunicorn", "WSGI server, started as a command"),
+    ("hypercorn", "ASGI server, started as a command"),
+    ("daphne", "ASGI server, started as a command"),
+    ("waitress", "WSGI server, started as a command"),
+    ("granian", "ASGI/WSGI server, started as a command"),
+    ("uwsgi", "WSGI server, started as a command"),
+    ("supervisor", "process manager, run as a command"),
+    ("honcho", "Procfile runner, run as a command"),
+    ("setuptools", "build backend"),
+    ("setuptools-scm", "build-time version plugin"),
+    ("wheel", "build tool"),
+    ("hatchling", "build backend"),
+    ("hatch", "project manager, run as a command"),
+    ("hatch-*", "hatch plugins"),
+    ("flit", "build tool, run as a command"),
+    ("flit-core", "build backend"),
+    ("poetry", "project manager, run as a command"),
+    ("poetry-core", "build backend"),
+    ("poetry-plugin-*", "poetry plugins"),
+    ("pdm", "project manager, run as a command"),
+    ("pdm-backend", "build backend"),
+    ("maturin", "build backend"),
+    ("scikit-build-core", "build backend"),
+    ("meson-python", "build backend"),
+    ("cython", "build-time compiler"),
+    ("build", "build frontend, run as a command"),
+    ("twine", "upload tool, run as a command"),
+    ("pip", "installer"),
+    ("pip-tools", "lock tool, run as a command"),
+    ("uv", "installer and project manager, run as a command"),
+    ("virtualenv", "environment creator, run as a command"),
+    ("pipenv", "project manager, run as a command"),
+    ("bump2version", "release tool, run as a command"),
+    ("bump-my-version", "release tool, run as a command"),
+    ("commitizen", "release tool, run as a command"),
+    ("towncrier", "changelog tool, run as a command"),
+    ("ipython", "interactive shell"),
+    ("ipykernel", "Jupyter kernel, started by Jupyter"),
+    ("ipdb", "debugger, used interactively or via PYTHONBREAKPOINT"),
+    ("debugpy", "debugger, started by the editor"),
+    ("jupyter", "notebook meta-package"),
+    ("jupyterlab", "notebook application"),
+    ("jupyter-*", "Jupyter applications and extensions"),
+    ("notebook", "notebook application"),
+    ("sphinx", "documentation builder, run as a command"),
+    ("sphinx-*", "Sphinx extensions and themes, named in conf.py"),
+    ("sphinxcontrib-*", "Sphinx extensions, named in conf.py"),
+    ("furo", "Sphinx theme, named in conf.py"),
+    ("myst-parser", "Sphinx extension, named in conf.py"),
+    ("mkdocs", "documentation builder, run as a command"),
+    ("mkdocs-*", "MkDocs plugins and themes, named in mkdocs.yml"),
+    ("mkdocstrings", "MkDocs plugin, named in mkdocs.yml"),
+    ("mkdocstrings-*", "MkDocs handlers, named in mkdocs.yml"),
+    ("pyinstaller", "bundler, run as a command"),
+    ("nuitka", "compiler, run as a command"),
+)
+
+
+def _pattern(text: str) -> str:
+    return re.sub(r"[-_.]+", "-", text.strip().lower())
+
+
+def is_used_without_import(normalized: str, extra_patterns: Iterable[str] = ()) -> bool:
+    """Whether a distribution is expected never to be imported (``DEFAULT_NOT_IMPORTED`` plus
+    ``extra_patterns``, shell-style globs over distribution names in any spelling)."""
+    name = normalize(normalized)
+    patterns = [p for p, _ in DEFAULT_NOT_IMPORTED] + [_pattern(p) for p in extra_patterns]
+    return any(fnmatchcase(name, p) for p in patterns)
+
+
+# --- guesses from names alone ---------------------------------------------------------------------
+
+def guess_distribution(module: str) -> str:
+    """The distribution an import name would come from if it were named after it: ``foo_bar.baz`` →
+    ``foo-bar``, ``_speedups`` → ``speedups``."""
+    top = module.split(".", 1)[0]
+    return normalize(top.strip("_").replace("_", "-")) or top
+
+
+def guess_modules(normalized: str) -> tuple[str, ...]:
+    """Import names a distribution nobody knows more about may provide, likeliest first.
+
+    ``foo-bar`` → ``foo_bar``, ``foo.bar``; prefixes and suffixes naming the ecosystem are also tried
+    (``python-foo``, ``py-foo``, ``pyfoo``, ``foo-python``, ``foo-py``, ``django-foo``) → ``foo``.
+    """
+    name = normalize(normalized)
+    found: list[str] = [name.replace("-", "_")]
+    if "-" in name:
+        found.append(name.replace("-", "."))
+    prefixes = ["python-", "py-", "django-"]
+    if name.startswith("py") and not name.startswith(("py-", "python")):
+        prefixes.append("py")
+    for prefix in prefixes:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            found.append(name[len(prefix):].replace("-", "_"))
+    for suffix in ("-python", "-py", "-client", "-sdk"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            found.append(name[: -len(suffix)].replace("-", "_"))
+    unique = dict.fromkeys(f for f in found if all(p.isidentifier() for p in f.split(".")))
+    return tuple(unique)
+
+
+def covers(provided: str, imported: str) -> bool:
+    """Whether an import of ``imported`` uses what ``provided`` names (both dotted module names).
+
+    True when they are the same module, when ``imported`` is inside ``provided``
+    (``google.cloud.storage.blob`` in ``google.cloud.storage``), and when ``imported`` is a namespace
+    above it (``from google.cloud import storage`` is recorded as ``google.cloud``).
+    """
+    return imported == provided or imported.startswith(provided + ".") or provided.startswith(imported + ".")
+
+
+# --- what a distribution's RECORD says it installs ------------------------------------------------
+
+@dataclass(frozen=True)
+class _Layout:
+    """The importable names a distribution's file list installs."""
+
+    names: frozenset[str]  # every package, sub-package and module, dotted
+    regular: frozenset[str]  # packages with an __init__ and plain modules
+
+    def depth(self, parts: Sequence[str]) -> int:
+        """How many leading parts of a dotted module name this distribution installs."""
+        depth = 0
+        for k in range(1, len(parts) + 1):
+            if ".".join(parts[:k]) in self.names:
+                depth = k
+            else:
+                break
+        return depth
+
+    def is_namespace(self, name: str) -> bool:
+        """A folder it installs into without making it a package (``google/`` for ``google-cloud-*``)."""
+        return name in self.names and name not in self.regular
+
+    def portions(self, name: str) -> list[str]:
+        """The outermost regular packages/modules under a namespace ``name``."""
+        found: list[str] = []
+        level = name.count(".") + 1
+        children = sorted(n for n in self.names if n.startswith(name + ".") and n.count(".") == level)
+        for child in children:
+            if child in self.regular:
+                found.append(child)
+            else:
+                found.extend(self.portions(child))
+        return found
+
+
+_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _layout_from_paths(paths: Iterable[str]) -> _Layout:
+    names: set[str] = set()
+    regular: set[str] = set()
+    for raw in paths:
+        path = raw.replace("\\", "/")
+        if path.startswith(("/", "../")) or not path:
+            continue
+        parts = path.split("/")
+        if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
+            continue
+        *folders, filename = parts
+        if not all(_IDENTIFIER_PATH.match(p) for p in folders):
+            continue
+        for k in range(1, len(folders) + 1):
+            names.add(".".join(folders[:k]))
+        if filename.endswith((".py", ".pyi")):
+            stem = filename.rsplit(".", 1)[0]
+        elif filename.endswith((".so", ".pyd")):
+            stem = filename.split(".", 1)[0]
+        else:
+            continue
+        if stem == "__init__":
+            if folders:
+                regular.add(".".join(folders))
+        elif _IDENTIFIER_PATH.match(stem):
+            dotted = ".".join([*folders, stem])
+            names.add(dotted)
+            regular.add(dotted)
+    return _Layout(frozenset(names), frozenset(regular))
+
+
+def _read_layout(distribution: Distribution) -> _Layout | None:
+    meta = distribution.metadata_path
+    try:
+        if meta.name.endswith(".dist-info"):
+            text = (meta / "RECORD").read_text(encoding="utf-8", errors="replace")
+            rows = csv.reader(io.StringIO(text))
+            return _layout_from_paths(row[0] for row in rows if row)
+        if meta.name.endswith(".egg-info") and meta.is_dir():
+            # installed-files.txt paths are relative to the .egg-info folder itself
+            lines = (meta / "installed-files.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+            return _layout_from_paths(line.strip()[3:] for line in lines if line.strip().startswith("../"))
+    except (OSError, csv.Error):
+        return None
+    return None
+
+
+# --- the index --------------------------------------------------------------------------------------
+
+def _longest_prefix(table: Mapping[str, object], parts: Sequence[str]) -> str | None:
+    for k in range(len(parts), 0, -1):
+        key = ".".join(parts[:k])
+        if key in table:
+            return key
+    return None
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(i.strip() for i in items if isinstance(i, str) and i.strip())
+
+
+class ModuleIndex:
+    """Who provides which import, for one environment (``installed`` may be ``None``: no venv).
+
+    ``module_map`` is ``[tool.venvsense] module-map``: import name (top-level or dotted) → distribution
+    name(s); it wins over everything else. ``curated`` defaults to the bundled table.
+    """
+
+    def __init__(self, installed: Installed | None = None, *,
+                 module_map: Mapping[str, str | Sequence[str]] | None = None,
+                 curated: Mapping[str, CuratedEntry] | None = None) -> None:
+        self._dists: dict[str, Distribution] = dict(installed.distributions) if installed else {}
+        self._by_top: dict[str, list[Distribution]] = {}
+        for dist in self._dists.values():
+            if is_typing_only(dist.normalized):
+                continue
+            for module in dict.fromkeys(m.split(".", 1)[0] for m in dist.modules):
+                if module.isidentifier():
+                    self._by_top.setdefault(module, []).append(dist)
+        self._configured: dict[str, tuple[str, ...]] = {}
+        for module, value in (module_map or {}).items():
+            names = _names(value)
+            if module.strip() and names:
+                self._configured[module.strip()] = names
+        self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
+        self._curated_by_distribution: dict[str, list[str]] = {}
+        for module, entry in self._curated.items():
+            for dist_name in entry.distributions:
+                self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
+        self._configured_by_distribution: dict[str, list[str]] = {}
+        for module, names in self._configured.items():
+            for dist_name in names:
+                self._configured_by_distribution.setdefault(normalize(dist_name), []).append(module)
+        self._layouts: dict[str, _Layout | None] = {}
+
+    # -- import → distributions
+
+    def providers(self, module: str) -> list[Provider]:
+        """The distributions that provide ``module`` (a full dotted import name), best answer first.
+
+        The longest dotted prefix decides: ``google.cloud.storage.blob`` is answered for
+        ``google.cloud.storage``, not for whatever provides ``google``. Never empty: when nothing is
+        known the list holds one ``guess``.
+        """
+        parts = [p for p in module.strip().split(".") if p]
+        if not parts:
+            return []
+        key = _longest_prefix(self._configured, parts)
+        if key is not None:
+            return [self._provider(name, "configured") for name in self._configured[key]]
+        found = self._installed_providers(parts)
+        if found:
+            return found
+        key = _longest_prefix(self._curated, parts)
+        if key is not None:
+            return [self._provider(name, "curated") for name in self._curated[key].distributions]
+        return [self._provider(guess_distribution(parts[0]), "guess")]
+
+    def installed_providers(self, module: str) -> list[Provider]:
+        """Only the installed distributions that provide ``module`` (empty when none does)."""
+        return self._installed_providers([p for p in module.strip().split(".") if p])
+
+    def _provider(self, name: str, how: How) -> Provider:
+        normalized = normalize(name)
+        return Provider(normalized, how, self._dists.get(normalized), name)
+
+    def _layout(self, dist: Distribution) -> _Layout | None:
+        if dist.normalized not in self._layouts:
+            self._layouts[dist.normalized] = _read_layout(dist)
+        return self._layouts[dist.normalized]
+
+    def _installed_providers(self, parts: Sequence[str]) -> list[Provider]:
+        if not parts:
+            return []
+        candidates = self._by_top.get(parts[0], [])
+        if not candidates:
+            return []
+        curated_key = _longest_prefix(self._curated, parts)
+        curated_names = (
+            {normalize(n) for n in self._curated[curated_key].distributions} if curated_key else set()
+        )
+        full = ".".join(parts)
+        scored: list[tuple[int, Distribution]] = []
+        for dist in candidates:
+            score = 1
+            for provided in dist.modules:  # metadata may already name dotted portions
+                if full == provided or full.startswith(provided + "."):
+                    score = max(score, provided.count(".") + 1)
+            if len(candidates) > 1 or len(parts) > 1:
+                layout = self._layout(dist)
+                if layout is not None:
+                    depth = layout.depth(parts)
+                    if 0 < depth < len(parts) and layout.is_namespace(".".join(parts[:depth])):
+                        # It ships other portions of a namespace package, not this one (a namespace
+                        # folder has no code that could make the rest of the name exist).
+                        continue
+                    score = max(score, depth)
+            for k in range(len(parts), 1, -1):
+                if normalize("-".join(parts[:k])) == dist.normalized:
+                    score = max(score, k)
+                    break
+            if curated_key is not None and dist.normalized in curated_names:
+                score = max(score, curated_key.count(".") + 1)
+            scored.append((score, dist))
+        if not scored:
+            return []
+        best = max(score for score, _ in scored)
+        if best == 1 and curated_key is not None and "." in curated_key:
+            # The curated table knows this namespace portion comes from another distribution and
+            # nothing installed shows that it ships it.
+            return []
+        return [Provider(dist.normalized, "installed", dist) for score, dist in scored if score == best]
+
+    # -- distribution → imports
+
+    def distribution_modules(self, normalized: str) -> tuple[str, ...]:
+        """The import names a distribution provides, for telling whether a declared one is used.
+
+        From the installed metadata when it is installed (namespace packages narrowed to the portions
+        its ``RECORD`` ships: ``google-cloud-storage`` → ``google.cloud.storage``), else from the curated
+        table, else guessed from the name; names from the user's module-map are always included.
+        Typing-only distributions provide nothing.
+        """
+        name = normalize(normalized)
+        if is_typing_only(name):
+            return ()
+        found: list[str] = list(self._configured_by_distribution.get(name, []))
+        dist = self._dists.get(name)
+        modules = dist.modules if dist is not None else ()
+        installed_names = [m for m in modules if all(p.isidentifier() for p in m.split("."))]
+        if dist is not None and installed_names:
+            layout = self._layout(dist)
+            for module in installed_names:
+                if layout is not None and "." not in module and layout.is_namespace(module):
+                    found.extend(layout.portions(module) or [module])
+                else:
+                    found.append(module)
+        elif name in self._curated_by_distribution:
+            found.extend(self._curated_by_distribution[name])
+        else:
+            found.extend(guess_modules(name))
+        return tuple(dict.fromkeys(found))
