@@ -8,6 +8,7 @@ Re-running rebuilds both venvs from scratch.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -42,12 +43,15 @@ ENVIRONMENTS = {
 
 
 def main() -> int:
-    wheelhouse = HERE / "wheelhouse"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=Path, default=HERE, help="the examples folder (default: this one)")
+    examples = parser.parse_args().examples.resolve()
+    wheelhouse = examples / "wheelhouse"
     shutil.rmtree(wheelhouse, ignore_errors=True)
     for name, version, requires, modules in WHEELS:
         build_wheel(wheelhouse, name, version, requires=requires, modules=modules)
     for project, packages in ENVIRONMENTS.items():
-        venv = HERE / project / ".venv"
+        venv = examples / project / ".venv"
         shutil.rmtree(venv, ignore_errors=True)
         make_venv(venv)
         pip_install(venv, *packages, find_links=wheelhouse)

@@ -231,7 +231,7 @@ def test_extra_that_the_distribution_does_not_provide(project, wheels):
 
 def test_broken_dependencies_are_exactly_what_pip_check_reports(project, wheels):
     root = project({"requirements.txt": "delta\nbeta\n"})
-    pip_install(root / ".venv", "delta", "alpha==1.0", find_links=wheels)
+    pip_install(root / ".venv", "delta", "alpha==1.0", find_links=wheels, args=["--no-deps"])
     pip_install(root / ".venv", "beta", find_links=wheels, args=["--no-deps"])
     report = check(root)
     ours = {f.message.removesuffix(" (in .venv)") for f in report.findings if f.code == "VS204"}
@@ -316,7 +316,8 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled examples with their venvs, built by the demo's own setup script in a copy."""
     copy = tmp_path_factory.mktemp("examples") / "examples"
     shutil.copytree(REPO / "examples", copy, ignore=shutil.ignore_patterns(".venv", "wheelhouse"))
-    subprocess.run([sys.executable, str(copy / "setup_examples.py")], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(REPO / "examples" / "setup_examples.py"), "--examples", str(copy)],
+                   check=True, capture_output=True)
     return copy
 
 

@@ -7,6 +7,7 @@ never starts a process. Everything it finds is a ``Finding``; it does not raise 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,8 +37,15 @@ from venvsense.environment import (
     read_installed,
 )
 from venvsense.findings import Finding, Severity
-from venvsense.text import START, Range
+from venvsense.mapping import ModuleIndex
+from venvsense.text import START, Range, read_text
+from venvsense.usage import Usage, import_findings, scan_project, target_python
 from venvsense.workspace import Project
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 
 @dataclass
@@ -51,6 +59,8 @@ class ProjectReport:
     manifests: list[Manifest]
     python_version_file: PythonVersionFile | None
     findings: list[Finding] = field(default_factory=list)
+    usage: Usage | None = None
+    modules: ModuleIndex | None = None
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -188,6 +198,8 @@ def check_project(
     if environment is not None and installed is not None:
         raw.extend(declaration_findings(report, environment, installed))
     raw.extend(conflicting_declarations(report.declarations))
+    if settings.check_imports:
+        raw.extend(_import_findings(report, overrides))
     report.findings = apply_settings(raw, settings)
     return report
 
@@ -516,3 +528,37 @@ def _compatible(first: str, second: str) -> bool:
         bumped.append(version)
         bumped.append(Version(".".join(str(p) for p in (*version.release[:-1], version.release[-1] + 1))))
     return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in bumped)
+
+
+def _project_name(report: ProjectReport, overrides: Mapping[Path, str]) -> str | None:
+    pyproject = report.project.pyproject
+    if pyproject is None:
+        return None
+    try:
+        text = overrides.get(pyproject) or read_text(pyproject)
+        data = tomllib.loads(text)
+    except Exception:  # unreadable or broken TOML: the pyproject reader reports it
+        return None
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str):
+        poetry = data.get("tool", {}).get("poetry", {})
+        name = poetry.get("name") if isinstance(poetry, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _import_findings(report: ProjectReport, overrides: Mapping[Path, str]) -> list[Finding]:
+    """VS301–VS303: scan the project's modules (cached by path, mtime and size) and compare."""
+    settings = report.settings
+    requires = [m.requires_python[0] for m in report.manifests if m.requires_python]
+    usage, index = scan_project(
+        report.project.root, installed=report.installed, python=target_python(report.environment, requires),
+        module_map=settings.module_map, known_first_party=settings.known_first_party, exclude=settings.exclude,
+        overrides=overrides,
+    )
+    report.usage, report.modules = usage, index
+    return import_findings(
+        usage, index, declarations=report.declarations, environment=report.environment, installed=report.installed,
+        project_name=_project_name(report, overrides), check_unused=settings.check_unused,
+        used_without_import=settings.used_without_import,
+    )

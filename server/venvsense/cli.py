@@ -49,8 +49,8 @@ def _selected(finding: Finding, select: list[str], ignore: list[str]) -> bool:
     return not any(finding.code.startswith(i) for i in ignore)
 
 
-def _reports(args: argparse.Namespace) -> list[ProjectReport]:
-    settings = Settings(venv=Path(args.venv).resolve() if args.venv else None)
+def _reports(args: argparse.Namespace, *, imports: bool = True) -> list[ProjectReport]:
+    settings = Settings(venv=Path(args.venv).resolve() if args.venv else None, check_imports=imports)
     reports = []
     for raw in args.paths or ["."]:
         try:
@@ -129,13 +129,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    reports = _reports(args)
+    reports = _reports(args, imports=args.what == "imports")
     documents: list[dict[str, Any]] = []
     for report in reports:
         document: dict[str, Any] = {"root": str(report.project.root),
                                     "environment": _environment_json(report.environment)}
         if args.what == "env":
             document["distributions"] = _distributions_json(report)
+        elif args.what == "imports":
+            document["imports"] = _imports_json(report)
         elif args.what == "deps":
             document["declared"] = [
                 {
@@ -156,7 +158,13 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{document['root']}\n")
         out.write(f"  environment: {env['path']} (Python {env['python'] or '?'}, {env['source']})\n"
                   if env else "  environment: none\n")
-        if args.what == "env":
+        if args.what == "imports":
+            for item in document["imports"]:
+                flags = "".join(f" [{flag}]" for flag in ("optional", "type_checking") if item[flag])
+                provider = f" → {item['distribution']}" if item["distribution"] else ""
+                out.write(f"  {item['file']}:{item['line']}:{item['column']}: {item['module'] or '.'} "
+                          f"({item['kind']}{provider}){flags}\n")
+        elif args.what == "env":
             for dist in document["distributions"]:
                 flag = " (editable)" if dist["editable"] else ""
                 modules = ", ".join(dist["modules"])
@@ -167,6 +175,21 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
                 group = "" if dep["group"] == "main" else f"  ({dep['group']})"
                 out.write(f"  {dep['name']}{dep['specifier']}  {where}{group}\n")
     return 0
+
+
+def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
+    if report.usage is None:
+        return []
+    root = report.project.root
+    return [
+        {
+            "module": item.module, "top": item.top, "file": _relative(item.file, root),
+            "line": item.statement.line + 1, "column": item.statement.column + 1, "kind": item.kind,
+            "optional": item.statement.optional, "type_checking": item.statement.type_checking,
+            "distribution": item.distribution,
+        }
+        for item in sorted(report.usage.imports, key=lambda i: (str(i.file), i.statement.line, i.statement.column))
+    ]
 
 
 def _distributions_json(report: ProjectReport) -> list[dict[str, Any]]:
@@ -197,8 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", metavar="CODES", help="not these codes (comma-separated)")
     check.set_defaults(run=cmd_check)
 
-    show = commands.add_parser("show", help="what venvsense sees: the env, the declared deps")
-    show.add_argument("what", choices=("env", "deps"))
+    show = commands.add_parser("show", help="what venvsense sees: the env, the declared deps, the imports")
+    show.add_argument("what", choices=("env", "deps", "imports"))
     show.add_argument("paths", nargs="*", metavar="PATH")
     show.add_argument("--venv", metavar="DIR")
     show.add_argument("--format", choices=("text", "json"), default="text")
@@ -207,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     from venvsense.actions.commands import register_action_commands  # actions import the CLI-free engine
 
     register_action_commands(commands)
+
+    from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
+
+    register_serve_command(commands)
     return parser
 
 

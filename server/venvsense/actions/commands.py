@@ -1,0 +1,229 @@
+"""The ``venvsense create`` and ``venvsense fix`` commands: print the plan, run it with progress on stderr,
+honour Ctrl-C, then print ``venvsense check``'s verdict.
+
+Exit codes: 0 done and no findings at or above warning, 1 done but findings remain, 2 usage error,
+3 the action failed (or was refused), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from venvsense.actions.plan import ActionError, Plan
+from venvsense.actions.planning import Options, plan_create, plan_fix
+from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.analysis import ProjectReport, check_project
+from venvsense.environment import clear_cache
+from venvsense.findings import Severity
+from venvsense.workspace import Project, find_projects, is_project_root, project_at
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Usage(Exception):
+    pass
+
+
+def register_action_commands(commands: Any) -> None:
+    """Add ``create`` and ``fix`` to the CLI's sub-command parsers."""
+    create = commands.add_parser("create", help="create the project's venv and install what it declares")
+    create.add_argument("path", nargs="?", default=".", metavar="PATH", help="project folder (default .)")
+    create.add_argument("--python", metavar="X", help="a version (3.12, 3.12.1) or an interpreter path")
+    create.add_argument("--with-group", action="append", default=[], metavar="G",
+                        help="also install a dependency group, extra or requirements-G.txt (repeatable)")
+    create.add_argument("--recreate", action="store_true",
+                        help="replace an existing venv (built beside it, swapped in only on success)")
+    create.add_argument("--venv-name", default=".venv", metavar="NAME",
+                        help="the venv folder (default .venv)")
+    _common(create)
+    create.set_defaults(run=cmd_create)
+
+    fix = commands.add_parser("fix", help="install what is missing, fix versions, recreate a broken venv")
+    fix.add_argument("path", nargs="?", default=".", metavar="PATH", help="project folder (default .)")
+    fix.add_argument("--python", metavar="X", help="for a venv that has to be (re)created")
+    _common(fix)
+    fix.set_defaults(run=cmd_fix, with_group=[], venv_name=".venv")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--installer", choices=("uv", "pip"),
+                        help="force an installer (default: uv if available)")
+    parser.add_argument("--find-links", action="append", default=[], metavar="DIR",
+                        help="also look for packages here (passed to the installer)")
+    parser.add_argument("--no-index", action="store_true", help="do not use the package index (offline)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(venv_name=args.venv_name, python=args.python, installer=args.installer,
+                   groups=tuple(args.with_group), find_links=tuple(args.find_links), no_index=args.no_index)
+
+
+def _projects(raw: str) -> list[Project]:
+    path = Path(raw)
+    try:
+        projects = find_projects(path)
+    except FileNotFoundError:
+        raise _Usage(f"{raw}: no such file or directory") from None
+    except OSError as error:
+        raise _Usage(f"{raw}: {error.strerror or error}") from None
+    resolved = path.resolve()
+    if resolved.is_dir() and is_project_root(resolved):
+        own = [p for p in projects if p.root == resolved]
+        return own or [project_at(resolved)]
+    return projects
+
+
+@contextmanager
+def _ctrl_c(cancel: threading.Event, err: TextIO) -> Iterator[None]:
+    """The first Ctrl-C cancels the action (its clean-up still runs); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        err.write("venvsense: cancelling (Ctrl-C again to stop at once)\n")
+        err.flush()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _progress_printer(err: TextIO) -> Any:
+    last: list[str] = []
+
+    def show(event: ProgressEvent) -> None:
+        percent = f"{event.percent:3.0f}%" if event.percent is not None else "    "
+        line = f"  [{percent}] {event.phase}: {event.message}"
+        if last and last[0] == line:
+            return
+        last[:] = [line]
+        err.write(line + "\n")
+        err.flush()
+
+    return show
+
+
+def print_verdict(project: Project, out: TextIO) -> int:
+    """``venvsense check``'s verdict for one project. The CLI formats findings inline in ``cmd_check`` (no
+    reusable function is exposed), so this is the same ``path:line:column: CODE message`` line, kept small."""
+    clear_cache()
+    report = check_project(project)
+    return print_findings(report, out)
+
+
+def print_findings(report: ProjectReport, out: TextIO) -> int:
+    cwd = Path.cwd()
+    worst = Severity.OFF
+    for finding in report.findings:
+        worst = max(worst, finding.severity)
+        try:
+            shown = os.path.relpath(finding.file, cwd)
+        except ValueError:
+            shown = str(finding.file)
+        start = finding.range.start
+        out.write(f"{shown}:{start.line + 1}:{start.column + 1}: {finding.code} {finding.message}\n")
+    counts = {label: n for label, n in report.counts().items() if n}
+    summary = ", ".join(f"{n} {label}" for label, n in counts.items()) or "no findings"
+    out.write(f"venvsense check: {report.project.root.name}: {summary}\n")
+    return EXIT_FINDINGS if worst >= Severity.WARNING else EXIT_OK
+
+
+def _run_plan(plan: Plan, out: TextIO, err: TextIO) -> tuple[int, Outcome | None]:
+    out.write(plan.describe() + "\n")
+    out.flush()
+    cancel = threading.Event()
+    try:
+        with _ctrl_c(cancel, err):
+            outcome = execute(plan, progress=_progress_printer(err), cancel=cancel)
+    except ActionError as error:
+        err.write(f"venvsense: {error}\n")
+        return EXIT_FAILED, None
+    except KeyboardInterrupt:
+        err.write("venvsense: interrupted\n")
+        return EXIT_INTERRUPTED, None
+    stream = out if outcome.ok else err
+    stream.write(("" if outcome.ok else "venvsense: ") + outcome.message + "\n")
+    if not outcome.ok and outcome.output:
+        err.write("  installer output:\n")
+        for line in outcome.output:
+            err.write(f"    {line}\n")
+    if outcome.status == "cancelled":
+        return EXIT_INTERRUPTED, outcome
+    if outcome.status == "failed":
+        return EXIT_FAILED, outcome
+    return EXIT_OK, outcome
+
+
+def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr
+    try:
+        projects = _projects(args.path)
+    except _Usage as error:
+        err.write(f"venvsense: {error}\n")
+        return EXIT_USAGE
+    if len(projects) != 1:
+        roots = ", ".join(str(p.root) for p in projects[:5])
+        err.write(f"venvsense: {args.path} holds {len(projects)} projects ({roots}); name one\n")
+        return EXIT_USAGE
+    project = projects[0]
+    try:
+        plan = plan_create(check_project(project), _options(args), recreate=args.recreate)
+    except ActionError as error:
+        err.write(f"venvsense: {error}\n")
+        return EXIT_FAILED
+    if args.dry_run:
+        out.write(plan.describe() + "\n")
+        return EXIT_OK
+    code, _ = _run_plan(plan, out, err)
+    if code == EXIT_FAILED and (project.root / args.venv_name).exists():
+        print_verdict(project, out)  # the venv is still there (a failed recreate): show where it stands
+    if code != EXIT_OK:
+        return code
+    return print_verdict(project, out)
+
+
+def cmd_fix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr
+    try:
+        projects = _projects(args.path)
+    except _Usage as error:
+        err.write(f"venvsense: {error}\n")
+        return EXIT_USAGE
+    worst = EXIT_OK
+    for project in projects:
+        report = check_project(project)
+        try:
+            plan = plan_fix(report, _options(args))
+        except ActionError as error:
+            err.write(f"venvsense: {project.root}: {error}\n")
+            worst = max(worst, EXIT_FAILED)
+            continue
+        if plan is None:
+            out.write(f"{project.root}: nothing venvsense can fix by installing\n")
+            worst = max(worst, print_findings(report, out) if not args.dry_run else EXIT_OK)
+            continue
+        if args.dry_run:
+            out.write(plan.describe() + "\n")
+            continue
+        code, _ = _run_plan(plan, out, err)
+        if code == EXIT_INTERRUPTED:
+            return code
+        verdict = print_verdict(project, out)  # after a failure too: what the installer left is re-checked
+        worst = max(worst, code if code != EXIT_OK else verdict)
+    return worst

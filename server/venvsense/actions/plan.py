@@ -1,0 +1,119 @@
+"""Plans: what an action will do, as data (steps with exact argument lists, the interpreter and the
+installer chosen and why, the index options in force), so a person can read it before anything runs.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+ActionKind = Literal["create", "recreate", "install"]
+BackendName = Literal["uv", "pip"]
+Phase = Literal["plan", "venv", "install", "swap", "check", "cleanup"]
+
+
+class ActionError(Exception):
+    """An action cannot be planned or started; the message is one sentence for a person."""
+
+
+class ActionRefused(ActionError):
+    """Refused for safety: an untrusted workspace, a target that is not a venv, an argument like an option."""
+
+
+class LockBusy(ActionError):
+    """Another venvsense run is changing the same venv."""
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """The Python a new venv is built from, its version when known, and why it was chosen."""
+
+    path: Path
+    version: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The installer: ``uv`` (``executable`` is the uv binary) or ``pip`` (run by the venv's own Python)."""
+
+    name: BackendName
+    executable: Path | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndexSetting:
+    """An option changing where packages come from, and where it was set (a file line, the command line)."""
+
+    option: str
+    value: str
+    origin: str
+
+    def __str__(self) -> str:
+        return f"{self.option} {self.value}" if self.value else self.option
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a plan. ``expected`` holds the normalized names this step should leave installed."""
+
+    phase: Phase
+    description: str
+    argv: tuple[str, ...]
+    expected: tuple[str, ...] = ()
+
+    @property
+    def command_line(self) -> str:
+        """The argument list, quoted for a POSIX shell: for showing only, never for running."""
+        return shlex.join(self.argv)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action ready to run.
+
+    ``venv`` is where the environment ends up; ``build_at`` is where it is built: ``venv`` itself for
+    ``create`` and ``install``, a sibling ``<venv>.venvsense-new`` for ``recreate`` (swapped in on success).
+    ``requirements`` are what will be installed, as a person reads them (``-r requirements.txt``,
+    ``requests>=2.31``); ``expected`` the normalized names that must be installed afterwards.
+    """
+
+    action: ActionKind
+    project: Path
+    venv: Path
+    build_at: Path
+    backend: Backend
+    interpreter: Interpreter | None
+    steps: tuple[Step, ...]
+    requirements: tuple[str, ...] = ()
+    expected: tuple[str, ...] = ()
+    index: tuple[IndexSetting, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """The plan for a person to read: what, with which Python and installer, from where, each command."""
+        verb = {"create": "create", "recreate": "recreate", "install": "install into"}[self.action]
+        lines = [f"Plan: {verb} {self.venv}"]
+        if self.interpreter is not None:
+            version = f" ({self.interpreter.version})" if self.interpreter.version else ""
+            lines.append(f"  Python: {self.interpreter.path}{version} — {self.interpreter.reason}")
+        where = f" ({self.backend.executable})" if self.backend.executable else ""
+        lines.append(f"  Installer: {self.backend.name}{where} — {self.backend.reason}")
+        if self.requirements:
+            lines.append("  Installs: " + ", ".join(self.requirements))
+        if self.index:
+            lines.append("  Index options in force (packages may come from here):")
+            lines.extend(f"    {setting}  ({setting.origin})" for setting in self.index)
+        for note in self.notes:
+            lines.append(f"  Note: {note}")
+        lines.append("  Steps:")
+        for number, step in enumerate(self.steps, 1):
+            lines.append(f"    {number}. {step.description}")
+            lines.append(f"       $ {step.command_line}")
+        if self.action == "recreate":
+            lines.append(f"    {len(self.steps) + 1}. swap {self.build_at.name} in for {self.venv.name} "
+                         "(the old one is kept until the new one is complete)")
+        return "\n".join(lines)

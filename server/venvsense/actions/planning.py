@@ -1,0 +1,433 @@
+"""Turning a checked project into a plan: create its venv, recreate it, or install what is missing.
+
+Planning reads files (and may ask an interpreter on ``PATH`` its version); it never changes anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from venvsense.actions.interpreters import choose_backend, choose_interpreter
+from venvsense.actions.plan import (
+    ActionError,
+    ActionKind,
+    ActionRefused,
+    Backend,
+    BackendName,
+    IndexSetting,
+    Interpreter,
+    Plan,
+    Step,
+)
+from venvsense.actions.safety import (
+    ensure_virtual_environment,
+    safe_path,
+    safe_requirement,
+    safe_value,
+    venv_python,
+)
+from venvsense.analysis import ProjectReport, marker_holds
+from venvsense.declarations import Declaration, Manifest
+from venvsense.environment import marker_environment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+FIXABLE = ("VS201", "VS202", "VS203")
+RECREATE = ("VS103", "VS104")
+STAGING_SUFFIX = ".venvsense-new"
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a person can choose for an action (CLI flags, editor settings)."""
+
+    venv_name: str = ".venv"
+    python: str | None = None
+    installer: BackendName | None = None
+    groups: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    environ: Mapping[str, str] | None = None
+
+
+def staging_path(venv: Path) -> Path:
+    return venv.with_name(venv.name + STAGING_SUFFIX)
+
+
+def target_venv(report: ProjectReport, options: Options) -> Path:
+    """The venv ``create`` makes: ``<root>/<venv_name>`` (``.venv`` unless configured)."""
+    name = options.venv_name
+    if not name or name.startswith("-") or os.sep in name.strip(os.sep) or name in (".", ".."):
+        raise ActionError(f"--venv-name {name!r}: give a folder name such as .venv")
+    return report.project.root / name
+
+
+# --- reading what the project declares ------------------------------------------------------------------
+
+
+def _pyproject_table(report: ProjectReport) -> dict[str, Any]:
+    path = report.project.pyproject
+    if path is None:
+        return {}
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return data
+
+
+def buildable(report: ProjectReport) -> bool:
+    """A project pip/uv can build: a ``[build-system]`` table, or a ``setup.py``."""
+    return "build-system" in _pyproject_table(report) or (report.project.root / "setup.py").is_file()
+
+
+def _project_name(report: ProjectReport) -> str | None:
+    project = _pyproject_table(report).get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return canonicalize_name(name) if isinstance(name, str) and name else None
+
+
+def _manifest_for(report: ProjectReport, path: Path) -> Manifest | None:
+    for manifest in report.manifests:
+        if manifest.path == path:
+            return manifest
+    return None
+
+
+def _manifests_holding(report: ProjectReport, files: Iterable[Path]) -> list[Manifest]:
+    wanted = set(files)
+    return [m for m in report.manifests if wanted & set(m.files or [m.path])]
+
+
+def _index_settings(manifests: Iterable[Manifest], root: Path) -> list[IndexSetting]:
+    out: list[IndexSetting] = []
+    for manifest in manifests:
+        for option in manifest.index_options:
+            where = _relative(option.file, root)
+            line = option.range.start.line + 1
+            out.append(IndexSetting(option.option, option.value, f"{where} line {line}"))
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _option_args(settings: Iterable[IndexSetting], backend: Backend, base: Path) -> list[str]:
+    """Index settings as installer arguments (``--option=value``), relative local paths made absolute."""
+    args: list[str] = []
+    for setting in settings:
+        option = setting.option
+        if option not in _INDEX_OPTIONS:
+            continue
+        if option == "--no-index":
+            args.append(option)
+            continue
+        value = setting.value
+        if option == "--find-links" and "://" not in value and not os.path.isabs(value):
+            value = str((base / value).absolute())
+        if option == "--trusted-host" and backend.name == "uv":
+            option = "--allow-insecure-host"
+        args.append(safe_value(option, value))
+    return list(dict.fromkeys(args))
+
+
+def _cli_index(options: Options) -> list[IndexSetting]:
+    settings = [IndexSetting("--find-links", str(Path(link).absolute()) if "://" not in link else link,
+                             "command line") for link in options.find_links]
+    if options.no_index:
+        settings.append(IndexSetting("--no-index", "", "command line"))
+    return settings
+
+
+def _expected(declarations: Iterable[Declaration], python: str | None) -> list[str]:
+    markers = marker_environment(python)
+    return [d.normalized for d in declarations if d.normalized and marker_holds(d.marker, markers)]
+
+
+def _group_files(report: ProjectReport, group: str) -> list[Path]:
+    key = canonicalize_name(group)
+    names = {f"requirements-{key}", f"requirements_{key.replace('-', '_')}", f"{key}-requirements",
+             f"requirements.{key}"}
+    found = []
+    for path in report.project.requirements:
+        stem = canonicalize_name(path.stem).replace("_", "-")
+        if path.stem.lower() in names or stem in names or (
+            path.parent.name.lower() == "requirements" and canonicalize_name(path.stem) == key
+        ):
+            found.append(path)
+    return found
+
+
+def _group_declarations(report: ProjectReport, group: str, files: Sequence[Path]) -> list[Declaration]:
+    key = canonicalize_name(group)
+    return [d for d in report.declarations if canonicalize_name(d.group) == key and d.file in files]
+
+
+# --- what to install ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Install:
+    args: list[str]
+    shown: list[str]
+    expected: list[str]
+    index: list[IndexSetting]
+    notes: list[str]
+
+
+def _declared_install(report: ProjectReport, options: Options, python: str | None) -> _Install:
+    """What ``create`` installs: the main requirements file(s) with ``-r``, else the pyproject/setup.cfg
+    dependencies (``-e .[groups]`` when buildable, else the list), plus the groups asked for."""
+    root = report.project.root
+    todo = _Install([], [], [], [], [])
+    extras: list[str] = []
+    pyproject_files = [p for p in (report.project.pyproject, report.project.setup_cfg) if p]
+    if report.project.main_requirements:
+        for path in report.project.main_requirements:
+            todo.args += ["-r", safe_path(path)]
+            todo.shown.append(f"-r {_relative(path, root)}")
+            manifest = _manifest_for(report, path)
+            if manifest is not None:
+                todo.expected += _expected(manifest.declarations, python)
+                todo.index += _index_settings([manifest], root)
+    else:
+        main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
+        if buildable(report):
+            extras_text = ""
+            extra_groups = [g for g in options.groups if _is_extra(report, g, pyproject_files)]
+            if extra_groups:
+                extras_text = "[" + ",".join(sorted(canonicalize_name(g) for g in extra_groups)) + "]"
+                extras = extra_groups
+            todo.args += ["-e", safe_path(root) + extras_text]
+            todo.shown.append(f"-e .{extras_text}")
+            name = _project_name(report)
+            if name:
+                todo.expected.append(name)
+            todo.expected += _expected(main, python)
+        elif main:
+            for declaration in main:
+                todo.args.append(_requirement_arg(declaration))
+                todo.shown.append(declaration.requirement)
+            todo.expected += _expected(main, python)
+            todo.notes.append("the project is not buildable (no [build-system], no setup.py): its dependency "
+                              "list is installed, not the project itself")
+    for group in options.groups:
+        if group in extras:
+            members = _group_declarations(report, group, pyproject_files)
+            todo.expected += _expected(members, python)
+            continue
+        files = _group_files(report, group)
+        members = _group_declarations(report, group, pyproject_files)
+        if files:
+            for path in files:
+                todo.args += ["-r", safe_path(path)]
+                todo.shown.append(f"-r {_relative(path, root)}")
+                manifest = _manifest_for(report, path)
+                if manifest is not None:
+                    todo.expected += _expected(manifest.declarations, python)
+                    todo.index += _index_settings([manifest], root)
+        elif members:
+            for declaration in members:
+                todo.args.append(_requirement_arg(declaration))
+                todo.shown.append(declaration.requirement)
+            todo.expected += _expected(members, python)
+        else:
+            known = sorted({d.group for d in report.declarations if d.group != "main"})
+            raise ActionError(f"--with-group {group}: no dependency group, extra or requirements-{group}.txt "
+                              f"in {root} (known groups: {', '.join(known) or 'none'})")
+    return todo
+
+
+def _is_extra(report: ProjectReport, group: str, pyproject_files: Sequence[Path]) -> bool:
+    key = canonicalize_name(group)
+    project = _pyproject_table(report).get("project")
+    optional = project.get("optional-dependencies") if isinstance(project, dict) else None
+    if isinstance(optional, dict) and key in {canonicalize_name(str(k)) for k in optional}:
+        return True
+    return any(d.declared_in.startswith("extra") and canonicalize_name(d.group) == key
+               for d in report.declarations if d.file in pyproject_files)
+
+
+def _requirement_arg(declaration: Declaration) -> str:
+    """A declaration as one safe argument (editable and local paths are resolved against their file)."""
+    if declaration.kind in ("editable", "path") and declaration.url and "://" not in declaration.url:
+        path = Path(declaration.url)
+        if not path.is_absolute():
+            path = declaration.file.parent / path
+        return safe_path(path)
+    return safe_requirement(declaration.requirement)
+
+
+def _install_argv(backend: Backend, venv: Path, args: Sequence[str], index: Sequence[IndexSetting],
+                  base: Path, venv_has_pip: bool = True) -> tuple[str, ...]:
+    python = str(venv_python(venv))
+    options = _option_args(index, backend, base)
+    if backend.name == "uv":
+        assert backend.executable is not None
+        return (str(backend.executable), "pip", "install", "--python", python, *options, *args)
+    quiet = ("--disable-pip-version-check", "--no-input")
+    if venv_has_pip:
+        return (python, "-m", "pip", "install", *quiet, *options, *args)
+    # a venv made without pip (uv makes them so): venvsense's own pip installs into it with --python
+    return (sys.executable, "-m", "pip", "--python", python, "install", *quiet, *options, *args)
+
+
+def _has_pip(site_packages: Iterable[Path]) -> bool:
+    return any((folder / "pip" / "__init__.py").is_file() for folder in site_packages)
+
+
+def _own_pip_takes_python() -> bool:
+    """Whether the pip next to venvsense can install into another interpreter (``--python``: pip ≥ 22.3)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        parts = version("pip").split(".")
+        return (int(parts[0]), int(parts[1])) >= (22, 3)
+    except (PackageNotFoundError, ValueError, IndexError):
+        return False
+
+
+def _venv_argv(backend: Backend, interpreter: Interpreter, build_at: Path,
+               prompt: str | None) -> tuple[str, ...]:
+    prompt_args = ["--prompt", prompt] if prompt else []
+    if backend.name == "uv":
+        assert backend.executable is not None
+        return (str(backend.executable), "venv", "--python", safe_path(interpreter.path),
+                "--no-python-downloads", *prompt_args, safe_path(build_at))
+    # venv WITH pip: pip runs as the venv's own `python -m pip`, and the person gets a usual venv
+    return (safe_path(interpreter.path), "-m", "venv", *prompt_args, safe_path(build_at))
+
+
+# --- the three plans ------------------------------------------------------------------------------------
+
+
+def plan_create(report: ProjectReport, options: Options | None = None, *, recreate: bool = False) -> Plan:
+    """Create the project's venv (or, with ``recreate``, build a new one beside it to swap in)."""
+    options = options or Options()
+    venv = target_venv(report, options)
+    if os.path.lexists(venv) and not recreate:
+        raise ActionError(f"{venv} already exists; venvsense never overwrites a venv: use `venvsense create "
+                          "--recreate` to build a new one and swap it in")
+    action: ActionKind = "recreate" if recreate and os.path.lexists(venv) else "create"
+    if action == "recreate" and not (venv / "pyvenv.cfg").is_file() and any(_listdir(venv)):
+        raise ActionRefused(f"{venv} is not a virtual environment (no pyvenv.cfg) and not empty; "
+                            "venvsense will not replace it")
+    build_at = staging_path(venv) if action == "recreate" else venv
+    pvf = report.python_version_file
+    requires = next((m.requires_python[0] for m in report.manifests if m.requires_python), None)
+    interpreter = choose_interpreter(
+        requested=options.python,
+        python_version_file=[v for v, _ in pvf.versions] if pvf else (),
+        requires_python=requires,
+        environ=options.environ,
+    )
+    backend = choose_backend(options.installer, options.environ)
+    todo = _declared_install(report, options, interpreter.version)
+    index = [*todo.index, *_cli_index(options)]
+    described = f"create the venv with Python {interpreter.version or '(version unknown)'} ({backend.name})"
+    steps = [Step("venv", described,
+                  _venv_argv(backend, interpreter, build_at, venv.name if action == "recreate" else None))]
+    if todo.args:
+        steps.append(Step("install", "install what the project declares: " + ", ".join(todo.shown),
+                          _install_argv(backend, build_at, todo.args, index, report.project.root),
+                          tuple(dict.fromkeys(todo.expected))))
+    notes = list(todo.notes)
+    if not todo.args:
+        notes.append("the project declares nothing to install: only the venv is created")
+    return Plan(action, report.project.root, venv, build_at, backend, interpreter, tuple(steps),
+                tuple(todo.shown), tuple(dict.fromkeys(todo.expected)), tuple(index), tuple(notes))
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def plan_install(report: ProjectReport, options: Options | None = None,
+                 packages: Iterable[str] | None = None) -> Plan:
+    """Install what is missing and bring versions in line: every VS201/VS202/VS203 of the project (or only
+    those about ``packages``) in one installer call, with the declared specifiers and the ``-c`` files."""
+    options = options or Options()
+    env = report.environment
+    if env is None:
+        raise ActionError(f"{report.project.root} has no virtual environment: create one first "
+                          "(venvsense create)")
+    ensure_virtual_environment(env.path)
+    if any(f.code == "VS102" for f in report.findings):
+        raise ActionRefused(f"{env.path} belongs to another project; venvsense will not install this "
+                            "project's dependencies into it: create the project's own (venvsense create)")
+    wanted = {canonicalize_name(p) for p in packages} if packages is not None else None
+    by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
+    chosen: dict[str, Declaration] = {}
+    for finding in report.findings:
+        if finding.code not in FIXABLE or finding.package is None:
+            continue
+        if wanted is not None and finding.package not in wanted:
+            continue
+        declaration = by_place.get((finding.file, finding.range))
+        if declaration is None:
+            continue
+        chosen.setdefault(_requirement_arg(declaration), declaration)
+    if wanted is not None:
+        for name in sorted(wanted - {d.normalized for d in chosen.values()}):
+            declared = [d for d in report.declarations if d.normalized == name]
+            if not declared:
+                raise ActionError(f"{name} is not declared by {report.project.root.name}; declare it first")
+    backend = choose_backend(options.installer, options.environ)
+    has_pip = _has_pip(env.site_packages)
+    if backend.name == "pip" and not has_pip and not _own_pip_takes_python():
+        raise ActionError(f"{env.path} has no pip and venvsense's own pip cannot install into it: use "
+                          "--installer uv, or install pip into the venv (python -m ensurepip)")
+    args = list(chosen)
+    constraint_files = list(dict.fromkeys(c.file for c in report.constraints))
+    for path in constraint_files:
+        args += ["-c", safe_path(path)]
+    files = [d.file for d in chosen.values()]
+    index = [*_index_settings(_manifests_holding(report, files), report.project.root), *_cli_index(options)]
+    shown = [d.requirement for d in chosen.values()]
+    expected = tuple(dict.fromkeys(d.normalized for d in chosen.values() if d.normalized))
+    steps: list[Step] = []
+    if chosen:
+        what = ", ".join(shown) + (" (with the -c constraint files)" if constraint_files else "")
+        steps.append(Step("install", f"install {what}",
+                          _install_argv(backend, env.path, args, index, report.project.root, has_pip),
+                          expected))
+    notes = () if chosen else ("nothing to install: no VS201/VS202/VS203 findings",)
+    return Plan("install", report.project.root, env.path, env.path, backend, None, tuple(steps), tuple(shown),
+                expected, tuple(index), notes)
+
+
+def plan_fix(report: ProjectReport, options: Options | None = None) -> Plan | None:
+    """What ``venvsense fix`` does for a project: create a missing venv, recreate a broken one or one with the
+    wrong Python (VS104/VS103), else install what is missing or mismatched; ``None`` when nothing is to do."""
+    options = options or Options()
+    codes = {f.code for f in report.findings}
+    env = report.environment
+    if env is None:
+        if not report.declarations:
+            return None
+        return plan_create(report, options)
+    if env.source == "in-project" and codes & set(RECREATE):
+        options = dataclasses.replace(options, venv_name=env.path.name)
+        return plan_create(report, options, recreate=True)
+    if codes & set(FIXABLE):
+        return plan_install(report, options)
+    return None
