@@ -1,0 +1,290 @@
+"""Benchmark: the language server as an editor feels it, over stdio (a minimal JSON-RPC client).
+
+    .venv/bin/python benchmarks/bench_lsp.py [--edits 200] [--files 4000]
+
+Measures, on projects generated under ``benchmarks/.work/lsp`` (gitignored):
+
+* edit → ``textDocument/publishDiagnostics`` latency (p50/p95) for a 300-line ``requirements.txt`` and a
+  2,000-line module: one line changed per edit (incremental sync), waiting for the diagnostics of that
+  version; goal p95 ≤ 10 ms;
+* server RSS after indexing a 4,000-file project (start-up check of every module done); goal ≤ 60 MB;
+* an external ``pip install`` (as in a terminal) → refreshed diagnostics, with a client that watches no
+  files (the server's own poller); goal ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_imports import generate_corpus  # noqa: E402
+from support.wheels import build_wheel, make_venv, pip_install  # noqa: E402
+
+WORK = REPO / "benchmarks" / ".work" / "lsp"
+SERVER = [sys.executable, "-m", "venvsense", "serve"]
+
+
+class Client:
+    """A minimal JSON-RPC client on the server's stdio: it parses messages with ``json`` only, so what is
+    timed is the server (an editor's own parsing is not pygls/cattrs in Python)."""
+
+    def __init__(self) -> None:
+        self.published: dict[str, dict[str, Any]] = {}
+        self.states: list[str] = []
+        self.event = asyncio.Event()
+        self._ids = 0
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+
+    async def start(self, folder: Path, env: dict[str, str]) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            *SERVER, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL)
+        self._reader_task = asyncio.ensure_future(self._read())
+        await self.request("initialize", {
+            "processId": os.getpid(), "rootUri": folder.as_uri(),
+            "workspaceFolders": [{"uri": folder.as_uri(), "name": folder.name}],
+            "capabilities": {"textDocument": {"publishDiagnostics": {"versionSupport": True}}},
+        })
+        self.notify("initialized", {})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        self._process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def notify(self, method: str, params: Any) -> None:
+        self._send({"method": method, "params": params})
+
+    async def request(self, method: str, params: Any) -> Any:
+        self._ids += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[self._ids] = future
+        self._send({"id": self._ids, "method": method, "params": params})
+        return await future
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        stream = self._process.stdout
+        while True:
+            length = 0
+            while (line := await stream.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not line:
+                return
+            message = json.loads(await stream.readexactly(length))
+            method = message.get("method")
+            if "id" in message and method is None:
+                self._pending.pop(message["id"]).set_result(message.get("result"))
+            elif "id" in message:
+                self._send({"id": message["id"], "result": None})  # registerCapability, progress/create
+            elif method == "textDocument/publishDiagnostics":
+                self.published[message["params"]["uri"]] = message["params"]
+                self.event.set()
+            elif method == "venvsense/status":
+                self.states = [p["state"] for p in message["params"]["projects"]]
+                self.event.set()
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 120.0) -> None:
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            self.event.clear()
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError("the server did not answer in time")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.event.wait(), remaining)
+
+    def idle(self) -> bool:
+        return bool(self.states) and "busy" not in self.states
+
+    async def stop(self) -> None:
+        await self.request("shutdown", None)
+        self.notify("exit", None)
+        assert self._process is not None
+        await self._process.wait()
+
+
+def environment(wheels: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "UV_OFFLINE": "1"})
+    return env
+
+
+def fresh(name: str) -> Path:
+    folder = WORK / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def edit_latency(client: Client, path: Path, line: int, variants: tuple[str, str], edits: int) -> list[float]:
+    """Change ``line`` back and forth between two texts; the time until that version's diagnostics arrive."""
+    uri = path.as_uri()
+    text = path.read_text()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                                                            "text": text}})
+    await client.until(lambda: uri in client.published and client.published[uri].get("version") == 1)
+    current = text.splitlines()[line]
+    timings: list[float] = []
+    for version in range(2, edits + 2):
+        new = variants[version % 2]
+        started = time.perf_counter()
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                          "end": {"line": line, "character": len(current)}}, "text": new}]})
+        current = new
+        await client.until(lambda v=version: client.published[uri].get("version") == v)  # type: ignore[misc]
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def requirements_project(wheels: Path) -> Path:
+    root = fresh("requirements-300")
+    lines = [f"pkg{n:03d}==1.0" for n in range(280)] + [f"lib{n:02d}>=1.0  # installed" for n in range(20)]
+    (root / "requirements.txt").write_text("\n".join(lines) + "\n")
+    make_venv(root / ".venv")
+    pip_install(root / ".venv", *(f"lib{n:02d}" for n in range(20)), find_links=wheels)
+    return root
+
+
+def module_project(wheels: Path) -> Path:
+    root = fresh("module-2000")
+    (root / "requirements.txt").write_text("".join(f"lib{n:02d}\n" for n in range(20)))
+    body = [f"import lib{n:02d}" for n in range(20)] + ["import os", "import json", ""]
+    while len(body) < 2000:
+        k = len(body)
+        body += [f"def function_{k}(value):", f"    '''Function {k}: import nothing here.'''",
+                 f"    return lib{k % 20:02d}.NAME + str(value) + os.sep", ""]
+    (root / "app.py").write_text("\n".join(body[:2000]) + "\n")
+    make_venv(root / ".venv")
+    pip_install(root / ".venv", *(f"lib{n:02d}" for n in range(20)), find_links=wheels)
+    return root
+
+
+def big_project(files: int) -> Path:
+    root = fresh(f"corpus-{files}")
+    generate_corpus(root / "src", files, seed=1)
+    (root / "pyproject.toml").write_text('[project]\nname = "big"\nversion = "1"\ndependencies = ["requests"]\n')
+    make_venv(root / ".venv")
+    return root
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    wheels = fresh("wheels")
+    for n in range(20):
+        build_wheel(wheels, f"lib{n:02d}", "1.0")
+    build_wheel(wheels, "beta", "1.0")
+    env = environment(wheels)
+    results: list[tuple[str, str, str]] = []
+
+    root = requirements_project(wheels)
+    client = Client()
+    await client.start(root, env)
+    timings = await edit_latency(client, root / "requirements.txt", 150, ("pkg150==1.0", "pkg150==2.0"), args.edits)
+    await client.stop()
+    results.append(("edit → diagnostics, 300-line requirements.txt",
+                    f"p50 {percentile(timings, 0.5):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms",
+                    "p95 ≤ 10 ms"))
+
+    root = module_project(wheels)
+    client = Client()
+    await client.start(root, env)
+    timings = await edit_latency(client, root / "app.py", 1000, ("x = 1", "x = 2"), args.edits)
+    await client.stop()
+    results.append(("edit → diagnostics, 2,000-line module",
+                    f"p50 {percentile(timings, 0.5):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms",
+                    "p95 ≤ 10 ms"))
+
+    root = big_project(args.files)
+    client = Client()
+    started = time.perf_counter()
+    await client.start(root, env)
+    await client.until(client.idle)
+    indexed = time.perf_counter() - started
+    await asyncio.sleep(0.5)
+    rss = rss_mb(client.pid)
+    await client.stop()
+    results.append((f"RSS after indexing a {args.files:,}-file project",
+                    f"{rss:.1f} MB (start-up check {indexed:.2f} s)", "≤ 60 MB"))
+
+    root = fresh("external-install")
+    (root / "requirements.txt").write_text("beta\n")
+    make_venv(root / ".venv")
+    client = Client()
+    await client.start(root, env)
+    uri = (root / "requirements.txt").as_uri()
+    await client.until(lambda: uri in client.published and len(client.published[uri]["diagnostics"]) == 1)
+    refresh: list[float] = []
+    for _ in range(args.installs):
+        await asyncio.sleep(1.1)
+        await asyncio.to_thread(pip_install, root / ".venv", "beta", find_links=wheels)
+        done = time.perf_counter()
+        await client.until(lambda: len(client.published[uri]["diagnostics"]) == 0)
+        refresh.append(time.perf_counter() - done)
+        await asyncio.to_thread(_uninstall, root / ".venv", "beta")
+        await client.until(lambda: len(client.published[uri]["diagnostics"]) == 1)
+    await client.stop()
+    results.append(("external pip install → refreshed diagnostics (no client watching)",
+                    f"median {statistics.median(refresh):.2f} s, max {max(refresh):.2f} s", "≤ 2 s"))
+
+    print(f"venvsense LSP benchmark — {platform.python_implementation()} {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, {platform.machine()}, {time.strftime('%Y-%m-%d')}, {args.edits} edits")
+    width = max(len(r[0]) for r in results)
+    for what, figure, goal in results:
+        print(f"  {what:<{width}}  {figure:<40} goal {goal}")
+
+
+def _uninstall(venv: Path, name: str) -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "uninstall", "-y", "-q",
+                    name], check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--files", type=int, default=4000)
+    parser.add_argument("--installs", type=int, default=3)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

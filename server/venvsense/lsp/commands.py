@@ -1,0 +1,301 @@
+"""The contract's commands (``workspace/executeCommand``): argument checks, then the actions layer in a thread
+with work-done progress (begin/report/end, cancellable), failures shown and the installer's output logged.
+
+Every command takes one object with at least ``{"project": uri}``; the project must be a folder inside a
+workspace folder (or, with no workspace folders, a project the server already knows). Optional keys:
+
+``createEnvironment``    ``python`` (version such as ``3.12`` or an interpreter path), ``installer``, ``groups``
+``installMissing``       ``packages``: names to install (default: every VS201/VS203 of the project)
+``fixVersions``          ``packages``: names to bring in line (default: every VS201/VS202/VS203)
+``recreateEnvironment``  ``python``, ``installer``
+``recheck``              ``venv``: use this venv for the project in this session ("Use this project's .venv")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+
+from venvsense.actions.plan import ActionError, BackendName, Plan
+from venvsense.actions.planning import Options, plan_create, plan_install
+from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.analysis import ProjectReport
+from venvsense.lsp import convert
+from venvsense.lsp.server import ProjectState, VenvsenseServer, inside
+
+REQUEST_FAILED = -32803
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PYTHON = re.compile(r"\d+(\.\d+){0,2}")
+OUTPUT_LINES_LOGGED = 40
+
+_action_pool = ThreadPoolExecutor(2, thread_name_prefix="venvsense-action")
+
+
+class CommandRefused(JsonRpcException):
+    """A command that may not run here (untrusted workspace, an action already running)."""
+
+    CODE = REQUEST_FAILED
+    MESSAGE = "Request Failed"
+
+
+def _invalid(message: str) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(message=message)
+
+
+def _object(arguments: tuple[Any, ...]) -> Mapping[str, Any]:
+    if len(arguments) != 1:
+        raise _invalid(f"expected one object argument with a project URI, got {len(arguments)} arguments")
+    value = arguments[0]
+    if hasattr(value, "_asdict"):
+        value = value._asdict()
+    if not isinstance(value, Mapping):
+        raise _invalid("the argument must be an object such as {\"project\": \"file:///...\"}")
+    return value
+
+
+def project_argument(server: VenvsenseServer, arguments: tuple[Any, ...]) -> tuple[ProjectState, Mapping[str, Any]]:
+    """The project a command is about, validated: a folder inside a workspace folder."""
+    value = _object(arguments)
+    uri = value.get("project")
+    if not isinstance(uri, str):
+        raise _invalid("\"project\" must be a file URI")
+    path = convert.path_of(uri)
+    if path is None:
+        raise _invalid(f"\"project\" must be a file: URI, not {uri!r}")
+    resolved = path.resolve()
+    if server.folders:
+        if not any(inside(resolved, folder.resolve()) for folder in server.folders):
+            raise _invalid(f"{path} is not inside a workspace folder")
+    elif path not in server.projects:
+        raise _invalid(f"{path} is not a project this server knows")
+    if not path.is_dir():
+        raise _invalid(f"{path} is not a folder")
+    state = server.projects.get(path)
+    if state is None:
+        state = server.adopt(path / "pyproject.toml") if path not in server.projects else server.projects[path]
+        if state is None or state.root != path:
+            raise _invalid(f"{path} is not a project root (no pyproject.toml, setup.cfg or requirements file)")
+    return state, value
+
+
+def _packages(value: Mapping[str, Any]) -> list[str] | None:
+    packages = value.get("packages")
+    if packages is None:
+        return None
+    if not isinstance(packages, list) or not all(isinstance(p, str) and _NAME.fullmatch(p) for p in packages):
+        raise _invalid("\"packages\" must be a list of distribution names")
+    return packages
+
+
+def _options(server: VenvsenseServer, value: Mapping[str, Any]) -> Options:
+    python = value.get("python")
+    if python is not None and not (isinstance(python, str) and (
+            _PYTHON.fullmatch(python) or (Path(python).is_absolute() and Path(python).is_file()))):
+        raise _invalid("\"python\" must be a version such as 3.12 or the path of an interpreter")
+    installer = value.get("installer", server.settings.installer)
+    if installer not in ("auto", "uv", "pip"):
+        raise _invalid("\"installer\" must be auto, uv or pip")
+    groups = value.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) and _NAME.fullmatch(g) for g in groups):
+        raise _invalid("\"groups\" must be a list of group names")
+    backend: BackendName | None = None if installer == "auto" else installer
+    return Options(python=python, installer=backend, groups=tuple(groups))
+
+
+def _refuse_untrusted(server: VenvsenseServer, what: str) -> None:
+    if not server.settings.trusted:
+        message = f"venvsense: this workspace is not trusted, so it will not {what} (no installer runs here)"
+        server.show(message, types.MessageType.Warning)
+        raise CommandRefused(message=message)
+
+
+async def _current_report(server: VenvsenseServer, state: ProjectState) -> ProjectReport:
+    await server.wait_current([state])
+    if state.report is None:
+        raise CommandRefused(message=f"venvsense could not check {state.root}; see the log")
+    return state.report
+
+
+async def run_plan(server: VenvsenseServer, state: ProjectState, title: str,
+                   make_plan: Callable[[ProjectReport], Plan | None]) -> dict[str, Any]:
+    """Plan (in a thread), then execute with progress and cancellation; re-check the project afterwards."""
+    if state.busy:
+        raise CommandRefused(message=f"venvsense is already busy with {state.root.name}: {state.busy}")
+    report = await _current_report(server, state)
+    loop = asyncio.get_running_loop()
+    try:
+        plan = await loop.run_in_executor(_action_pool, make_plan, report)
+    except ActionError as error:
+        server.show(f"venvsense: {error}", types.MessageType.Error)
+        return {"status": "failed", "message": str(error)}
+    if plan is None or not plan.steps:
+        message = f"venvsense: nothing to do for {state.root.name}"
+        server.show(message)
+        return {"status": "ok", "message": message}
+    server.log(plan.describe(), types.MessageType.Info)
+    progress = Progress(server, title)
+    await progress.begin(plan.steps[0].description)
+    state.busy = title
+    server.send_status()
+    try:
+        outcome: Outcome = await loop.run_in_executor(_action_pool, lambda: execute(
+            plan, progress=progress.from_thread(loop), cancel=progress.cancelled,
+            trusted=server.settings.trusted))
+        progress.end(outcome.message)
+    except ActionError as error:
+        progress.end(str(error))
+        server.show(f"venvsense: {error}", types.MessageType.Error)
+        return {"status": "failed", "message": str(error)}
+    finally:
+        progress.end("stopped")  # no-op when it already ended
+        state.busy = None
+        server.request(state)
+    if outcome.ok:
+        server.show(f"venvsense: {outcome.message}")
+    else:
+        level = types.MessageType.Warning if outcome.status == "cancelled" else types.MessageType.Error
+        server.show(f"venvsense: {outcome.message}", level)
+        if outcome.output:
+            tail = "\n".join(outcome.output[-OUTPUT_LINES_LOGGED:])
+            server.log(f"venvsense: {plan.action} output (last lines):\n{tail}", level)
+    await server.wait_current([state])
+    return {"status": outcome.status, "message": outcome.message, "installed": list(outcome.installed),
+            "missing": list(outcome.missing)}
+
+
+class Progress:
+    """Server-initiated work-done progress, when the client supports it; cancel sets ``cancelled``."""
+
+    def __init__(self, server: VenvsenseServer, title: str) -> None:
+        self.server = server
+        self.title = title
+        self.token = f"venvsense-{uuid.uuid4()}"
+        self.cancelled = threading.Event()
+        self.enabled = get_capability(server.client_capabilities, "window.work_done_progress", False) is True
+        self._last: tuple[str, int | None] | None = None
+        self.started = False
+        self.ended = False
+
+    async def begin(self, message: str) -> None:
+        self.started = True
+        if not self.enabled:
+            return
+        progress = self.server.work_done_progress
+        try:
+            await progress.create_async(self.token)
+        except Exception as error:  # the client refused: run without a progress bar
+            self.server.log(f"venvsense: no progress bar ({error})", types.MessageType.Warning)
+            self.enabled = False
+            return
+        progress.begin(self.token, types.WorkDoneProgressBegin(
+            title=self.title, message=message, percentage=0, cancellable=True))
+        future: Future[Any] | None = progress.tokens.get(self.token)
+        if future is not None:
+            future.add_done_callback(lambda f: self.cancelled.set() if f.cancelled() else None)
+
+    def report(self, event: ProgressEvent) -> None:
+        if not self.enabled:
+            return
+        percent = None if event.percent is None else max(0, min(100, int(event.percent)))
+        if (event.message, percent) == self._last:
+            return
+        self._last = (event.message, percent)
+        self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
+            message=event.message, percentage=percent, cancellable=True))
+
+    def from_thread(self, loop: asyncio.AbstractEventLoop) -> Callable[[ProgressEvent], None]:
+        def callback(event: ProgressEvent) -> None:
+            loop.call_soon_threadsafe(self.report, event)
+
+        return callback
+
+    def end(self, message: str) -> None:
+        if not self.enabled or self.ended:
+            return
+        self.ended = True
+        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+        self.server.work_done_progress.tokens.pop(self.token, None)
+
+
+# --- the commands ---------------------------------------------------------------------------------------
+
+
+async def create_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ls, arguments)
+    options = _options(ls, value)
+    _refuse_untrusted(ls, "create a venv")
+    return await run_plan(ls, state, f"Creating .venv in {state.root.name}",
+                          lambda report: plan_create(report, options))
+
+
+async def recreate_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ls, arguments)
+    options = _options(ls, value)
+    _refuse_untrusted(ls, "recreate a venv")
+    env = state.report.environment if state.report else None
+    if env is not None and env.source == "in-project":
+        options = Options(venv_name=env.path.name, python=options.python, installer=options.installer,
+                          groups=options.groups)
+    return await run_plan(ls, state, f"Recreating the venv of {state.root.name}",
+                          lambda report: plan_create(report, options, recreate=True))
+
+
+async def install_missing(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ls, arguments)
+    packages = _packages(value)
+    options = _options(ls, value)
+    _refuse_untrusted(ls, "install packages")
+
+    def plan(report: ProjectReport) -> Plan:
+        names = packages
+        if names is None:  # every missing one (VS201/VS203), not the mismatched versions
+            names = sorted({f.package for f in report.findings if f.code in ("VS201", "VS203") and f.package})
+        return plan_install(report, options, names)
+
+    what = ", ".join(packages) if packages else "missing packages"
+    return await run_plan(ls, state, f"Installing {what}", plan)
+
+
+async def fix_versions(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ls, arguments)
+    packages = _packages(value)
+    options = _options(ls, value)
+    _refuse_untrusted(ls, "install packages")
+    what = ", ".join(packages) if packages else "declared versions"
+    return await run_plan(ls, state, f"Installing {what}",
+                          lambda report: plan_install(report, options, packages))
+
+
+async def recheck(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ls, arguments)
+    venv = value.get("venv")
+    if venv is not None:
+        if not isinstance(venv, str) or not venv:
+            raise _invalid("\"venv\" must be the path of a virtual environment")
+        path = Path(venv) if Path(venv).is_absolute() else state.root / venv
+        if not (path / "pyvenv.cfg").is_file():
+            raise _invalid(f"{path} is not a virtual environment (no pyvenv.cfg)")
+        state.venv = path
+        ls.log(f"venvsense: {state.root} now uses {path}", types.MessageType.Info)
+    ls.request(state)
+    await ls.wait_current([state])
+    return ls.status_payload()
+
+
+COMMAND_HANDLERS: dict[str, Callable[..., Any]] = {
+    "venvsense.createEnvironment": create_environment,
+    "venvsense.installMissing": install_missing,
+    "venvsense.fixVersions": fix_versions,
+    "venvsense.recreateEnvironment": recreate_environment,
+    "venvsense.recheck": recheck,
+}

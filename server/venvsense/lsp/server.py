@@ -1,0 +1,574 @@
+"""The language server's state: projects, their latest reports, open-document versions, published diagnostics.
+
+All the checking is ``venvsense.analysis.check_project``, run in a thread pool off the event loop with the
+open editor buffers as overrides. Each project has a *generation* that every reason to check again bumps
+(an edit, a file changed on disk, a setting); a result computed for an older generation is dropped, never
+published, and the newest request is run once the stale one finishes (a thread cannot be interrupted, so
+stale work is superseded rather than cancelled). Handlers (``handlers.py``) only convert and call in here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCNotification, LanguageServerProtocol
+from pygls.workspace import TextDocument
+
+from venvsense import __version__
+from venvsense.analysis import ProjectReport, check_project
+from venvsense.config import Settings
+from venvsense.findings import Finding
+from venvsense.lsp import convert
+from venvsense.lsp.settings import ServerSettings, read_settings
+from venvsense.lsp.status import STATUS_NOTIFICATION, project_status
+from venvsense.text import UnreadableFile, read_text
+from venvsense.workspace import Project, find_projects, is_project_root, is_requirements_name, project_at
+
+logger = logging.getLogger("venvsense.lsp")
+
+ANALYSIS_WORKERS = 2
+DISK_DEBOUNCE = 0.25  # seconds of quiet after a file-system event before checking again (bursts → one check)
+FRESH_TIMEOUT = 30.0  # how long a pull-diagnostics request waits for a running check
+RELEASE_AFTER = 0.5  # seconds: after a check this long, hand freed memory back to the system
+MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
+
+
+@dataclass(eq=False)
+class ProjectState:
+    """One project as the server tracks it."""
+
+    project: Project
+    report: ProjectReport | None = None
+    generation: int = 0  # bumped by every reason to check again
+    done: int = -1  # the generation ``report`` answers
+    running: bool = False
+    timer: asyncio.TimerHandle | None = None
+    busy: str | None = None  # the action running on the project, for the status
+    venv: Path | None = None  # the venv chosen in this session ("Use this project's .venv")
+    fresh: asyncio.Event = field(default_factory=asyncio.Event)
+    checks: int = 0
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @property
+    def current(self) -> bool:
+        return self.report is not None and self.done == self.generation and not self.running
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The editor buffers a check read: text and version by path."""
+
+    texts: Mapping[Path, str]
+    versions: Mapping[Path, int | None]
+
+
+def release_memory() -> None:
+    """Return the heap's free pages to the system (glibc keeps them after a big check otherwise)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+class VenvsenseProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that ``publishDiagnostics`` goes out as the plain JSON we build: converting
+    hundreds of diagnostics to protocol objects and back costs milliseconds on every keystroke."""
+
+    def get_message_type(self, method: str) -> Any:  # type: ignore[override]  # base is an lru_cache
+        if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            return JsonRPCNotification
+        return super().get_message_type(method)
+
+
+class VenvsenseServer(LanguageServer):
+    """The venvsense language server; ``handlers.py`` wires the protocol to the methods here."""
+
+    def __init__(self) -> None:
+        super().__init__("venvsense", __version__, protocol_cls=VenvsenseProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = ServerSettings()
+        self.engine_settings = Settings()
+        self.pull = False
+        self.folders: list[Path] = []
+        self.projects: dict[Path, ProjectState] = {}
+        # file → project root → its findings there (a file included by two projects shows both sets);
+        # converted to diagnostics only when sent, so no second copy of a big project's findings is kept
+        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}
+        self.document_paths: dict[str, Path] = {}
+        self.document_uris: dict[Path, str] = {}
+        self.analysis_pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
+        self.last_status: list[dict[str, Any]] | None = None
+        self.discovered = asyncio.Event()
+        self._discovery_timer: asyncio.TimerHandle | None = None
+        self._refresh_pending = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.publish_count = 0
+        self.poller: Any = None  # watch.Poller, started at ``initialized``
+
+    # --- messages to the person ------------------------------------------------------------------------
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Log) -> None:
+        """A line in the client's output log (``window/logMessage``), and in our own log."""
+        logger.log(logging.WARNING if level <= types.MessageType.Warning else logging.INFO, "%s", message)
+        with contextlib.suppress(Exception):  # no client yet (or it went away): the stderr log is enough
+            self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    def show(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        """A message the person sees (``window/showMessage``)."""
+        try:
+            self.window_show_message(types.ShowMessageParams(type=level, message=message))
+        except Exception:
+            logger.warning("%s", message)
+
+    def log_error(self, what: str, error: BaseException) -> None:
+        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.log(f"venvsense: {what} failed (a bug, please report it):\n{detail}", types.MessageType.Error)
+
+    def spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        """Run a coroutine in the background, keeping a reference and logging what it raises."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                self.log_error("a background task", finished.exception())  # type: ignore[arg-type]
+
+        task.add_done_callback(done)
+        return task
+
+    # --- settings and workspace ------------------------------------------------------------------------
+
+    def configure(self, raw: Any, *, initial: bool = False) -> bool:
+        """Take the client's settings; ``True`` when something that changes findings changed."""
+        settings, errors = read_settings(raw, initial=initial)
+        for error in errors:
+            self.show(f"venvsense: {error} (ignored)", types.MessageType.Warning)
+        if not initial:
+            settings = replace(settings, pull_diagnostics=self.settings.pull_diagnostics)
+        changed = settings.engine != self.settings.engine
+        self.settings = settings
+        self.engine_settings = settings.engine_settings()
+        return changed
+
+    def choose_diagnostic_mode(self) -> None:
+        forced = self.settings.pull_diagnostics
+        supported = get_capability(self.client_capabilities, "text_document.diagnostic") is not None
+        self.pull = supported if forced is None else (forced and supported)
+        self.log(f"venvsense {__version__}: {'pull' if self.pull else 'push'} diagnostics", types.MessageType.Info)
+
+    def set_folders(self, folders: Iterable[types.WorkspaceFolder], root_uri: str | None = None) -> None:
+        paths = [convert.path_of(f.uri) for f in folders]
+        if not paths and root_uri:
+            paths = [convert.path_of(root_uri)]
+        self.folders = [p for p in paths if p is not None]
+
+    def in_workspace(self, path: Path) -> bool:
+        return any(inside(path, folder) for folder in self.folders)
+
+    async def discover(self) -> None:
+        """Find every project of every workspace folder (off the loop) and check the new or changed ones."""
+        loop = asyncio.get_running_loop()
+        globs = self.engine_settings.requirements
+        found: dict[Path, Project] = {}
+        for folder in self.folders:
+            try:
+                projects = await loop.run_in_executor(self.analysis_pool, find_projects, folder, globs)
+            except OSError as error:
+                self.log(f"venvsense: cannot read workspace folder {folder}: {error}", types.MessageType.Warning)
+                continue
+            for project in projects:
+                found.setdefault(project.root, project)
+        # projects opened outside the folders (single-file mode) stay while one of their documents is open
+        for root, state in self.projects.items():
+            if root not in found and not self.in_workspace(root) and self._has_open_documents(root):
+                found[root] = state.project
+        self.replace_projects(found)
+        self.discovered.set()
+
+    def replace_projects(self, found: Mapping[Path, Project]) -> None:
+        for root in [r for r in self.projects if r not in found]:
+            state = self.projects.pop(root)
+            if state.timer:
+                state.timer.cancel()
+            self._forget_diagnostics(root)
+        for root, project in found.items():
+            known = self.projects.get(root)
+            if known is None:
+                self.projects[root] = known = ProjectState(project)
+                self.request(known)
+            elif known.project != project:
+                known.project = project
+                self.request(known)
+        self.send_status()
+
+    def schedule_discovery(self, delay: float = DISK_DEBOUNCE) -> None:
+        loop = asyncio.get_running_loop()
+        if self._discovery_timer:
+            self._discovery_timer.cancel()
+        self._discovery_timer = loop.call_later(delay, lambda: self.spawn(self.discover()))
+
+    # --- documents -------------------------------------------------------------------------------------
+
+    def path_of_document(self, uri: str) -> Path | None:
+        found = self.document_paths.get(uri)
+        if found is None:
+            found = convert.path_of(uri)
+            if found is not None:
+                self.document_paths[uri] = found
+                self.document_uris[found] = uri
+        return found
+
+    def open_document(self, path: Path) -> TextDocument | None:
+        uri = self.document_uris.get(path)
+        return self.workspace.text_documents.get(uri) if uri is not None else None
+
+    def _has_open_documents(self, root: Path) -> bool:
+        return any(inside(p, root) for u, p in self.document_paths.items() if u in self.workspace.text_documents)
+
+    def snapshot(self, root: Path) -> Snapshot:
+        texts: dict[Path, str] = {}
+        versions: dict[Path, int | None] = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = self.path_of_document(uri)
+            if path is not None and inside(path, root):
+                texts[path] = document.source
+                versions[path] = document.version
+        return Snapshot(texts, versions)
+
+    def project_of(self, path: Path) -> ProjectState | None:
+        """The deepest known project containing ``path``."""
+        for parent in path.parents:
+            state = self.projects.get(parent)
+            if state is not None:
+                return state
+        return None
+
+    def projects_reading(self, path: Path) -> list[ProjectState]:
+        """The project containing ``path`` and every project whose last check read it (``-r ../x.txt``)."""
+        found: list[ProjectState] = []
+        owner = self.project_of(path)
+        if owner is not None:
+            found.append(owner)
+        for state in self.projects.values():
+            if state is not owner and state.report is not None and path in state.report.files:
+                found.append(state)
+        return found
+
+    def adopt(self, path: Path) -> ProjectState | None:
+        """The project of a document, creating one for a file opened outside the workspace folders."""
+        state = self.project_of(path)
+        if state is not None or self.in_workspace(path):
+            if state is None and self._is_manifest(path):
+                self.schedule_discovery(0.0)
+            return state
+        for parent in path.parents:
+            if is_project_root(parent):
+                self.projects[parent] = state = ProjectState(project_at(parent, self.engine_settings.requirements))
+                return state
+        return None
+
+    @staticmethod
+    def _is_manifest(path: Path) -> bool:
+        return path.name in MANIFEST_NAMES or is_requirements_name(path, path.parent)
+
+    def document_changed(self, uri: str) -> None:
+        path = self.path_of_document(uri)
+        if path is None:
+            return
+        states = self.projects_reading(path) or [s for s in [self.adopt(path)] if s]
+        for state in states:
+            self.request(state)
+
+    def document_closed(self, uri: str) -> None:
+        path = self.path_of_document(uri)
+        self.document_paths.pop(uri, None)
+        if path is not None and self.document_uris.get(path) == uri:
+            del self.document_uris[path]
+        if path is None:
+            return
+        for state in self.projects_reading(path):
+            self.request(state)
+
+    # --- checking --------------------------------------------------------------------------------------
+
+    def settings_for(self, state: ProjectState) -> Settings:
+        if state.venv is not None:
+            return replace(self.engine_settings, venv=state.venv)
+        return self.engine_settings
+
+    def request(self, state: ProjectState, delay: float = 0.0) -> None:
+        """Check the project again, now or after ``delay`` seconds of quiet (each call restarts the wait)."""
+        state.generation += 1
+        state.fresh.clear()
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+        if delay > 0:
+            loop = asyncio.get_running_loop()
+            state.timer = loop.call_later(delay, self._timer_fired, state)
+        else:
+            self._start(state)
+
+    def request_all(self, delay: float = 0.0) -> None:
+        for state in list(self.projects.values()):
+            self.request(state, delay)
+
+    def _timer_fired(self, state: ProjectState) -> None:
+        state.timer = None
+        self._start(state)
+
+    def _start(self, state: ProjectState) -> None:
+        if state.running or self.projects.get(state.root) is not state:
+            return  # the running check restarts when it sees it is stale
+        state.running = True
+        self.spawn(self._check(state, state.generation, self.snapshot(state.root)))
+
+    async def _check(self, state: ProjectState, generation: int, snapshot: Snapshot) -> None:
+        loop = asyncio.get_running_loop()
+        settings = self.settings_for(state)
+        started = time.perf_counter()
+        report: ProjectReport | None = None
+        try:
+            report = await loop.run_in_executor(
+                self.analysis_pool, lambda: check_project(state.project, settings, overrides=snapshot.texts)
+            )
+        except Exception as error:
+            self.log_error(f"checking {state.root}", error)
+        finally:
+            state.running = False
+        state.checks += 1
+        if state.generation != generation or self.projects.get(state.root) is not state:
+            if state.timer is None and self.projects.get(state.root) is state:
+                self._start(state)  # superseded: drop this result, check the newest state
+            return
+        if not self._versions_hold(snapshot):
+            state.generation += 1
+            self._start(state)
+            return
+        state.done = generation
+        if report is not None:
+            state.report = report
+            self.publish(state, report, snapshot)
+        elapsed = time.perf_counter() - started
+        logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
+        state.fresh.set()
+        self.send_status()
+        if elapsed > RELEASE_AFTER:
+            loop.run_in_executor(self.analysis_pool, release_memory)
+
+    def _versions_hold(self, snapshot: Snapshot) -> bool:
+        """Whether every buffer the check read is still at the version it read (else the result is stale)."""
+        for path, version in snapshot.versions.items():
+            document = self.open_document(path)
+            if document is not None and document.version != version:
+                return False
+        return True
+
+    async def wait_current(self, states: Sequence[ProjectState], timeout: float = FRESH_TIMEOUT) -> None:
+        for state in states:
+            if not state.current:
+                try:
+                    await asyncio.wait_for(state.fresh.wait(), timeout)
+                except asyncio.TimeoutError:
+                    self.log(f"venvsense: still checking {state.root}", types.MessageType.Warning)
+
+    # --- diagnostics -----------------------------------------------------------------------------------
+
+    def text_of(self, path: Path) -> str | None:
+        """A file's text as the editor has it: the open buffer, else the file on disk."""
+        document = self.open_document(path)
+        if document is not None:
+            return document.source
+        try:
+            return read_text(path)
+        except UnreadableFile:
+            return None
+
+    def lines_for(self, path: Path, snapshot: Snapshot | None = None) -> Sequence[str] | None:
+        if snapshot is not None and path in snapshot.texts:
+            return snapshot.texts[path].splitlines()
+        document = self.open_document(path)
+        if document is not None:
+            return document.source.splitlines()
+        return convert.read_lines(path)
+
+    def converter_for(self, path: Path, snapshot: Snapshot | None = None) -> convert.PositionConverter:
+        return convert.PositionConverter(self.workspace.position_codec, self.lines_for(path, snapshot))
+
+    def publish(self, state: ProjectState, report: ProjectReport, snapshot: Snapshot) -> None:
+        root = state.root
+        by_file: dict[Path, list[Finding]] = {path: [] for path in report.files}
+        for finding in report.findings:
+            by_file.setdefault(finding.file, []).append(finding)
+        changed: set[Path] = set()
+        for path, findings in by_file.items():
+            per_root = self.findings.setdefault(path, {})
+            items = tuple(findings)
+            if per_root.get(root) != items:
+                changed.add(path)
+            per_root[root] = items
+        for path, per_root in list(self.findings.items()):
+            if root in per_root and path not in by_file:
+                del per_root[root]
+                changed.add(path)
+        if self.pull:
+            if changed:
+                self.refresh_pull_diagnostics()
+            return
+        # every buffer the check read gets an answer for its version, even when nothing changed
+        for path in sorted(changed | set(snapshot.versions)):
+            self.send_diagnostics(path, snapshot)
+
+    def findings_for(self, path: Path) -> list[Finding]:
+        return [f for findings in self.findings.get(path, {}).values() for f in findings]
+
+    def diagnostics_for(self, path: Path) -> list[types.Diagnostic]:
+        findings = self.findings_for(path)
+        if not findings:
+            return []
+        converter = self.converter_for(path)
+        return [convert.diagnostic(f, converter) for f in findings]
+
+    def send_diagnostics(self, path: Path, snapshot: Snapshot | None = None) -> None:
+        document = self.open_document(path)
+        findings = self.findings_for(path)
+        converter = self.converter_for(path, snapshot) if findings else None
+        self.publish_count += 1
+        # plain JSON rather than protocol objects: this is the hot path of every keystroke
+        self.protocol.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {
+            "uri": document.uri if document else convert.uri_of(path),
+            "diagnostics": [convert.diagnostic_json(f, converter) for f in findings] if converter else [],
+            **({"version": document.version} if document and document.version is not None else {}),
+        })
+
+    def _forget_diagnostics(self, root: Path) -> None:
+        for path, per_root in list(self.findings.items()):
+            if per_root.pop(root, None) is not None:
+                if self.pull:
+                    self.refresh_pull_diagnostics()
+                else:
+                    self.send_diagnostics(path)
+
+    def refresh_pull_diagnostics(self) -> None:
+        if self._refresh_pending:
+            return
+        if get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False) is not True:
+            return
+        self._refresh_pending = True
+
+        def send() -> None:
+            self._refresh_pending = False
+            self.workspace_diagnostic_refresh(None)
+
+        asyncio.get_running_loop().call_soon(send)
+
+    # --- status ----------------------------------------------------------------------------------------
+
+    def status_payload(self) -> dict[str, Any]:
+        return {"projects": [
+            project_status(convert.uri_of(root), state.report if state.done >= 0 else None, state.busy)
+            for root, state in sorted(self.projects.items())
+        ]}
+
+    def send_status(self) -> None:
+        payload = self.status_payload()
+        if payload["projects"] != self.last_status:
+            self.last_status = payload["projects"]
+            self.protocol.notify(STATUS_NOTIFICATION, payload)
+
+    # --- disk changes ----------------------------------------------------------------------------------
+
+    def files_changed(self, changes: Iterable[tuple[Path, types.FileChangeType]],
+                      delay: float = DISK_DEBOUNCE) -> None:
+        """Files changed on disk (watched-file events, the poller): check what they affect, after a pause."""
+        affected: set[Path] = set()
+        rediscover = False
+        env_owners = self.environment_owners()
+        for path, kind in changes:
+            for env_path, roots in env_owners.items():
+                if inside(path, env_path):
+                    affected.update(roots)
+                    break
+            else:
+                if self._is_manifest(path) and kind != types.FileChangeType.Changed:
+                    rediscover = True
+                if kind == types.FileChangeType.Changed and self.open_document(path) is not None:
+                    continue  # the buffer, not the disk, is what is checked
+                affected.update(s.root for s in self.projects_reading(path))
+                if path.name == "pyvenv.cfg" or path.parent.name == "site-packages":
+                    owner = self.project_of(path)
+                    if owner is not None:
+                        affected.add(owner.root)
+        for root in affected:
+            state = self.projects.get(root)
+            if state is not None:
+                self.request(state, delay)
+        if rediscover:
+            self.schedule_discovery()
+
+    async def refresh_project(self, root: Path) -> None:
+        """Read a project's manifests list again (a file appeared or went in its root), then check it."""
+        state = self.projects.get(root)
+        if state is None:
+            return
+        globs = self.engine_settings.requirements
+        project = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, project_at, root, globs)
+        if self.projects.get(root) is state:
+            if project != state.project and state.project.only is None:
+                state.project = project
+            self.request(state, 0.05)
+
+    def environment_owners(self) -> dict[Path, set[Path]]:
+        """Each venv in use → the projects that use it."""
+        owners: dict[Path, set[Path]] = {}
+        for root, state in self.projects.items():
+            env = state.report.environment if state.report else None
+            if env is not None:
+                owners.setdefault(env.path, set()).add(root)
+        return owners
+
+    # --- shutting down ---------------------------------------------------------------------------------
+
+    def stop_work(self) -> None:
+        for state in self.projects.values():
+            if state.timer:
+                state.timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        self.analysis_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start(tcp: tuple[str, int] | None = None) -> None:
+    """Build the server with its handlers and run it until the client says exit."""
+    from venvsense.lsp.handlers import build_server
+
+    level = os.environ.get("VENVSENSE_LOG", "WARNING").upper()
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
+                        format="venvsense %(levelname)s %(name)s: %(message)s")
+    server = build_server()
+    if tcp is not None:
+        server.start_tcp(*tcp)
+    else:
+        server.start_io()

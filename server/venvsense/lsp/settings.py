@@ -1,0 +1,116 @@
+"""Editor settings: what a client sends in ``initializationOptions`` and ``workspace/didChangeConfiguration``.
+
+Settings arrive either flat (``{"venv": ".venv", ...}``) or under a ``venvsense`` section
+(``{"venvsense": {...}}``); keys may be camelCase (``checkImports``), kebab-case (``check-imports``) or
+snake_case. Every key is optional; a missing key keeps its default.
+
+=====================  =====================================================================================
+``venv``               path of the venv to use instead of discovery (relative paths: to each project root)
+``installer``          ``auto`` (uv when available, else pip), ``uv`` or ``pip``: what installs and creates run
+``severity``           ``{code-or-name: error|warning|information|hint|off}``, e.g. ``{"VS303": "off"}``
+``checkImports``       ``false`` ⇒ no import checks (VS301, VS302, VS303)
+``checkUnused``        ``false`` ⇒ no unused-dependency check (VS303)
+``requirements``       extra glob patterns (relative to a project) of requirement files, e.g. ``["deps/*.txt"]``
+``trusted``            ``false`` ⇒ no code action or command that runs a process (create, install, fix,
+                       recreate) is offered or executed; diagnostics and text edits still work. Default
+                       ``true``: clients with a workspace-trust model should send it.
+``lowerSecondary``,    as in ``[tool.venvsense]`` (see ``venvsense.config``)
+``moduleMap``,
+``knownFirstParty``,
+``ignore``, ``exclude``,
+``usedWithoutImport``
+``pullDiagnostics``    ``initializationOptions`` only: ``true``/``false`` forces pull/push diagnostics;
+                       default: pull when the client supports ``textDocument/diagnostic``
+=====================  =====================================================================================
+
+Settings given here are laid over each project's own ``[tool.venvsense]`` table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from venvsense.config import Settings, SettingsError, parse_settings
+
+Installer = Literal["auto", "uv", "pip"]
+INSTALLERS: tuple[Installer, ...] = ("auto", "uv", "pip")
+ENGINE_KEYS = frozenset({
+    "venv", "severity", "lower-secondary", "check-imports", "check-unused", "requirements", "module-map",
+    "known-first-party", "ignore", "exclude", "used-without-import",
+})
+SECTION = "venvsense"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What the editor configured: engine settings (kebab-case keys) plus the server's own keys."""
+
+    engine: Mapping[str, Any] = field(default_factory=dict)
+    installer: Installer = "auto"
+    trusted: bool = True
+    pull_diagnostics: bool | None = None
+
+    def engine_settings(self) -> Settings:
+        """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
+        return parse_settings(self.engine)
+
+    @property
+    def requirement_globs(self) -> tuple[str, ...]:
+        return self.engine_settings().requirements
+
+
+def _kebab(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).replace("_", "-").lower()
+
+
+def section_of(raw: Any) -> Mapping[str, Any]:
+    """The venvsense settings in what a client sent: the ``venvsense`` section when there is one."""
+    if not isinstance(raw, Mapping):
+        return {}
+    inner = raw.get(SECTION)
+    if isinstance(inner, Mapping):
+        return inner
+    return raw
+
+
+def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, list[str]]:
+    """Settings from a client's payload and one sentence per value that could not be used (then ignored).
+
+    Unknown keys are ignored (clients send their whole configuration section).
+    """
+    table = section_of(raw)
+    errors: list[str] = []
+    engine: dict[str, Any] = {}
+    installer: Installer = "auto"
+    trusted = True
+    pull: bool | None = None
+    for key, value in table.items():
+        name = _kebab(str(key))
+        if name in ENGINE_KEYS:
+            if value is None:
+                continue
+            try:
+                parse_settings({name: value})
+            except SettingsError as error:
+                errors.append(f"setting {key}: {error}")
+                continue
+            engine[name] = value
+        elif name == "installer":
+            if value in INSTALLERS:
+                installer = value
+            elif value is not None:
+                errors.append(f"setting {key}: must be one of auto, uv, pip (got {value!r})")
+        elif name == "trusted":
+            if isinstance(value, bool):
+                trusted = value
+            elif value is not None:
+                errors.append(f"setting {key}: must be true or false")
+        elif name == "pull-diagnostics" and initial:
+            if isinstance(value, bool) or value is None:
+                pull = value
+            else:
+                errors.append(f"setting {key}: must be true, false or null")
+    return ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull), errors

@@ -1,0 +1,56 @@
+"""The ``venvsense/status`` payload (contract: docs/contract.md): one entry per project, for a status bar.
+
+``state`` is ``busy`` while a project is first analysed or an action runs on it, ``missing`` without a venv,
+``broken`` when the venv is unusable (VS104), ``problems`` when there is a warning or an error, else ``ok``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from venvsense.analysis import ProjectReport
+from venvsense.environment import Environment
+
+STATUS_NOTIFICATION = "venvsense/status"
+GET_STATUS_REQUEST = "venvsense/getStatus"
+EMPTY_COUNTS = {"error": 0, "warning": 0, "information": 0, "hint": 0}
+
+
+def environment_json(env: Environment | None) -> dict[str, Any] | None:
+    if env is None:
+        return None
+    return {"path": str(env.path), "python": env.python, "source": env.source}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def project_status(root_uri: str, report: ProjectReport | None, busy: str | None) -> dict[str, Any]:
+    """The status of one project; ``busy`` is what is running on it (``"Installing requests"``) or ``None``."""
+    env = report.environment if report else None
+    counts = report.counts() if report else dict(EMPTY_COUNTS)
+    label = f"{env.name} (Python {env.python})" if env and env.python else (env.name if env else "no venv")
+    problems = [_plural(counts[k], k) for k in ("error", "warning") if counts.get(k)]
+    if busy or report is None:
+        state = "busy"
+        summary = f"{busy or 'Checking'}…"
+    elif env is None:
+        state = "missing"
+        summary = "no venv"
+    elif env.problems:
+        state = "broken"
+        summary = f"{env.name} is broken"
+    elif problems:
+        state = "problems"
+        summary = f"{label}: {', '.join(problems)}"
+    else:
+        state = "ok"
+        summary = label
+    return {
+        "root": root_uri,
+        "environment": environment_json(env),
+        "state": state,
+        "counts": counts,
+        "summary": summary,
+    }

@@ -1,0 +1,131 @@
+"""Diagnostics over a real LSP session: start-up, unsaved buffers, stale versions, pull mode, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsp_session import ProjectMaker, lsp_session
+from lsprotocol import types
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+
+async def test_every_manifest_is_diagnosed_at_start_up_without_being_opened(make_project: ProjectMaker,
+                                                                             workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    other = make_project("other", requirements="gamma\n", venv=False)
+    async with lsp_session(workspace) as session:
+        diagnostics = await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
+        assert diagnostics[0].range.start.line == 1
+        assert "beta" in diagnostics[0].message
+        assert diagnostics[0].source == "venvsense"
+        assert diagnostics[0].severity == types.DiagnosticSeverity.Error
+        assert diagnostics[0].code_description is not None
+        assert diagnostics[0].code_description.href.endswith("#vs201-not-installed")
+        await session.wait_codes(other / "requirements.txt", lambda codes: codes == ["VS101"])
+
+
+async def test_diagnostics_follow_the_unsaved_buffer(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace) as session:
+        session.open(manifest)
+        await session.wait_codes(manifest, lambda codes: codes == [])
+        session.change(manifest, "alpha==1.0\nbeta>=1\n")
+        diagnostics = await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        assert diagnostics[0].range == types.Range(types.Position(1, 0), types.Position(1, 7))
+        session.change(manifest, "alpha==2.0\n")
+        await session.wait_codes(manifest, lambda codes: codes == ["VS202"])
+        assert manifest.read_text() == "alpha==1.0\n"  # the disk was never touched
+        session.close(manifest)  # back to the text on disk
+        await session.wait_codes(manifest, lambda codes: codes == [])
+
+
+async def test_results_for_an_older_document_version_are_never_published(make_project: ProjectMaker,
+                                                                         workspace: Path) -> None:
+    root = make_project(requirements="pkg1\n")
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace) as session:
+        uri = session.open(manifest)
+        await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        for number in range(2, 40):  # faster than the server checks: most versions are superseded
+            session.change(manifest, f"pkg{number}\n")
+        await session.wait_for(lambda: any(p.uri == uri and p.version == 39 for p in session.published))
+        mine = [p for p in session.published if p.uri == uri and p.version is not None]
+        versions = [p.version for p in mine]
+        assert versions == sorted(versions)
+        for params in mine:  # every published result describes the text of the version it names
+            assert [f"pkg{params.version}" in d.message for d in params.diagnostics] == [True]
+
+
+async def test_findings_in_an_included_file_are_published_for_that_file(make_project: ProjectMaker,
+                                                                        workspace: Path) -> None:
+    root = make_project(requirements="-r base.txt\n", files={"base.txt": "alpha==1.0\nbeta\n"},
+                        installed=("alpha==1.0",))
+    async with lsp_session(workspace) as session:
+        diagnostics = await session.wait_codes(root / "base.txt", lambda codes: codes == ["VS201"])
+        assert diagnostics[0].range.start.line == 1
+
+
+async def test_positions_are_converted_to_utf16(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0  # 😀 note\nbeta\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace) as session:
+        session.open(manifest, "pkg==1 ; python_version > '1'  # x\n😀😀\n")
+        session.change(manifest, "beta  # 😀\n")
+        diagnostics = await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        assert diagnostics[0].range.end.character == 4
+
+
+async def test_pull_diagnostics_when_the_client_supports_them(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace, pull=True) as session:
+        report = await session.client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        by_uri = {item.uri: item for item in report.items}
+        assert [d.code for d in by_uri[manifest.as_uri()].items] == ["VS201"]
+        uri = session.open(manifest)
+        session.change(manifest, "alpha==1.0\nbeta\ngamma\n")
+        result = await session.client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert [d.code for d in result.items] == ["VS201", "VS201"]
+        assert session.published == []  # a pull client is never pushed to
+
+
+async def test_status_notification_and_request(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    async with lsp_session(workspace) as session:
+        await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
+        await session.wait_for(lambda: session.statuses and session.statuses[-1]["projects"][0]["state"] != "busy")
+        status = await session.status()
+        assert status == session.statuses[-1]
+        (project,) = status["projects"]
+        assert project["root"] == root.as_uri()
+        assert project["state"] == "problems"
+        assert project["counts"] == {"error": 1, "warning": 0, "information": 0, "hint": 0}
+        assert project["environment"]["path"] == str(root / ".venv")
+        assert project["environment"]["source"] == "in-project"
+        assert "1 error" in project["summary"]
+        assert session.statuses[0]["projects"][0]["state"] == "busy"
+
+
+async def test_severity_settings_apply_at_once(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace, settings={"severity": {"VS201": "hint"}}) as session:
+        diagnostics = await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        assert diagnostics[0].severity == types.DiagnosticSeverity.Hint
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"venvsense": {"severity": {"not-installed": "off"}}}))
+        await session.wait_codes(manifest, lambda codes: codes == [])
+
+
+async def test_a_bad_setting_is_reported_and_ignored(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="beta\n")
+    async with lsp_session(workspace, settings={"severity": {"VS999": "error"}, "installer": "conda"}) as session:
+        await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
+        await session.wait_for(lambda: len(session.client.messages) >= 2)
+        texts = " ".join(m.message for m in session.client.messages)
+        assert "VS999" in texts and "conda" in texts

@@ -1,0 +1,91 @@
+"""Changes made outside the editor: client file watching (dynamic registration) and the server's own poller."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from lsp_session import ProjectMaker, lsp_session
+from lsprotocol import types
+
+from support.wheels import make_venv, pip_install, site_packages
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+
+async def test_a_pip_install_in_a_terminal_refreshes_diagnostics_within_two_seconds_in_any_editor(
+        make_project: ProjectMaker, workspace: Path, wheels: Path) -> None:
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace, watch=False) as session:  # a client that watches nothing
+        await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        await asyncio.sleep(1.2)  # let the poller take its first stamps
+        await asyncio.to_thread(pip_install, root / ".venv", "beta", find_links=wheels)
+        installed_at = time.monotonic()
+        await session.wait_codes(manifest, lambda codes: codes == [], timeout=5)
+        assert time.monotonic() - installed_at <= 2.0
+
+
+async def test_a_venv_created_in_a_terminal_is_picked_up(make_project: ProjectMaker, workspace: Path,
+                                                         wheels: Path) -> None:
+    root = make_project(requirements="alpha==1.0\n", venv=False)
+    manifest = root / "requirements.txt"
+    async with lsp_session(workspace, watch=False) as session:
+        await session.wait_codes(manifest, lambda codes: codes == ["VS101"])
+        await asyncio.sleep(1.2)
+        await asyncio.to_thread(make_venv, root / ".venv")
+        await session.wait_codes(manifest, lambda codes: codes == ["VS201"], timeout=5)
+        await session.wait_for(lambda: session.statuses[-1]["projects"][0]["state"] == "problems")
+
+
+async def test_file_watching_is_registered_only_when_the_client_supports_it(make_project: ProjectMaker,
+                                                                           workspace: Path) -> None:
+    root = make_project(requirements="beta\n")
+    async with lsp_session(workspace, watch=True) as session:
+        await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
+        (registration,) = await session.wait_for(lambda: session.registrations)
+        assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        globs = {w["globPattern"] if isinstance(w, dict) else w.glob_pattern
+                 for w in (registration.register_options["watchers"] if isinstance(registration.register_options,
+                                                                                   dict)
+                           else registration.register_options.watchers)}  # type: ignore[union-attr]
+        assert {"**/pyvenv.cfg", "**/site-packages/*.dist-info", "**/.python-version",
+                "**/pyproject.toml", "**/requirements*.txt"} <= globs
+    async with lsp_session(workspace, watch=False) as session:
+        await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
+        assert session.registrations == []
+        assert any("cannot watch files" in m.message for m in session.client.log_messages)
+
+
+async def test_a_burst_of_file_events_causes_one_check(make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="beta\n")
+    manifest = root / "requirements.txt"
+    site = site_packages(root / ".venv")
+    async with lsp_session(workspace) as session:
+        uri = session.open(manifest)
+        await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        await asyncio.sleep(0.5)
+        before = len([p for p in session.published if p.uri == uri])
+        for batch in range(5):  # what an install touching 500 files looks like to a watching client
+            session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+                types.FileEvent(uri=(site / f"pkg{batch}-1.0.dist-info" / f"f{n}").as_uri(),
+                                type=types.FileChangeType.Created) for n in range(100)]))
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        after = len([p for p in session.published if p.uri == uri])
+        assert after - before == 1
+
+
+async def test_a_new_project_is_discovered_when_its_manifest_appears(make_project: ProjectMaker,
+                                                                     workspace: Path) -> None:
+    make_project(requirements="alpha\n", venv=False)
+    async with lsp_session(workspace) as session:
+        await session.wait_for(lambda: session.statuses and session.statuses[-1]["projects"][0]["state"] == "missing")
+        newcomer = make_project("newcomer", requirements="gamma\n", venv=False)
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=(newcomer / "requirements.txt").as_uri(), type=types.FileChangeType.Created)]))
+        await session.wait_codes(newcomer / "requirements.txt", lambda codes: codes == ["VS101"])
+        status = await session.status()
+        assert newcomer.as_uri() in [p["root"] for p in status["projects"]]
