@@ -407,3 +407,9 @@ def test_show_env_lists_distributions(examples):
     assert dists["python-dateutil"]["modules"] == ["dateutil"]
     assert dists["requests"]["version"] == "2.32.3"
     assert "urllib3<3,>=1.21.1" in dists["requests"]["requires"]
+
+
+def test_requirements_setting_adds_requirement_files(project):
+    root = project({"pyproject.toml": "[tool.venvsense]\nrequirements = ['deps/*.txt']\n", "deps/base.txt": "alpha\n"})
+    finding = only(check(root), "VS201")
+    assert finding.file == root / "deps" / "base.txt"

@@ -40,7 +40,7 @@ from venvsense.findings import Finding, Severity
 from venvsense.mapping import ModuleIndex
 from venvsense.text import START, Range, read_text
 from venvsense.usage import Usage, import_findings, scan_project, target_python
-from venvsense.workspace import Project
+from venvsense.workspace import Project, project_at
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -178,6 +178,9 @@ def check_project(
     if settings is not None:
         project_settings = _overlay(project_settings, settings)
     settings = project_settings
+    if settings.requirements and project.only is None:
+        extra = project_at(project.root, settings.requirements)
+        project = replace(project, requirements=extra.requirements, main_requirements=extra.main_requirements)
 
     environment = find_environment(project.root, configured=settings.venv, environ=environ)
     installed = read_installed(environment) if environment and not environment.problems else None
