@@ -692,3 +692,99 @@ def test_iter_python_files_skips_unreadable_folders(tmp_path: Path) -> None:
         assert [path.name for path in iter_python_files(tmp_path)] == ["ok.py"]
     finally:
         (tmp_path / "closed").chmod(0o755)
+
+
+def test_iter_python_files_asks_folder_and_file_filters_separately(tmp_path: Path) -> None:
+    for name in ("keep.py", "drop.py", "skip/inner.py", "sub/kept.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    asked_folders: list[str] = []
+    found = iter_python_files(
+        tmp_path,
+        exclude_folder=lambda p: asked_folders.append(p.name) or p.name == "skip",
+        exclude_file=lambda p: p.name == "drop.py",
+    )
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in found) == ["keep.py", "sub/kept.py"]
+    assert sorted(asked_folders) == ["skip", "sub"]
+
+
+def _big_tree(root: Path, files: int) -> list[Path]:
+    paths = []
+    for index in range(files):
+        path = root / f"pkg{index // 100}" / f"m{index}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"import os\nfrom pkg import m{index}  # x\ntry:\n    import fast{index}\nexcept ImportError:\n"
+                        "    pass\n")
+        old = time.time_ns() - 60_000_000_000  # not "racy": written well before the cache is
+        os.utime(path, ns=(old, old))
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def persistent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(cache))
+    imports.enable_persistent_cache()
+    imports.clear_cache()
+    imports._persistent_loaded.clear()
+    yield cache
+    imports.enable_persistent_cache(False)
+    imports.clear_cache()
+    imports._persistent_loaded.clear()
+
+
+def test_persistent_cache_gives_a_new_process_the_same_scans(tmp_path: Path, persistent: Path) -> None:
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    first = scan_files(paths)
+    assert imports.save_persistent_cache(root, paths)
+    assert not imports.save_persistent_cache(root, paths)  # unchanged: not written again
+    assert [p.parent for p in persistent.iterdir()] == [persistent]
+    imports.clear_cache()  # as a new process starts
+    imports._persistent_loaded.clear()
+    assert imports.load_persistent_cache(root, len(paths)) == len(paths)
+    assert scan_files(paths) == first
+
+
+def test_persistent_cache_entry_of_a_changed_file_is_not_used(tmp_path: Path, persistent: Path) -> None:
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    scan_files(paths)
+    imports.save_persistent_cache(root, paths)
+    imports.clear_cache()
+    imports._persistent_loaded.clear()
+    paths[0].write_text("import changed\n")
+    imports.load_persistent_cache(root, len(paths))
+    assert [s.module for s in scan_files(paths)[paths[0]].imports] == ["changed"]
+
+
+def test_corrupt_persistent_cache_is_ignored_and_rewritten(tmp_path: Path, persistent: Path) -> None:
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    scan_files(paths)
+    imports.save_persistent_cache(root, paths)
+    (cache_file,) = persistent.iterdir()
+    cache_file.write_bytes(cache_file.read_bytes()[:1000])
+    imports.clear_cache()
+    imports._persistent_loaded.clear()
+    assert imports.load_persistent_cache(root, len(paths)) == 0
+    assert scan_files(paths)[paths[0]].imports[0].module == "os"
+    assert imports.save_persistent_cache(root, paths)
+
+
+def test_persistent_cache_is_never_written_inside_the_project(tmp_path: Path, persistent: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(root / ".cache"))
+    scan_files(paths)
+    assert not imports.save_persistent_cache(root, paths)
+    assert not (root / ".cache").exists()
+
+
+def test_small_projects_do_not_use_the_persistent_cache(tmp_path: Path, persistent: Path) -> None:
+    paths = _big_tree(tmp_path / "project", 3)
+    scan_files(paths)
+    assert not imports.save_persistent_cache(tmp_path / "project", paths)
+    assert not persistent.exists()

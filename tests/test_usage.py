@@ -228,3 +228,26 @@ def test_show_imports_follows_the_contract(project):
         {"module": "yaml", "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",
          "optional": True, "type_checking": False, "distribution": None},
     ]
+
+
+def test_recheck_sees_a_new_module_next_to_the_script(project):
+    root = project({"requirements.txt": "", "scripts/run.py": "import helpers\n"})
+    assert found(check(root), "VS301") == [("run.py", 0, "helpers")]
+    (root / "scripts" / "helpers.py").write_text("")
+    assert found(check(root), "VS301") == []
+    (root / "scripts" / "helpers.py").unlink()
+    assert found(check(root), "VS301") == [("run.py", 0, "helpers")]
+
+
+def test_recheck_sees_a_new_namespace_folder_next_to_the_script(project):
+    root = project({"requirements.txt": "", "scripts/run.py": "import helpers\n", "scripts/helpers/data.json": ""})
+    assert found(check(root), "VS301") == [("run.py", 0, "helpers")]
+    (root / "scripts" / "helpers" / "code.py").write_text("")
+    assert found(check(root), "VS301") == []
+
+
+def test_recheck_sees_an_install(project, wheels):
+    root = project({"requirements.txt": "pyyaml\n", "a.py": "import yaml\n"})
+    assert found(check(root), "VS301") == [("a.py", 0, "pyyaml")]
+    pip_install(root / ".venv", "PyYAML", find_links=wheels)
+    assert found(check(root), "VS301") == []

@@ -218,19 +218,94 @@ def is_local_to_script(module_top: str, script: Path) -> bool:
     Running ``python script.py`` puts the script's folder first on ``sys.path``, so a sibling ``x.py``,
     package ``x/`` (with ``__init__.py``) or extension module ``x.*.so`` is what the import gets. A
     sibling folder without ``__init__.py`` counts when it holds Python files (it is then a namespace
-    package); a folder of data files does not.
+    package); a folder of data files does not. (For many scripts, ``ScriptFolders`` lists each folder once.)
     """
-    top = module_top.split(".", 1)[0]
-    if not is_import_name(top):
-        return False
-    folder = script.parent
-    if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():
-        return True
-    candidate = folder / top
-    if candidate.is_dir():
-        return not _skipped(candidate, None) and contains_python(candidate)
-    try:
-        return any(module_name_of_file(entry.name) == top and entry.name.endswith(_EXTENSION_SUFFIXES)
-                   for entry in os.scandir(folder) if entry.name.startswith(top + "."))
-    except OSError:
-        return False
+    return ScriptFolders().is_local(module_top, script.parent)
+
+
+class ScriptFolders:
+    """``is_local_to_script`` for the many imports of a project: each folder is listed once (one
+    ``scandir``) and each (folder, name) answered once, instead of a few ``stat`` calls per import.
+
+    What it learns is kept for the object's lifetime: make one per check, since files come and go.
+    """
+
+    __slots__ = ("_folders",)
+
+    def __init__(self) -> None:
+        self._folders: dict[str, ScriptFolder] = {}
+
+    def folder(self, folder: Path | str) -> ScriptFolder:
+        """The listing of one folder (made on first use)."""
+        key = os.fspath(folder)
+        found = self._folders.get(key)
+        if found is None:
+            found = self._folders[key] = ScriptFolder(key)
+        return found
+
+    def is_local(self, module_top: str, folder: Path | str) -> bool:
+        """Whether ``import module_top`` from a script in ``folder`` finds a module in that folder."""
+        return self.folder(folder).has(module_top.split(".", 1)[0])
+
+
+class ScriptFolder:
+    """One script folder (from ``ScriptFolders.folder``): its ``x.py`` files, sub-folders and extension
+    modules, and the answers given."""
+
+    __slots__ = ("_answers", "_dirs", "_extensions", "_path", "_sources")
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._answers: dict[str, bool] = {}
+        self._sources: set[str] | None = set()
+        self._dirs: set[str] = set()
+        self._extensions: set[str] = set()
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(_EXTENSION_SUFFIXES):
+                        self._extensions.add(name.split(".", 1)[0])
+                    try:
+                        if name.endswith(".py") and entry.is_file():
+                            self._sources.add(name[:-3])
+                        elif entry.is_dir():
+                            self._dirs.add(name)
+                    except OSError:
+                        continue
+        except OSError:
+            self._sources = None  # not listable (perhaps still searchable): ask the file system per name
+
+    def same_as(self, other: ScriptFolder) -> bool:
+        """Whether ``other`` (a newer listing of the same folder) gives every answer this one gave."""
+        if self._sources is None or other._sources is None:
+            return False
+        if self._sources != other._sources or self._dirs != other._dirs or self._extensions != other._extensions:
+            return False
+        # a sub-folder's answer depends on what is inside it: ask again
+        return all(other.has(top) == answer for top, answer in self._answers.items() if top in self._dirs)
+
+    def has(self, top: str) -> bool:
+        """Whether ``import top`` from a script in this folder finds a module here."""
+        answer = self._answers.get(top)
+        if answer is None:
+            answer = self._answers[top] = is_import_name(top) and self._find(top)
+        return answer
+
+    def _find(self, top: str) -> bool:
+        folder = Path(self._path)
+        if self._sources is None:  # the folder could not be listed: probe names one by one
+            if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():
+                return True
+            candidate = folder / top
+            if candidate.is_dir():
+                return not _skipped(candidate, None) and contains_python(candidate)
+            return False
+        if top in self._sources:
+            return True
+        if top in self._dirs:
+            candidate = folder / top
+            if (candidate / "__init__.py").is_file():
+                return True
+            return not _skipped(candidate, None) and contains_python(candidate)
+        return top in self._extensions

@@ -19,13 +19,17 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 __all__ = [
     "ImportStatement",
     "ScanResult",
+    "enable_persistent_cache",
     "iter_python_files",
+    "load_persistent_cache",
+    "persistent_cache_dir",
+    "save_persistent_cache",
     "scan_bytes",
     "scan_file",
     "scan_files",
@@ -33,7 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportStatement:
     """One imported module: each name of ``import a, b.c`` is its own statement, ``from x import y`` is one.
 
@@ -69,13 +73,19 @@ class ImportStatement:
     future: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """The imports of one file; ``error`` is a short reason when a syntax or encoding problem limited the
     scan (the imports found around it are still listed)."""
 
     imports: tuple[ImportStatement, ...]
     error: str | None = None
+
+
+# the slots' setters, in field order (``_Scanner.result`` builds statements with them)
+_STATEMENT_SETTERS: tuple[Callable[[ImportStatement, object], None], ...] = tuple(
+    getattr(ImportStatement, field.name).__set__ for field in fields(ImportStatement)
+)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -490,7 +500,8 @@ class _Scanner:
         line = 0
         line_position = 0
         new = object.__new__
-        set_attribute = object.__setattr__
+        (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
+         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
         for module, level, start, stop, names, tries, type_checking, in_function in self.found:
             if start < line_position:  # only the careful lexer's error recovery goes back
                 line = line_position = 0
@@ -503,26 +514,20 @@ class _Scanner:
             else:
                 end_line = line
                 end_column = column + stop - start
+            # A frozen dataclass's __init__ sets fields one by one through object.__setattr__; its slots'
+            # own setters do the same at a third of the cost (it is most of the time spent per import).
             statement = new(ImportStatement)
-            # a frozen dataclass's __init__ sets fields one by one through object.__setattr__: this is the
-            # same, at a tenth of the cost (it is most of the time spent per import)
-            set_attribute(
-                statement,
-                "__dict__",
-                {
-                    "module": module,
-                    "level": level,
-                    "line": line,
-                    "column": column,
-                    "end_line": end_line,
-                    "end_column": end_column,
-                    "names": names,
-                    "optional": any(record.catches for record in tries) if tries else False,
-                    "type_checking": type_checking,
-                    "in_function": in_function,
-                    "future": level == 0 and module == "__future__" and bool(names),
-                },
-            )
+            set_module(statement, module)
+            set_level(statement, level)
+            set_line(statement, line)
+            set_column(statement, column)
+            set_end_line(statement, end_line)
+            set_end_column(statement, end_column)
+            set_names(statement, names)
+            set_optional(statement, any(record.catches for record in tries) if tries else False)
+            set_type_checking(statement, type_checking)
+            set_in_function(statement, in_function)
+            set_future(statement, level == 0 and module == "__future__" and bool(names))
             imports.append(statement)
         return ScanResult(tuple(imports), "; ".join(self.errors[:5]) or None)
 
@@ -1100,6 +1105,153 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+# ---------------------------------------------------------------------------------------------------------
+# The on-disk cache: what repeated ``venvsense check`` runs share.
+#
+# One file per project under the user's cache folder (never inside the project), holding for each scanned file
+# its (mtime, size) and imports as plain tuples, ``marshal``-ed: loading it is a few milliseconds where scanning
+# is most of a cold check. Written atomically (a temporary file renamed over the old one); a file that cannot be
+# read, is corrupt or was written by another version is ignored and rewritten. Small projects scan faster than
+# the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
+
+PERSISTENT_MIN_FILES = 500
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 1, tuple(f.name for f in fields(ImportStatement)))
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
+_persistent_enabled = False
+
+
+def enable_persistent_cache(enabled: bool = True) -> None:
+    """Let ``load_persistent_cache``/``save_persistent_cache`` use the cache folder (the CLI turns it on;
+    library users and the language server, which keeps its cache in memory, leave it off)."""
+    global _persistent_enabled
+    _persistent_enabled = enabled
+
+
+def persistent_cache_dir() -> Path | None:
+    """``$VENVSENSE_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/venvsense``, else
+    ``~/.cache/venvsense`` (``%LOCALAPPDATA%\\venvsense\\Cache`` on Windows)."""
+    configured = os.environ.get("VENVSENSE_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "venvsense" / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "venvsense" if os.path.isabs(base) else None
+
+
+def _persistent_file(root: Path) -> Path | None:
+    if not _persistent_enabled:
+        return None
+    folder = persistent_cache_dir()
+    if folder is None:
+        return None
+    import hashlib
+
+    try:
+        resolved_root = root.resolve()
+        resolved = folder.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == resolved_root or resolved_root in resolved.parents:
+        return None  # never write into the project
+    digest = hashlib.sha256(os.fsencode(resolved_root)).hexdigest()[:24]
+    return resolved / f"scans-{digest}.marshal"
+
+
+def load_persistent_cache(root: Path, files: int) -> int:
+    """Fill the in-memory cache from the project's on-disk cache (entries already in memory win); how many
+    entries were loaded. Never raises."""
+    path = _persistent_file(root) if files >= PERSISTENT_MIN_FILES else None
+    if path is None or os.fspath(root) in _persistent_loaded:
+        return 0
+    import marshal
+
+    try:
+        with open(path, "rb") as handle:
+            data = marshal.loads(handle.read())
+        header, entries = data
+        if header != _PERSISTENT_FORMAT:
+            return 0
+        loaded: dict[str, tuple[int, int, ScanResult]] = {}
+        new = object.__new__
+        (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
+         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
+        for name, mtime, size, error, rows in entries:
+            statements = []
+            for module, level, line, column, end_line, end_column, names, optional, type_checking, in_function, \
+                    future in rows:
+                statement = new(ImportStatement)
+                set_module(statement, sys.intern(module))
+                set_level(statement, level)
+                set_line(statement, line)
+                set_column(statement, column)
+                set_end_line(statement, end_line)
+                set_end_column(statement, end_column)
+                set_names(statement, names)
+                set_optional(statement, optional)
+                set_type_checking(statement, type_checking)
+                set_in_function(statement, in_function)
+                set_future(statement, future)
+                statements.append(statement)
+            loaded[name] = (mtime, size, ScanResult(tuple(statements), error) if statements or error else _NOTHING)
+    except Exception:  # a corrupt or foreign cache is no cache; it is rewritten after the scan
+        return 0
+    with _cache_lock:
+        for name, entry in loaded.items():
+            _cache.setdefault(name, entry)
+    _persistent_loaded[os.fspath(root)] = {name: entry[:2] for name, entry in loaded.items()}
+    return len(loaded)
+
+
+_persistent_loaded: dict[str, dict[str, tuple[int, int]]] = {}
+
+
+def save_persistent_cache(root: Path, paths: Sequence[Path]) -> bool:
+    """Write the cached scans of ``paths`` to the project's on-disk cache, when they differ from what was
+    loaded; whether it wrote. Never raises (a cache that cannot be written is skipped)."""
+    path = _persistent_file(root) if len(paths) >= PERSISTENT_MIN_FILES else None
+    if path is None:
+        return False
+    import marshal
+    import tempfile
+    import time
+
+    racy = time.time_ns() - _RACY_NS
+    kept: list[tuple[str, int, int, ScanResult]] = []
+    stamps: dict[str, tuple[int, int]] = {}
+    with _cache_lock:
+        for file in paths:
+            name = os.fspath(file)
+            cached = _cache.get(name)
+            if cached is not None and cached[0] <= racy:
+                kept.append((name, *cached))
+                stamps[name] = cached[:2]
+    if stamps == _persistent_loaded.get(os.fspath(root)):
+        return False
+    entries = [
+        (name, mtime, size, result.error, tuple(
+            (s.module, s.level, s.line, s.column, s.end_line, s.end_column, s.names, s.optional, s.type_checking,
+             s.in_function, s.future)
+            for s in result.imports
+        ))
+        for name, mtime, size, result in kept
+    ]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(marshal.dumps((_PERSISTENT_FORMAT, tuple(entries))))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return False
+    _persistent_loaded[os.fspath(root)] = stamps
+    return True
+
+
 # Directories that never hold a project's own modules.
 SKIPPED_DIRECTORIES = frozenset(
     {
@@ -1129,15 +1281,22 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 
 
-def iter_python_files(root: Path, *, exclude: Callable[[Path], bool] | None = None) -> Iterator[Path]:
+def iter_python_files(
+    root: Path, *, exclude: Callable[[Path], bool] | None = None,
+    exclude_folder: Callable[[Path], bool] | None = None, exclude_file: Callable[[Path], bool] | None = None,
+) -> Iterator[Path]:
     """The ``*.py`` files under ``root``, in a stable order (each folder's files, then its sub-folders,
     sorted by name).
 
     Skipped: virtual environments (a folder holding ``pyvenv.cfg``), the folders of
     ``SKIPPED_DIRECTORIES``, ``*.egg-info``, folders that cannot be read, and folders already visited
     through a symbolic link. ``exclude`` is asked about every folder and file (a folder it excludes is not
-    entered).
+    entered); ``exclude_folder`` only about folders, ``exclude_file`` only about files (no need to ``stat``
+    a path to tell which it is).
     """
+    if exclude is not None:
+        exclude_folder = _either(exclude, exclude_folder)
+        exclude_file = _either(exclude, exclude_file)
     visited: set[tuple[int, int]] = set()
     pending = [os.fspath(root)]
     while pending:
@@ -1159,15 +1318,21 @@ def iter_python_files(root: Path, *, exclude: Callable[[Path], bool] | None = No
                 if entry.is_dir():
                     if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
                         continue
-                    if exclude is not None and exclude(Path(entry.path)):
+                    if exclude_folder is not None and exclude_folder(Path(entry.path)):
                         continue
                     folders.append(entry.path)
                 elif name.endswith(".py") and entry.is_file():
                     path = Path(entry.path)
-                    if exclude is None or not exclude(path):
+                    if exclude_file is None or not exclude_file(path):
                         yield path
             except OSError:
                 continue
         for sub in reversed(folders):
             if not os.path.isfile(os.path.join(sub, "pyvenv.cfg")):
                 pending.append(sub)
+
+
+def _either(first: Callable[[Path], bool], second: Callable[[Path], bool] | None) -> Callable[[Path], bool]:
+    if second is None:
+        return first
+    return lambda path: first(path) or second(path)

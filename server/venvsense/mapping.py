@@ -433,7 +433,8 @@ class ModuleIndex:
                         # folder has no code that could make the rest of the name exist).
                         continue
                     score = max(score, depth)
-            for k in range(len(parts), 1, -1):
+            # (a dotted name normalizes to a name with "-": only such distribution names can match)
+            for k in range(len(parts) if "-" in dist.normalized else 1, 1, -1):
                 if normalize("-".join(parts[:k])) == dist.normalized:
                     score = max(score, k)
                     break

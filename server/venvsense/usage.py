@@ -7,10 +7,13 @@ Pure: it reads files (through the scanner's cache) and never imports or runs pro
 from __future__ import annotations
 
 import fnmatch
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -19,8 +22,16 @@ from venvsense import findings as F
 from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
-from venvsense.firstparty import first_party_modules, is_local_to_script
-from venvsense.imports import ImportStatement, ScanResult, iter_python_files, scan_files, scan_source
+from venvsense.firstparty import ScriptFolder, ScriptFolders, first_party_modules
+from venvsense.imports import (
+    ImportStatement,
+    ScanResult,
+    iter_python_files,
+    load_persistent_cache,
+    save_persistent_cache,
+    scan_files,
+    scan_source,
+)
 from venvsense.mapping import ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
 from venvsense.stdlib import stdlib_modules
 from venvsense.text import Position, Range
@@ -29,7 +40,7 @@ from venvsense.workspace import is_project_root
 Kind = Literal["stdlib", "first-party", "third-party", "relative"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassifiedImport:
     """One import of the project with what venvsense concluded about it.
 
@@ -92,18 +103,49 @@ def project_files(root: Path, exclude_globs: Iterable[str] = ()) -> list[Path]:
     """The project's own ``.py`` files: not in nested projects, venvs, ignored (``.gitignore``) or excluded."""
     ignored = _gitignore(root)
     globs = tuple(exclude_globs)
+    top = os.fspath(root)
+    prefix = len(top) if top.endswith(os.sep) else len(top) + 1
 
-    def exclude(path: Path) -> bool:
-        relative = path.relative_to(root).as_posix()
-        if path.is_dir():
-            if path != root and is_project_root(path):
-                return True
-            relative += "/"
+    def excluded(relative: str) -> bool:
         if ignored is not None and ignored(relative):
             return True
         return any(fnmatch.fnmatch(relative.rstrip("/"), g) or fnmatch.fnmatch(relative, g) for g in globs)
 
-    return list(iter_python_files(root, exclude=exclude))
+    def exclude_folder(path: Path) -> bool:
+        if path != root and _is_project_root(path):
+            return True
+        relative = os.fspath(path)[prefix:].replace(os.sep, "/") + "/"
+        return (ignored is not None or bool(globs)) and excluded(relative)
+
+    def exclude_file(path: Path) -> bool:
+        return excluded(os.fspath(path)[prefix:].replace(os.sep, "/"))
+
+    filter_files = exclude_file if ignored is not None or globs else None
+    return list(iter_python_files(root, exclude_folder=exclude_folder, exclude_file=filter_files))
+
+
+# folder → (mtime, is_project_root): the answer depends only on the folder's entries, and adding, removing or
+# renaming one changes the folder's mtime; answers for folders changed in the last seconds are not kept
+# (a change within the file system's timestamp granularity would not show).
+_project_roots: dict[str, tuple[int, bool]] = {}
+_RECENT_NS = 2_000_000_000
+
+
+def _is_project_root(folder: Path) -> bool:
+    name = os.fspath(folder)
+    try:
+        stamp = os.stat(name).st_mtime_ns
+    except OSError:
+        return is_project_root(folder)
+    known = _project_roots.get(name)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    answer = is_project_root(folder)
+    if time.time_ns() - stamp > _RECENT_NS:
+        if len(_project_roots) > 100_000:
+            _project_roots.clear()
+        _project_roots[name] = (stamp, answer)
+    return answer
 
 
 @dataclass
@@ -120,19 +162,143 @@ def scan_project(
 ) -> tuple[Usage, ModuleIndex]:
     """Scan every module of the project and classify each import."""
     files = project_files(root, exclude)
+    load_persistent_cache(root, len(files))
     scanned = scan_files(files)
+    save_persistent_cache(root, files)
     for path, text in (overrides or {}).items():
         if path.suffix == ".py" and (path in scanned or _inside(path, root)):
             scanned[path] = scan_source(text)
-    index = ModuleIndex(installed, module_map={k: tuple(v) for k, v in module_map.items()})
+    mapping = _Mapping.of(installed, {k: tuple(v) for k, v in module_map.items()})
     stdlib = stdlib_modules(python)
     first_party = first_party_modules(root, known=known_first_party)
+    folders = ScriptFolders()
+    key = os.fspath(root)
+    with _previous_lock:
+        previous = _previous.pop(key, None)
+    if previous is not None and not previous.same_context(mapping, stdlib, first_party):
+        previous = None
+    unchanged: dict[str, bool] = {}
     imports: list[ClassifiedImport] = []
-    third_party_cache: dict[str, tuple[str, tuple[Provider, ...]]] = {}
+    memo = _Checked(mapping, stdlib, first_party, folders)
     for path, result in scanned.items():
-        for statement in result.imports:
-            imports.append(_classify(path, statement, stdlib, first_party, index, third_party_cache))
-    return Usage(imports, scanned), index
+        statements = result.imports
+        if not statements:
+            continue
+        folder_name = os.path.dirname(path)
+        folder = folders.folder(folder_name)
+        if previous is not None:
+            same_folder = unchanged.get(folder_name)
+            if same_folder is None:
+                same_folder = unchanged[folder_name] = previous.folders.folder(folder_name).same_as(folder)
+            before = previous.files.get(path)
+            if same_folder and before is not None and before[0] is result:
+                memo.files[path] = before
+                imports.extend(before[1])
+                continue
+        classified = _classify_file(path, statements, stdlib, first_party, folder, mapping)
+        memo.files[path] = (result, classified)
+        imports.extend(classified)
+    with _previous_lock:
+        _previous[key] = memo
+        while len(_previous) > _KEEP_PROJECTS:
+            del _previous[next(iter(_previous))]
+    return Usage(imports, scanned), mapping.index
+
+
+def _classify_file(
+    path: Path, statements: tuple[ImportStatement, ...], stdlib: frozenset[str], first_party: frozenset[str],
+    folder: ScriptFolder, mapping: _Mapping,
+) -> list[ClassifiedImport]:
+    # The hot path of a check (tens of thousands of imports): every answer that does not depend on the
+    # statement itself is looked up, not recomputed.
+    out: list[ClassifiedImport] = []
+    append = out.append
+    local = folder.has
+    third_party = mapping.third_party
+    for statement in statements:
+        module = statement.module
+        top = module.partition(".")[0]
+        if statement.level or not top:
+            append(ClassifiedImport(path, statement, "relative", module))
+        elif top in first_party or local(top):
+            append(ClassifiedImport(path, statement, "first-party", module))
+        elif top in stdlib or statement.future:
+            append(ClassifiedImport(path, statement, "stdlib", module))
+        else:
+            target, providers = third_party(module, statement.names)
+            append(ClassifiedImport(path, statement, "third-party", target, providers))
+    return out
+
+
+class _Checked:
+    """What the last check of a project classified, file by file, and what that depended on: a re-check
+    reuses a file's imports when its scan (the same cached ``ScanResult``), its folder's listing and the
+    context (installed distributions, module map, stdlib, first-party names) are all unchanged."""
+
+    __slots__ = ("files", "first_party", "folders", "mapping", "stdlib")
+
+    def __init__(self, mapping: _Mapping, stdlib: frozenset[str], first_party: frozenset[str],
+                 folders: ScriptFolders) -> None:
+        self.mapping = mapping
+        self.stdlib = stdlib
+        self.first_party = first_party
+        self.folders = folders
+        self.files: dict[Path, tuple[ScanResult, list[ClassifiedImport]]] = {}
+
+    def same_context(self, mapping: _Mapping, stdlib: frozenset[str], first_party: frozenset[str]) -> bool:
+        return self.mapping is mapping and self.stdlib is stdlib and self.first_party == first_party
+
+
+# the last check of the few most recently checked projects, by root
+_previous: dict[str, _Checked] = {}
+_previous_lock = threading.Lock()
+_KEEP_PROJECTS = 8
+
+
+class _Mapping:
+    """A ``ModuleIndex`` and the third-party answers it gave, kept while the installed distributions (the
+    same cached ``Installed``) and the module map are unchanged, so a re-check asks nothing twice."""
+
+    _recent: ClassVar[list[_Mapping]] = []
+    _KEEP = 4
+    _lock = threading.Lock()
+
+    def __init__(self, installed: Installed | None, module_map: dict[str, tuple[str, ...]]) -> None:
+        self.installed = installed
+        self.module_map = module_map
+        self.index = ModuleIndex(installed, module_map=module_map)
+        self._candidates: dict[str, tuple[Provider, ...]] = {}
+        self._answers: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[Provider, ...]]] = {}
+
+    @classmethod
+    def of(cls, installed: Installed | None, module_map: dict[str, tuple[str, ...]]) -> _Mapping:
+        with cls._lock:
+            for known in cls._recent:
+                if known.installed is installed and known.module_map == module_map:
+                    return known
+            made = cls(installed, module_map)
+            cls._recent.insert(0, made)
+            del cls._recent[cls._KEEP :]
+            return made
+
+    def third_party(self, module: str, names: tuple[str, ...]) -> tuple[str, tuple[Provider, ...]]:
+        """The most specific module a third-party import uses, and its installed providers.
+
+        ``from google.cloud import storage``: ``google.cloud.storage`` is tried first (namespace packages).
+        """
+        key = (module, names)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = (module, ())
+            for candidate in [*(f"{module}.{name}" for name in names if name != "*"), module]:
+                providers = self._candidates.get(candidate)
+                if providers is None:
+                    providers = self._candidates[candidate] = tuple(self.index.installed_providers(candidate))
+                if providers:
+                    answer = (candidate, providers)
+                    break
+            self._answers[key] = answer
+        return answer
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -141,31 +307,6 @@ def _inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _classify(
-    path: Path, statement: ImportStatement, stdlib: frozenset[str], first_party: frozenset[str],
-    index: ModuleIndex, cache: dict[str, tuple[str, tuple[Provider, ...]]],
-) -> ClassifiedImport:
-    if statement.level:
-        return ClassifiedImport(path, statement, "relative", statement.module)
-    top = statement.module.split(".", 1)[0]
-    if not top:
-        return ClassifiedImport(path, statement, "relative", statement.module)
-    if top in first_party or is_local_to_script(top, path):
-        return ClassifiedImport(path, statement, "first-party", statement.module)
-    if top in stdlib or statement.future:
-        return ClassifiedImport(path, statement, "stdlib", statement.module)
-    # ``from google.cloud import storage``: try the most specific module first (namespace packages).
-    candidates = [f"{statement.module}.{name}" for name in statement.names if name != "*"]
-    candidates.append(statement.module)
-    for candidate in candidates:
-        if candidate not in cache:
-            cache[candidate] = (candidate, tuple(index.installed_providers(candidate)))
-        target, providers = cache[candidate]
-        if providers:
-            return ClassifiedImport(path, statement, "third-party", target, providers)
-    return ClassifiedImport(path, statement, "third-party", statement.module)
 
 
 def _relaxed(statement: ImportStatement) -> str | None:
