@@ -266,6 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("venvsense: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of ours: one clear line, not a traceback (VENVSENSE_DEBUG=1 shows it)
+        if os.environ.get("VENVSENSE_DEBUG"):
+            raise
+        print(f"venvsense: internal error ({type(error).__name__}: {error}); "
+              "run again with VENVSENSE_DEBUG=1 for the traceback and please report it", file=sys.stderr)
+        return 2
     finally:
         if collect:
             gc.enable()

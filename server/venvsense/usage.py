@@ -320,11 +320,17 @@ def _relaxed(statement: ImportStatement) -> str | None:
 def import_findings(
     usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
     installed: Installed | None, project_name: str | None, check_unused: bool,
-    used_without_import: Iterable[str] = (),
+    used_without_import: Iterable[str] = (), environment_label: str | None = None,
 ) -> list[Finding]:
-    """VS301, VS302 and VS303 for one project."""
+    """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv."""
     out: list[Finding] = []
     declared = {d.normalized for d in declarations if d.normalized}
+    declared_modules: dict[str, Declaration] = {}
+    for declaration in declarations:
+        if declaration.normalized:
+            for module in index.distribution_modules(declaration.normalized):
+                declared_modules.setdefault(module, declaration)
+    declared_cache: dict[tuple[str, str], Declaration | None] = {}
     if project_name:
         declared.add(canonicalize_name(project_name))
     reported_missing: set[tuple[Path, int, str]] = set()
@@ -341,12 +347,22 @@ def import_findings(
             if key in reported_missing:
                 continue
             reported_missing.add(key)
-            suggestion = _suggestion(index.providers(item.target))
+            lookup = (item.target, item.module)
+            if lookup not in declared_cache:
+                declared_cache[lookup] = _declared_for(item, declared_modules)
+            wanted = declared_cache[lookup]
+            package: str | None
+            if wanted is not None:
+                suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declared_in})"
+                package = wanted.normalized
+            else:
+                suggestion = _suggestion(index.providers(item.target))
+                package = _suggested_package(index.providers(item.target))
             why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+            label = environment_label or environment.name
             finding = F.make(
-                "VS301", f"'{item.module}' is imported but not installed in {environment.name}{suggestion}{why}",
-                item.file, item.range, package=_suggested_package(index.providers(item.target)),
-                module=item.module,
+                "VS301", f"'{item.module}' is imported but not installed in {label}{suggestion}{why}",
+                item.file, item.range, package=package, module=item.module,
             )
             if relaxed:
                 finding = finding.with_severity(Severity.HINT)
@@ -365,6 +381,14 @@ def import_findings(
     if check_unused and usage.scanned:
         out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import)))
     return out
+
+
+def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
+    """The declaration whose distribution would provide this import, when one does."""
+    for module, declaration in declared_modules.items():
+        if covers(module, item.target) or covers(module, item.module):
+            return declaration
+    return None
 
 
 def _suggestion(providers: list[Provider]) -> str:
@@ -406,6 +430,14 @@ def _requires(requirement: str) -> str:
     return canonicalize_name(name.strip()) if name.strip() else ""
 
 
+def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
+    """A ``requirements.txt`` compiled from the ``requirements.in`` beside it: the ``.in`` holds the direct
+    declarations, so unused-dependency findings belong there, not on the pins."""
+    if path not in known:
+        known[path] = path.suffix == ".txt" and path.with_suffix(".in").is_file()
+    return known[path]
+
+
 def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], project_name: str | None,
             extra_allowed: tuple[str, ...]) -> list[Finding]:
     out: list[Finding] = []
@@ -414,11 +446,12 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     used_distributions = {p.distribution for item in usage.imports for p in item.providers}
     own = canonicalize_name(project_name) if project_name else None
     seen: set[tuple[Path, Range]] = set()
+    locked: dict[Path, bool] = {}
     for declaration in declarations:
         name = declaration.normalized
         if not name or declaration.transitive or name == own or declaration.kind == "editable":
             continue
-        if (declaration.file, declaration.range) in seen:
+        if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
             continue
         seen.add((declaration.file, declaration.range))
         if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
