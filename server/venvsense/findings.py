@@ -103,7 +103,7 @@ def lookup(code_or_name: str) -> Code:
     return BY_NAME[key.lower()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing wrong, at an exact place in one file.
 
@@ -127,7 +127,7 @@ class Finding:
         return CATALOGUE[self.code].name
 
     def with_severity(self, severity: Severity) -> Finding:
-        return replace(self, severity=severity)
+        return self if severity == self.severity else replace(self, severity=severity)
 
 
 def make(code: str, message: str, file: Path, range_: Range, *, package: str | None = None,

@@ -7,6 +7,7 @@ raises.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,10 +18,12 @@ from venvsense.findings import Finding
 from venvsense.text import Range
 
 Kind = Literal["registry", "url", "path", "editable"]
+# ``normalized`` is asked for many times per declaration and check (a regular expression each time)
+_canonical = functools.lru_cache(maxsize=16384)(canonicalize_name)
 MAIN = "main"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Declaration:
     """One declared requirement.
 
@@ -50,7 +53,7 @@ class Declaration:
 
     @property
     def normalized(self) -> str:
-        return canonicalize_name(self.name) if self.name else ""
+        return _canonical(self.name) if self.name else ""
 
 
 @dataclass(frozen=True)

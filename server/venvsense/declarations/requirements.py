@@ -19,8 +19,8 @@ import os
 import posixpath
 import re
 import stat
+import threading
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -793,6 +793,28 @@ def _only_via_packages(comment: str, last: int, lines: list[str]) -> bool:
 # Reading files
 
 
+# (file, primary, declared in, constraint) → (line number, line text) → the declaration read from it, for the
+# plain one-line requirements of the last read of the most recently read files (``Declaration`` is frozen, so
+# sharing one between reads is safe); replaced whole on every read, so it never holds lines that are gone
+_LineKey = tuple[Path, bool, str, bool]
+_line_cache: dict[_LineKey, dict[tuple[int, str], Declaration]] = {}
+_LINE_CACHE_FILES = 32
+_LINE_CACHE_LINES = 20_000  # a bigger file (a lock file) is not worth keeping: it is rarely edited by hand
+
+
+_line_cache_lock = threading.Lock()
+
+
+def _remember(key: _LineKey, lines: dict[tuple[int, str], Declaration]) -> None:
+    with _line_cache_lock:
+        _line_cache.pop(key, None)
+        if not lines or len(lines) > _LINE_CACHE_LINES:
+            return
+        _line_cache[key] = lines
+        while len(_line_cache) > _LINE_CACHE_FILES:
+            del _line_cache[next(iter(_line_cache))]
+
+
 @dataclass
 class _Reader:
     """The state of one ``read_requirements`` call: what has been read, and the manifest being filled."""
@@ -832,11 +854,23 @@ class _Reader:
         starts = _editor_starts(text, len(lines))
         count = len(lines)
         index = 0
+        # the declarations of plain lines from the last read of this file: after a one-character edit in an
+        # editor, every other line is found here (same text, same line number) and not parsed again
+        key = (path, self.primary, declared_in, constraint)
+        previous = _line_cache.get(key, {}) if compiled is None and starts is None else {}
+        remembered: dict[tuple[int, str], Declaration] = {}
         while index < count:
             raw = lines[index]
+            known = previous.get((index, raw))
+            if known is not None:
+                out.append(known)
+                remembered[(index, raw)] = known
+                index += 1
+                continue
             try:
                 if starts is None and "${" not in raw and not raw.endswith("\\"):
                     # the common case, a requirement alone on its line, without building a logical line
+                    line_text = raw
                     comment, cut = "", _comment_start(raw) if "#" in raw else -1
                     if cut >= 0:
                         raw, comment = raw[:cut], raw[cut:].strip()
@@ -849,7 +883,10 @@ class _Reader:
                         column = len(raw) - len(raw.lstrip())
                         range_ = Range(Position(index, column), Position(index, column + len(content)))
                         transitive = compiled is not None and _only_via_packages(comment, index, compiled)
-                        out.append(self.declaration(simple, path, range_, content, declared_in, transitive))
+                        made = self.declaration(simple, path, range_, content, declared_in, transitive)
+                        out.append(made)
+                        if compiled is None and starts is None:
+                            remembered[(index, line_text)] = made
                         index += 1
                         continue
                 line, index = _next_line(lines, index, starts, self.environ)
@@ -863,6 +900,8 @@ class _Reader:
             except Exception as error:  # a reader never raises: say what went wrong instead
                 self.invalid(path, line.range(0, len(line.text)), declared_in,
                              f"venvsense could not read this line ({type(error).__name__}: {error})")
+        if compiled is None:
+            _remember(key, remembered)
 
     def declaration(self, parsed: _Parsed, path: Path, range_: Range, written: str, declared_in: str,
                     transitive: bool) -> Declaration:
@@ -933,7 +972,9 @@ class _Reader:
         if _INCLUDE_URL.match(target):
             if not target.lower().startswith("file:"):
                 return  # a remote file: pip downloads it, a static reader cannot follow it
-            location = urllib.request.url2pathname(urllib.parse.urlsplit(target).path)
+            from urllib.request import url2pathname  # not at start-up: it pulls in http.client and email
+
+            location = url2pathname(urllib.parse.urlsplit(target).path)
             included = Path(os.path.abspath(location))
         else:
             included = Path(os.path.normpath(os.path.join(path.parent, target)))

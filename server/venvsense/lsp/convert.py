@@ -79,6 +79,15 @@ class PositionConverter:
             or codec.encoding == types.PositionEncodingKind.Utf32
         )
 
+    def plain(self, range_: Range) -> bool:
+        """Whether the client's range is the engine's, whatever the rest of the text (ASCII lines)."""
+        lines = self._lines
+        if self._identity or lines is None:
+            return True
+        count = len(lines)
+        start, end = range_.start.line, range_.end.line
+        return (start >= count or lines[start].isascii()) and (end == start or end >= count or lines[end].isascii())
+
     def to_client(self, position: Position) -> types.Position:
         if self._identity or self._lines is None or position.line >= len(self._lines):
             return types.Position(position.line, position.column)
