@@ -370,6 +370,7 @@ class ModuleIndex:
             for dist_name in names:
                 self._configured_by_distribution.setdefault(normalize(dist_name), []).append(module)
         self._layouts: dict[str, _Layout | None] = {}
+        self._distribution_modules: dict[str, tuple[str, ...]] = {}
 
     # -- import → distributions
 
@@ -458,8 +459,14 @@ class ModuleIndex:
         From the installed metadata when it is installed (namespace packages narrowed to the portions
         its ``RECORD`` ships: ``google-cloud-storage`` → ``google.cloud.storage``), else from the curated
         table, else guessed from the name; names from the user's module-map are always included.
-        Typing-only distributions provide nothing.
+        Typing-only distributions provide nothing. Answers are memoized: the index is immutable.
         """
+        cached = self._distribution_modules.get(normalized)
+        if cached is None:
+            cached = self._distribution_modules[normalized] = self._find_distribution_modules(normalized)
+        return cached
+
+    def _find_distribution_modules(self, normalized: str) -> tuple[str, ...]:
         name = normalize(normalized)
         if is_typing_only(name):
             return ()

@@ -430,6 +430,15 @@ def _requires(requirement: str) -> str:
     return canonicalize_name(name.strip()) if name.strip() else ""
 
 
+def _used(provided: str, imported: set[str], imported_prefixes: set[str]) -> bool:
+    """``covers(provided, i)`` for some ``i`` in ``imported``, in constant time: ``provided`` is imported or is
+    a package above an import (``imported_prefixes``), or an import names a namespace above it."""
+    if provided in imported_prefixes:
+        return True
+    parts = provided.split(".")
+    return any(".".join(parts[:depth]) in imported for depth in range(1, len(parts)))
+
+
 def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
     """A ``requirements.txt`` compiled from the ``requirements.in`` beside it: the ``.in`` holds the direct
     declarations, so unused-dependency findings belong there, not on the pins."""
@@ -444,6 +453,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     imported = {item.target for item in usage.imports if item.kind == "third-party"}
     imported |= {item.module for item in usage.imports if item.kind == "third-party"}
     used_distributions = {p.distribution for item in usage.imports for p in item.providers}
+    imported_prefixes = {name.rsplit(".", depth)[0] for name in imported for depth in range(name.count(".") + 1)}
     own = canonicalize_name(project_name) if project_name else None
     seen: set[tuple[Path, Range]] = set()
     locked: dict[Path, bool] = {}
@@ -457,7 +467,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
             continue
         modules = index.distribution_modules(name)
-        if any(covers(module, imp) for module in modules for imp in imported):
+        if any(_used(module, imported, imported_prefixes) for module in modules):
             continue
         out.append(F.make(
             "VS303", f"'{declaration.name}' is declared but never imported"
