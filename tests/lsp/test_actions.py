@@ -246,3 +246,31 @@ async def test_add_to_pyproject_keeps_its_formatting(make_project: ProjectMaker,
         assert session.texts[(root / "pyproject.toml").as_uri()] == pyproject.replace(
             '"alpha",  # the first\n', '"alpha",  # the first\n    "delta",\n')
         await session.wait_codes(module, lambda codes: codes == [])
+
+
+async def test_install_settings_reach_the_installer(make_project: ProjectMaker, workspace: Path, wheels: Path) -> None:
+    """``install.findLinks``/``noIndex`` from the editor are what lets an offline editor create the venv (no
+    PIP_FIND_LINKS in the server's environment here)."""
+    root = make_project(requirements="alpha==1.0\n", venv=False)
+    manifest = root / "requirements.txt"
+    settings = {"install": {"findLinks": [str(wheels)], "noIndex": True}}
+    async with lsp_session(workspace, settings=settings) as session:
+        await session.wait_codes(manifest, lambda codes: codes == ["VS101"])
+        action = titled(await session.code_actions(manifest, 0), "Create .venv here")
+        result = await session.execute(action.command)  # type: ignore[arg-type]
+        assert result["status"] == "ok", result
+        assert "alpha" in installed_names(root / ".venv")
+
+
+async def test_a_settings_change_that_omits_trusted_keeps_the_workspace_untrusted(
+        make_project: ProjectMaker, workspace: Path, wheels: Path) -> None:
+    bare = make_project("bare", requirements="alpha\n", venv=False)
+    async with lsp_session(workspace, settings={"trusted": False}, wheelhouse=wheels) as session:
+        await session.wait_codes(bare / "requirements.txt", lambda codes: codes == ["VS101"])
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"venvsense": {"severity": {"VS303": "off"}}}))
+        await session.wait_codes(bare / "requirements.txt", lambda codes: codes == ["VS101"])
+        with pytest.raises(Exception, match="not trusted"):
+            await session.execute(types.Command(title="Create", command="venvsense.createEnvironment",
+                                                arguments=[{"project": bare.as_uri()}]))
+        assert not (bare / ".venv").exists()

@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ def _options(server: VenvsenseServer, value: Mapping[str, Any]) -> Options:
     if not isinstance(groups, list) or not all(isinstance(g, str) and _NAME.fullmatch(g) for g in groups):
         raise _invalid("\"groups\" must be a list of group names")
     backend: BackendName | None = None if installer == "auto" else installer
-    return Options(python=python, installer=backend, groups=tuple(groups))
+    return Options(python=python, installer=backend, groups=tuple(groups),
+                   find_links=server.settings.find_links, no_index=server.settings.no_index)
 
 
 def _refuse_untrusted(server: VenvsenseServer, what: str) -> None:
@@ -244,8 +246,7 @@ async def recreate_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str
     _refuse_untrusted(ls, "recreate a venv")
     env = state.report.environment if state.report else None
     if env is not None and env.source == "in-project":
-        options = Options(venv_name=env.path.name, python=options.python, installer=options.installer,
-                          groups=options.groups)
+        options = replace(options, venv_name=env.path.name)
     return await run_plan(ls, state, f"Recreating the venv of {state.root.name}",
                           lambda report: plan_create(report, options, recreate=True))
 

@@ -38,7 +38,7 @@ from venvsense.analysis import ProjectReport, check_project, recheck_manifests
 from venvsense.config import Settings
 from venvsense.findings import Finding
 from venvsense.lsp import convert
-from venvsense.lsp.settings import ServerSettings, read_settings
+from venvsense.lsp.settings import ServerSettings, mentions, read_settings
 from venvsense.lsp.status import STATUS_NOTIFICATION, project_status
 from venvsense.text import UnreadableFile, read_text
 from venvsense.workspace import Project, find_projects, is_project_root, is_requirements_name, project_at
@@ -215,6 +215,8 @@ class VenvsenseServer(LanguageServer):
             self.show(f"venvsense: {error} (ignored)", types.MessageType.Warning)
         if not initial:
             settings = replace(settings, pull_diagnostics=self.settings.pull_diagnostics)
+            if not mentions(raw, "trusted"):  # a payload without the key never changes trust
+                settings = replace(settings, trusted=self.settings.trusted)
         changed = settings.engine != self.settings.engine
         self.settings = settings
         self.engine_settings = settings.engine_settings()

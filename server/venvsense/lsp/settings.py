@@ -19,6 +19,8 @@ snake_case. Every key is optional; a missing key keeps its default.
 ``knownFirstParty``,
 ``ignore``, ``exclude``,
 ``usedWithoutImport``
+``install``            ``{"findLinks": [folders or URLs], "noIndex": bool}``: passed to every install venvsense
+                       runs (``--find-links``, ``--no-index``), e.g. for a local wheelhouse or an offline mirror
 ``pullDiagnostics``    ``initializationOptions`` only: ``true``/``false`` forces pull/push diagnostics;
                        default: pull when the client supports ``textDocument/diagnostic``
 =====================  =====================================================================================
@@ -52,6 +54,8 @@ class ServerSettings:
     installer: Installer = "auto"
     trusted: bool = True
     pull_diagnostics: bool | None = None
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
 
     def engine_settings(self) -> Settings:
         """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
@@ -87,6 +91,8 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
     installer: Installer = "auto"
     trusted = True
     pull: bool | None = None
+    find_links: tuple[str, ...] = ()
+    no_index = False
     for key, value in table.items():
         name = _kebab(str(key))
         if name in ENGINE_KEYS:
@@ -108,9 +114,34 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
                 trusted = value
             elif value is not None:
                 errors.append(f"setting {key}: must be true or false")
+        elif name == "install":
+            if not isinstance(value, Mapping):
+                if value is not None:
+                    errors.append(f"setting {key}: must be an object with findLinks and noIndex")
+                continue
+            links = value.get("findLinks", value.get("find-links", ()))
+            if isinstance(links, str):
+                links = [links]
+            if isinstance(links, (list, tuple)) and all(isinstance(x, str) and x and not x.startswith("-")
+                                                         for x in links):
+                find_links = tuple(links)
+            else:
+                errors.append(f"setting {key}.findLinks: must be a list of folders or URLs")
+            no_index_value = value.get("noIndex", value.get("no-index", False))
+            if isinstance(no_index_value, bool):
+                no_index = no_index_value
+            else:
+                errors.append(f"setting {key}.noIndex: must be true or false")
         elif name == "pull-diagnostics" and initial:
             if isinstance(value, bool) or value is None:
                 pull = value
             else:
                 errors.append(f"setting {key}: must be true, false or null")
-    return ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull), errors
+    settings = ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull,
+                              find_links=find_links, no_index=no_index)
+    return settings, errors
+
+
+def mentions(raw: Any, key: str) -> bool:
+    """Whether a client's payload sets ``key`` (any spelling)."""
+    return any(_kebab(str(k)) == key for k in section_of(raw))
