@@ -1,0 +1,288 @@
+// What the status-bar item says about a project, and which fixes apply to it, from the server's
+// `venvsense/status` notification. Pure logic (no `vscode` import) so the node test runner can test it.
+
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ProjectState = 'ok' | 'problems' | 'missing' | 'broken' | 'busy';
+
+export interface Environment {
+    path: string;
+    python: string | null;
+    source: string;
+}
+
+export interface Counts {
+    error: number;
+    warning: number;
+    information: number;
+    hint: number;
+}
+
+export interface ProjectStatus {
+    root: string;
+    environment: Environment | null;
+    state: ProjectState;
+    counts: Counts;
+    summary: string;
+}
+
+export interface StatusNotification {
+    projects: ProjectStatus[];
+}
+
+/** How loud the status-bar item is: its background colour. */
+export type Emphasis = 'none' | 'warning' | 'error';
+
+export interface StatusView {
+    text: string;
+    tooltip: string; // Markdown
+    emphasis: Emphasis;
+}
+
+/** A filesystem path from a `file:` URI or a plain path. */
+export function toFsPath(uriOrPath: string): string {
+    if (uriOrPath.startsWith('file:')) {
+        return fileURLToPath(uriOrPath);
+    }
+    return uriOrPath;
+}
+
+/** The name a person calls the environment by: its folder's name (`.venv`). */
+export function environmentName(environment: Environment): string {
+    const fsPath = toFsPath(environment.path).replace(/[\\/]+$/, '');
+    return path.basename(fsPath) || fsPath;
+}
+
+function plural(n: number, one: string, many: string = one + 's'): string {
+    return `${n} ${n === 1 ? one : many}`;
+}
+
+export function countsPhrase(counts: Counts): string {
+    const parts: string[] = [];
+    if (counts.error) parts.push(plural(counts.error, 'error'));
+    if (counts.warning) parts.push(plural(counts.warning, 'warning'));
+    if (counts.information) parts.push(plural(counts.information, 'info', 'infos'));
+    if (counts.hint) parts.push(plural(counts.hint, 'hint'));
+    return parts.length ? parts.join(', ') : 'no problems';
+}
+
+/** Diagnostic codes of a project and how many of each (from the editor's diagnostics). */
+export type CodeCounts = ReadonlyMap<string, number>;
+
+/** "3 missing, 1 mismatched" when the diagnostics say so, else the counts per severity. */
+export function problemsPhrase(counts: Counts, codes: CodeCounts = new Map()): string {
+    const count = (...wanted: string[]) => wanted.reduce((sum, code) => sum + (codes.get(code) ?? 0), 0);
+    const missing = count('VS201', 'VS203');
+    const mismatched = count('VS202');
+    const parts: string[] = [];
+    if (missing) parts.push(`${missing} missing`);
+    if (mismatched) parts.push(`${mismatched} mismatched`);
+    return parts.length ? parts.join(', ') : countsPhrase(counts);
+}
+
+const SOURCE_LABELS: Record<string, string> = {
+    'in-project': 'in-project',
+    VIRTUAL_ENV: 'VIRTUAL_ENV',
+    configured: 'configured (venvsense.venv)',
+};
+
+export function statusText(project: ProjectStatus, codes: CodeCounts = new Map()): string {
+    const env = project.environment;
+    const name = env ? environmentName(env) : undefined;
+    switch (project.state) {
+        case 'busy':
+            return `$(sync~spin) ${project.summary?.trim() || 'Working…'}`;
+        case 'ok':
+            if (!env) return '$(check) venvsense';
+            return env.python ? `$(check) ${name} · ${env.python}` : `$(check) ${name}`;
+        case 'problems': {
+            const detail = problemsPhrase(project.counts, codes);
+            return name ? `$(warning) ${name} · ${detail}` : `$(warning) ${detail}`;
+        }
+        case 'missing':
+            return '$(error) No venv';
+        case 'broken':
+            return name ? `$(error) ${name} broken` : '$(error) Broken venv';
+        default:
+            return `$(question) ${project.summary || 'venvsense'}`;
+    }
+}
+
+export function statusEmphasis(project: ProjectStatus): Emphasis {
+    switch (project.state) {
+        case 'problems':
+        case 'missing':
+            return project.counts.error > 0 ? 'error' : 'warning';
+        case 'broken':
+            return 'error';
+        default:
+            return 'none';
+    }
+}
+
+function escapeMarkdown(text: string): string {
+    return text.replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
+
+export function statusTooltip(project: ProjectStatus, trusted = true): string {
+    const lines: string[] = [];
+    const root = toFsPath(project.root);
+    lines.push(`**venvsense** — ${escapeMarkdown(path.basename(root) || root)}`);
+    lines.push('');
+    const env = project.environment;
+    if (env) {
+        lines.push(`Environment: \`${toFsPath(env.path)}\`  `);
+        lines.push(`Python: ${env.python ? escapeMarkdown(env.python) : 'unknown'}  `);
+        lines.push(`Source: ${escapeMarkdown(SOURCE_LABELS[env.source] ?? env.source)}  `);
+    } else {
+        lines.push('Environment: none — this project has no virtual environment  ');
+    }
+    const c = project.counts;
+    lines.push(
+        `Problems: ${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ` +
+            `${c.information} information, ${c.hint} hint${c.hint === 1 ? '' : 's'}`,
+    );
+    if (project.summary) {
+        lines.push('');
+        lines.push(escapeMarkdown(project.summary));
+    }
+    lines.push('');
+    lines.push(trusted ? 'Click for fixes.' : 'Restricted Mode: fixes that run programs are off until you trust this workspace.');
+    return lines.join('\n');
+}
+
+export function statusView(project: ProjectStatus, codes: CodeCounts = new Map(), trusted = true): StatusView {
+    return { text: statusText(project, codes), tooltip: statusTooltip(project, trusted), emphasis: statusEmphasis(project) };
+}
+
+function isInside(child: string, parent: string): boolean {
+    const relative = path.relative(parent, child);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The project a file belongs to: the one with the deepest root containing it (nested projects win). */
+export function projectForFile(projects: readonly ProjectStatus[], fileUriOrPath: string): ProjectStatus | undefined {
+    const file = toFsPath(fileUriOrPath);
+    let best: ProjectStatus | undefined;
+    let bestLength = -1;
+    for (const project of projects) {
+        const root = toFsPath(project.root);
+        if (isInside(file, root) && root.length > bestLength) {
+            best = project;
+            bestLength = root.length;
+        }
+    }
+    return best;
+}
+
+/** Merges a notification into what is known: projects are keyed by root; a newer entry replaces an older. */
+export function mergeStatus(known: ReadonlyMap<string, ProjectStatus>, update: StatusNotification): Map<string, ProjectStatus> {
+    const merged = new Map(known);
+    for (const project of update.projects ?? []) {
+        merged.set(project.root, project);
+    }
+    return merged;
+}
+
+export type FixId =
+    | 'createEnvironment'
+    | 'installMissing'
+    | 'fixVersions'
+    | 'recreateEnvironment'
+    | 'recheck'
+    | 'showOutput';
+
+export interface Fix {
+    id: FixId;
+    label: string;
+    detail: string;
+    /** The server command (`workspace/executeCommand`) it runs, if any. */
+    command?: string;
+    /** Runs a process (creates a venv, installs): never offered in an untrusted workspace. */
+    runsProcess: boolean;
+}
+
+export const PROCESS_COMMANDS: readonly string[] = [
+    'venvsense.createEnvironment',
+    'venvsense.installMissing',
+    'venvsense.fixVersions',
+    'venvsense.recreateEnvironment',
+];
+
+const FIXES: Record<FixId, Fix> = {
+    createEnvironment: {
+        id: 'createEnvironment',
+        label: '$(add) Create .venv here',
+        detail: 'Create a virtual environment in the project and install its dependencies',
+        command: 'venvsense.createEnvironment',
+        runsProcess: true,
+    },
+    installMissing: {
+        id: 'installMissing',
+        label: '$(cloud-download) Install missing',
+        detail: 'Install the declared packages that are not installed',
+        command: 'venvsense.installMissing',
+        runsProcess: true,
+    },
+    fixVersions: {
+        id: 'fixVersions',
+        label: '$(versions) Fix versions',
+        detail: 'Reinstall packages whose installed version does not match the declaration',
+        command: 'venvsense.fixVersions',
+        runsProcess: true,
+    },
+    recreateEnvironment: {
+        id: 'recreateEnvironment',
+        label: '$(refresh) Recreate',
+        detail: 'Build the venv anew (with the right Python) and install the dependencies',
+        command: 'venvsense.recreateEnvironment',
+        runsProcess: true,
+    },
+    recheck: {
+        id: 'recheck',
+        label: '$(search) Re-check',
+        detail: 'Read the project and its venv again',
+        command: 'venvsense.recheck',
+        runsProcess: false,
+    },
+    showOutput: {
+        id: 'showOutput',
+        label: '$(output) Show output',
+        detail: "The language server's log and the installers' output",
+        runsProcess: false,
+    },
+};
+
+/**
+ * The fixes that apply to a project now, most relevant first, given the codes of its current diagnostics.
+ * Nothing that runs a process is offered in an untrusted workspace or while an action is running.
+ */
+export function fixesFor(project: ProjectStatus, codes: CodeCounts, trusted: boolean): Fix[] {
+    const present = new Set([...codes].filter(([, n]) => n > 0).map(([code]) => code));
+    const ids: FixId[] = [];
+    const busy = project.state === 'busy';
+    if (trusted && !busy) {
+        if (!project.environment || project.state === 'missing' || present.has('VS101')) {
+            ids.push('createEnvironment');
+        }
+        if (project.environment) {
+            const knowsCodes = present.size > 0;
+            if (present.has('VS201') || present.has('VS203') || (!knowsCodes && project.state === 'problems')) {
+                ids.push('installMissing');
+            }
+            if (present.has('VS202') || (!knowsCodes && project.state === 'problems')) {
+                ids.push('fixVersions');
+            }
+            ids.push('recreateEnvironment');
+            if (project.state === 'broken' || present.has('VS104') || present.has('VS103')) {
+                // The venv is unusable or built from the wrong Python: recreating is the fix, put it first.
+                ids.splice(ids.indexOf('recreateEnvironment'), 1);
+                ids.unshift('recreateEnvironment');
+            }
+        }
+    }
+    if (!busy) ids.push('recheck');
+    ids.push('showOutput');
+    return ids.map((id) => FIXES[id]);
+}

@@ -1,0 +1,72 @@
+// What the server is told from the venvsense.* settings.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { expandPath, initializationOptions, readInterpreterSetting, readServerSettings } from '../src/common/settings';
+
+/** A configuration like VS Code's: values by dotted key, defaults when absent. */
+function config(values: Record<string, unknown>) {
+    return {
+        get<T>(key: string, fallback?: T): T | undefined {
+            return (key in values ? values[key] : fallback) as T | undefined;
+        },
+    };
+}
+
+test('defaults when nothing is set', () => {
+    assert.deepEqual(readServerSettings(config({})), {
+        venv: '',
+        installer: 'auto',
+        severity: {},
+        checkImports: true,
+        checkUnused: true,
+        requirements: [],
+        install: { findLinks: [], noIndex: false, indexUrl: '' },
+    });
+});
+
+test('settings are passed with the names the server reads', () => {
+    const settings = readServerSettings(
+        config({
+            venv: '${workspaceFolder}/envs/dev',
+            installer: 'pip',
+            severity: { VS303: 'off', VS208: 'hint', bad: 3 },
+            checkImports: false,
+            requirements: ['deps/*.txt'],
+            'install.findLinks': ['~/wheels', '${workspaceFolder}/wheelhouse'],
+            'install.noIndex': true,
+        }),
+        '/work/app',
+        '/home/me',
+    );
+    assert.equal(settings.venv, '/work/app/envs/dev');
+    assert.equal(settings.installer, 'pip');
+    assert.deepEqual(settings.severity, { VS303: 'off', VS208: 'hint' });
+    assert.equal(settings.checkImports, false);
+    assert.deepEqual(settings.requirements, ['deps/*.txt']);
+    assert.deepEqual(settings.install.findLinks, ['/home/me/wheels', '/work/app/wheelhouse']);
+    assert.equal(settings.install.noIndex, true);
+});
+
+test('an unknown installer falls back to auto', () => {
+    assert.equal(readServerSettings(config({ installer: 'conda' })).installer, 'auto');
+});
+
+test('initialization options carry the settings flat and whether the workspace is trusted', () => {
+    const options = initializationOptions(readServerSettings(config({})), false);
+    assert.equal(options.trusted, false);
+    assert.equal(options.installer, 'auto');
+});
+
+test('the interpreter setting is empty or a path', () => {
+    assert.equal(readInterpreterSetting(config({})), undefined);
+    assert.equal(readInterpreterSetting(config({ 'server.interpreter': '  ' })), undefined);
+    assert.deepEqual(readInterpreterSetting(config({ 'server.interpreter': '~/py/bin/python3' }), undefined, '/home/me'), [
+        '/home/me/py/bin/python3',
+    ]);
+});
+
+test('only ~ at the start and ${workspaceFolder} are expanded', () => {
+    assert.equal(expandPath('a~b', '/w', '/h'), 'a~b');
+    assert.equal(expandPath('~', '/w', '/h'), '/h');
+    assert.equal(expandPath('${workspaceFolder}', undefined, '/h'), '${workspaceFolder}');
+});
