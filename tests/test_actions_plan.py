@@ -213,3 +213,11 @@ def test_installer_failures_are_explained_in_one_sentence() -> None:
         ["error: Failed to fetch: `https://pypi.invalid/simple/x/`", "dns error"], "?")
     assert "failed to build" in explain_failure(["error: Failed to build `broken==1.0`"], "?")
     assert explain_failure(["something else"], "pip exited with status 2") == "pip exited with status 2"
+
+
+def test_an_index_url_option_is_in_the_plan_and_its_argv(tmp_path: Path) -> None:
+    root = project(tmp_path, {"requirements.txt": "alpha\n"})
+    plan = plan_create(check_project(project_at(root)), Options(installer="uv", index_url="https://mirror.example/simple"))
+    install_step = plan.steps[-1]
+    assert "--index-url=https://mirror.example/simple" in install_step.argv
+    assert "https://mirror.example/simple" in plan.describe()

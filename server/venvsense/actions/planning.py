@@ -59,6 +59,7 @@ class Options:
     groups: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    index_url: str | None = None
     environ: Mapping[str, str] | None = None
 
 
@@ -150,6 +151,8 @@ def _option_args(settings: Iterable[IndexSetting], backend: Backend, base: Path)
 def _cli_index(options: Options) -> list[IndexSetting]:
     settings = [IndexSetting("--find-links", str(Path(link).absolute()) if "://" not in link else link,
                              "command line") for link in options.find_links]
+    if options.index_url:
+        settings.append(IndexSetting("--index-url", options.index_url, "command line"))
     if options.no_index:
         settings.append(IndexSetting("--no-index", "", "command line"))
     return settings

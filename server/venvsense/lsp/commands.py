@@ -111,7 +111,8 @@ def _options(server: VenvsenseServer, value: Mapping[str, Any]) -> Options:
         raise _invalid("\"groups\" must be a list of group names")
     backend: BackendName | None = None if installer == "auto" else installer
     return Options(python=python, installer=backend, groups=tuple(groups),
-                   find_links=server.settings.find_links, no_index=server.settings.no_index)
+                   find_links=server.settings.find_links, no_index=server.settings.no_index,
+                   index_url=server.settings.index_url)
 
 
 def _refuse_untrusted(server: VenvsenseServer, what: str) -> None:

@@ -19,8 +19,9 @@ snake_case. Every key is optional; a missing key keeps its default.
 ``knownFirstParty``,
 ``ignore``, ``exclude``,
 ``usedWithoutImport``
-``install``            ``{"findLinks": [folders or URLs], "noIndex": bool}``: passed to every install venvsense
-                       runs (``--find-links``, ``--no-index``), e.g. for a local wheelhouse or an offline mirror
+``install``            ``{"findLinks": [folders or URLs], "noIndex": bool, "indexUrl": url}``: passed to every
+                       install venvsense runs (``--find-links``, ``--no-index``, ``--index-url``), e.g. for a
+                       local wheelhouse or a company mirror; shown in the plan like a requirements file's
 ``pullDiagnostics``    ``initializationOptions`` only: ``true``/``false`` forces pull/push diagnostics;
                        default: pull when the client supports ``textDocument/diagnostic``
 =====================  =====================================================================================
@@ -56,6 +57,7 @@ class ServerSettings:
     pull_diagnostics: bool | None = None
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    index_url: str | None = None
 
     def engine_settings(self) -> Settings:
         """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
@@ -93,6 +95,7 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
     pull: bool | None = None
     find_links: tuple[str, ...] = ()
     no_index = False
+    index_url: str | None = None
     for key, value in table.items():
         name = _kebab(str(key))
         if name in ENGINE_KEYS:
@@ -127,6 +130,12 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
                 find_links = tuple(links)
             else:
                 errors.append(f"setting {key}.findLinks: must be a list of folders or URLs")
+            index_url = value.get("indexUrl", value.get("index-url"))
+            if index_url is not None and not (isinstance(index_url, str) and "://" in index_url
+                                              and not index_url.startswith("-")):
+                errors.append(f"setting {key}.indexUrl: must be the URL of a package index")
+                index_url = None
+            index_url = index_url or None
             no_index_value = value.get("noIndex", value.get("no-index", False))
             if isinstance(no_index_value, bool):
                 no_index = no_index_value
@@ -138,7 +147,7 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
             else:
                 errors.append(f"setting {key}: must be true, false or null")
     settings = ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull,
-                              find_links=find_links, no_index=no_index)
+                              find_links=find_links, no_index=no_index, index_url=index_url)
     return settings, errors
 
 
