@@ -14,8 +14,8 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from venvsense.findings import Finding
-from venvsense.text import Range
+from venvsense.findings import Finding, make
+from venvsense.text import START, Range, UnreadableFile, read_text
 
 Kind = Literal["registry", "url", "path", "editable"]
 # ``normalized`` is asked for many times per declaration and check (a regular expression each time)
@@ -77,3 +77,19 @@ class Manifest:
     findings: list[Finding] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)  # every file read, the manifest itself first
     requires_python: tuple[str, Path, Range] | None = None
+
+
+def manifest_text(path: Path, text: str | None) -> tuple[Manifest, str | None]:
+    """A new ``Manifest`` of ``path`` and the text to read: ``text`` (an editor buffer) or the file's.
+
+    When the file cannot be read the text is ``None`` and the manifest already holds the VS206 finding
+    that says why.
+    """
+    manifest = Manifest(path=path, files=[path])
+    if text is not None:
+        return manifest, text
+    try:
+        return manifest, read_text(path)
+    except UnreadableFile as error:
+        manifest.findings.append(make("VS206", f"{path.name} {error.reason}", path, START))
+        return manifest, None

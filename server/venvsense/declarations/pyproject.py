@@ -26,9 +26,9 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvsense.declarations import MAIN, Declaration, Kind, Manifest
+from venvsense.declarations import MAIN, Declaration, Kind, Manifest, manifest_text
 from venvsense.findings import Finding, make
-from venvsense.text import START, Position, Range, UnreadableFile, read_text
+from venvsense.text import START, Position, Range
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,13 +49,9 @@ def read_pyproject(path: Path, text: str | None = None) -> Manifest:
     as a table of its own). Never raises: what cannot be understood becomes a VS206 finding.
     """
     path = path.absolute()
-    manifest = Manifest(path=path, files=[path])
+    manifest, text = manifest_text(path, text)
     if text is None:
-        try:
-            text = read_text(path)
-        except UnreadableFile as error:
-            manifest.findings.append(make(INVALID, f"{path.name} {error.reason}", path, START))
-            return manifest
+        return manifest
     try:
         data = tomllib.loads(text)
     except RecursionError:

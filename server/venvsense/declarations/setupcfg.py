@@ -14,10 +14,10 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from venvsense.declarations import MAIN, Manifest
+from venvsense.declarations import MAIN, Manifest, manifest_text
 from venvsense.declarations.pyproject import pep508_declaration
 from venvsense.findings import Finding, make
-from venvsense.text import START, Position, Range, UnreadableFile, read_text
+from venvsense.text import Position, Range
 
 __all__ = ["read_setup_cfg"]
 
@@ -43,13 +43,9 @@ def read_setup_cfg(path: Path, text: str | None = None) -> Manifest:
     kept in another file) are not followed. Never raises: what cannot be understood is a VS206 finding.
     """
     path = path.absolute()
-    manifest = Manifest(path=path, files=[path])
+    manifest, text = manifest_text(path, text)
     if text is None:
-        try:
-            text = read_text(path)
-        except UnreadableFile as error:
-            manifest.findings.append(make(INVALID, f"{path.name} {error.reason}", path, START))
-            return manifest
+        return manifest
     sections = _read_ini(path, text, manifest.findings)
 
     options = sections.get("options", {})
