@@ -133,6 +133,10 @@ def timed(command: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+def _output(command: Sequence[str], cwd: Path, env: dict[str, str]) -> bytes:
+    return subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, check=False).stdout
+
+
 def in_process(root: Path) -> tuple[float, float]:
     """A fresh process running ``check_project`` twice: the first (cold) and second (warm) call's times."""
     code = (
@@ -151,11 +155,13 @@ def in_process(root: Path) -> tuple[float, float]:
     return float(first), float(second)
 
 
-def _environment(cache: Path | None) -> dict[str, str]:
+def _environment(cache: Path | None, *, cache_off: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PYTHONPATH"] = str(REPO / "server")
     if cache is not None:
         env["VENVSENSE_CACHE_DIR"] = str(cache)
+    if cache_off:
+        env["VENVSENSE_CACHE_DIR"] = ""  # no on-disk cache at all
     env["NO_COLOR"] = "1"
     return env
 
@@ -172,9 +178,13 @@ def compare(root: Path, repeat: int, label: str) -> list[tuple[str, float, str]]
         cache = Path(temporary) / "cache"
         env = _environment(cache)
         deptry_env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-        # one untimed run of each: the files and interpreters in the page cache, as in every later run
+        # one untimed run of each: the files and interpreters in the page cache, as in every later run; and the
+        # warm run (on-disk cache) must report exactly what a run without the cache reports
         timed([*venvsense, "check", str(root)], root, env)
         timed([*deptry, "."], root, deptry_env)
+        as_json = [*venvsense, "check", "--format", "json", str(root)]
+        if _output(as_json, root, env) != _output(as_json, root, _environment(None, cache_off=True)):
+            raise RuntimeError("venvsense check reports differently with its on-disk cache than without it")
         cold: list[float] = []
         peer: list[float] = []
         warm: list[float] = []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -273,3 +275,92 @@ def test_unused_is_reported_on_the_in_file_not_on_its_compiled_pins(project):
     root = project({"requirements.in": "PyYAML\n", "requirements.txt": lock, "a.py": "x = 1\n"},
                    install=("PyYAML",))
     assert found(check(root), "VS303") == [("requirements.in", 0, "pyyaml")]
+
+
+# --- the CLI's on-disk cache (scans and classification): a warm run never serves a stale answer -----------------
+
+
+def _large_project(root: Path) -> Path:
+    """A project big enough for the on-disk cache, its files written well before the cache is."""
+    from venvsense.imports import PERSISTENT_MIN_FILES
+
+    old = time.time_ns() - 60_000_000_000
+    for index in range(PERSISTENT_MIN_FILES):
+        path = root / "app" / f"part{index // 100}" / f"m{index}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("import os\nimport json\nfrom app import helpers\n", encoding="utf-8")
+        os.utime(path, ns=(old, old))
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "helpers.py").write_text("")
+    for path in root.rglob("*.py"):
+        if ".venv" not in path.parts:
+            os.utime(path, ns=(old, old))
+    return root
+
+
+def _cli_imports(root: Path, cache: Path) -> list[tuple[str, str, str, str | None]]:
+    env = {"PATH": "/usr/bin:/bin", "VENVSENSE_CACHE_DIR": str(cache)}
+    result = subprocess.run([sys.executable, "-m", "venvsense", "show", "imports", str(root), "--format", "json"],
+                            capture_output=True, text=True, check=True, env=env)
+    rows = json.loads(result.stdout)["projects"][0]["imports"]
+    return sorted((row["file"], row["module"], row["kind"], row["distribution"]) for row in rows)
+
+
+def _uncached(root: Path, tmp_path: Path) -> list[tuple[str, str, str, str | None]]:
+    return _cli_imports(root, tmp_path / "no-such-cache-used-once" / str(time.monotonic_ns()))
+
+
+def test_warm_cli_run_sees_a_changed_file(project, tmp_path):
+    root = _large_project(project({"requirements.txt": ""}))
+    cache = tmp_path / "cache"
+    first = _cli_imports(root, cache)
+    assert list(cache.iterdir())  # the cache was written (outside the project)
+    assert _cli_imports(root, cache) == first
+    changed = root / "app" / "part0" / "m0.py"
+    changed.write_text("import os\nimport yaml\n", encoding="utf-8")
+    warm = _cli_imports(root, cache)
+    assert ("app/part0/m0.py", "yaml", "third-party", None) in warm
+    assert warm == _uncached(root, tmp_path)
+
+
+def test_warm_cli_run_sees_an_install_into_the_venv(project, tmp_path, wheels):
+    root = _large_project(project({"requirements.txt": "PyYAML\n", "tool.py": "import yaml\n"}))
+    cache = tmp_path / "cache"
+    _cli_imports(root, cache)
+    assert ("tool.py", "yaml", "third-party", None) in _cli_imports(root, cache)
+    pip_install(root / ".venv", "PyYAML", find_links=wheels)
+    warm = _cli_imports(root, cache)
+    assert ("tool.py", "yaml", "third-party", "pyyaml") in warm
+    assert warm == _uncached(root, tmp_path)
+
+
+def test_warm_cli_run_sees_a_changed_setting(project, tmp_path):
+    root = _large_project(project({"requirements.txt": "", "tool.py": "import yaml\n"}))
+    cache = tmp_path / "cache"
+    _cli_imports(root, cache)
+    assert ("tool.py", "yaml", "third-party", None) in _cli_imports(root, cache)
+    (root / "pyproject.toml").write_text('[tool.venvsense]\nknown-first-party = ["yaml"]\n', encoding="utf-8")
+    warm = _cli_imports(root, cache)
+    assert ("tool.py", "yaml", "first-party", None) in warm
+    assert warm == _uncached(root, tmp_path)
+
+
+def test_warm_cli_run_sees_a_new_module_next_to_a_script(project, tmp_path):
+    root = _large_project(project({"requirements.txt": "", "scripts/run.py": "import helpers2\n"}))
+    cache = tmp_path / "cache"
+    _cli_imports(root, cache)
+    assert ("scripts/run.py", "helpers2", "third-party", None) in _cli_imports(root, cache)
+    (root / "scripts" / "helpers2.py").write_text("", encoding="utf-8")
+    warm = _cli_imports(root, cache)
+    assert ("scripts/run.py", "helpers2", "first-party", None) in warm
+    assert warm == _uncached(root, tmp_path)
+
+
+def test_corrupt_on_disk_cache_is_never_fatal(project, tmp_path):
+    root = _large_project(project({"requirements.txt": ""}))
+    cache = tmp_path / "cache"
+    first = _cli_imports(root, cache)
+    for path in cache.iterdir():
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    assert _cli_imports(root, cache) == first
+    assert _cli_imports(root, cache) == first

@@ -243,6 +243,10 @@ class ScriptFolders:
             found = self._folders[key] = ScriptFolder(key)
         return found
 
+    def answers(self) -> dict[str, dict[str, bool]]:
+        """Every answer given so far, by folder: what a classification made with these listings depended on."""
+        return {key: dict(found._answers) for key, found in self._folders.items()}
+
     def is_local(self, module_top: str, folder: Path | str) -> bool:
         """Whether ``import module_top`` from a script in ``folder`` finds a module in that folder."""
         return self.folder(folder).has(module_top.split(".", 1)[0])
@@ -293,6 +297,8 @@ class ScriptFolder:
         return answer
 
     def _find(self, top: str) -> bool:
+        if self._sources is not None and top not in self._dirs:
+            return top in self._sources or top in self._extensions
         folder = Path(self._path)
         if self._sources is None:  # the folder could not be listed: probe names one by one
             if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():

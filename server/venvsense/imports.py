@@ -18,9 +18,10 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, cast
 
 __all__ = [
     "ImportStatement",
@@ -28,12 +29,17 @@ __all__ = [
     "enable_persistent_cache",
     "iter_python_files",
     "load_persistent_cache",
+    "persistent_cache_active",
     "persistent_cache_dir",
+    "persistent_extra",
+    "persistent_payload",
     "save_persistent_cache",
     "scan_bytes",
     "scan_file",
     "scan_files",
     "scan_source",
+    "statement_count",
+    "statement_getter",
 ]
 
 
@@ -1115,7 +1121,7 @@ def clear_cache() -> None:
 # the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
 
 PERSISTENT_MIN_FILES = 500
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 1, tuple(f.name for f in fields(ImportStatement)))
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 3, tuple(f.name for f in fields(ImportStatement)))
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 _persistent_enabled = False
 
@@ -1145,7 +1151,7 @@ def _persistent_file(root: Path) -> Path | None:
     folder = persistent_cache_dir()
     if folder is None:
         return None
-    import hashlib
+    import zlib  # (hashlib costs more to import than a warm check spends here)
 
     try:
         resolved_root = root.resolve()
@@ -1154,61 +1160,171 @@ def _persistent_file(root: Path) -> Path | None:
         return None
     if resolved == resolved_root or resolved_root in resolved.parents:
         return None  # never write into the project
-    digest = hashlib.sha256(os.fsencode(resolved_root)).hexdigest()[:24]
+    # a name per project; two projects sharing one (a 64-bit collision) would only evict each other's entries,
+    # which are keyed by absolute path
+    encoded = os.fsencode(resolved_root)
+    digest = f"{zlib.crc32(encoded):08x}{zlib.adler32(encoded):08x}"
     return resolved / f"scans-{digest}.marshal"
 
 
-def load_persistent_cache(root: Path, files: int) -> int:
+_StoredRow = tuple[str, int, int, int, int, int, tuple[str, ...], bool, bool, bool, bool]
+_StoredRows = tuple[object, ...]  # the statements' fields (in field order) one after the other, flat
+_FIELDS = len(fields(ImportStatement))
+_SCAN_IMPORTS = ScanResult.__dict__["imports"]
+_SCAN_ERROR = ScanResult.__dict__["error"]
+
+
+class _StoredScan(ScanResult):
+    """A scan loaded from the on-disk cache: its statements are made when first asked for (a warm check only
+    needs those of its third-party imports), one by one (``statement_at``) or all (``imports``)."""
+
+    __slots__ = ("_made", "_rows")
+
+    _rows: _StoredRows
+    _made: dict[int, ImportStatement]
+
+    @classmethod
+    def of(cls, rows: _StoredRows, error: str | None) -> _StoredScan:
+        made = object.__new__(cls)
+        _SCAN_ERROR.__set__(made, error)
+        object.__setattr__(made, "_rows", rows)
+        object.__setattr__(made, "_made", {})
+        return made
+
+    @property
+    def imports(self) -> tuple[ImportStatement, ...]:
+        try:
+            built: tuple[ImportStatement, ...] = _SCAN_IMPORTS.__get__(self)
+        except AttributeError:
+            built = tuple(self.statement_at(index) for index in range(len(self._rows) // _FIELDS))
+            _SCAN_IMPORTS.__set__(self, built)
+        return built
+
+    def statement_at(self, index: int) -> ImportStatement:
+        made = self._made.get(index)
+        if made is None:
+            start = index * _FIELDS
+            (module, level, line, column, end_line, end_column, names, optional, type_checking, in_function,
+             future) = cast(_StoredRow, self._rows[start : start + _FIELDS])
+            made = object.__new__(ImportStatement)
+            (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
+             set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
+            set_module(made, sys.intern(module))
+            set_level(made, level)
+            set_line(made, line)
+            set_column(made, column)
+            set_end_line(made, end_line)
+            set_end_column(made, end_column)
+            set_names(made, names)
+            set_optional(made, optional)
+            set_type_checking(made, type_checking)
+            set_in_function(made, in_function)
+            set_future(made, future)
+            self._made[index] = made
+        return made
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScanResult):
+            return NotImplemented
+        return (self.imports, self.error) == (other.imports, other.error)
+
+    def __hash__(self) -> int:
+        return hash((self.imports, self.error))
+
+
+def statement_count(result: ScanResult) -> int:
+    """How many statements ``result`` has (without making those of a scan loaded from disk)."""
+    return len(result._rows) // _FIELDS if isinstance(result, _StoredScan) else len(result.imports)
+
+
+def statement_getter(result: ScanResult) -> Callable[[int], ImportStatement]:
+    """``result.imports[index]`` as a function, making only the statements asked for of a scan loaded from
+    disk."""
+    return result.statement_at if isinstance(result, _StoredScan) else result.imports.__getitem__
+
+
+def _rows_of(result: ScanResult) -> _StoredRows:
+    if isinstance(result, _StoredScan):
+        return result._rows
+    return tuple(itertools.chain.from_iterable(
+        (s.module, s.level, s.line, s.column, s.end_line, s.end_column, s.names, s.optional, s.type_checking,
+         s.in_function, s.future)
+        for s in result.imports
+    ))
+
+
+def load_persistent_cache(root: Path, files: int | None) -> int:
     """Fill the in-memory cache from the project's on-disk cache (entries already in memory win); how many
-    entries were loaded. Never raises."""
-    path = _persistent_file(root) if files >= PERSISTENT_MIN_FILES else None
+    entries were loaded. ``files``: how many files the project has (``None``: not known yet, load whatever is
+    there). Never raises."""
+    path = _persistent_file(root) if files is None or files >= PERSISTENT_MIN_FILES else None
     if path is None or os.fspath(root) in _persistent_loaded:
         return 0
     import marshal
 
+    _persistent_payloads.pop(os.fspath(root), None)
+    _persistent_values.pop(os.fspath(root), None)
+    _persistent_extra.pop(os.fspath(root), None)
     try:
         with open(path, "rb") as handle:
             data = marshal.loads(handle.read())
-        header, entries = data
+        header, entries, extra = data
         if header != _PERSISTENT_FORMAT:
             return 0
         loaded: dict[str, tuple[int, int, ScanResult]] = {}
-        new = object.__new__
-        (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
-         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
-        for name, mtime, size, error, rows in entries:
-            statements = []
-            for module, level, line, column, end_line, end_column, names, optional, type_checking, in_function, \
-                    future in rows:
-                statement = new(ImportStatement)
-                set_module(statement, sys.intern(module))
-                set_level(statement, level)
-                set_line(statement, line)
-                set_column(statement, column)
-                set_end_line(statement, end_line)
-                set_end_column(statement, end_column)
-                set_names(statement, names)
-                set_optional(statement, optional)
-                set_type_checking(statement, type_checking)
-                set_in_function(statement, in_function)
-                set_future(statement, future)
-                statements.append(statement)
-            loaded[name] = (mtime, size, ScanResult(tuple(statements), error) if statements or error else _NOTHING)
+        payloads: dict[str, tuple[ScanResult, object]] = {}
+        values: dict[str, object] = {}
+        make = _StoredScan.of
+        for name, mtime, size, error, rows, payload in entries:
+            if len(rows) % _FIELDS:
+                return 0
+            result = make(rows, error) if rows or error else _NOTHING
+            loaded[name] = (mtime, size, result)
+            if payload is not None:
+                payloads[name] = (result, payload)
+                values[name] = payload
     except Exception:  # a corrupt or foreign cache is no cache; it is rewritten after the scan
         return 0
     with _cache_lock:
         for name, entry in loaded.items():
             _cache.setdefault(name, entry)
-    _persistent_loaded[os.fspath(root)] = {name: entry[:2] for name, entry in loaded.items()}
+    key = os.fspath(root)
+    _persistent_loaded[key] = {name: entry[:2] for name, entry in loaded.items()}
+    _persistent_payloads[key] = payloads
+    _persistent_values[key] = values
+    _persistent_extra[key] = extra
     return len(loaded)
 
 
 _persistent_loaded: dict[str, dict[str, tuple[int, int]]] = {}
+_persistent_payloads: dict[str, dict[str, tuple[ScanResult, object]]] = {}
+_persistent_values: dict[str, dict[str, object]] = {}
+_persistent_extra: dict[str, object] = {}
 
 
-def save_persistent_cache(root: Path, paths: Sequence[Path]) -> bool:
+def persistent_payload(root: Path, name: str, result: ScanResult) -> object:
+    """What the last run stored beside the on-disk scan of file ``name`` (see ``save_persistent_cache``), when
+    ``result`` is that very scan (so the file is unchanged since); else ``None``."""
+    stored = _persistent_payloads.get(os.fspath(root), {}).get(name)
+    return stored[1] if stored is not None and stored[0] is result else None
+
+
+def persistent_extra(root: Path) -> object:
+    """What the last run stored for the whole project beside its on-disk scans; ``None`` when nothing was."""
+    return _persistent_extra.get(os.fspath(root))
+
+
+def persistent_cache_active(root: Path, files: int) -> bool:
+    """Whether ``save_persistent_cache`` would write a project of ``files`` files."""
+    return files >= PERSISTENT_MIN_FILES and _persistent_file(root) is not None
+
+
+def save_persistent_cache(root: Path, paths: Sequence[Path], payloads: Mapping[str, object] | None = None,
+                          extra: object = None) -> bool:
     """Write the cached scans of ``paths`` to the project's on-disk cache, when they differ from what was
-    loaded; whether it wrote. Never raises (a cache that cannot be written is skipped)."""
+    loaded; whether it wrote. ``payloads`` (by file name) and ``extra`` are stored with them (plain values
+    ``marshal`` can write): a file's payload is given back by ``persistent_payload`` only while the file is
+    unchanged. Never raises (a cache that cannot be written is skipped)."""
     path = _persistent_file(root) if len(paths) >= PERSISTENT_MIN_FILES else None
     if path is None:
         return False
@@ -1216,6 +1332,7 @@ def save_persistent_cache(root: Path, paths: Sequence[Path]) -> bool:
     import tempfile
     import time
 
+    payloads = payloads or {}
     racy = time.time_ns() - _RACY_NS
     kept: list[tuple[str, int, int, ScanResult]] = []
     stamps: dict[str, tuple[int, int]] = {}
@@ -1226,29 +1343,30 @@ def save_persistent_cache(root: Path, paths: Sequence[Path]) -> bool:
             if cached is not None and cached[0] <= racy:
                 kept.append((name, *cached))
                 stamps[name] = cached[:2]
-    if stamps == _persistent_loaded.get(os.fspath(root)):
+    key = os.fspath(root)
+    stored = {name: value for name, value in payloads.items() if name in stamps}
+    same_payloads = stored == _persistent_values.get(key, {})
+    if stamps == _persistent_loaded.get(key) and extra == _persistent_extra.get(key) and same_payloads:
         return False
-    entries = [
-        (name, mtime, size, result.error, tuple(
-            (s.module, s.level, s.line, s.column, s.end_line, s.end_column, s.names, s.optional, s.type_checking,
-             s.in_function, s.future)
-            for s in result.imports
-        ))
-        for name, mtime, size, result in kept
-    ]
+    entries = [(name, mtime, size, result.error, _rows_of(result), payloads.get(name))
+               for name, mtime, size, result in kept]
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(descriptor, "wb") as handle:
-                handle.write(marshal.dumps((_PERSISTENT_FORMAT, tuple(entries))))
+                written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra)
+                handle.write(marshal.dumps(written))
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
             raise
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a payload marshal cannot write
         return False
-    _persistent_loaded[os.fspath(root)] = stamps
+    _persistent_loaded[key] = stamps
+    _persistent_payloads[key] = {name: (result, payloads[name]) for name, _, _, result in kept if name in payloads}
+    _persistent_values[key] = {name: payloads[name] for name, _, _, _ in kept if name in payloads}
+    _persistent_extra[key] = extra
     return True
 
 

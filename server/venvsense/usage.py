@@ -28,11 +28,16 @@ from venvsense.imports import (
     ScanResult,
     iter_python_files,
     load_persistent_cache,
+    persistent_cache_active,
+    persistent_extra,
+    persistent_payload,
     save_persistent_cache,
     scan_files,
     scan_source,
+    statement_count,
+    statement_getter,
 )
-from venvsense.mapping import ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
+from venvsense.mapping import How, ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
 from venvsense.stdlib import stdlib_modules
 from venvsense.text import Position, Range
 from venvsense.workspace import is_project_root
@@ -148,12 +153,46 @@ def _is_project_root(folder: Path) -> bool:
     return answer
 
 
-@dataclass
 class Usage:
-    """The imports of one project, classified."""
+    """The imports of one project, classified (``imports``; ``third_party``, those of kind third-party) and
+    the scans they came from (``scanned``). A warm CLI check (classification reused from the on-disk cache)
+    makes the objects of the imports that are not third-party only when ``imports`` is first asked for."""
 
-    imports: list[ClassifiedImport]
-    scanned: dict[Path, ScanResult]
+    __slots__ = ("_imports", "_parts", "_third_party", "scanned")
+
+    def __init__(self, imports: list[ClassifiedImport] | None, scanned: dict[Path, ScanResult], *,
+                 parts: list[list[ClassifiedImport] | _Deferred] | None = None) -> None:
+        self._imports = imports
+        self._parts = parts if imports is None else None
+        self._third_party: list[ClassifiedImport] | None = None
+        self.scanned = scanned
+
+    @property
+    def imports(self) -> list[ClassifiedImport]:
+        if self._imports is None:
+            made: list[ClassifiedImport] = []
+            for part in self._parts or ():
+                made.extend(part if isinstance(part, list) else part.all())
+            self._imports, self._parts = made, None
+        return self._imports
+
+    @property
+    def third_party(self) -> list[ClassifiedImport]:
+        if self._third_party is None:
+            if self._imports is None:
+                found: list[ClassifiedImport] = []
+                for part in self._parts or ():
+                    if isinstance(part, list):
+                        found.extend(item for item in part if item.kind == "third-party")
+                    else:
+                        found.extend(part.third_party.values())
+                self._third_party = found
+            else:
+                self._third_party = [item for item in self._imports if item.kind == "third-party"]
+        return self._third_party
+
+    def __repr__(self) -> str:
+        return f"Usage({len(self.imports)} imports, {len(self.scanned)} files)"
 
 
 def scan_project(
@@ -161,10 +200,10 @@ def scan_project(
     known_first_party: Iterable[str], exclude: Iterable[str], overrides: Mapping[Path, str] | None = None,
 ) -> tuple[Usage, ModuleIndex]:
     """Scan every module of the project and classify each import."""
+    load_persistent_cache(root, None)
+    stored = _Stored.of(root)
     files = project_files(root, exclude)
-    load_persistent_cache(root, len(files))
     scanned = scan_files(files)
-    save_persistent_cache(root, files)
     for path, text in (overrides or {}).items():
         if path.suffix == ".py" and (path in scanned or _inside(path, root)):
             scanned[path] = scan_source(text)
@@ -177,12 +216,17 @@ def scan_project(
         previous = _previous.pop(key, None)
     if previous is not None and not previous.same_context(mapping, stdlib, first_party):
         previous = None
+    disk: _DiskClassification | None = None
+    if persistent_cache_active(root, len(files)):
+        try:
+            disk = _DiskClassification(root, stored, mapping, stdlib, first_party, python)
+        except Exception:  # the cache is never fatal
+            disk = None
     unchanged: dict[str, bool] = {}
-    imports: list[ClassifiedImport] = []
+    parts: list[list[ClassifiedImport] | _Deferred] = []
     memo = _Checked(mapping, stdlib, first_party, folders)
     for path, result in scanned.items():
-        statements = result.imports
-        if not statements:
+        if not statement_count(result):
             continue
         folder_name = os.path.dirname(path)
         folder = folders.folder(folder_name)
@@ -193,16 +237,265 @@ def scan_project(
             before = previous.files.get(path)
             if same_folder and before is not None and before[0] is result:
                 memo.files[path] = before
-                imports.extend(before[1])
+                parts.append(before[1])
+                if disk is not None:
+                    disk.record(path, folder_name, before[1])
                 continue
-        classified = _classify_file(path, statements, stdlib, first_party, folder, mapping)
+        if disk is not None:
+            deferred = disk.reuse(path, folder_name, folder, result)
+            if deferred is not None:
+                parts.append(deferred)  # not kept for an in-process re-check (the CLI checks once)
+                continue
+            classified = _classify_file(path, result.imports, stdlib, first_party, folder, mapping)
+            disk.record(path, folder_name, classified)
+        else:
+            classified = _classify_file(path, result.imports, stdlib, first_party, folder, mapping)
         memo.files[path] = (result, classified)
-        imports.extend(classified)
+        parts.append(classified)
+    if disk is not None:
+        disk.save(files, folders)
+    else:
+        save_persistent_cache(root, files)
     with _previous_lock:
         _previous[key] = memo
         while len(_previous) > _KEEP_PROJECTS:
             del _previous[next(iter(_previous))]
-    return Usage(imports, scanned), mapping.index
+    if all(isinstance(part, list) for part in parts):
+        return Usage([item for part in parts for item in part], scanned), mapping.index  # type: ignore[union-attr]
+    return Usage(None, scanned, parts=parts), mapping.index
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The classification kept on disk beside the scans (the CLI's cache, see ``imports.save_persistent_cache``):
+# each file's imports as small codes (0 relative, 1 first-party, 2 stdlib, 3 third-party) with, for each
+# third-party one, its position and the index of its answer (target and providers) in a table stored once per
+# project; reused for a file whose scan is the stored one (unchanged path, mtime,
+# size) when everything else a classification depends on is unchanged too: the context (this code, the target
+# Python's stdlib, first-party names, module map, the installed distributions with their metadata folders' and
+# site-packages folders' mtimes) and every answer the file's folder listing gave ("is ``top`` next to the
+# script?"), asked again of the current listing.
+
+_KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib"}
+_CODES: dict[str, int] = {"relative": 0, "first-party": 1, "stdlib": 2}
+_THIRD_PARTY = 3
+_VALID_CODES = frozenset({0, 1, 2, _THIRD_PARTY})
+_CLASSIFIED_SETTERS = tuple(getattr(ClassifiedImport, name).__set__
+                            for name in ("file", "statement", "kind", "target", "providers"))
+_code_stamps: tuple[object, ...] | None = None
+
+
+def _stamp(path: str) -> tuple[str, int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (path, status.st_mtime_ns, status.st_size)
+
+
+def _code_key() -> tuple[object, ...]:
+    global _code_stamps
+    if _code_stamps is None:
+        import sys
+
+        from venvsense import firstparty, imports, mapping, stdlib
+
+        sources = [module.__file__ or "" for module in (firstparty, imports, mapping, stdlib)]
+        _code_stamps = (sys.version, tuple(_stamp(name) for name in [__file__, *sources, str(mapping.CURATED_TABLE)]))
+    return _code_stamps
+
+
+def _installed_key(installed: Installed | None) -> object:
+    if installed is None:
+        return None
+    rows = []
+    folders: set[str] = set()
+    for dist in installed.distributions.values():
+        where = os.fspath(dist.metadata_path)
+        folders.add(os.path.dirname(where))
+        rows.append((dist.normalized, dist.name, dist.version, dist.modules, dist.editable, dist.problem,
+                     _stamp(where)))
+    rows.sort()
+    return (tuple(rows), tuple(_stamp(folder) for folder in sorted(folders)))
+
+
+class _Stored:
+    """The project-wide part of what the last run stored on disk: the context key, the third-party answer
+    table, each folder's answers and the nested-project probes."""
+
+    __slots__ = ("answers", "context", "folders")
+
+    def __init__(self, context: object, answers: tuple[object, ...], folders: dict[str, object]) -> None:
+        self.context = context
+        self.answers = answers
+        self.folders = folders
+
+    @classmethod
+    def of(cls, root: Path) -> _Stored | None:
+        extra = persistent_extra(root)
+        if not isinstance(extra, dict):
+            return None
+        try:
+            roots = extra["roots"]
+            for name, (stamp, answer) in roots.items():
+                if isinstance(name, str) and isinstance(stamp, int) and isinstance(answer, bool):
+                    _project_roots.setdefault(name, (stamp, answer))
+            answers, folders = extra["answers"], extra["folders"]
+            if not isinstance(answers, tuple) or not isinstance(folders, dict):
+                return None
+            return cls(extra["context"], answers, folders)
+        except Exception:  # a foreign or damaged cache is no cache
+            return None
+
+
+def _classified(path: Path, statement: ImportStatement, kind: Kind, target: str,
+                providers: tuple[Provider, ...]) -> ClassifiedImport:
+    item = object.__new__(ClassifiedImport)
+    set_file, set_statement, set_kind, set_target, set_providers = _CLASSIFIED_SETTERS
+    set_file(item, path)
+    set_statement(item, statement)
+    set_kind(item, kind)
+    set_target(item, target)
+    set_providers(item, providers)
+    return item
+
+
+class _Deferred:
+    """A file's imports classified from the on-disk cache: the third-party ones made, the others when asked."""
+
+    __slots__ = ("codes", "path", "statement_at", "third_party")
+
+    def __init__(self, path: Path, statement_at: Callable[[int], ImportStatement], codes: tuple[int, ...],
+                 third_party: dict[int, ClassifiedImport]) -> None:
+        self.path = path
+        self.statement_at = statement_at
+        self.codes = codes
+        self.third_party = third_party
+
+    def all(self) -> list[ClassifiedImport]:
+        made: list[ClassifiedImport] = []
+        append = made.append
+        path, statement_at, third_party, kinds = self.path, self.statement_at, self.third_party, _KINDS
+        for index, code in enumerate(self.codes):
+            if code == _THIRD_PARTY:
+                append(third_party[index])
+            else:
+                statement = statement_at(index)
+                append(_classified(path, statement, kinds[code], statement.module, ()))
+        return made
+
+
+class _DiskClassification:
+    """Reuses and records a run's classification for the on-disk cache (only when that cache is on)."""
+
+    def __init__(self, root: Path, stored: _Stored | None, mapping: _Mapping, stdlib: frozenset[str],
+                 first_party: frozenset[str], python: str | None) -> None:
+        self.root = root
+        self.context = (_code_key(), python, tuple(sorted(stdlib)), tuple(sorted(first_party)),
+                        tuple(sorted(mapping.module_map.items())), _installed_key(mapping.installed))
+        self.specs: list[object] = []
+        self.spec_index: dict[object, int] = {}
+        self.answers: list[tuple[str, tuple[Provider, ...]]] = []
+        self.by_identity: dict[tuple[str, int], int] = {}
+        self.stored_folders: dict[str, object] = {}
+        self.checked_folders: dict[str, bool] = {}
+        self.payloads: dict[str, object] = {}
+        if stored is not None and stored.context == self.context:
+            try:
+                self._adopt(stored, mapping)
+            except Exception:  # a damaged cache: classify everything again
+                self.specs, self.spec_index, self.answers, self.by_identity = [], {}, [], {}
+                self.stored_folders = {}
+
+    def _adopt(self, stored: _Stored, mapping: _Mapping) -> None:
+        dists = mapping.installed.distributions if mapping.installed is not None else {}
+        for spec in stored.answers:
+            target: str
+            rows: tuple[tuple[str, How, str | None, str], ...]
+            target, rows = spec  # type: ignore[misc]
+            providers = tuple(
+                Provider(distribution, how, dists[normalized] if normalized is not None else None, name)
+                for distribution, how, normalized, name in rows
+            )
+            self._add(spec, target, providers)
+        self.stored_folders = stored.folders
+
+    def _add(self, spec: object, target: str, providers: tuple[Provider, ...]) -> int:
+        index = self.spec_index.get(spec)
+        if index is None:
+            index = self.spec_index[spec] = len(self.specs)
+            self.specs.append(spec)
+            self.answers.append((target, providers))
+        self.by_identity[(target, id(providers))] = index
+        return index
+
+    def _folder_same(self, folder_name: str, folder: ScriptFolder) -> bool:
+        same = self.checked_folders.get(folder_name)
+        if same is None:
+            answers = self.stored_folders.get(folder_name)
+            try:
+                same = isinstance(answers, dict) and all(
+                    isinstance(top, str) and folder.has(top) == answer for top, answer in answers.items())
+            except Exception:  # a damaged cache
+                same = False
+            self.checked_folders[folder_name] = same
+        return same
+
+    def reuse(self, path: Path, folder_name: str, folder: ScriptFolder, result: ScanResult) -> _Deferred | None:
+        """The file's stored classification, when nothing it depends on changed."""
+        if not self.answers and not self.stored_folders:
+            return None
+        payload = persistent_payload(self.root, os.fspath(path), result)
+        if not isinstance(payload, tuple) or len(payload) != 2:
+            return None
+        codes, third = payload
+        if not isinstance(codes, tuple) or len(codes) != statement_count(result) or not isinstance(third, tuple):
+            return None
+        if not _VALID_CODES.issuperset(codes) or not self._folder_same(folder_name, folder):
+            return None
+        answers = self.answers
+        third_party: dict[int, ClassifiedImport] = {}
+        statement_at = statement_getter(result)
+        try:
+            for position in range(0, len(third), 2):
+                index, answer = third[position], third[position + 1]
+                if index < 0 or codes[index] != _THIRD_PARTY:
+                    return None
+                target, providers = answers[answer]
+                third_party[index] = _classified(path, statement_at(index), "third-party", target, providers)
+        except (IndexError, TypeError, ValueError):
+            return None
+        if len(third_party) != codes.count(_THIRD_PARTY):
+            return None
+        self.payloads[os.fspath(path)] = payload
+        return _Deferred(path, statement_at, codes, third_party)
+
+    def record(self, path: Path, folder_name: str, classified: list[ClassifiedImport]) -> None:
+        codes: list[int] = []
+        third: list[int] = []
+        for position, item in enumerate(classified):
+            code = _CODES.get(item.kind)
+            if code is None:
+                providers = item.providers
+                index = self.by_identity.get((item.target, id(providers)))
+                if index is None:
+                    spec = (item.target, tuple(
+                        (p.distribution, p.how, p.installed.normalized if p.installed is not None else None, p.name)
+                        for p in providers))
+                    index = self._add(spec, item.target, providers)
+                third += (position, index)
+                code = _THIRD_PARTY
+            codes.append(code)
+        self.payloads[os.fspath(path)] = (tuple(codes), tuple(third))
+
+    def save(self, files: list[Path], folders: ScriptFolders) -> None:
+        prefix = os.path.join(os.fspath(self.root), "")
+        extra = {
+            "context": self.context,
+            "answers": tuple(self.specs),
+            "folders": {name: answers for name, answers in folders.answers().items() if answers},
+            "roots": {name: value for name, value in _project_roots.items() if name.startswith(prefix)},
+        }
+        save_persistent_cache(self.root, files, self.payloads, extra)
 
 
 def _classify_file(
@@ -335,11 +628,13 @@ def import_findings(
         declared.add(canonicalize_name(project_name))
     reported_missing: set[tuple[Path, int, str]] = set()
     usable = environment is not None and installed is not None and not environment.problems
-    for item in usage.imports:
-        if item.kind != "third-party":
+    settled: dict[int, bool] = {}  # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
+    for item in usage.third_party:
+        providers = item.providers
+        if providers and settled.get(id(providers)):
             continue
-        relaxed = _relaxed(item.statement)
-        if not item.providers:
+        if not providers:
+            relaxed = _relaxed(item.statement)
             if not usable:
                 continue  # VS101/VS104 stand for these
             assert environment is not None
@@ -368,9 +663,8 @@ def import_findings(
                 finding = finding.with_severity(Severity.HINT)
             out.append(finding)
             continue
-        if any(p.distribution in declared for p in item.providers):
-            continue
-        if all(is_typing_only(p.distribution) for p in item.providers):
+        if any(p.distribution in declared for p in providers) or all(is_typing_only(p.distribution) for p in providers):
+            settled[id(providers)] = True
             continue
         provider = item.providers[0]
         out.append(F.make(
@@ -450,9 +744,10 @@ def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
 def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], project_name: str | None,
             extra_allowed: tuple[str, ...]) -> list[Finding]:
     out: list[Finding] = []
-    imported = {item.target for item in usage.imports if item.kind == "third-party"}
-    imported |= {item.module for item in usage.imports if item.kind == "third-party"}
-    used_distributions = {p.distribution for item in usage.imports for p in item.providers}
+    third_party = usage.third_party
+    imported = {item.target for item in third_party}
+    imported |= {item.module for item in third_party}
+    used_distributions = {p.distribution for item in third_party for p in item.providers}
     imported_prefixes = {name.rsplit(".", depth)[0] for name in imported for depth in range(name.count(".") + 1)}
     own = canonicalize_name(project_name) if project_name else None
     seen: set[tuple[Path, Range]] = set()
