@@ -92,6 +92,12 @@ def finding_json(finding: Finding, root: Path) -> dict[str, Any]:
     }
 
 
+def finding_line(finding: Finding, cwd: Path) -> str:
+    """The text format of one finding: ``path:line:column: CODE message`` (1-based; path relative to cwd)."""
+    start = finding.range.start
+    return f"{_relative(finding.file, cwd)}:{start.line + 1}:{start.column + 1}: {finding.code} {finding.message}"
+
+
 def _relative(path: Path, base: Path) -> str:
     try:
         return str(path.relative_to(base))
@@ -113,9 +119,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         kept = [f for f in report.findings if _selected(f, select, ignore)]
         for finding in kept:
             worst = max(worst, finding.severity)
-            start = finding.range.start
-            lines.append(f"{_relative(finding.file, cwd)}:{start.line + 1}:{start.column + 1}: "
-                         f"{finding.code} {finding.message}")
+            lines.append(finding_line(finding, cwd))
         documents.append({
             "root": str(report.project.root),
             "environment": _environment_json(report.environment),

@@ -8,7 +8,6 @@ Exit codes: 0 done and no findings at or above warning, 1 done but findings rema
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -22,6 +21,7 @@ from venvsense.actions.plan import ActionError, Plan
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
 from venvsense.analysis import ProjectReport, check_project
+from venvsense.cli import finding_line
 from venvsense.environment import clear_cache
 from venvsense.findings import Severity
 from venvsense.workspace import Project, find_projects, is_project_root, project_at
@@ -120,8 +120,7 @@ def _progress_printer(err: TextIO) -> Any:
 
 
 def print_verdict(project: Project, out: TextIO) -> int:
-    """``venvsense check``'s verdict for one project. The CLI formats findings inline in ``cmd_check`` (no
-    reusable function is exposed), so this is the same ``path:line:column: CODE message`` line, kept small."""
+    """``venvsense check``'s verdict for one project, in ``check``'s text format."""
     clear_cache()
     report = check_project(project)
     return print_findings(report, out)
@@ -132,12 +131,7 @@ def print_findings(report: ProjectReport, out: TextIO) -> int:
     worst = Severity.OFF
     for finding in report.findings:
         worst = max(worst, finding.severity)
-        try:
-            shown = os.path.relpath(finding.file, cwd)
-        except ValueError:
-            shown = str(finding.file)
-        start = finding.range.start
-        out.write(f"{shown}:{start.line + 1}:{start.column + 1}: {finding.code} {finding.message}\n")
+        out.write(finding_line(finding, cwd) + "\n")
     counts = {label: n for label, n in report.counts().items() if n}
     summary = ", ".join(f"{n} {label}" for label, n in counts.items()) or "no findings"
     out.write(f"venvsense check: {report.project.root.name}: {summary}\n")
