@@ -120,3 +120,15 @@ def test_ctrl_c_during_create_exits_130_and_removes_the_venv(tmp_path: Path, whe
     assert "cancelled" in stderr
     assert not (root / ".venv").exists()
     assert not pid_alive(int(pidfile.read_text()))
+
+
+def test_an_unreachable_index_is_named_as_the_cause_and_the_new_venv_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a closed port on this machine: refused at once, no traffic leaves it
+    root = write_files(tmp_path / "proj", {"requirements.txt": "alpha==1.0\n-i http://127.0.0.1:9/simple\n"})
+    monkeypatch.setenv("PIP_RETRIES", "1")  # one retry: pip only says why (connection refused) when it retries
+    result = venvsense("create", str(root), "--installer", "pip", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "the package index cannot be reached" in result.stderr
+    assert "--index-url http://127.0.0.1:9/simple  (requirements.txt line 2)" in result.stdout
+    assert not (root / ".venv").exists()

@@ -208,15 +208,16 @@ _CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), message) for pattern, message in (
         (r"No space left on device|os error 28|ENOSPC", "the disk is full (no space left on device)"),
         (r"Permission denied|os error 13|EACCES", "permission denied: the venv or its folder is read-only"),
+        # an unreachable index also makes pip say that nothing matched: the network cause comes first
+        (r"Failed to fetch|error sending request|dns error|Could not fetch URL|Failed to establish a new "
+         r"connection|Max retries exceeded|Connection refused|Name or service not known|timed out",
+         "the package index cannot be reached"),
         (r"was not found in the (provided package locations|package registry)|"
          r"No matching distribution found|Could not find a version that satisfies",
          "a requested package (or version) does not exist in the package index"),
         (r"Failed to build|Failed building wheel|subprocess-exited-with-error|Build backend failed|"
          r"metadata-generation-failed|Failed to prepare distributions",
          "a package failed to build"),
-        (r"Failed to fetch|error sending request|dns error|Could not fetch URL|Failed to establish a new "
-         r"connection|Max retries exceeded|Connection refused|Name or service not known|timed out",
-         "the package index cannot be reached"),
         (r"No solution found|ResolutionImpossible|conflicting dependencies|unsatisfiable",
          "the requirements cannot all be satisfied together"),
     )
