@@ -126,6 +126,13 @@ def test_import_in_try_body_is_optional_when_a_handler_catches_import_errors(han
     assert statement.optional
 
 
+def test_comments_inside_a_parenthesised_handler_tuple_are_ignored() -> None:
+    # as in Django's django/core/management/color.py
+    source = ("try:\n    import colorama\nexcept (\n    AttributeError,  # old versions.\n"
+              "    ImportError,  # not installed.\n    # a comment line\n    OSError,\n):\n    pass\n")
+    assert only(source).optional
+
+
 def test_import_in_try_body_is_not_optional_when_no_handler_catches_import_errors() -> None:
     assert not only("try:\n    import fast\nexcept ValueError:\n    pass\nfinally:\n    pass\n").optional
 

@@ -315,6 +315,7 @@ _TYPE_CHECKING_TEST = re.compile(
     rf"(?:el)?if{_GAP}(?:\({_GAP})?(?:{_NAME}{_GAP}\.{_GAP})?TYPE_CHECKING{_GAP}(?:\){_GAP})?:"
 )
 _HANDLER = re.compile(r"except\b\s*\*?\s*(?P<type>[^:#]*?)\s*(?:\bas\b\s*\w+\s*)?:")
+_COMMENT = re.compile(r"#[^\n]*")
 _CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
@@ -342,7 +343,8 @@ def _indent_width(indent: str) -> int:
 
 
 def _handler_catches_import_error(text: str, position: int) -> bool:
-    match = _HANDLER.match(text, position, min(len(text), position + 2000))
+    # comments may sit inside a parenthesised tuple of exception types: drop them (no string can be there)
+    match = _HANDLER.match(_COMMENT.sub("", text[position:position + 2000]))
     if match is None:
         return False
     written = match.group("type")
