@@ -140,18 +140,17 @@ def read_manifests(
 
 def _dedupe(manifests: list[Manifest]) -> list[Manifest]:
     """Drop declarations and findings already seen at the same place (a file included twice)."""
-    seen_decl: set[tuple[Path, Range]] = set()
-    seen_finding: set[tuple[str, Path, Range]] = set()
+    seen: set[tuple[object, ...]] = set()
+
+    def first_time(key: tuple[object, ...]) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for manifest in manifests:
-        manifest.declarations = [
-            d for d in manifest.declarations
-            if (d.file, d.range) not in seen_decl and not seen_decl.add((d.file, d.range))  # type: ignore[func-returns-value]
-        ]
-        manifest.findings = [
-            f for f in manifest.findings
-            if (f.code, f.file, f.range) not in seen_finding
-            and not seen_finding.add((f.code, f.file, f.range))  # type: ignore[func-returns-value]
-        ]
+        manifest.declarations = [d for d in manifest.declarations if first_time((d.file, d.range))]
+        manifest.findings = [f for f in manifest.findings if first_time((f.code, f.file, f.range))]
     return manifests
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,20 +60,6 @@ class Settings:
         if not names:
             return False
         return "*" in names or (package is not None and canonicalize_name(package) in names)
-
-    def merged(self, overrides: Mapping[str, Any]) -> Settings:
-        """These settings with ``overrides`` (same keys as ``[tool.venvsense]``) laid over them."""
-        parsed = parse_settings(overrides)
-        changes: dict[str, Any] = {}
-        for key in overrides:
-            attr = _ATTRS.get(key)
-            if attr is None:
-                continue
-            value = getattr(parsed, attr)
-            if attr in ("severity", "ignore", "module_map"):
-                value = {**getattr(self, attr), **value}
-            changes[attr] = value
-        return replace(self, **changes)
 
 
 _ATTRS = {
