@@ -795,3 +795,69 @@ def test_small_projects_do_not_use_the_persistent_cache(tmp_path: Path, persiste
     scan_files(paths)
     assert not imports.save_persistent_cache(tmp_path / "project", paths)
     assert not persistent.exists()
+
+
+# -- packed results: what a large project's index is made of
+
+
+def test_scan_results_are_packed_and_give_back_equal_statements() -> None:
+    source = textwrap.dedent("""\
+        from __future__ import annotations
+        import os.path as p, json
+        from . import sibling
+        from ..pkg.mod import (a,
+                               b)
+        try:
+            import ujson
+        except ImportError:
+            ujson = None
+        if TYPE_CHECKING:
+            from typing import Any
+        def f():
+            import yaml
+        """)
+    result = scan_source(source)
+    statements = result.imports
+    assert len(result) == len(statements) == 8
+    assert [result.statement_at(index) for index in range(len(result))] == list(statements)
+    assert result.modules == tuple(s.module for s in statements)
+    assert result.names == tuple(s.names for s in statements)
+    assert list(result.levels()) == [s.level for s in statements] == [0, 0, 0, 1, 2, 0, 0, 0]
+    flags = [(s.future, s.optional, s.type_checking, s.in_function) for s in statements]
+    assert flags == [(True, False, False, False), (False, False, False, False), (False, False, False, False),
+                     (False, False, False, False), (False, False, False, False), (False, True, False, False),
+                     (False, False, True, False), (False, False, False, True)]
+    rebuilt = imports.ScanResult(statements, result.error)
+    assert rebuilt == result and hash(rebuilt) == hash(result)
+    assert imports.ScanResult(statements[1:]) != result
+    with pytest.raises(AttributeError):
+        result.error = "changed"  # type: ignore[misc]
+
+
+def test_module_names_and_name_tuples_are_shared_between_files() -> None:
+    first = scan_source("import numpy.linalg\nfrom typing import Any, cast\n")
+    second = scan_source("x = 1\nimport numpy.linalg\nfrom typing import Any, cast\n")
+    assert first.modules[0] is second.modules[0]
+    assert first.names[1] is second.names[1]
+    assert first.imports[1].names == ("Any", "cast")
+
+
+def test_positions_beyond_two_bytes_survive_packing_and_the_persistent_cache(tmp_path: Path,
+                                                                             persistent: Path) -> None:
+    far = "\n" * 70_000 + " " * 3 + "(\n" + " " * 70_000 + ")\nimport far_away\n"
+    [statement] = scan_source(far).imports
+    assert (statement.module, statement.line, statement.column) == ("far_away", 70_002, 7)
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    paths[0].write_text(far)
+    old = time.time_ns() - 60_000_000_000
+    os.utime(paths[0], ns=(old, old))
+    first = scan_files(paths)
+    assert imports.save_persistent_cache(root, paths)
+    imports.clear_cache()
+    imports._persistent_loaded.clear()
+    assert imports.load_persistent_cache(root, len(paths)) == len(paths)
+    again = scan_files(paths)
+    assert again == first
+    assert again[paths[0]].imports == (statement,)
+    assert again[paths[1]].imports == first[paths[1]].imports

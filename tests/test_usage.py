@@ -364,3 +364,31 @@ def test_corrupt_on_disk_cache_is_never_fatal(project, tmp_path):
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     assert _cli_imports(root, cache) == first
     assert _cli_imports(root, cache) == first
+
+
+def test_a_files_imports_are_classified_when_asked_and_agree_with_the_whole(project):
+    root = project({"requirements.txt": "requests\n", "pkg/__init__.py": "", "pkg/a.py": (
+        "import os\nimport requests\nfrom . import b\nimport pkg.b\nimport yaml\n"), "pkg/b.py": "import json\n"},
+        install=("requests",))
+    usage = check(root).usage
+    assert usage is not None
+    a, b = root / "pkg" / "a.py", root / "pkg" / "b.py"
+    assert [(i.module, i.kind) for i in usage.of_file(a)] == [
+        ("os", "stdlib"), ("requests", "third-party"), ("", "relative"), ("pkg.b", "first-party"),
+        ("yaml", "third-party")]
+    assert usage.of_file(a) == [i for i in usage.imports if i.file == a]
+    assert usage.of_file(b) == [i for i in usage.imports if i.file == b]
+    assert usage.of_file(root / "nowhere.py") == []
+    assert usage.third_party == [i for i in usage.imports if i.kind == "third-party"]
+    assert [i.distribution for i in usage.third_party] == ["requests", None]
+
+
+def test_missing_imports_of_one_module_share_their_message_and_data(project):
+    files = {f"m{n}.py": "import os\nimport yaml\n" for n in range(3)}
+    root = project({"requirements.txt": "", **files})
+    missing = [f for f in check(root).findings if f.code == "VS301"]
+    assert len(missing) == 3 and len({f.file for f in missing}) == 3
+    # a large project has thousands of these: one message and one data object serve them all
+    assert all(f.message is missing[0].message and f.data is missing[0].data for f in missing)
+    assert all(f.range is missing[0].range for f in missing)
+    assert missing[0].data == {"module": "yaml"}

@@ -137,3 +137,10 @@ def make(code: str, message: str, file: Path, range_: Range, *, package: str | N
     if secondary:
         severity = severity.lowered()
     return Finding(code, message, file, range_, severity, package, declared_in, dict(data))
+
+
+def make_shared(code: str, message: str, file: Path, range_: Range, data: dict[str, Any], *,
+                package: str | None = None, severity: Severity | None = None) -> Finding:
+    """A finding whose ``message`` and ``data`` are shared with others, not copied (thousands of imports of one
+    missing module); nobody changes a finding's ``data``. ``severity``: the code's default when ``None``."""
+    return Finding(code, message, file, range_, severity or CATALOGUE[code].severity, package, None, data)

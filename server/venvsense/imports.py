@@ -18,10 +18,11 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 __all__ = [
     "ImportStatement",
@@ -38,8 +39,6 @@ __all__ = [
     "scan_file",
     "scan_files",
     "scan_source",
-    "statement_count",
-    "statement_getter",
 ]
 
 
@@ -79,16 +78,148 @@ class ImportStatement:
     future: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+# A statement's numbers in ``ScanResult._numbers``: level, line, column, end line, end column, flags.
+_NUMBERS = 6
+_OPTIONAL, _TYPE_CHECKING, _IN_FUNCTION, _FUTURE = 1, 2, 4, 8
+_SHARED_NAMES_LIMIT = 200_000
+_shared_names: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _share(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple object for every equal tuple of imported names (``from typing import Any`` is everywhere)."""
+    if not names:
+        return ()
+    shared = _shared_names.get(names)
+    if shared is None:
+        if len(_shared_names) >= _SHARED_NAMES_LIMIT:
+            _shared_names.clear()
+        shared = _shared_names[names] = tuple(sys.intern(name) for name in names)
+    return shared
+
+
 class ScanResult:
     """The imports of one file; ``error`` is a short reason when a syntax or encoding problem limited the
-    scan (the imports found around it are still listed)."""
+    scan (the imports found around it are still listed).
 
-    imports: tuple[ImportStatement, ...]
-    error: str | None = None
+    A project's index is mostly these, so the statements are kept packed, not as objects: the module names
+    interned, the ``names`` tuples shared between files, the numbers in an ``array`` (six per statement, two
+    bytes each when they fit: about 30 bytes a statement instead of 250). ``imports`` (all) and
+    ``statement_at`` (one) make the ``ImportStatement`` objects when asked; equal scans compare equal whichever
+    way they were made. Immutable.
+    """
+
+    __slots__ = ("_modules", "_names", "_numbers", "error")
+
+    _modules: tuple[str, ...]
+    _names: tuple[tuple[str, ...], ...]
+    _numbers: array[int]
+    error: str | None
+
+    def __init__(self, imports: Iterable[ImportStatement] = (), error: str | None = None) -> None:
+        modules: list[str] = []
+        names: list[tuple[str, ...]] = []
+        numbers = array("i")
+        for s in imports:
+            modules.append(sys.intern(s.module))
+            names.append(_share(s.names))
+            flags = (s.optional and _OPTIONAL) | (s.type_checking and _TYPE_CHECKING) | (
+                s.in_function and _IN_FUNCTION) | (s.future and _FUTURE)
+            numbers.extend((s.level, s.line, s.column, s.end_line, s.end_column, flags))
+        _set_packed(self, tuple(modules), tuple(names), _narrowed(numbers), error)
+
+    @classmethod
+    def packed(cls, modules: tuple[str, ...], names: tuple[tuple[str, ...], ...], numbers: array[int],
+               error: str | None) -> ScanResult:
+        """A scan from its packed parts (taken as they are: ``names`` already shared, ``numbers`` not changed
+        afterwards)."""
+        if len(names) != len(modules) or len(numbers) != _NUMBERS * len(modules):
+            raise ValueError("inconsistent packed scan")
+        made = object.__new__(cls)
+        _set_packed(made, modules, names, numbers, error)
+        return made
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    @property
+    def imports(self) -> tuple[ImportStatement, ...]:
+        return tuple(map(self.statement_at, range(len(self._modules))))
+
+    def statement_at(self, index: int) -> ImportStatement:
+        """``imports[index]``, made alone."""
+        start = index * _NUMBERS
+        level, line, column, end_line, end_column, flags = self._numbers[start : start + _NUMBERS]
+        made = object.__new__(ImportStatement)
+        (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
+         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
+        set_module(made, self._modules[index])
+        set_level(made, level)
+        set_line(made, line)
+        set_column(made, column)
+        set_end_line(made, end_line)
+        set_end_column(made, end_column)
+        set_names(made, self._names[index])
+        set_optional(made, bool(flags & _OPTIONAL))
+        set_type_checking(made, bool(flags & _TYPE_CHECKING))
+        set_in_function(made, bool(flags & _IN_FUNCTION))
+        set_future(made, bool(flags & _FUTURE))
+        return made
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """Each statement's ``module``, in order."""
+        return self._modules
+
+    @property
+    def names(self) -> tuple[tuple[str, ...], ...]:
+        """Each statement's ``names``, in order."""
+        return self._names
+
+    def levels(self) -> array[int]:
+        """Each statement's ``level``, in order."""
+        return self._numbers[0::_NUMBERS]
+
+    def future_at(self, index: int) -> bool:
+        return bool(self._numbers[index * _NUMBERS + 5] & _FUTURE)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self._modules, self._names, tuple(self._numbers), self.error)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScanResult):
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ScanResult is immutable (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        return f"ScanResult(imports={self.imports!r}, error={self.error!r})"
 
 
-# the slots' setters, in field order (``_Scanner.result`` builds statements with them)
+def _narrowed(numbers: array[int]) -> array[int]:
+    """``numbers`` in two bytes each when they fit (all are positions or small counts: almost always)."""
+    if not numbers or max(numbers) > 0xFFFF:
+        return numbers
+    return array("H", numbers)
+
+
+_SET_MODULES, _SET_NAMES, _SET_NUMBERS, _SET_ERROR = (
+    ScanResult.__dict__[name].__set__ for name in ("_modules", "_names", "_numbers", "error"))
+
+
+def _set_packed(scan: ScanResult, modules: tuple[str, ...], names: tuple[tuple[str, ...], ...],
+                numbers: array[int], error: str | None) -> None:
+    _SET_MODULES(scan, modules)
+    _SET_NAMES(scan, names)
+    _SET_NUMBERS(scan, numbers)
+    _SET_ERROR(scan, error)
+
+
+# the slots' setters, in field order (``ScanResult.statement_at`` makes statements with them)
 _STATEMENT_SETTERS: tuple[Callable[[ImportStatement, object], None], ...] = tuple(
     getattr(ImportStatement, field.name).__set__ for field in fields(ImportStatement)
 )
@@ -504,12 +635,13 @@ class _Scanner:
 
     def result(self) -> ScanResult:
         text = self.text
-        imports = []
+        modules: list[str] = []
+        names_of: list[tuple[str, ...]] = []
+        numbers = array("i")
+        intern = sys.intern
+        shared = _shared_names
         line = 0
         line_position = 0
-        new = object.__new__
-        (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
-         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
         for module, level, start, stop, names, tries, type_checking, in_function in self.found:
             if start < line_position:  # only the careful lexer's error recovery goes back
                 line = line_position = 0
@@ -522,22 +654,18 @@ class _Scanner:
             else:
                 end_line = line
                 end_column = column + stop - start
-            # A frozen dataclass's __init__ sets fields one by one through object.__setattr__; its slots'
-            # own setters do the same at a third of the cost (it is most of the time spent per import).
-            statement = new(ImportStatement)
-            set_module(statement, module)
-            set_level(statement, level)
-            set_line(statement, line)
-            set_column(statement, column)
-            set_end_line(statement, end_line)
-            set_end_column(statement, end_column)
-            set_names(statement, names)
-            set_optional(statement, any(record.catches for record in tries) if tries else False)
-            set_type_checking(statement, type_checking)
-            set_in_function(statement, in_function)
-            set_future(statement, level == 0 and module == "__future__" and bool(names))
-            imports.append(statement)
-        return ScanResult(tuple(imports), "; ".join(self.errors[:5]) or None)
+            flags = _TYPE_CHECKING if type_checking else 0
+            if in_function:
+                flags |= _IN_FUNCTION
+            if tries and any(record.catches for record in tries):
+                flags |= _OPTIONAL
+            if names and level == 0 and module == "__future__":
+                flags |= _FUTURE
+            modules.append(intern(module))
+            names_of.append((shared.get(names) or _share(names)) if names else ())
+            numbers.extend((level, line, column, end_line, end_column, flags))
+        return ScanResult.packed(tuple(modules), tuple(names_of), _narrowed(numbers),
+                                 "; ".join(self.errors[:5]) or None)
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> _Parsed:
@@ -1051,7 +1179,8 @@ def scan_bytes(data: bytes) -> ScanResult:
 
 
 def _with_error(result: ScanResult, reason: str) -> ScanResult:
-    return ScanResult(result.imports, reason if result.error is None else f"{reason}; {result.error}")
+    return ScanResult.packed(result._modules, result._names, result._numbers,
+                             reason if result.error is None else f"{reason}; {result.error}")
 
 
 _cache: dict[str, tuple[int, int, ScanResult]] = {}
@@ -1117,13 +1246,14 @@ def clear_cache() -> None:
 # The on-disk cache: what repeated ``venvsense check`` runs share.
 #
 # One file per project under the user's cache folder (never inside the project), holding for each scanned file
-# its (mtime, size) and imports as plain tuples, ``marshal``-ed: loading it is a few milliseconds where scanning
-# is most of a cold check. Written atomically (a temporary file renamed over the old one); a file that cannot be
-# read, is corrupt or was written by another version is ignored and rewritten. Small projects scan faster than
-# the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
+# its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is a few milliseconds
+# where scanning is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
+# that cannot be read, is corrupt or was written by another version is ignored and rewritten. Small projects scan
+# faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
 
 PERSISTENT_MIN_FILES = 500
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 3, tuple(f.name for f in fields(ImportStatement)))
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 4, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+                      array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 _persistent_enabled = False
 
@@ -1169,90 +1299,20 @@ def _persistent_file(root: Path) -> Path | None:
     return resolved / f"scans-{digest}.marshal"
 
 
-_StoredRow = tuple[str, int, int, int, int, int, tuple[str, ...], bool, bool, bool, bool]
-_StoredRows = tuple[object, ...]  # the statements' fields (in field order) one after the other, flat
-_FIELDS = len(fields(ImportStatement))
-_SCAN_IMPORTS = ScanResult.__dict__["imports"]
-_SCAN_ERROR = ScanResult.__dict__["error"]
+def _stored(result: ScanResult) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str, bytes]:
+    return (result._modules, result._names, result._numbers.typecode, result._numbers.tobytes())
 
 
-class _StoredScan(ScanResult):
-    """A scan loaded from the on-disk cache: its statements are made when first asked for (a warm check only
-    needs those of its third-party imports), one by one (``statement_at``) or all (``imports``)."""
-
-    __slots__ = ("_made", "_rows")
-
-    _rows: _StoredRows
-    _made: dict[int, ImportStatement]
-
-    @classmethod
-    def of(cls, rows: _StoredRows, error: str | None) -> _StoredScan:
-        made = object.__new__(cls)
-        _SCAN_ERROR.__set__(made, error)
-        object.__setattr__(made, "_rows", rows)
-        object.__setattr__(made, "_made", {})
-        return made
-
-    @property
-    def imports(self) -> tuple[ImportStatement, ...]:
-        try:
-            built: tuple[ImportStatement, ...] = _SCAN_IMPORTS.__get__(self)
-        except AttributeError:
-            built = tuple(self.statement_at(index) for index in range(len(self._rows) // _FIELDS))
-            _SCAN_IMPORTS.__set__(self, built)
-        return built
-
-    def statement_at(self, index: int) -> ImportStatement:
-        made = self._made.get(index)
-        if made is None:
-            start = index * _FIELDS
-            (module, level, line, column, end_line, end_column, names, optional, type_checking, in_function,
-             future) = cast(_StoredRow, self._rows[start : start + _FIELDS])
-            made = object.__new__(ImportStatement)
-            (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
-             set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
-            set_module(made, sys.intern(module))
-            set_level(made, level)
-            set_line(made, line)
-            set_column(made, column)
-            set_end_line(made, end_line)
-            set_end_column(made, end_column)
-            set_names(made, names)
-            set_optional(made, optional)
-            set_type_checking(made, type_checking)
-            set_in_function(made, in_function)
-            set_future(made, future)
-            self._made[index] = made
-        return made
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ScanResult):
-            return NotImplemented
-        return (self.imports, self.error) == (other.imports, other.error)
-
-    def __hash__(self) -> int:
-        return hash((self.imports, self.error))
-
-
-def statement_count(result: ScanResult) -> int:
-    """How many statements ``result`` has (without making those of a scan loaded from disk)."""
-    return len(result._rows) // _FIELDS if isinstance(result, _StoredScan) else len(result.imports)
-
-
-def statement_getter(result: ScanResult) -> Callable[[int], ImportStatement]:
-    """``result.imports[index]`` as a function, making only the statements asked for of a scan loaded from
-    disk."""
-    return result.statement_at if isinstance(result, _StoredScan) else result.imports.__getitem__
-
-
-def _rows_of(result: ScanResult) -> _StoredRows:
-    if isinstance(result, _StoredScan):
-        return result._rows
-    return tuple(itertools.chain.from_iterable(
-        (s.module, s.level, s.line, s.column, s.end_line, s.end_column, s.names, s.optional, s.type_checking,
-         s.in_function, s.future)
-        for s in result.imports
-    ))
+def _loaded(modules: object, names: object, typecode: object, numbers: object, error: object) -> ScanResult:
+    if not (isinstance(modules, tuple) and isinstance(names, tuple) and typecode in ("H", "i")
+            and isinstance(numbers, bytes) and (error is None or isinstance(error, str))):
+        raise ValueError("not a stored scan")
+    if not modules and error is None:
+        return _NOTHING
+    packed = array(typecode)
+    packed.frombytes(numbers)
+    # marshal gives back the interned strings as interned; the names tuples are shared again
+    return ScanResult.packed(modules, tuple(_share(n) for n in names), packed, error)
 
 
 def load_persistent_cache(root: Path, files: int | None) -> int:
@@ -1276,11 +1336,8 @@ def load_persistent_cache(root: Path, files: int | None) -> int:
         loaded: dict[str, tuple[int, int, ScanResult]] = {}
         payloads: dict[str, tuple[ScanResult, object]] = {}
         values: dict[str, object] = {}
-        make = _StoredScan.of
-        for name, mtime, size, error, rows, payload in entries:
-            if len(rows) % _FIELDS:
-                return 0
-            result = make(rows, error) if rows or error else _NOTHING
+        for name, mtime, size, error, (modules, names, typecode, numbers), payload in entries:
+            result = _loaded(modules, names, typecode, numbers, error)
             loaded[name] = (mtime, size, result)
             if payload is not None:
                 payloads[name] = (result, payload)
@@ -1350,7 +1407,7 @@ def save_persistent_cache(root: Path, paths: Sequence[Path], payloads: Mapping[s
     same_payloads = stored == _persistent_values.get(key, {})
     if stamps == _persistent_loaded.get(key) and extra == _persistent_extra.get(key) and same_payloads:
         return False
-    entries = [(name, mtime, size, result.error, _rows_of(result), payloads.get(name))
+    entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name))
                for name, mtime, size, result in kept]
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

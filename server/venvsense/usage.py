@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -34,8 +34,6 @@ from venvsense.imports import (
     save_persistent_cache,
     scan_files,
     scan_source,
-    statement_count,
-    statement_getter,
 )
 from venvsense.mapping import How, ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
 from venvsense.stdlib import stdlib_modules
@@ -154,45 +152,39 @@ def _is_project_root(folder: Path) -> bool:
 
 
 class Usage:
-    """The imports of one project, classified (``imports``; ``third_party``, those of kind third-party) and
-    the scans they came from (``scanned``). A warm CLI check (classification reused from the on-disk cache)
-    makes the objects of the imports that are not third-party only when ``imports`` is first asked for."""
+    """The imports of one project, classified, and the scans they came from (``scanned``).
 
-    __slots__ = ("_imports", "_parts", "_third_party", "scanned")
+    Only the third-party imports (what findings are about) are kept as objects; each file keeps the others as
+    one small code each, made into ``ClassifiedImport`` objects when asked for: all of them (``imports``, kept
+    once made), or a file's (``of_file``, not kept) — a large project's index stays small in the server."""
 
-    def __init__(self, imports: list[ClassifiedImport] | None, scanned: dict[Path, ScanResult], *,
-                 parts: list[list[ClassifiedImport] | _Deferred] | None = None) -> None:
-        self._imports = imports
-        self._parts = parts if imports is None else None
+    __slots__ = ("_files", "_imports", "_third_party", "scanned")
+
+    def __init__(self, files: Mapping[Path, _FileImports], scanned: dict[Path, ScanResult]) -> None:
+        self._files = files
+        self._imports: list[ClassifiedImport] | None = None
         self._third_party: list[ClassifiedImport] | None = None
         self.scanned = scanned
 
     @property
     def imports(self) -> list[ClassifiedImport]:
         if self._imports is None:
-            made: list[ClassifiedImport] = []
-            for part in self._parts or ():
-                made.extend(part if isinstance(part, list) else part.all())
-            self._imports, self._parts = made, None
+            self._imports = [item for part in self._files.values() for item in part.all()]
         return self._imports
 
     @property
     def third_party(self) -> list[ClassifiedImport]:
         if self._third_party is None:
-            if self._imports is None:
-                found: list[ClassifiedImport] = []
-                for part in self._parts or ():
-                    if isinstance(part, list):
-                        found.extend(item for item in part if item.kind == "third-party")
-                    else:
-                        found.extend(part.third_party.values())
-                self._third_party = found
-            else:
-                self._third_party = [item for item in self._imports if item.kind == "third-party"]
+            self._third_party = [item for part in self._files.values() for item in part.third_party.values()]
         return self._third_party
 
+    def of_file(self, path: Path) -> list[ClassifiedImport]:
+        """The imports of one file, classified (empty for a file not scanned or without imports)."""
+        part = self._files.get(path)
+        return part.all() if part is not None else []
+
     def __repr__(self) -> str:
-        return f"Usage({len(self.imports)} imports, {len(self.scanned)} files)"
+        return f"Usage({sum(len(part.codes) for part in self._files.values())} imports, {len(self.scanned)} files)"
 
 
 def scan_project(
@@ -223,10 +215,10 @@ def scan_project(
         except Exception:  # the cache is never fatal
             disk = None
     unchanged: dict[str, bool] = {}
-    parts: list[list[ClassifiedImport] | _Deferred] = []
+    parts: dict[Path, _FileImports] = {}
     memo = _Checked(mapping, stdlib, first_party, folders)
     for path, result in scanned.items():
-        if not statement_count(result):
+        if not len(result):
             continue
         folder_name = os.path.dirname(path)
         folder = folders.folder(folder_name)
@@ -235,23 +227,17 @@ def scan_project(
             if same_folder is None:
                 same_folder = unchanged[folder_name] = previous.folders.folder(folder_name).same_as(folder)
             before = previous.files.get(path)
-            if same_folder and before is not None and before[0] is result:
-                memo.files[path] = before
-                parts.append(before[1])
+            if same_folder and before is not None and before.scan is result:
+                memo.files[path] = parts[path] = before
                 if disk is not None:
-                    disk.record(path, folder_name, before[1])
+                    disk.record(path, before)
                 continue
-        if disk is not None:
-            deferred = disk.reuse(path, folder_name, folder, result)
-            if deferred is not None:
-                parts.append(deferred)  # not kept for an in-process re-check (the CLI checks once)
-                continue
-            classified = _classify_file(path, result.imports, stdlib, first_party, folder, mapping)
-            disk.record(path, folder_name, classified)
-        else:
-            classified = _classify_file(path, result.imports, stdlib, first_party, folder, mapping)
-        memo.files[path] = (result, classified)
-        parts.append(classified)
+        classified = disk.reuse(path, folder_name, folder, result) if disk is not None else None
+        if classified is None:
+            classified = _classify_file(path, result, stdlib, first_party, folder, mapping)
+            if disk is not None:
+                disk.record(path, classified)
+        memo.files[path] = parts[path] = classified
     if disk is not None:
         disk.save(files, folders)
     else:
@@ -260,9 +246,7 @@ def scan_project(
         _previous[key] = memo
         while len(_previous) > _KEEP_PROJECTS:
             del _previous[next(iter(_previous))]
-    if all(isinstance(part, list) for part in parts):
-        return Usage([item for part in parts for item in part], scanned), mapping.index  # type: ignore[union-attr]
-    return Usage(None, scanned, parts=parts), mapping.index
+    return Usage(parts, scanned), mapping.index
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -276,9 +260,7 @@ def scan_project(
 # script?"), asked again of the current listing.
 
 _KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib"}
-_CODES: dict[str, int] = {"relative": 0, "first-party": 1, "stdlib": 2}
 _THIRD_PARTY = 3
-_VALID_CODES = frozenset({0, 1, 2, _THIRD_PARTY})
 _CLASSIFIED_SETTERS = tuple(getattr(ClassifiedImport, name).__set__
                             for name in ("file", "statement", "kind", "target", "providers"))
 _code_stamps: tuple[object, ...] | None = None
@@ -359,22 +341,22 @@ def _classified(path: Path, statement: ImportStatement, kind: Kind, target: str,
     return item
 
 
-class _Deferred:
-    """A file's imports classified from the on-disk cache: the third-party ones made, the others when asked."""
+class _FileImports:
+    """A file's imports classified: a code per statement (0 relative, 1 first-party, 2 stdlib, 3 third-party)
+    and the third-party ones made, by statement index; ``all`` makes the others from the scan when asked."""
 
-    __slots__ = ("codes", "path", "statement_at", "third_party")
+    __slots__ = ("codes", "path", "scan", "third_party")
 
-    def __init__(self, path: Path, statement_at: Callable[[int], ImportStatement], codes: tuple[int, ...],
-                 third_party: dict[int, ClassifiedImport]) -> None:
+    def __init__(self, path: Path, scan: ScanResult, codes: bytes, third_party: dict[int, ClassifiedImport]) -> None:
         self.path = path
-        self.statement_at = statement_at
+        self.scan = scan
         self.codes = codes
         self.third_party = third_party
 
     def all(self) -> list[ClassifiedImport]:
         made: list[ClassifiedImport] = []
         append = made.append
-        path, statement_at, third_party, kinds = self.path, self.statement_at, self.third_party, _KINDS
+        path, statement_at, third_party, kinds = self.path, self.scan.statement_at, self.third_party, _KINDS
         for index, code in enumerate(self.codes):
             if code == _THIRD_PARTY:
                 append(third_party[index])
@@ -440,7 +422,7 @@ class _DiskClassification:
             self.checked_folders[folder_name] = same
         return same
 
-    def reuse(self, path: Path, folder_name: str, folder: ScriptFolder, result: ScanResult) -> _Deferred | None:
+    def reuse(self, path: Path, folder_name: str, folder: ScriptFolder, result: ScanResult) -> _FileImports | None:
         """The file's stored classification, when nothing it depends on changed."""
         if not self.answers and not self.stored_folders:
             return None
@@ -448,13 +430,13 @@ class _DiskClassification:
         if not isinstance(payload, tuple) or len(payload) != 2:
             return None
         codes, third = payload
-        if not isinstance(codes, tuple) or len(codes) != statement_count(result) or not isinstance(third, tuple):
+        if not isinstance(codes, bytes) or len(codes) != len(result) or not isinstance(third, tuple):
             return None
-        if not _VALID_CODES.issuperset(codes) or not self._folder_same(folder_name, folder):
+        if (codes and max(codes) > _THIRD_PARTY) or not self._folder_same(folder_name, folder):
             return None
         answers = self.answers
         third_party: dict[int, ClassifiedImport] = {}
-        statement_at = statement_getter(result)
+        statement_at = result.statement_at
         try:
             for position in range(0, len(third), 2):
                 index, answer = third[position], third[position + 1]
@@ -467,25 +449,20 @@ class _DiskClassification:
         if len(third_party) != codes.count(_THIRD_PARTY):
             return None
         self.payloads[os.fspath(path)] = payload
-        return _Deferred(path, statement_at, codes, third_party)
+        return _FileImports(path, result, codes, third_party)
 
-    def record(self, path: Path, folder_name: str, classified: list[ClassifiedImport]) -> None:
-        codes: list[int] = []
+    def record(self, path: Path, classified: _FileImports) -> None:
         third: list[int] = []
-        for position, item in enumerate(classified):
-            code = _CODES.get(item.kind)
-            if code is None:
-                providers = item.providers
-                index = self.by_identity.get((item.target, id(providers)))
-                if index is None:
-                    spec = (item.target, tuple(
-                        (p.distribution, p.how, p.installed.normalized if p.installed is not None else None, p.name)
-                        for p in providers))
-                    index = self._add(spec, item.target, providers)
-                third += (position, index)
-                code = _THIRD_PARTY
-            codes.append(code)
-        self.payloads[os.fspath(path)] = (tuple(codes), tuple(third))
+        for position, item in classified.third_party.items():
+            providers = item.providers
+            index = self.by_identity.get((item.target, id(providers)))
+            if index is None:
+                spec = (item.target, tuple(
+                    (p.distribution, p.how, p.installed.normalized if p.installed is not None else None, p.name)
+                    for p in providers))
+                index = self._add(spec, item.target, providers)
+            third += (position, index)
+        self.payloads[os.fspath(path)] = (classified.codes, tuple(third))
 
     def save(self, files: list[Path], folders: ScriptFolders) -> None:
         prefix = os.path.join(os.fspath(self.root), "")
@@ -499,28 +476,29 @@ class _DiskClassification:
 
 
 def _classify_file(
-    path: Path, statements: tuple[ImportStatement, ...], stdlib: frozenset[str], first_party: frozenset[str],
-    folder: ScriptFolder, mapping: _Mapping,
-) -> list[ClassifiedImport]:
+    path: Path, scan: ScanResult, stdlib: frozenset[str], first_party: frozenset[str], folder: ScriptFolder,
+    mapping: _Mapping,
+) -> _FileImports:
     # The hot path of a check (tens of thousands of imports): every answer that does not depend on the
-    # statement itself is looked up, not recomputed.
-    out: list[ClassifiedImport] = []
-    append = out.append
+    # statement itself is looked up, not recomputed, and only third-party imports are made into objects.
     local = folder.has
     third_party = mapping.third_party
-    for statement in statements:
-        module = statement.module
+    modules, names, levels = scan.modules, scan.names, scan.levels()
+    codes = bytearray(len(modules))
+    made: dict[int, ClassifiedImport] = {}
+    for index, module in enumerate(modules):
         top = module.partition(".")[0]
-        if statement.level or not top:
-            append(ClassifiedImport(path, statement, "relative", module))
-        elif top in first_party or local(top):
-            append(ClassifiedImport(path, statement, "first-party", module))
-        elif top in stdlib or statement.future:
-            append(ClassifiedImport(path, statement, "stdlib", module))
+        if levels[index] or not top:
+            continue  # 0: relative
+        if top in first_party or local(top):
+            codes[index] = 1
+        elif top in stdlib or (top == "__future__" and scan.future_at(index)):
+            codes[index] = 2
         else:
-            target, providers = third_party(module, statement.names)
-            append(ClassifiedImport(path, statement, "third-party", target, providers))
-    return out
+            target, providers = third_party(module, names[index])
+            made[index] = _classified(path, scan.statement_at(index), "third-party", target, providers)
+            codes[index] = _THIRD_PARTY
+    return _FileImports(path, scan, bytes(codes), made)
 
 
 class _Checked:
@@ -536,7 +514,7 @@ class _Checked:
         self.stdlib = stdlib
         self.first_party = first_party
         self.folders = folders
-        self.files: dict[Path, tuple[ScanResult, list[ClassifiedImport]]] = {}
+        self.files: dict[Path, _FileImports] = {}
 
     def same_context(self, mapping: _Mapping, stdlib: frozenset[str], first_party: frozenset[str]) -> bool:
         return self.mapping is mapping and self.stdlib is stdlib and self.first_party == first_party
@@ -623,7 +601,18 @@ def import_findings(
         if declaration.normalized:
             for module in index.distribution_modules(declaration.normalized):
                 declared_modules.setdefault(module, declaration)
-    declared_cache: dict[tuple[str, str], Declaration | None] = {}
+    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any]]] = {}
+    # one Range object for every import at the same place (`import os` on line 3 of many files)
+    ranges: dict[tuple[int, int, int, int], Range] = {}
+
+    def shared_range(item: ClassifiedImport) -> Range:
+        s = item.statement
+        key = (s.line, s.column, s.end_line, s.end_column)
+        found = ranges.get(key)
+        if found is None:
+            found = ranges[key] = Range(Position(s.line, s.column), Position(s.end_line, s.end_column))
+        return found
+
     if project_name:
         declared.add(canonicalize_name(project_name))
     reported_missing: set[tuple[Path, int, str]] = set()
@@ -642,26 +631,14 @@ def import_findings(
             if key in reported_missing:
                 continue
             reported_missing.add(key)
-            lookup = (item.target, item.module)
-            if lookup not in declared_cache:
-                declared_cache[lookup] = _declared_for(item, declared_modules)
-            wanted = declared_cache[lookup]
-            package: str | None
-            if wanted is not None:
-                suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declared_in})"
-                package = wanted.normalized
-            else:
-                suggestion = _suggestion(index.providers(item.target))
-                package = _suggested_package(index.providers(item.target))
-            why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
-            label = environment_label or environment.name
-            finding = F.make(
-                "VS301", f"'{item.module}' is imported but not installed in {label}{suggestion}{why}",
-                item.file, item.range, package=package, module=item.module,
-            )
-            if relaxed:
-                finding = finding.with_severity(Severity.HINT)
-            out.append(finding)
+            # one message, package and data for every import of a module (a large project has thousands)
+            described = missing.get((item.target, item.module, relaxed))
+            if described is None:
+                described = missing[(item.target, item.module, relaxed)] = _missing(
+                    item, relaxed, declared_modules, index, environment_label or environment.name)
+            message, package, data = described
+            out.append(F.make_shared("VS301", message, item.file, shared_range(item), data, package=package,
+                                     severity=Severity.HINT if relaxed else None))
             continue
         if any(p.distribution in declared for p in providers) or all(is_typing_only(p.distribution) for p in providers):
             settled[id(providers)] = True
@@ -669,12 +646,29 @@ def import_findings(
         provider = item.providers[0]
         out.append(F.make(
             "VS302", f"'{item.module}' is imported but not declared ({_how_installed(provider, installed)})",
-            item.file, item.range, package=provider.distribution, module=item.module,
+            item.file, shared_range(item), package=provider.distribution, module=item.module,
             distribution=provider.name, installed=provider.installed.version if provider.installed else None,
         ))
     if check_unused and usage.scanned:
         out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import)))
     return out
+
+
+def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
+             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any]]:
+    """A VS301's message, package to install and data, for an import of a module that is not installed."""
+    wanted = _declared_for(item, declared_modules)
+    package: str | None
+    if wanted is not None:
+        suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declared_in})"
+        package = wanted.normalized
+    else:
+        providers = index.providers(item.target)
+        suggestion = _suggestion(providers)
+        package = _suggested_package(providers)
+    why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+    message = f"'{item.module}' is imported but not installed in {label}{suggestion}{why}"
+    return message, package, {"module": item.module}
 
 
 def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:

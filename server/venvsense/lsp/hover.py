@@ -45,9 +45,7 @@ def importers(report: ProjectReport, normalized: str) -> list[str] | None:
     if usage is None:
         return None
     files: dict[str, None] = {}
-    for item in usage.imports:
-        if item.kind != "third-party":
-            continue
+    for item in usage.third_party:
         provided = item.distribution == normalized
         if not provided and not item.providers and report.modules is not None:
             provided = any(p.distribution == normalized for p in report.modules.providers(item.target))
@@ -107,7 +105,7 @@ def import_at(report: ProjectReport, path: Path, text: str | None, position: Pos
 def import_hover(report: ProjectReport, path: Path, statement: ImportStatement) -> str | None:
     classified = None
     if report.usage is not None:
-        classified = next((i for i in report.usage.imports if i.file == path and i.statement == statement), None)
+        classified = next((i for i in report.usage.of_file(path) if i.statement == statement), None)
     top = statement.module.split(".", 1)[0]
     if classified is not None and classified.kind in ("stdlib", "first-party"):
         kind = "standard library" if classified.kind == "stdlib" else "part of this project"
