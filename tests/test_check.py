@@ -111,6 +111,25 @@ def test_satisfied_requirements_give_no_findings(project, wheels):
     assert check(root).findings == []
 
 
+def test_an_edit_rejudges_the_changed_line_and_an_install_everything(project, wheels):
+    root = project({"requirements.txt": "alpha==1.0\nbeta\ngamma\n"})
+    pip_install(root / ".venv", "alpha==2.0", find_links=wheels)
+    manifest = root / "requirements.txt"
+    first = check_project(project_at(root), None, environ=NO_ENV, overrides={manifest: "alpha==1.0\nbeta\ngamma\n"})
+    assert [(f.code, f.package) for f in first.findings] == [("VS202", "alpha"), ("VS201", "beta"), ("VS201", "gamma")]
+    edited = check_project(project_at(root), None, environ=NO_ENV,
+                           overrides={manifest: "alpha==1.0\nbeta>=1\ngamma\n"})
+    assert [(f.code, f.message) for f in edited.findings] == [
+        ("VS202", "alpha==1.0 is declared but 2.0 is installed in .venv"),
+        ("VS201", "beta>=1 is declared but not installed in .venv"),
+        ("VS201", "gamma is declared but not installed in .venv")]
+    # the unchanged lines' conclusions are those of the last check, not made again
+    assert edited.findings[0] is first.findings[0] and edited.findings[2] is first.findings[2]
+    pip_install(root / ".venv", "beta", find_links=wheels)  # a new installed set: every line is judged again
+    after = check_project(project_at(root), None, environ=NO_ENV, overrides={manifest: "alpha==1.0\nbeta>=1\ngamma\n"})
+    assert [(f.code, f.package) for f in after.findings] == [("VS202", "alpha"), ("VS201", "gamma")]
+
+
 def test_a_requirement_whose_marker_is_false_for_the_venv_is_not_required(project):
     root = project({"requirements.txt": 'alpha; python_version < "3.0"\n'})
     assert check(root).findings == []

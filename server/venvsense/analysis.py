@@ -81,10 +81,9 @@ class ProjectReport:
         return list(seen)
 
     def counts(self) -> dict[str, int]:
-        counts = {s.label: 0 for s in (Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT)}
-        for finding in self.findings:
-            counts[finding.severity.label] += 1
-        return counts
+        severities = [finding.severity for finding in self.findings]
+        return {s.label: severities.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFORMATION,
+                                                        Severity.HINT)}
 
 
 def marker_holds(marker: str | None, environment: Mapping[str, str], extra: str = "") -> bool:
@@ -148,9 +147,12 @@ def _dedupe(manifests: list[Manifest]) -> list[Manifest]:
         seen.add(key)
         return True
 
+    # (positions as plain numbers: a tuple of them hashes far faster than a Range, and this runs per keystroke)
     for manifest in manifests:
-        manifest.declarations = [d for d in manifest.declarations if first_time((d.file, d.range))]
-        manifest.findings = [f for f in manifest.findings if first_time((f.code, f.file, f.range))]
+        manifest.declarations = [d for d in manifest.declarations
+                                 if first_time((d.file, d.range.start.line, d.range.start.column))]
+        manifest.findings = [f for f in manifest.findings if first_time(
+            (f.code, f.file, f.range.start.line, f.range.start.column, f.range.end.line, f.range.end.column))]
     return manifests
 
 
@@ -237,7 +239,7 @@ def apply_settings(found: Iterable[Finding], settings: Settings) -> list[Finding
         if severity == Severity.OFF:
             continue
         result.append(finding.with_severity(severity))
-    result.sort(key=lambda f: (str(f.file), f.range.start, f.code))
+    result.sort(key=lambda f: (str(f.file), f.range.start.line, f.range.start.column, f.code))
     return result
 
 
@@ -404,43 +406,68 @@ def _suffix(declaration: Declaration) -> str:
     return "" if declaration.primary else f" ({declaration.declared_in})"
 
 
+# root → id(declaration) → (declaration, installed, python, venv label, its findings): what the last check of
+# each project concluded per declaration, reused for the same declaration object (the requirements reader gives
+# back the declarations of unchanged lines) while the installed distributions (the same cached ``Installed``),
+# the venv's Python and its label are the same: a keystroke in a 300-line file judges one line, not 300
+_Judged = tuple[Declaration, Installed, "str | None", str, list[Finding]]
+_judged: dict[Path, dict[int, _Judged]] = {}
+_JUDGED_PROJECTS = 16
+
+
 def declaration_findings(report: ProjectReport, env: Environment, installed: Installed) -> list[Finding]:
     """VS201 not-installed, VS202 version-mismatch, VS203 extra-not-installed, VS204 broken-dependency."""
     out: list[Finding] = []
     markers = marker_environment(env.python)
     dists = installed.distributions
+    where = _env_label(env, report)
+    root = report.project.root
+    before = _judged.get(root, {})
+    now: dict[int, _Judged] = {}
     for declaration in report.declarations:
-        if not declaration.normalized or not marker_holds(declaration.marker, markers):
-            continue
-        dist = dists.get(declaration.normalized)
-        secondary = not declaration.primary
-        common: dict[str, Any] = {"package": declaration.normalized, "secondary": secondary,
-                  "declared_in": declaration.declared_in}
-        if dist is None:
-            out.append(F.make(
-                "VS201",
-                f"{_label(declaration)} is declared but not installed in {_env_label(env, report)}"
-                f"{_suffix(declaration)}",
-                declaration.file, declaration.range, wanted=declaration.requirement, **common,
-            ))
-            continue
-        if declaration.kind == "registry" and not satisfies(declaration.specifier, dist.version):
-            out.append(F.make(
-                "VS202",
-                f"{_label(declaration)} is declared but {dist.version} is installed in {_env_label(env, report)}"
-                f"{_suffix(declaration)}",
-                declaration.file, declaration.range, wanted=declaration.requirement, installed=dist.version,
-                **common,
-            ))
-        for extra in declaration.extras:
-            problem = _extra_problem(dist, extra, dists, markers)
-            if problem:
-                out.append(F.make(
-                    "VS203", f"{declaration.name}[{extra}]: {problem}{_suffix(declaration)}",
-                    declaration.file, declaration.range, wanted=declaration.requirement, extra=extra, **common,
-                ))
+        entry = before.get(id(declaration))
+        if entry is None or entry[0] is not declaration or entry[1] is not installed or entry[2] != env.python \
+                or entry[3] != where:
+            entry = (declaration, installed, env.python, where, _judge(declaration, dists, markers, where))
+        now[id(declaration)] = entry
+        out.extend(entry[4])
+    _judged.pop(root, None)
+    _judged[root] = now
+    while len(_judged) > _JUDGED_PROJECTS:
+        del _judged[next(iter(_judged))]
     out.extend(_constraint_findings(report, env, dists))
     out.extend(_broken_dependency_findings(report, env, installed))
+    return out
+
+
+def _judge(declaration: Declaration, dists: Mapping[str, Distribution], markers: Mapping[str, str],
+           where: str) -> list[Finding]:
+    """VS201, VS202 and VS203 for one declaration."""
+    if not declaration.normalized or not marker_holds(declaration.marker, markers):
+        return []
+    dist = dists.get(declaration.normalized)
+    common: dict[str, Any] = {"package": declaration.normalized, "secondary": not declaration.primary,
+                              "declared_in": declaration.declared_in}
+    if dist is None:
+        return [F.make(
+            "VS201", f"{_label(declaration)} is declared but not installed in {where}{_suffix(declaration)}",
+            declaration.file, declaration.range, wanted=declaration.requirement, **common,
+        )]
+    out: list[Finding] = []
+    if declaration.kind == "registry" and not satisfies(declaration.specifier, dist.version):
+        out.append(F.make(
+            "VS202",
+            f"{_label(declaration)} is declared but {dist.version} is installed in {where}{_suffix(declaration)}",
+            declaration.file, declaration.range, wanted=declaration.requirement, installed=dist.version,
+            **common,
+        ))
+    for extra in declaration.extras:
+        problem = _extra_problem(dist, extra, dists, markers)
+        if problem:
+            out.append(F.make(
+                "VS203", f"{declaration.name}[{extra}]: {problem}{_suffix(declaration)}",
+                declaration.file, declaration.range, wanted=declaration.requirement, extra=extra, **common,
+            ))
     return out
 
 

@@ -50,10 +50,11 @@ class Declaration:
     declared_in: str
     requirement: str
     transitive: bool = False
+    # the canonical name (PEP 503), ``""`` without a name: computed once (a check asks for it many times)
+    normalized: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def normalized(self) -> str:
-        return _canonical(self.name) if self.name else ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "normalized", _canonical(self.name) if self.name else "")
 
 
 @dataclass(frozen=True)

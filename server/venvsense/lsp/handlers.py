@@ -114,7 +114,7 @@ async def workspace_diagnostic(ls: VenvsenseServer,
     await ls.discovered.wait()
     await ls.wait_current(list(ls.projects.values()))
     items: list[types.WorkspaceDocumentDiagnosticReport] = []
-    for path in sorted(ls.findings):
+    for path in sorted(ls.reported):
         document = ls.open_document(path)
         items.append(types.WorkspaceFullDocumentDiagnosticReport(
             uri=document.uri if document else convert.uri_of(path),

@@ -153,7 +153,8 @@ class VenvsenseServer(LanguageServer):
         self.projects: dict[Path, ProjectState] = {}
         # file → project root → its findings there (a file included by two projects shows both sets);
         # converted to diagnostics only when sent, so no second copy of a big project's findings is kept
-        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}
+        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}  # root → file → the last check's findings
+        self.reported: set[Path] = set()  # every file diagnostics were ever published for (workspace pulls)
         self.document_paths: dict[str, Path] = {}
         self.document_uris: dict[Path, str] = {}
         self.analysis_pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
@@ -164,7 +165,7 @@ class VenvsenseServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         self.publish_count = 0
         self._indexed = False  # every project found at start-up has been checked once
-        self._diagnostic_texts: dict[Path, dict[Finding, str]] = {}  # file → finding → its diagnostic's JSON
+        self._diagnostic_texts: dict[Path, dict[tuple[object, ...], str]] = {}  # file → finding → diagnostic JSON
         self.poller: Any = None  # watch.Poller, started at ``initialized``
 
     # --- messages to the person ------------------------------------------------------------------------
@@ -495,17 +496,15 @@ class VenvsenseServer(LanguageServer):
         by_file: dict[Path, list[Finding]] = {path: [] for path in report.files}
         for finding in report.findings:
             by_file.setdefault(finding.file, []).append(finding)
-        changed: set[Path] = set()
-        for path, findings in by_file.items():
-            per_root = self.findings.setdefault(path, {})
-            items = tuple(findings)
-            if per_root.get(root) != items:
-                changed.add(path)
-            per_root[root] = items
-        for path, per_root in list(self.findings.items()):
-            if root in per_root and path not in by_file:
-                del per_root[root]
-                changed.add(path)
+        before = self.findings.get(root, {})
+        now = {path: tuple(findings) for path, findings in by_file.items()}
+        # pushed diagnostics answer every buffer the check read anyway: those need no comparison (the edited
+        # requirements file of each keystroke, hundreds of findings)
+        answered = () if self.pull else snapshot.versions
+        changed = {path for path, items in now.items() if path not in answered and before.get(path) != items}
+        changed.update(path for path in before if path not in now)
+        self.findings[root] = now
+        self.reported.update(now)
         if self.pull:
             if changed:
                 self.refresh_pull_diagnostics()
@@ -515,7 +514,7 @@ class VenvsenseServer(LanguageServer):
             self.send_diagnostics(path, snapshot)
 
     def findings_for(self, path: Path) -> list[Finding]:
-        return [f for findings in self.findings.get(path, {}).values() for f in findings]
+        return [f for by_path in self.findings.values() for f in by_path.get(path, ())]
 
     def diagnostics_for(self, path: Path) -> list[types.Diagnostic]:
         findings = self.findings_for(path)
@@ -546,14 +545,20 @@ class VenvsenseServer(LanguageServer):
         if converter is not None:
             reusable = document is not None
             before = self._diagnostic_texts.get(path, {}) if reusable else {}
-            kept: dict[Finding, str] = {}
+            kept: dict[tuple[object, ...], str] = {}
             for finding in findings:
                 plain = reusable and converter.plain(finding.range)
-                text = before.get(finding) if plain else None
+                text = None
+                if plain:
+                    # what the JSON depends on, as plain values (a tuple of them hashes far faster than a Finding)
+                    start, end = finding.range.start, finding.range.end
+                    key = (finding.message, start.line, start.column, end.line, end.column, finding.code,
+                           finding.severity, finding.package, finding.declared_in)
+                    text = before.get(key)
                 if text is None:
                     text = json.dumps(convert.diagnostic_json(finding, converter))
                 if plain:
-                    kept[finding] = text
+                    kept[key] = text
                 texts.append(text)
             if kept:
                 self._diagnostic_texts[path] = kept
@@ -566,12 +571,11 @@ class VenvsenseServer(LanguageServer):
                            f'"params": {{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(texts)}]{tail}}}}}')
 
     def _forget_diagnostics(self, root: Path) -> None:
-        for path, per_root in list(self.findings.items()):
-            if per_root.pop(root, None) is not None:
-                if self.pull:
-                    self.refresh_pull_diagnostics()
-                else:
-                    self.send_diagnostics(path)
+        for path in self.findings.pop(root, {}):
+            if self.pull:
+                self.refresh_pull_diagnostics()
+            else:
+                self.send_diagnostics(path)
 
     def refresh_pull_diagnostics(self) -> None:
         if self._refresh_pending:
