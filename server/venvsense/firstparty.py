@@ -272,7 +272,7 @@ class ScriptFolder:
                         self._extensions.add(name.split(".", 1)[0])
                     try:
                         if name.endswith(".py") and entry.is_file():
-                            self._sources.add(name[:-3])
+                            self._sources.add(sys.intern(name[:-3]))  # `utils`, `models`: in many folders
                         elif entry.is_dir():
                             self._dirs.add(name)
                     except OSError:

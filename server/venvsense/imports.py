@@ -1311,8 +1311,9 @@ def _loaded(modules: object, names: object, typecode: object, numbers: object, e
         return _NOTHING
     packed = array(typecode)
     packed.frombytes(numbers)
-    # marshal gives back the interned strings as interned; the names tuples are shared again
-    return ScanResult.packed(modules, tuple(_share(n) for n in names), packed, error)
+    # marshal gives back interned strings interned, and an object written several times (a shared names
+    # tuple) as one object: the loaded scans share as the saved ones did
+    return ScanResult.packed(modules, names, packed, error)
 
 
 def load_persistent_cache(root: Path, files: int | None) -> int:
