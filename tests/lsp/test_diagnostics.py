@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsp_session import ProjectMaker, lsp_session
@@ -129,3 +133,50 @@ async def test_a_bad_setting_is_reported_and_ignored(make_project: ProjectMaker,
         await session.wait_for(lambda: len(session.client.messages) >= 2)
         texts = " ".join(m.message for m in session.client.messages)
         assert "VS999" in texts and "conda" in texts
+
+
+async def _raw_exchange(folder: Path, messages: list[dict[str, Any]], answers: int) -> list[dict[str, Any]]:
+    """Send ``messages`` to a fresh ``venvsense serve`` exactly as written (no client library filling in
+    fields) and collect the first ``answers`` responses."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "venvsense", "serve", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)
+    assert process.stdin is not None and process.stdout is not None
+    for message in messages:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    responses: list[dict[str, Any]] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while len(responses) < answers:
+            length = 0
+            while (line := await process.stdout.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            message = json.loads(await process.stdout.readexactly(length))
+            if "id" in message and "method" not in message:
+                responses.append(message)
+
+    try:
+        await asyncio.wait_for(read(), 30)
+    finally:
+        process.kill()
+        await process.wait()
+    return responses
+
+
+async def test_get_status_answers_a_request_that_omits_params(make_project: ProjectMaker, workspace: Path) -> None:
+    make_project(requirements="alpha\n", venv=False)
+    initialize = {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {},
+                  "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}]}
+    answers = await _raw_exchange(workspace, [
+        {"id": 1, "method": "initialize", "params": initialize},
+        {"method": "initialized", "params": {}},
+        {"id": 2, "method": "venvsense/getStatus"},  # JSON-RPC: params may be omitted
+        {"id": 3, "method": "venvsense/getStatus", "params": None},
+    ], answers=3)
+    by_id = {answer["id"]: answer for answer in answers}
+    assert "error" not in by_id[2] and "error" not in by_id[3], answers
+    assert isinstance(by_id[2]["result"]["projects"], list)
+    assert by_id[2]["result"].keys() == by_id[3]["result"].keys()

@@ -122,6 +122,14 @@ class VenvsenseProtocol(LanguageServerProtocol):
             return JsonRPCNotification
         return super().get_message_type(method)
 
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        # JSON-RPC lets a request without parameters omit ``params``; pygls' generic message types require the
+        # key, and a message it cannot read gets no answer at all (the client would wait forever)
+        method = data.get("method")
+        if "params" not in data and isinstance(method, str) and method.startswith("venvsense/"):
+            data = {**data, "params": None}
+        return super().structure_message(data)
+
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification whose ``params`` are plain JSON already: ``notify`` would pass them through
         cattrs' ``unstructure`` value by value (about 5 ms for 300 diagnostics), ``json.dumps`` needs no help."""
