@@ -8,10 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from support.permissions import as_ordinary_user
 from support.wheels import build_wheel, make_venv
 from test_actions_support import pid_alive, slow_sdist, write_files
 
@@ -19,11 +21,11 @@ pytestmark = pytest.mark.slow
 SERVER = Path(__file__).resolve().parents[1] / "server"
 
 
-def venvsense(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def venvsense(*args: str, cwd: Path, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SERVER)}
     env.pop("VIRTUAL_ENV", None)
-    return subprocess.run([sys.executable, "-m", "venvsense", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run([*prefix, sys.executable, "-m", "venvsense", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
 
 
 @pytest.fixture
@@ -61,15 +63,15 @@ def test_create_with_a_missing_pyenv_version_fails_clearly(tmp_path: Path) -> No
 
 
 def test_create_in_a_read_only_folder_fails_clearly(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
+    prefix = as_ordinary_user()
     root = write_files(tmp_path / "proj", {"requirements.txt": "alpha\n"})
     root.chmod(0o555)
     try:
-        result = venvsense("create", str(root), "--installer", "pip", cwd=tmp_path)
+        result = venvsense("create", str(root), "--installer", "pip", cwd=tmp_path, prefix=prefix)
     finally:
         root.chmod(0o755)
-    assert result.returncode == 3 and "no write permission" in result.stderr
+    assert result.returncode == 3 and "no write permission" in result.stderr, result.stdout + result.stderr
+    assert sorted(path.name for path in root.iterdir()) == ["requirements.txt"]  # nothing left behind
 
 
 def test_fix_dry_run_prints_the_plan_and_changes_nothing(tmp_path: Path, wheels: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
+import subprocess
+import sys
 import sysconfig
 import textwrap
 import time
@@ -14,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.permissions import as_ordinary_user
 from venvsense import imports
 from venvsense.imports import (
     ImportStatement,
@@ -690,15 +693,21 @@ def test_iter_python_files_honours_exclude(tmp_path: Path) -> None:
     assert [path.name for path in found] == ["keep.py"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
 def test_iter_python_files_skips_unreadable_folders(tmp_path: Path) -> None:
     _touch(tmp_path / "ok.py")
     _touch(tmp_path / "closed" / "x.py")
+    # in a process that meets permissions as an ordinary user does (root would read the closed folder)
+    script = ("import sys, pathlib; from venvsense.imports import iter_python_files; "
+              "print(*[p.name for p in iter_python_files(pathlib.Path(sys.argv[1]))])")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "server")}
     (tmp_path / "closed").chmod(0)
     try:
-        assert [path.name for path in iter_python_files(tmp_path)] == ["ok.py"]
+        result = subprocess.run([*as_ordinary_user(), sys.executable, "-c", script, str(tmp_path)],
+                                capture_output=True, text=True, env=env, timeout=60, check=False)
     finally:
         (tmp_path / "closed").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok.py"]
 
 
 def test_iter_python_files_asks_folder_and_file_filters_separately(tmp_path: Path) -> None:
