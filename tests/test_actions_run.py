@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -279,3 +283,33 @@ def test_run_command_streams_lines_and_kills_the_process_group(tmp_path: Path) -
     result = run_command([sys.executable, "-c", script], on_line=on_line, cancel=cancel)
     assert result.cancelled and seen == ["started"]
     assert not pid_alive(int(child.read_text()))
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB file system (tmpfs), for a real "no space left on device"; skipped where mounting is not
+    allowed (not root, or a container without CAP_SYS_ADMIN)."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(folder)],
+                             capture_output=True, text=True, check=False) if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here ({mounted.stderr.strip() if mounted else 'no mount'})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("installer", BACKENDS)
+def test_install_onto_a_full_disk_says_the_disk_is_full(small_disk: Path, wheelhouse: Path, installer: str) -> None:
+    # 3 MB of incompressible data: more than the whole 1 MiB disk the venv is on
+    build_wheel(wheelhouse, "bulky", "1.0", files={"bulky/blob.bin": os.urandom(3 * 1024 * 1024)})
+    root = write_files(small_disk / "proj", {"requirements.txt": "bulky\n"})
+    make_venv(root / ".venv")
+    outcome = execute(plan_install(check_project(project_at(root)), offline(wheelhouse, installer)))
+    assert outcome.status == "failed", outcome
+    assert "the disk is full" in outcome.message, outcome.message
+    assert outcome.missing == ("bulky",)
+    assert (root / "requirements.txt").read_text() == "bulky\n"  # the user's files are untouched
+    assert "bulky" not in installed(root / ".venv")
