@@ -16,7 +16,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from support.wheels import build_wheel, make_venv, pip_install  # noqa: E402
+from support.wheels import build_wheel, find_pyenv_python, make_venv, pip_install  # noqa: E402
+
+# Both venvs are built with Python 3.11: what Project A's .python-version asks for, and not the 3.12.2 Project
+# B's asks for (the mismatch the demo shows) — a pyenv 3.11 when the running Python is another version.
+EXAMPLE_PYTHON = "3.11"
 
 WHEELS: list[tuple[str, str, list[str], list[str] | None]] = [
     ("boto3", "1.34.28", ["botocore<1.35.0,>=1.34.28", "jmespath<2.0.0,>=0.7.1"], None),
@@ -42,6 +46,16 @@ ENVIRONMENTS = {
 }
 
 
+def example_python() -> str:
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == EXAMPLE_PYTHON:
+        return sys.executable
+    found = find_pyenv_python(EXAMPLE_PYTHON)
+    if found is None:
+        print(f"examples: no Python {EXAMPLE_PYTHON} found (pyenv); building with {sys.version.split()[0]}")
+        return sys.executable
+    return str(found)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=Path, default=HERE, help="the examples folder (default: this one)")
@@ -50,10 +64,11 @@ def main() -> int:
     shutil.rmtree(wheelhouse, ignore_errors=True)
     for name, version, requires, modules in WHEELS:
         build_wheel(wheelhouse, name, version, requires=requires, modules=modules)
+    python = example_python()
     for project, packages in ENVIRONMENTS.items():
         venv = examples / project / ".venv"
         shutil.rmtree(venv, ignore_errors=True)
-        make_venv(venv)
+        make_venv(venv, python)
         pip_install(venv, *packages, find_links=wheelhouse)
         print(f"examples: {project}/.venv ready ({', '.join(packages)})")
     return 0
