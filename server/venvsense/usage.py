@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -50,21 +50,28 @@ class ClassifiedImport:
     ``module`` is what the statement names (for ``from x import y``: ``x``); ``target`` is the most
     specific module it uses (``x.y`` when that names a module, for namespace packages); ``providers`` are the
     installed distributions providing it (empty for stdlib/first-party/relative or when none is installed).
+    The statement is the ``index``-th of the file's ``scan``, made when asked for (a project's index keeps no
+    statement objects).
     """
 
     file: Path
-    statement: ImportStatement
+    scan: ScanResult = field(repr=False)
+    index: int = field(repr=False)
     kind: Kind
     target: str
     providers: tuple[Provider, ...] = ()
 
     @property
+    def statement(self) -> ImportStatement:
+        return self.scan.statement_at(self.index)
+
+    @property
     def module(self) -> str:
-        return self.statement.module
+        return self.scan.modules[self.index]
 
     @property
     def top(self) -> str:
-        return self.statement.module.split(".", 1)[0]
+        return self.module.split(".", 1)[0]
 
     @property
     def range(self) -> Range:
@@ -175,7 +182,7 @@ class Usage:
     @property
     def third_party(self) -> list[ClassifiedImport]:
         if self._third_party is None:
-            self._third_party = [item for part in self._files.values() for item in part.third_party.values()]
+            self._third_party = [item for part in self._files.values() for item in part.third_party]
         return self._third_party
 
     def of_file(self, path: Path) -> list[ClassifiedImport]:
@@ -215,8 +222,8 @@ def scan_project(
         except Exception:  # the cache is never fatal
             disk = None
     unchanged: dict[str, bool] = {}
-    parts: dict[Path, _FileImports] = {}
     memo = _Checked(mapping, stdlib, first_party, folders)
+    parts = memo.files  # one dict for this report and the next check's reuse
     for path, result in scanned.items():
         if not len(result):
             continue
@@ -228,7 +235,7 @@ def scan_project(
                 same_folder = unchanged[folder_name] = previous.folders.folder(folder_name).same_as(folder)
             before = previous.files.get(path)
             if same_folder and before is not None and before.scan is result:
-                memo.files[path] = parts[path] = before
+                parts[path] = before
                 if disk is not None:
                     disk.record(path, before)
                 continue
@@ -237,7 +244,7 @@ def scan_project(
             classified = _classify_file(path, result, stdlib, first_party, folder, mapping)
             if disk is not None:
                 disk.record(path, classified)
-        memo.files[path] = parts[path] = classified
+        parts[path] = classified
     if disk is not None:
         disk.save(files, folders)
     else:
@@ -262,7 +269,7 @@ def scan_project(
 _KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib"}
 _THIRD_PARTY = 3
 _CLASSIFIED_SETTERS = tuple(getattr(ClassifiedImport, name).__set__
-                            for name in ("file", "statement", "kind", "target", "providers"))
+                            for name in ("file", "scan", "index", "kind", "target", "providers"))
 _code_stamps: tuple[object, ...] | None = None
 
 
@@ -329,12 +336,13 @@ class _Stored:
             return None
 
 
-def _classified(path: Path, statement: ImportStatement, kind: Kind, target: str,
+def _classified(path: Path, scan: ScanResult, index: int, kind: Kind, target: str,
                 providers: tuple[Provider, ...]) -> ClassifiedImport:
     item = object.__new__(ClassifiedImport)
-    set_file, set_statement, set_kind, set_target, set_providers = _CLASSIFIED_SETTERS
+    set_file, set_scan, set_index, set_kind, set_target, set_providers = _CLASSIFIED_SETTERS
     set_file(item, path)
-    set_statement(item, statement)
+    set_scan(item, scan)
+    set_index(item, index)
     set_kind(item, kind)
     set_target(item, target)
     set_providers(item, providers)
@@ -343,11 +351,11 @@ def _classified(path: Path, statement: ImportStatement, kind: Kind, target: str,
 
 class _FileImports:
     """A file's imports classified: a code per statement (0 relative, 1 first-party, 2 stdlib, 3 third-party)
-    and the third-party ones made, by statement index; ``all`` makes the others from the scan when asked."""
+    and the third-party ones made, in statement order; ``all`` makes the others from the scan when asked."""
 
     __slots__ = ("codes", "path", "scan", "third_party")
 
-    def __init__(self, path: Path, scan: ScanResult, codes: bytes, third_party: dict[int, ClassifiedImport]) -> None:
+    def __init__(self, path: Path, scan: ScanResult, codes: bytes, third_party: tuple[ClassifiedImport, ...]) -> None:
         self.path = path
         self.scan = scan
         self.codes = codes
@@ -356,13 +364,13 @@ class _FileImports:
     def all(self) -> list[ClassifiedImport]:
         made: list[ClassifiedImport] = []
         append = made.append
-        path, statement_at, third_party, kinds = self.path, self.scan.statement_at, self.third_party, _KINDS
+        path, scan, third_party, kinds = self.path, self.scan, iter(self.third_party), _KINDS
+        modules = scan.modules
         for index, code in enumerate(self.codes):
             if code == _THIRD_PARTY:
-                append(third_party[index])
+                append(next(third_party))
             else:
-                statement = statement_at(index)
-                append(_classified(path, statement, kinds[code], statement.module, ()))
+                append(_classified(path, scan, index, kinds[code], modules[index], ()))
         return made
 
 
@@ -435,25 +443,27 @@ class _DiskClassification:
         if (codes and max(codes) > _THIRD_PARTY) or not self._folder_same(folder_name, folder):
             return None
         answers = self.answers
-        third_party: dict[int, ClassifiedImport] = {}
-        statement_at = result.statement_at
+        third_party: list[ClassifiedImport] = []
+        last = -1
         try:
             for position in range(0, len(third), 2):
                 index, answer = third[position], third[position + 1]
-                if index < 0 or codes[index] != _THIRD_PARTY:
+                if index <= last or codes[index] != _THIRD_PARTY:
                     return None
+                last = index
                 target, providers = answers[answer]
-                third_party[index] = _classified(path, statement_at(index), "third-party", target, providers)
+                third_party.append(_classified(path, result, index, "third-party", target, providers))
         except (IndexError, TypeError, ValueError):
             return None
         if len(third_party) != codes.count(_THIRD_PARTY):
             return None
         self.payloads[os.fspath(path)] = payload
-        return _FileImports(path, result, codes, third_party)
+        return _FileImports(path, result, codes, tuple(third_party))
 
     def record(self, path: Path, classified: _FileImports) -> None:
         third: list[int] = []
-        for position, item in classified.third_party.items():
+        positions = (index for index, code in enumerate(classified.codes) if code == _THIRD_PARTY)
+        for position, item in zip(positions, classified.third_party, strict=True):
             providers = item.providers
             index = self.by_identity.get((item.target, id(providers)))
             if index is None:
@@ -485,7 +495,7 @@ def _classify_file(
     third_party = mapping.third_party
     modules, names, levels = scan.modules, scan.names, scan.levels()
     codes = bytearray(len(modules))
-    made: dict[int, ClassifiedImport] = {}
+    made: list[ClassifiedImport] = []
     for index, module in enumerate(modules):
         top = module.partition(".")[0]
         if levels[index] or not top:
@@ -496,9 +506,9 @@ def _classify_file(
             codes[index] = 2
         else:
             target, providers = third_party(module, names[index])
-            made[index] = _classified(path, scan.statement_at(index), "third-party", target, providers)
+            made.append(_classified(path, scan, index, "third-party", target, providers))
             codes[index] = _THIRD_PARTY
-    return _FileImports(path, scan, bytes(codes), made)
+    return _FileImports(path, scan, bytes(codes), tuple(made) if made else ())
 
 
 class _Checked:
@@ -605,8 +615,7 @@ def import_findings(
     # one Range object for every import at the same place (`import os` on line 3 of many files)
     ranges: dict[tuple[int, int, int, int], Range] = {}
 
-    def shared_range(item: ClassifiedImport) -> Range:
-        s = item.statement
+    def shared_range(s: ImportStatement) -> Range:
         key = (s.line, s.column, s.end_line, s.end_column)
         found = ranges.get(key)
         if found is None:
@@ -623,11 +632,12 @@ def import_findings(
         if providers and settled.get(id(providers)):
             continue
         if not providers:
-            relaxed = _relaxed(item.statement)
+            statement = item.statement
+            relaxed = _relaxed(statement)
             if not usable:
                 continue  # VS101/VS104 stand for these
             assert environment is not None
-            key = (item.file, item.statement.line, item.top)
+            key = (item.file, statement.line, item.top)
             if key in reported_missing:
                 continue
             reported_missing.add(key)
@@ -637,7 +647,7 @@ def import_findings(
                 described = missing[(item.target, item.module, relaxed)] = _missing(
                     item, relaxed, declared_modules, index, environment_label or environment.name)
             message, package, data = described
-            out.append(F.make_shared("VS301", message, item.file, shared_range(item), data, package=package,
+            out.append(F.make_shared("VS301", message, item.file, shared_range(statement), data, package=package,
                                      severity=Severity.HINT if relaxed else None))
             continue
         if any(p.distribution in declared for p in providers) or all(is_typing_only(p.distribution) for p in providers):
@@ -646,7 +656,7 @@ def import_findings(
         provider = item.providers[0]
         out.append(F.make(
             "VS302", f"'{item.module}' is imported but not declared ({_how_installed(provider, installed)})",
-            item.file, shared_range(item), package=provider.distribution, module=item.module,
+            item.file, shared_range(item.statement), package=provider.distribution, module=item.module,
             distribution=provider.name, installed=provider.installed.version if provider.installed else None,
         ))
     if check_unused and usage.scanned:
