@@ -1,7 +1,13 @@
 // What the server is told from the venvsense.* settings.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { expandPath, initializationOptions, readInterpreterSetting, readServerSettings } from '../src/common/settings';
+import {
+    configurationAnswer,
+    expandPath,
+    initializationOptions,
+    readInterpreterSetting,
+    readServerSettings,
+} from '../src/common/settings';
 
 /** A configuration like VS Code's: values by dotted key, defaults when absent. */
 function config(values: Record<string, unknown>) {
@@ -69,4 +75,19 @@ test('only ~ at the start and ${workspaceFolder} are expanded', () => {
     assert.equal(expandPath('a~b', '/w', '/h'), 'a~b');
     assert.equal(expandPath('~', '/w', '/h'), '/h');
     assert.equal(expandPath('${workspaceFolder}', undefined, '/h'), '${workspaceFolder}');
+});
+
+test("a folder's pulled settings are read like the initialization options, with trust", () => {
+    const folder = config({ venv: '${workspaceFolder}/.env', 'install.findLinks': ['~/w'], installer: 'uv' });
+    const answer = configurationAnswer(
+        'venvsense',
+        { venv: '${workspaceFolder}/.env', trusted: true },
+        () => readServerSettings(folder, '/work/b', '/home/me'),
+        false,
+    ) as Record<string, unknown>;
+    assert.equal(answer.venv, '/work/b/.env');
+    assert.equal(answer.installer, 'uv');
+    assert.deepEqual((answer.install as { findLinks: string[] }).findLinks, ['/home/me/w']);
+    assert.equal(answer.trusted, false); // never what the raw answer said
+    assert.deepEqual(configurationAnswer('python', { a: 1 }, () => readServerSettings(config({})), true), { a: 1 });
 });

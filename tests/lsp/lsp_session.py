@@ -238,11 +238,16 @@ def server_environment(wheelhouse: Path | None) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def lsp_session(folder: Path, *, settings: dict[str, Any] | None = None, pull: bool = False,
                       watch: bool = True, progress: bool = True, wheelhouse: Path | None = None,
-                      folders: list[Path] | None = None) -> AsyncIterator[Session]:
+                      folders: list[Path] | None = None,
+                      folder_settings: dict[Path, dict[str, Any]] | None = None) -> AsyncIterator[Session]:
+    """A server over stdio for ``folder`` (or ``folders``); ``settings`` go in ``initializationOptions``,
+    ``folder_settings`` are what the client answers to ``workspace/configuration`` for a folder's scope."""
     box: list[Session] = []
     client = _client(box)
     session = Session(client)
     box.append(session)
+    for scope, value in (folder_settings or {}).items():
+        client.set_configuration(value, section="venvsense", scope_uri=scope.as_uri())
     await client.start_io(*SERVER, env=server_environment(wheelhouse))
     try:
         workspace = folders if folders is not None else [folder]

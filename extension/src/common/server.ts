@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { chooseInterpreter, noInterpreterMessage, probeInterpreter } from './python';
 import { interpreterSources } from './pythonSources';
-import { initializationOptions, readServerSettings } from './settings';
+import { configurationAnswer, initializationOptions, readServerSettings } from './settings';
 import { PROCESS_COMMANDS, StatusNotification } from './status';
 
 export const STATUS_NOTIFICATION = 'venvsense/status';
@@ -210,16 +210,24 @@ export class LanguageServer implements vscode.Disposable {
             },
             middleware: {
                 workspace: {
-                    // When the server pulls its settings (workspace/configuration), tell it about trust there too:
-                    // a pulled section without `trusted` must never read as trusted.
+                    // When the server pulls its settings (workspace/configuration), for the workspace or for one
+                    // folder (`scopeUri`), answer as `initializationOptions` are made: paths expanded for that
+                    // folder, and whether the workspace is trusted.
                     configuration: async (params, token, next) => {
                         const answer = await next(params, token);
                         if (!Array.isArray(answer)) return answer;
                         return answer.map((value, index) => {
-                            const isOurs = params.items[index]?.section === 'venvsense';
-                            return isOurs && value && typeof value === 'object' && !Array.isArray(value)
-                                ? { ...value, trusted: vscode.workspace.isTrusted }
-                                : value;
+                            const item = params.items[index];
+                            return configurationAnswer(item?.section, value, () => {
+                                const scope = item?.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+                                const folder = (scope && vscode.workspace.getWorkspaceFolder(scope))
+                                    ?? vscode.workspace.workspaceFolders?.[0];
+                                return readServerSettings(
+                                    vscode.workspace.getConfiguration('venvsense', scope ?? folder?.uri),
+                                    folder?.uri.fsPath,
+                                    os.homedir(),
+                                );
+                            }, vscode.workspace.isTrusted);
                         });
                     },
                 },

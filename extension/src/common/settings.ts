@@ -35,6 +35,21 @@ export function initializationOptions(settings: ServerSettings, trusted: boolean
 
 type Reader = Pick<vscode.WorkspaceConfiguration, 'get'>;
 
+/**
+ * The answer to one item of the server's `workspace/configuration` request: for the `venvsense` section,
+ * the settings of the item's scope (a workspace folder: its own values over the workspace's) read as for
+ * `initializationOptions` (paths expanded for that folder) plus whether the workspace is trusted — a pulled
+ * section must never read as trusted when the workspace is not; any other section as VS Code answered it.
+ */
+export function configurationAnswer(
+    section: string | undefined,
+    answered: unknown,
+    settingsOfScope: () => ServerSettings,
+    trusted: boolean,
+): unknown {
+    return section === 'venvsense' ? initializationOptions(settingsOfScope(), trusted) : answered;
+}
+
 function strings(value: unknown): string[] {
     if (typeof value === 'string') return value ? [value] : [];
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];

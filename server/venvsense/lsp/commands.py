@@ -98,12 +98,13 @@ def _packages(value: Mapping[str, Any]) -> list[str] | None:
     return packages
 
 
-def _options(server: VenvsenseServer, value: Mapping[str, Any]) -> Options:
+def _options(server: VenvsenseServer, state: ProjectState, value: Mapping[str, Any]) -> Options:
     python = value.get("python")
     if python is not None and not (isinstance(python, str) and (
             _PYTHON.fullmatch(python) or (Path(python).is_absolute() and Path(python).is_file()))):
         raise _invalid("\"python\" must be a version such as 3.12 or the path of an interpreter")
-    installer = value.get("installer", server.settings.installer)
+    settings = server.server_settings_for(state.root)
+    installer = value.get("installer", settings.installer)
     if installer not in ("auto", "uv", "pip"):
         raise _invalid("\"installer\" must be auto, uv or pip")
     groups = value.get("groups", [])
@@ -111,8 +112,7 @@ def _options(server: VenvsenseServer, value: Mapping[str, Any]) -> Options:
         raise _invalid("\"groups\" must be a list of group names")
     backend: BackendName | None = None if installer == "auto" else installer
     return Options(python=python, installer=backend, groups=tuple(groups),
-                   find_links=server.settings.find_links, no_index=server.settings.no_index,
-                   index_url=server.settings.index_url)
+                   find_links=settings.find_links, no_index=settings.no_index, index_url=settings.index_url)
 
 
 def _refuse_untrusted(server: VenvsenseServer, what: str) -> None:
@@ -235,7 +235,7 @@ class Progress:
 
 async def create_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
     state, value = project_argument(ls, arguments)
-    options = _options(ls, value)
+    options = _options(ls, state, value)
     _refuse_untrusted(ls, "create a venv")
     return await run_plan(ls, state, f"Creating .venv in {state.root.name}",
                           lambda report: plan_create(report, options))
@@ -243,7 +243,7 @@ async def create_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, 
 
 async def recreate_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
     state, value = project_argument(ls, arguments)
-    options = _options(ls, value)
+    options = _options(ls, state, value)
     _refuse_untrusted(ls, "recreate a venv")
     env = state.report.environment if state.report else None
     if env is not None and env.source == "in-project":
@@ -255,7 +255,7 @@ async def recreate_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str
 async def install_missing(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
     state, value = project_argument(ls, arguments)
     packages = _packages(value)
-    options = _options(ls, value)
+    options = _options(ls, state, value)
     _refuse_untrusted(ls, "install packages")
 
     def plan(report: ProjectReport) -> Plan:
@@ -271,7 +271,7 @@ async def install_missing(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any
 async def fix_versions(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
     state, value = project_argument(ls, arguments)
     packages = _packages(value)
-    options = _options(ls, value)
+    options = _options(ls, state, value)
     _refuse_untrusted(ls, "install packages")
     what = ", ".join(packages) if packages else "declared versions"
     return await run_plan(ls, state, f"Installing {what}",

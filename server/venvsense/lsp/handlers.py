@@ -35,9 +35,10 @@ def initialize(ls: VenvsenseServer, params: types.InitializeParams) -> None:
 
 
 async def initialized(ls: VenvsenseServer, params: types.InitializedParams) -> None:
-    ls.spawn(register_watchers(ls))
     ls.poller = Poller(ls)
     ls.poller.start()
+    await ls.pull_folder_settings()  # before discovery: a folder's own requirement globs find its projects
+    ls.spawn(register_watchers(ls))
     await ls.discover()
 
 
@@ -73,11 +74,11 @@ async def did_change_configuration(ls: VenvsenseServer, params: types.DidChangeC
             types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
         )
         raw = answer[0] if answer else None
-    if raw is None:
-        return
-    globs = ls.engine_settings.requirements
-    if ls.configure(raw):
-        if ls.engine_settings.requirements != globs:
+    globs = ls.requirement_globs()
+    changed = ls.configure(raw) if raw is not None else False
+    changed = await ls.pull_folder_settings() or changed
+    if changed:
+        if ls.requirement_globs() != globs:
             await ls.discover()
         ls.request_all()
 
@@ -90,6 +91,7 @@ def did_change_watched_files(ls: VenvsenseServer, params: types.DidChangeWatched
 
 async def did_change_workspace_folders(ls: VenvsenseServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
     ls.set_folders(ls.workspace.folders.values())
+    await ls.pull_folder_settings()
     await ls.discover()
 
 

@@ -38,7 +38,7 @@ from venvsense.analysis import ProjectReport, check_project, recheck_manifests
 from venvsense.config import Settings
 from venvsense.findings import Finding
 from venvsense.lsp import convert
-from venvsense.lsp.settings import ServerSettings, mentions, read_settings
+from venvsense.lsp.settings import SECTION, ServerSettings, mentions, read_settings, section_of
 from venvsense.lsp.status import STATUS_NOTIFICATION, project_status
 from venvsense.text import UnreadableFile, read_text
 from venvsense.workspace import Project, find_projects, is_project_root, is_requirements_name, project_at
@@ -48,6 +48,7 @@ logger = logging.getLogger("venvsense.lsp")
 ANALYSIS_WORKERS = 2
 DISK_DEBOUNCE = 0.25  # seconds of quiet after a file-system event before checking again (bursts → one check)
 FRESH_TIMEOUT = 30.0  # how long a pull-diagnostics request waits for a running check
+FOLDER_SETTINGS_TIMEOUT = 5.0  # seconds a client may take to answer for its folders' settings
 RELEASE_AFTER = 0.5  # seconds: after a check this long, hand freed memory back to the system
 MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
 
@@ -154,8 +155,12 @@ class VenvsenseServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("venvsense", __version__, protocol_cls=VenvsenseProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.settings = ServerSettings()
+        self.settings = ServerSettings()  # what the client sent for the whole workspace
         self.engine_settings = Settings()
+        self._raw_settings: Mapping[str, Any] = {}
+        # a workspace folder → its own settings (``workspace/configuration`` with the folder as scope), laid over
+        # the workspace's; trust is never per folder
+        self.folder_settings: dict[Path, tuple[ServerSettings, Settings]] = {}
         self.pull = False
         self.folders: list[Path] = []
         self.projects: dict[Path, ProjectState] = {}
@@ -229,7 +234,59 @@ class VenvsenseServer(LanguageServer):
         changed = settings.engine != self.settings.engine
         self.settings = settings
         self.engine_settings = settings.engine_settings()
+        self._raw_settings = dict(section_of(raw))
         return changed
+
+    async def pull_folder_settings(self) -> bool:
+        """Ask the client for each workspace folder's own settings (when it can answer); ``True`` when one
+        that changes findings changed. A folder whose answer is empty has no settings of its own."""
+        if get_capability(self.client_capabilities, "workspace.configuration", False) is not True or not self.folders:
+            changed = bool(self.folder_settings)
+            self.folder_settings = {}
+            return changed
+        folders = list(self.folders)
+        try:
+            answers = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(items=[
+                types.ConfigurationItem(scope_uri=folder.as_uri(), section=SECTION) for folder in folders
+            ])), FOLDER_SETTINGS_TIMEOUT)
+        except Exception as error:  # a client that cannot answer: the workspace's settings apply everywhere
+            self.log(f"venvsense: no per-folder settings from the client ({error or type(error).__name__})")
+            answers = []
+        found: dict[Path, tuple[ServerSettings, Settings]] = {}
+        for folder, answer in zip(folders, answers or [], strict=False):
+            table = section_of(answer)
+            if not table:
+                continue
+            settings, problems = read_settings({**self._raw_settings, **table})
+            for problem in problems:
+                self.show(f"venvsense: {problem} in {folder.name} (ignored)", types.MessageType.Warning)
+            settings = replace(settings, trusted=self.settings.trusted, pull_diagnostics=self.settings.pull_diagnostics)
+            found[folder] = (settings, settings.engine_settings())
+        changed = {f: s.engine for f, (s, _) in found.items()} != {
+            f: s.engine for f, (s, _) in self.folder_settings.items()}
+        self.folder_settings = found
+        return changed
+
+    def _folder_of(self, path: Path) -> Path | None:
+        """The innermost workspace folder with settings of its own that holds ``path``."""
+        holding = [folder for folder in self.folder_settings if inside(path, folder)]
+        return max(holding, key=lambda folder: len(folder.parts)) if holding else None
+
+    def server_settings_for(self, root: Path) -> ServerSettings:
+        """The settings that apply to the project at ``root``: its folder's, else the workspace's."""
+        folder = self._folder_of(root)
+        return self.folder_settings[folder][0] if folder is not None else self.settings
+
+    def engine_settings_for(self, root: Path) -> Settings:
+        folder = self._folder_of(root)
+        return self.folder_settings[folder][1] if folder is not None else self.engine_settings
+
+    def requirement_globs(self) -> tuple[str, ...]:
+        """Every extra requirement-file pattern in force anywhere (what the client is asked to watch)."""
+        globs = dict.fromkeys(self.engine_settings.requirements)
+        for _, engine in self.folder_settings.values():
+            globs.update(dict.fromkeys(engine.requirements))
+        return tuple(globs)
 
     def choose_diagnostic_mode(self) -> None:
         forced = self.settings.pull_diagnostics
@@ -249,9 +306,9 @@ class VenvsenseServer(LanguageServer):
     async def discover(self) -> None:
         """Find every project of every workspace folder (off the loop) and check the new or changed ones."""
         loop = asyncio.get_running_loop()
-        globs = self.engine_settings.requirements
         found: dict[Path, Project] = {}
         for folder in self.folders:
+            globs = self.engine_settings_for(folder).requirements
             try:
                 projects = await loop.run_in_executor(self.analysis_pool, find_projects, folder, globs)
             except OSError as error:
@@ -344,7 +401,8 @@ class VenvsenseServer(LanguageServer):
             return state
         for parent in path.parents:
             if is_project_root(parent):
-                self.projects[parent] = state = ProjectState(project_at(parent, self.engine_settings.requirements))
+                self.projects[parent] = state = ProjectState(
+                    project_at(parent, self.engine_settings_for(parent).requirements))
                 return state
         return None
 
@@ -375,9 +433,10 @@ class VenvsenseServer(LanguageServer):
     # --- checking --------------------------------------------------------------------------------------
 
     def settings_for(self, state: ProjectState) -> Settings:
+        settings = self.engine_settings_for(state.root)
         if state.venv is not None:
-            return replace(self.engine_settings, venv=state.venv)
-        return self.engine_settings
+            return replace(settings, venv=state.venv)
+        return settings
 
     def request(self, state: ProjectState, delay: float = 0.0, *, edited: Path | None = None) -> None:
         """Check the project again, now or after ``delay`` seconds of quiet (each call restarts the wait).
@@ -647,7 +706,7 @@ class VenvsenseServer(LanguageServer):
         state = self.projects.get(root)
         if state is None:
             return
-        globs = self.engine_settings.requirements
+        globs = self.engine_settings_for(root).requirements
         project = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, project_at, root, globs)
         if self.projects.get(root) is state:
             if project != state.project and state.project.only is None:

@@ -26,7 +26,10 @@ snake_case. Every key is optional; a missing key keeps its default.
                        default: pull when the client supports ``textDocument/diagnostic``
 =====================  =====================================================================================
 
-Settings given here are laid over each project's own ``[tool.venvsense]`` table.
+Settings given here are laid over each project's own ``[tool.venvsense]`` table. A client that answers
+``workspace/configuration`` is also asked for each workspace folder's section (``scopeUri`` = the folder);
+a non-empty answer is laid over the workspace's settings for that folder's projects (``trusted`` excepted:
+trust belongs to the workspace).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ async def register_watchers(server: VenvsenseServer) -> bool:
         id=REGISTRATION_ID,
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=watchers(server.engine_settings.requirements)
+            watchers=watchers(server.requirement_globs())
         ),
     )
     try:
