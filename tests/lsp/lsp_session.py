@@ -86,6 +86,7 @@ class Session:
     published: list[types.PublishDiagnosticsParams] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[types.Registration] = field(default_factory=list)
+    unregistrations: list[types.Unregistration] = field(default_factory=list)
     applied: list[types.WorkspaceEdit] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
@@ -207,6 +208,9 @@ def _client(session_box: list[Session]) -> LanguageClient:
     def register(ls: LanguageClient, params: types.RegistrationParams) -> None:
         session_box[0].registrations.extend(params.registrations)
 
+    def unregister(ls: LanguageClient, params: types.UnregistrationParams) -> None:
+        session_box[0].unregistrations.extend(params.unregisterations)
+
     def apply_edit(ls: LanguageClient, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         session_box[0].applied.append(params.edit)
         session_box[0].apply(params.edit)
@@ -217,6 +221,7 @@ def _client(session_box: list[Session]) -> LanguageClient:
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
     features[types.CLIENT_REGISTER_CAPABILITY] = register
+    features[types.CLIENT_UNREGISTER_CAPABILITY] = unregister
     features[types.WORKSPACE_APPLY_EDIT] = apply_edit
     features["venvsense/status"] = status
     register_lsp_features(client, features)

@@ -47,10 +47,7 @@ async def test_file_watching_is_registered_only_when_the_client_supports_it(make
         await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
         (registration,) = await session.wait_for(lambda: session.registrations)
         assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
-        globs = {w["globPattern"] if isinstance(w, dict) else w.glob_pattern
-                 for w in (registration.register_options["watchers"] if isinstance(registration.register_options,
-                                                                                   dict)
-                           else registration.register_options.watchers)}  # type: ignore[union-attr]
+        globs = watched_globs(registration)
         assert {"**/pyvenv.cfg", "**/site-packages/*.dist-info", "**/.python-version",
                 "**/pyproject.toml", "**/requirements*.txt"} <= globs
     async with lsp_session(workspace, watch=False) as session:
@@ -89,3 +86,29 @@ async def test_a_new_project_is_discovered_when_its_manifest_appears(make_projec
         await session.wait_codes(newcomer / "requirements.txt", lambda codes: codes == ["VS101"])
         status = await session.status()
         assert newcomer.as_uri() in [p["root"] for p in status["projects"]]
+
+
+def watched_globs(registration: types.Registration) -> set[str]:
+    options = registration.register_options
+    found = options["watchers"] if isinstance(options, dict) else options.watchers  # type: ignore[union-attr]
+    return {w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in found}
+
+
+async def test_a_new_requirement_glob_is_watched_and_its_new_files_are_read(make_project: ProjectMaker,
+                                                                             workspace: Path) -> None:
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",))
+    async with lsp_session(workspace) as session:
+        await session.wait_codes(root / "requirements.txt", lambda codes: codes == [])
+        await session.wait_for(lambda: session.registrations)
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"venvsense": {"requirements": ["deps/*.txt"]}}))
+        await session.wait_for(lambda: len(session.registrations) == 2, what="a second registration")
+        assert [u.id for u in session.unregistrations] == [session.registrations[0].id]
+        assert "**/deps/*.txt" in watched_globs(session.registrations[1])
+        # a file that only the new pattern makes a requirements file appears on disk; the client reports it
+        extra = root / "deps" / "extra.txt"
+        extra.parent.mkdir()
+        extra.write_text("beta\n")
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Created)]))
+        await session.wait_codes(extra, lambda codes: codes == ["VS201"])

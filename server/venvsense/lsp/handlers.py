@@ -79,6 +79,7 @@ async def did_change_configuration(ls: VenvsenseServer, params: types.DidChangeC
     changed = await ls.pull_folder_settings() or changed
     if changed:
         if ls.requirement_globs() != globs:
+            ls.spawn(register_watchers(ls, again=True))
             await ls.discover()
         ls.request_all()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fnmatch
 import gc
 import inspect
 import json
@@ -410,6 +411,17 @@ class VenvsenseServer(LanguageServer):
     def _is_manifest(path: Path) -> bool:
         return path.name in MANIFEST_NAMES or is_requirements_name(path, path.parent)
 
+    def _configured(self, path: Path) -> bool:
+        """Whether ``path`` matches a requirement-file pattern of the settings (``requirements``) of its project."""
+        owner = self.project_of(path)
+        if owner is None:
+            return False
+        globs = self.engine_settings_for(owner.root).requirements
+        if not globs:
+            return False
+        relative = path.relative_to(owner.root).as_posix()
+        return any(fnmatch.fnmatch(relative, glob.lstrip("/")) for glob in globs)
+
     def document_changed(self, uri: str) -> None:
         path = self.path_of_document(uri)
         if path is None:
@@ -685,7 +697,7 @@ class VenvsenseServer(LanguageServer):
                     affected.update(roots)
                     break
             else:
-                if self._is_manifest(path) and kind != types.FileChangeType.Changed:
+                if kind != types.FileChangeType.Changed and (self._is_manifest(path) or self._configured(path)):
                     rediscover = True
                 if kind == types.FileChangeType.Changed and self.open_document(path) is not None:
                     continue  # the buffer, not the disk, is what is checked

@@ -37,23 +37,27 @@ def watchers(extra_globs: Iterable[str] = ()) -> list[types.FileSystemWatcher]:
     return [types.FileSystemWatcher(glob_pattern=glob) for glob in globs]
 
 
-async def register_watchers(server: VenvsenseServer) -> bool:
-    """Ask the client to watch our files; ``False`` (and a log line) when it cannot or will not."""
+async def register_watchers(server: VenvsenseServer, *, again: bool = False) -> bool:
+    """Ask the client to watch our files; ``False`` (and a log line) when it cannot or will not. ``again``:
+    replace the registration made before (the requirement-file globs changed)."""
     supported = get_capability(
         server.client_capabilities, "workspace.did_change_watched_files.dynamic_registration", False
     )
     if supported is not True:
-        server.log("venvsense: the client cannot watch files for us; polling venvs instead",
-                   types.MessageType.Info)
+        if not again:
+            server.log("venvsense: the client cannot watch files for us; polling venvs instead",
+                       types.MessageType.Info)
         return False
+    globs = server.requirement_globs()
     registration = types.Registration(
         id=REGISTRATION_ID,
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-        register_options=types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=watchers(server.requirement_globs())
-        ),
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers(globs)),
     )
     try:
+        if again:
+            await server.client_unregister_capability_async(types.UnregistrationParams(unregisterations=[
+                types.Unregistration(id=REGISTRATION_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES)]))
         await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
     except Exception as error:
         server.log(f"venvsense: the client refused to watch files ({error}); polling venvs instead",
