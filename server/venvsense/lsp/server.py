@@ -251,7 +251,7 @@ class VenvsenseServer(LanguageServer):
                 types.ConfigurationItem(scope_uri=folder.as_uri(), section=SECTION) for folder in folders
             ])), FOLDER_SETTINGS_TIMEOUT)
         except Exception as error:  # a client that cannot answer: the workspace's settings apply everywhere
-            self.log(f"venvsense: no per-folder settings from the client ({error or type(error).__name__})")
+            self.log(f"venvsense: no per-folder settings from the client ({str(error) or type(error).__name__})")
             answers = []
         found: dict[Path, tuple[ServerSettings, Settings]] = {}
         for folder, answer in zip(folders, answers or [], strict=False):
