@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +136,10 @@ async def test_a_bad_setting_is_reported_and_ignored(make_project: ProjectMaker,
         assert "VS999" in texts and "conda" in texts
 
 
-async def _raw_exchange(folder: Path, messages: list[dict[str, Any]], answers: int) -> list[dict[str, Any]]:
+async def _raw_exchange(messages: list[dict[str, Any]],
+                        until: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
     """Send ``messages`` to a fresh ``venvsense serve`` exactly as written (no client library filling in
-    fields) and collect the first ``answers`` responses."""
+    fields, nothing answered back) and collect what it sends until ``until(received)`` holds."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "venvsense", "serve", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL)
@@ -145,38 +147,62 @@ async def _raw_exchange(folder: Path, messages: list[dict[str, Any]], answers: i
     for message in messages:
         body = json.dumps({"jsonrpc": "2.0", **message}).encode()
         process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    responses: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
 
     async def read() -> None:
         assert process.stdout is not None
-        while len(responses) < answers:
+        while not until(received):
             length = 0
             while (line := await process.stdout.readline()) not in (b"\r\n", b""):
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            message = json.loads(await process.stdout.readexactly(length))
-            if "id" in message and "method" not in message:
-                responses.append(message)
+            received.append(json.loads(await process.stdout.readexactly(length)))
 
     try:
         await asyncio.wait_for(read(), 30)
     finally:
         process.kill()
         await process.wait()
-    return responses
+    return received
+
+
+def _responses(received: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [message for message in received if "id" in message and "method" not in message]
 
 
 async def test_get_status_answers_a_request_that_omits_params(make_project: ProjectMaker, workspace: Path) -> None:
     make_project(requirements="alpha\n", venv=False)
     initialize = {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {},
                   "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}]}
-    answers = await _raw_exchange(workspace, [
+    answers = _responses(await _raw_exchange([
         {"id": 1, "method": "initialize", "params": initialize},
         {"method": "initialized", "params": {}},
         {"id": 2, "method": "venvsense/getStatus"},  # JSON-RPC: params may be omitted
         {"id": 3, "method": "venvsense/getStatus", "params": None},
-    ], answers=3)
+    ], until=lambda received: len(_responses(received)) >= 3))
     by_id = {answer["id"]: answer for answer in answers}
     assert "error" not in by_id[2] and "error" not in by_id[3], answers
     assert isinstance(by_id[2]["result"]["projects"], list)
     assert by_id[2]["result"].keys() == by_id[3]["result"].keys()
+
+
+async def test_a_client_that_never_answers_for_its_folders_settings_still_gets_diagnostics(
+        make_project: ProjectMaker, workspace: Path) -> None:
+    root = make_project(requirements="alpha\n", venv=False)
+    uri = (root / "requirements.txt").as_uri()
+    initialize = {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {"workspace": {
+        "configuration": True}}, "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}]}
+
+    def diagnosed(received: list[dict[str, Any]]) -> bool:
+        return any(m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+                   for m in received)
+
+    received = await _raw_exchange([
+        {"id": 1, "method": "initialize", "params": initialize},
+        {"method": "initialized", "params": {}},
+    ], until=diagnosed)
+    asked = [m for m in received if m.get("method") == "workspace/configuration"]
+    assert asked and asked[0]["params"]["items"][0]["scopeUri"] == workspace.as_uri()  # asked, never answered
+    [published] = [m for m in received if m.get("method") == "textDocument/publishDiagnostics"
+                   and m["params"]["uri"] == uri]
+    assert [d["code"] for d in published["params"]["diagnostics"]] == ["VS101"]
