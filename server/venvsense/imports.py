@@ -93,7 +93,7 @@ def _share(names: tuple[str, ...]) -> tuple[str, ...]:
     if shared is None:
         if len(_shared_names) >= _SHARED_NAMES_LIMIT:
             _shared_names.clear()
-        shared = _shared_names[names] = tuple(sys.intern(name) for name in names)
+        shared = _shared_names[names] = names  # the first one seen serves every equal one after it
     return shared
 
 
