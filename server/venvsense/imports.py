@@ -639,7 +639,6 @@ class _Scanner:
         names_of: list[tuple[str, ...]] = []
         numbers = array("i")
         intern = sys.intern
-        shared = _shared_names
         line = 0
         line_position = 0
         for module, level, start, stop, names, tries, type_checking, in_function in self.found:
@@ -662,7 +661,7 @@ class _Scanner:
             if names and level == 0 and module == "__future__":
                 flags |= _FUTURE
             modules.append(intern(module))
-            names_of.append((shared.get(names) or _share(names)) if names else ())
+            names_of.append(_share(names))
             numbers.extend((level, line, column, end_line, end_column, flags))
         return ScanResult.packed(tuple(modules), tuple(names_of), _narrowed(numbers),
                                  "; ".join(self.errors[:5]) or None)

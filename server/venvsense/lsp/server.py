@@ -165,9 +165,9 @@ class VenvsenseServer(LanguageServer):
         self.pull = False
         self.folders: list[Path] = []
         self.projects: dict[Path, ProjectState] = {}
-        # file → project root → its findings there (a file included by two projects shows both sets);
+        # project root → file → its findings there (a file included by two projects shows both sets);
         # converted to diagnostics only when sent, so no second copy of a big project's findings is kept
-        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}  # root → file → the last check's findings
+        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}
         self.reported: set[Path] = set()  # every file diagnostics were ever published for (workspace pulls)
         self.document_paths: dict[str, Path] = {}
         self.document_uris: dict[Path, str] = {}

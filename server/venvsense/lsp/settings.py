@@ -66,10 +66,6 @@ class ServerSettings:
         """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
         return parse_settings(self.engine)
 
-    @property
-    def requirement_globs(self) -> tuple[str, ...]:
-        return self.engine_settings().requirements
-
 
 def _kebab(key: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).replace("_", "-").lower()
