@@ -1,0 +1,136 @@
+"""The one manifest policy: which files are manifests, which folders are never searched, how globs match.
+
+Discovery (``workspace``), the import walk, the language server's document routing and its file watchers
+read these names from here; the VS Code extension's copies (``package.json``, ``server.ts``) are checked
+against them by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+# Manifests recognised by their exact file name.
+MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
+# A folder holding one of these files (or a requirements file, or a ``requirements/`` folder) is a project root.
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile")
+REQUIREMENTS_SUFFIXES = (".txt", ".in")
+REQUIREMENTS_FOLDER = "requirements"
+# The first of these that exists is the project's main requirements file (``requirements.in`` when none does).
+MAIN_REQUIREMENTS = (
+    "requirements.txt", "requirements/base.txt", "requirements/main.txt", "requirements/prod.txt",
+    "requirements/production.txt", "requirements/common.txt", "requirements/requirements.txt",
+)
+
+# Folders never searched for projects nor for Python files: VCS metadata, tool caches, build output, installs.
+# A folder holding ``pyvenv.cfg`` (a venv) and ``*.egg-info`` are skipped as well (``is_skipped_folder``).
+SKIPPED_DIRECTORIES = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".eggs",
+    "site-packages", "dist-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".idea",
+    ".vscode", ".venv", ".direnv", "__pypackages__",
+})
+
+# What an editor is asked to watch (LSP ``workspace/didChangeWatchedFiles``), in the LSP glob dialect.
+WATCH_GLOBS = (
+    "**/requirements*.txt",
+    "**/*requirements*.in",
+    "**/requirements/**/*.txt",
+    "**/requirements/**/*.in",
+    "**/pyproject.toml",
+    "**/setup.cfg",
+    "**/.python-version",
+    "**/Pipfile",
+)
+
+
+def is_requirements_name(path: Path, root: Path) -> bool:
+    """A ``*.txt``/``*.in`` file whose name contains "requirements", or any such file in a ``requirements/``
+    folder at any depth under ``root``."""
+    if path.suffix.lower() not in REQUIREMENTS_SUFFIXES:
+        return False
+    if REQUIREMENTS_FOLDER in path.name.lower():
+        return True
+    try:
+        folders = path.relative_to(root).parts[:-1]
+    except ValueError:
+        folders = path.parts[:-1]
+    return any(folder.lower() == REQUIREMENTS_FOLDER for folder in folders)
+
+
+def is_manifest(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a manifest of a project rooted at ``root`` by name alone (no configured globs)."""
+    return path.name in MANIFEST_NAMES or is_requirements_name(path, root)
+
+
+def is_environment_folder(path: str | os.PathLike[str]) -> bool:
+    """A venv: a folder holding ``pyvenv.cfg``."""
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def is_skipped_name(name: str) -> bool:
+    """A folder skipped by its name alone."""
+    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")
+
+
+def is_skipped_folder(name: str, path: str | os.PathLike[str]) -> bool:
+    """A folder never searched: by its name, or because it is a venv."""
+    return is_skipped_name(name) or is_environment_folder(path)
+
+
+# --- globs (one dialect: ``*`` and ``?`` stay within a path segment, ``**`` spans segments) ------------------
+
+
+@lru_cache(maxsize=256)
+def glob_pattern(glob: str) -> re.Pattern[str]:
+    """A compiled pattern matching project-relative POSIX paths against ``glob``."""
+    glob = glob.lstrip("/")
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = glob.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = glob[i + 1:end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+                continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_matches(relative: str, glob: str) -> bool:
+    """Whether the project-relative POSIX path ``relative`` matches ``glob``."""
+    return glob_pattern(glob).match(relative) is not None
+
+
+def glob_files(root: Path, glob: str) -> list[Path]:
+    """The files under ``root`` matching ``glob`` (sorted). An absolute glob or one that leaves ``root``
+    through ``..`` matches nothing here: ``config`` reports such globs as configuration errors."""
+    if glob.startswith(("/", "\\")) or ".." in Path(glob).parts or Path(glob).is_absolute():
+        return []
+    try:
+        found = root.glob(glob)
+        return sorted(p for p in found if p.is_file())
+    except (OSError, ValueError, NotImplementedError):
+        return []
