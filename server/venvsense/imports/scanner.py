@@ -57,10 +57,8 @@ def _atomic(pattern: str) -> str:
     return f"(?=(?P<{name}>{pattern}))(?P={name})"
 
 
-
 # keywords that may start a line inside brackets too (`[x\n for x in y]`, `(a if b\n else c)`, `f(\n match=1)`)
 _AMBIGUOUS_KEYWORDS = frozenset({"if", "else", "for", "async", "match", "case"})
-
 _MAX_BRACKET_DEPTH = 8
 
 

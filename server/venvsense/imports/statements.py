@@ -22,7 +22,6 @@ from venvsense.imports.records import (
 
 BLOCK_KEYWORDS = "if|elif|else|try|except|finally|for|while|with|def|class|async|match|case"
 KEYWORDS = BLOCK_KEYWORDS + "|import|from"
-
 IMPORT_WORD = r"(?:import|from)\b"
 GAP = r"(?:[ \t\f]|\\\n)*"  # whitespace within a logical line, line continuations included
 
