@@ -26,6 +26,7 @@ from venvsense.imports import (
     scan_files,
     scan_source,
 )
+from venvsense.imports.lexer import scan_careful
 
 
 def scan(source: str) -> tuple[ImportStatement, ...]:
@@ -354,7 +355,7 @@ def test_unclosed_bracket_does_not_hide_later_imports() -> None:
 
 
 def test_careful_lexer_reports_an_unclosed_bracket() -> None:
-    result = imports._scan_careful("import a\nx = foo(\n    1,\nimport b\n")
+    result = scan_careful("import a\nx = foo(\n    1,\nimport b\n")
     assert [s.module for s in result.imports] == ["a", "b"]
     assert result.error is not None and "line 4" in result.error
 
@@ -475,7 +476,7 @@ def test_fast_and_careful_lexers_agree_on_assembled_code(fragments: list[str]) -
         ast.parse(text)
     except SyntaxError:
         return  # on invalid code each may recover its own way
-    assert scan_source(text).imports == imports._scan_careful(text).imports
+    assert scan_source(text).imports == scan_careful(text).imports
 
 
 # --------------------------------------------------------------------------------------------- the standard library
@@ -581,7 +582,7 @@ def test_careful_lexer_agrees_with_ast_on_a_sample_of_the_standard_library() -> 
         except (SyntaxError, ValueError):
             continue
         compared += 1
-        assert scanned(imports._scan_careful(text).imports) == reference_imports(tree), path
+        assert scanned(scan_careful(text).imports) == reference_imports(tree), path
     assert compared > 100
 
 
@@ -743,11 +744,9 @@ def persistent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(cache))
     imports.enable_persistent_cache()
     imports.clear_cache()
-    imports._persistent_loaded.clear()
     yield cache
     imports.enable_persistent_cache(False)
     imports.clear_cache()
-    imports._persistent_loaded.clear()
 
 
 def test_persistent_cache_gives_a_new_process_the_same_scans(tmp_path: Path, persistent: Path) -> None:
@@ -758,7 +757,7 @@ def test_persistent_cache_gives_a_new_process_the_same_scans(tmp_path: Path, per
     assert not imports.save_persistent_cache(root, paths)  # unchanged: not written again
     assert [p.parent for p in persistent.iterdir()] == [persistent]
     imports.clear_cache()  # as a new process starts
-    imports._persistent_loaded.clear()
+    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
     assert imports.load_persistent_cache(root, len(paths)) == len(paths)
     assert scan_files(paths) == first
 
@@ -769,7 +768,7 @@ def test_persistent_cache_entry_of_a_changed_file_is_not_used(tmp_path: Path, pe
     scan_files(paths)
     imports.save_persistent_cache(root, paths)
     imports.clear_cache()
-    imports._persistent_loaded.clear()
+    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
     paths[0].write_text("import changed\n")
     imports.load_persistent_cache(root, len(paths))
     assert [s.module for s in scan_files(paths)[paths[0]].imports] == ["changed"]
@@ -783,7 +782,7 @@ def test_corrupt_persistent_cache_is_ignored_and_rewritten(tmp_path: Path, persi
     (cache_file,) = persistent.iterdir()
     cache_file.write_bytes(cache_file.read_bytes()[:1000])
     imports.clear_cache()
-    imports._persistent_loaded.clear()
+    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
     assert imports.load_persistent_cache(root, len(paths)) == 0
     assert scan_files(paths)[paths[0]].imports[0].module == "os"
     assert imports.save_persistent_cache(root, paths)
@@ -864,7 +863,7 @@ def test_positions_beyond_two_bytes_survive_packing_and_the_persistent_cache(tmp
     first = scan_files(paths)
     assert imports.save_persistent_cache(root, paths)
     imports.clear_cache()
-    imports._persistent_loaded.clear()
+    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
     assert imports.load_persistent_cache(root, len(paths)) == len(paths)
     again = scan_files(paths)
     assert again == first

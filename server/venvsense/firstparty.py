@@ -14,18 +14,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from venvsense.manifests import is_environment_folder, is_skipped_name
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-# Folders that never hold the project's importable code: VCS metadata, caches, build output, docs.
-# Virtual environments are recognised by their ``pyvenv.cfg``, whatever their name.
-NOT_SOURCE_DIRS = frozenset({
-    ".git", ".hg", ".svn", "__pycache__", "node_modules", "build", "dist", "site-packages",
-    ".tox", ".nox", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
-    ".idea", ".vscode", "docs", "doc", "htmlcov",
-})
+# Folders that hold Python files but not the project's importable code, on top of the manifest policy's
+# skipped folders (``manifests.is_skipped_name``, venvs by their ``pyvenv.cfg``) and every dot-folder.
+NOT_IMPORTABLE_DIRS = frozenset({"docs", "doc", "htmlcov"})
 # How many directory entries a namespace-package probe looks at before giving up (a data folder with
 # thousands of files and no Python in it is not a package).
 _PROBE_LIMIT = 5000
@@ -50,15 +48,11 @@ def module_name_of_file(name: str) -> str | None:
     return stem if is_import_name(stem) else None
 
 
-def _is_environment(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
-
-
 def _skipped(path: Path, exclude: Callable[[Path], bool] | None) -> bool:
     name = path.name
-    if name.startswith(".") or name in NOT_SOURCE_DIRS or name.endswith((".egg-info", ".dist-info")):
+    if name.startswith(".") or is_skipped_name(name) or name in NOT_IMPORTABLE_DIRS or name.endswith(".dist-info"):
         return True
-    if _is_environment(path):
+    if is_environment_folder(path):
         return True
     return exclude is not None and exclude(path)
 

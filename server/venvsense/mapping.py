@@ -5,6 +5,9 @@ Answers come, in this order, from the user's ``[tool.venvsense] module-map``, fr
 installed distributions (``top_level.txt`` / ``RECORD``, read by ``environment``; ``RECORD`` again here to
 tell apart the many distributions that share a namespace package such as ``google``), from the curated
 table ``data/module_map.json``, and last from the import name itself (``foo_bar`` → ``foo-bar``).
+
+Cache: ``curated_table`` is an ``lru_cache`` keyed by the table's path, never stale (the table ships with the
+code), owned by the process. A ``ModuleIndex`` keeps its own answers for its lifetime (its owner's).
 """
 
 from __future__ import annotations

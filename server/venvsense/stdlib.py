@@ -2,6 +2,10 @@
 
 Backed by the maintained ``stdlib-list`` package (one list per X.Y, derived from the CPython docs), so the
 answer is for the venv's Python, not for the interpreter venvsense happens to run on.
+
+Caches: ``stdlib_modules`` and ``_for_listed`` are ``lru_cache``s keyed by the version asked for (and whether it
+is the running one), never stale (the lists ship with the installed package), owned by the process. ``usage`` compares
+the answer by identity to reuse a previous check: an evicted entry only costs that reuse.
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""Which environment a project uses: the configured one, else its own venv, else ``$VIRTUAL_ENV``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from venvsense.environment.pyvenv import Environment, read_environment
+
+IN_PROJECT_NAMES = (".venv", "venv", "env", ".env")
+
+
+def in_project_environments(project_root: Path) -> list[Path]:
+    """The project's own venv folders (``.venv``, ``venv``, ``env``, ``.env``) that hold a ``pyvenv.cfg``.
+
+    A folder without ``pyvenv.cfg`` does not count: ``env/`` or ``.env`` are often something else.
+    """
+    found: list[Path] = []
+    for name in IN_PROJECT_NAMES:
+        candidate = project_root / name
+        try:
+            if (candidate / "pyvenv.cfg").is_file():
+                found.append(candidate)
+        except OSError:
+            continue
+    return found
+
+
+def find_environment(project_root: Path, *, configured: Path | None = None,
+                     environ: Mapping[str, str] | None = None) -> Environment | None:
+    """The environment a project uses: the configured one, else its own venv, else ``$VIRTUAL_ENV``.
+
+    A configured path is taken even when it is broken (it comes back with ``problems``) so that the user
+    is told, rather than another environment being picked silently. A relative path is relative to
+    ``project_root``; a path to an interpreter inside a venv (``.venv/bin/python``) means that venv.
+    ``environ`` defaults to ``os.environ``.
+    """
+    if configured is not None:
+        path = configured if configured.is_absolute() else project_root / configured
+        return read_environment(_venv_of_interpreter(path), "configured")
+    own = in_project_environments(project_root)
+    if own:
+        return read_environment(own[0], "in-project")
+    variables = os.environ if environ is None else environ
+    virtual_env = variables.get("VIRTUAL_ENV", "").strip()
+    if virtual_env:
+        path = Path(virtual_env)
+        return read_environment(path if path.is_absolute() else project_root / path, "VIRTUAL_ENV")
+    return None
+
+
+def _venv_of_interpreter(path: Path) -> Path:
+    """``.venv/bin/python`` → ``.venv`` when that folder is a venv; any other path as it is."""
+    try:
+        if path.is_file() and path.parent.name in ("bin", "Scripts"):
+            venv = path.parent.parent
+            if (venv / "pyvenv.cfg").is_file():
+                return venv
+    except OSError:
+        pass
+    return path

@@ -1,0 +1,191 @@
+"""What ``pip check`` would report for an environment, from metadata alone: unmet requirements (markers
+evaluated for the venv's Python) and distributions whose wheel tags this platform does not support.
+
+Caches: ``environment.wheel_tags`` (registered in ``venvsense.caches``) keeps each dist-info's ``WHEEL`` tags;
+two ``functools.lru_cache``s never go stale: ``_parse_requirement`` (keyed by the requirement text) and
+``_supported_tags`` (keyed by the Python version; the platform is the running one), owned by the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging import tags
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from venvsense.caches import MemoryCache
+from venvsense.environment.installed import Installed, site_packages_stamp
+from venvsense.environment.metadata import Distribution, read_bytes
+from venvsense.environment.pyvenv import VERSION_PATTERN
+
+# A dist-info's wheel tags (in a 1-tuple: ``None``, no WHEEL file, is an answer too).
+WHEEL_TAGS: MemoryCache[tuple[Path, int], tuple[frozenset[str] | None]] = MemoryCache(
+    name="environment.wheel_tags",
+    key="a dist-info folder and the mtime of the site-packages folder holding it (as last listed)",
+    invalidation="an install or uninstall changes the site-packages folder's mtime, hence the key",
+    owner="the process (the language server's lifetime; one CLI run)",
+)
+
+
+@dataclass(frozen=True)
+class BrokenDependency:
+    """One line of ``pip check``: an installed distribution's requirement that is unmet.
+
+    ``missing`` is true when the required distribution is not installed at all; otherwise the installed
+    version (``installed_version``) does not satisfy ``requirement``. ``unsupported`` marks pip's third
+    kind of line (the distribution's wheel tags do not match this platform): then ``requirement`` is
+    ``""`` and ``installed_version`` is the distribution's own version. ``message`` is pip's wording.
+    """
+
+    distribution: str
+    version: str
+    requirement: str
+    missing: bool
+    installed_version: str | None
+    message: str
+    unsupported: bool = False
+
+
+def marker_environment(python_version: str | None) -> dict[str, str]:
+    """PEP 508 marker values for the venv: its Python version, the running platform for the rest."""
+    environment = {key: str(value) for key, value in default_environment().items()}
+    match = VERSION_PATTERN.match(python_version or "")
+    if match:
+        major, minor, micro, pre = match.groups()
+        full = f"{major}.{minor}.{micro or 0}{pre or ''}"
+        environment["python_version"] = f"{major}.{minor}"
+        environment["python_full_version"] = full
+        if environment.get("implementation_name") == "cpython":
+            environment["implementation_version"] = full
+    environment["extra"] = ""
+    return environment
+
+
+def broken_dependencies(installed: Installed, python_version: str | None) -> list[BrokenDependency]:
+    """What ``pip check`` run with the venv's interpreter reports, computed from metadata alone.
+
+    Mirrors pip (``operations/check.py``): a requirement counts when it has no marker or its marker is
+    true with ``extra == ""`` (so requirements of extras are never checked, even when another
+    distribution asks for the extra); specifiers accept pre-releases; a distribution whose requirements
+    cannot be parsed is left out of the set, as pip leaves it out. Distributions whose metadata has a
+    ``problem`` are left out too (pip cannot read them either). Wheel tags are compared with the tags a
+    CPython of ``python_version`` on this platform supports.
+    """
+    try:
+        return _broken_dependencies(installed, python_version)
+    except Exception:  # total: a packaging edge case must not break the analysis
+        return []
+
+
+def _broken_dependencies(installed: Installed, python_version: str | None) -> list[BrokenDependency]:
+    environment = marker_environment(python_version)
+    package_set: dict[str, tuple[Version, list[Requirement], Distribution]] = {}
+    for dist in installed.distributions.values():
+        if dist.problem is not None:
+            continue
+        try:
+            version = Version(dist.version)
+            package_set[dist.normalized] = (version, _dependencies(dist, environment), dist)
+        except ValueError:  # InvalidVersion, InvalidRequirement, UndefinedEnvironmentName
+            continue
+    result: list[BrokenDependency] = []
+    conflicts: list[BrokenDependency] = []
+    for name, (version, requirements, _dist) in package_set.items():
+        wanted: str
+        missing: set[tuple[str, str]] = set()
+        conflicting: set[tuple[str, str, str]] = set()
+        for requirement in requirements:
+            wanted = canonicalize_name(requirement.name)
+            if wanted not in package_set:
+                missing.add((wanted, str(requirement)))
+                continue
+            have = package_set[wanted][0]
+            if not requirement.specifier.contains(have, prereleases=True):
+                conflicting.add((wanted, str(have), str(requirement)))
+        for wanted, text in sorted(missing, key=lambda m: f"{m[0]}{m[1]}"):
+            result.append(BrokenDependency(name, str(version), text, True, None,
+                                           f"{name} {version} requires {wanted}, which is not installed."))
+        for wanted, have_text, text in sorted(conflicting, key=str):
+            conflicts.append(BrokenDependency(
+                name, str(version), text, False, have_text,
+                f"{name} {version} has requirement {text}, but you have {wanted} {have_text}."))
+    result.extend(conflicts)
+    supported = _supported_tags(python_version)
+    if supported is not None:
+        for dist in installed.distributions.values():
+            if dist.problem is not None or dist.normalized in ("python", "wsgiref", "argparse"):
+                continue
+            tags = _wheel_tags(dist)
+            if tags is not None and tags.isdisjoint(supported):
+                try:
+                    shown = str(Version(dist.version))
+                except InvalidVersion:
+                    continue
+                result.append(BrokenDependency(dist.normalized, shown, "", False, shown,
+                                               f"{dist.name} {shown} is not supported on this platform",
+                                               unsupported=True))
+    return result
+
+
+def _dependencies(dist: Distribution, environment: dict[str, str]) -> list[Requirement]:
+    """The requirements pip's ``iter_dependencies()`` yields; raises ``ValueError`` where pip would."""
+    requirements = []
+    for text in dist.requires:
+        requirement = _parse_requirement(text.strip())
+        if requirement is None:
+            raise ValueError(f"invalid requirement {text!r}")
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            requirements.append(requirement)
+    return requirements
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_requirement(text: str) -> Requirement | None:
+    """Parsing dominates ``broken_dependencies``; the same strings come back on every check."""
+    try:
+        return Requirement(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _supported_tags(python_version: str | None) -> frozenset[str] | None:
+    """Tags a CPython of that version accepts on this platform (``None`` when that cannot be known)."""
+    if sys.implementation.name != "cpython":
+        return None
+    match = VERSION_PATTERN.match(python_version or "")
+    version = (int(match.group(1)), int(match.group(2))) if match else sys.version_info[:2]
+    interpreter = f"cp{version[0]}{version[1]}"
+    found = [*tags.cpython_tags(python_version=version), *tags.compatible_tags(version, interpreter)]
+    return frozenset(str(tag) for tag in found)
+
+
+def _wheel_tags(dist: Distribution) -> frozenset[str] | None:
+    """The ``Tag`` lines of a dist-info's ``WHEEL`` file (``None`` when there is none)."""
+    path = dist.metadata_path
+    if not path.name.endswith(".dist-info"):
+        return None
+    stamped = (path, site_packages_stamp(path))
+    cached = WHEEL_TAGS.get(stamped)
+    if cached is not None:
+        return cached[0]
+    data = read_bytes(path / "WHEEL")
+    found: frozenset[str] | None = None
+    if data is not None:
+        values: set[str] = set()
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            key, separator, value = line.partition(":")
+            if separator and key.strip().lower() == "tag":
+                try:
+                    values.update(str(tag) for tag in tags.parse_tag(value.strip()))
+                except (ValueError, IndexError):
+                    continue
+        found = frozenset(values)
+    WHEEL_TAGS.put(stamped, (found,))
+    return found

@@ -1,0 +1,262 @@
+"""The CLI's on-disk cache of import scans: what repeated ``venvsense check`` runs share.
+
+One file per project under the user's cache folder (never inside the project), holding for each scanned file
+its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is a few milliseconds
+where scanning is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
+that cannot be read, is corrupt or was written by another version is ignored and rewritten. Small projects scan
+faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
+
+A ``DiskScanCache`` is keyed by the project root (its file name) and, within it, by each file's absolute path,
+checked against the file's (mtime, size); its owner is whoever made it (the CLI, for one run). The module-level
+functions (``load_persistent_cache`` ...) are the older interface: they use the instance ``active`` that
+``enable_persistent_cache`` sets.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from venvsense.imports.cache import SCANS
+from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
+
+PERSISTENT_MIN_FILES = 500
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 4, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+                      array("i").itemsize, array("H").itemsize)
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
+
+
+def persistent_cache_dir() -> Path | None:
+    """``$VENVSENSE_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/venvsense``, else
+    ``~/.cache/venvsense`` (``%LOCALAPPDATA%\\venvsense\\Cache`` on Windows)."""
+    configured = os.environ.get("VENVSENSE_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "venvsense" / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "venvsense" if os.path.isabs(base) else None
+
+
+def _stored(result: ScanResult) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str, bytes]:
+    return (result._modules, result._names, result._numbers.typecode, result._numbers.tobytes())
+
+
+def _loaded(modules: object, names: object, typecode: object, numbers: object, error: object) -> ScanResult:
+    if not (isinstance(modules, tuple) and isinstance(names, tuple) and typecode in ("H", "i")
+            and isinstance(numbers, bytes) and (error is None or isinstance(error, str))):
+        raise ValueError("not a stored scan")
+    if not modules and error is None:
+        return NO_IMPORTS
+    packed = array(typecode)
+    packed.frombytes(numbers)
+    # marshal gives back interned strings interned, and an object written several times (a shared names
+    # tuple) as one object: the loaded scans share as the saved ones did
+    return ScanResult.packed(modules, names, packed, error)
+
+
+class DiskScanCache:
+    """The on-disk scan caches of the projects checked by one process, in ``folder``.
+
+    ``load`` fills the in-memory scan cache (``cache.SCANS``) from a project's file; ``save`` writes the scans
+    of a project's files back (with the caller's payloads, see ``usage``) when they differ from what was
+    loaded or last written. Never raises."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        # by project root (os.fspath): what the file on disk holds now, as last loaded or written
+        self._stamps: dict[str, dict[str, tuple[int, int]]] = {}  # file → (mtime, size)
+        self._payloads: dict[str, dict[str, tuple[ScanResult, object]]] = {}  # file → (its scan, payload)
+        self._values: dict[str, dict[str, object]] = {}  # file → payload
+        self._extra: dict[str, object] = {}
+
+    @classmethod
+    def default(cls) -> DiskScanCache | None:
+        """A cache in ``persistent_cache_dir()``; ``None`` when the environment disables it."""
+        folder = persistent_cache_dir()
+        return None if folder is None else cls(folder)
+
+    def file_for(self, root: Path) -> Path | None:
+        """The cache file of the project at ``root``; ``None`` when it would be inside the project."""
+        import zlib  # (hashlib costs more to import than a warm check spends here)
+
+        try:
+            resolved_root = root.resolve()
+            resolved = self.folder.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if resolved == resolved_root or resolved_root in resolved.parents:
+            return None  # never write into the project
+        # a name per project; two projects sharing one (a 64-bit collision) would only evict each other's
+        # entries, which are keyed by absolute path
+        encoded = os.fsencode(resolved_root)
+        digest = f"{zlib.crc32(encoded):08x}{zlib.adler32(encoded):08x}"
+        return resolved / f"scans-{digest}.marshal"
+
+    def load(self, root: Path, files: int | None) -> int:
+        """Fill the in-memory cache from the project's on-disk cache (entries already in memory win), once per
+        project; how many entries were loaded. ``files``: how many files the project has (``None``: not known
+        yet, load whatever is there)."""
+        key = os.fspath(root)
+        path = self.file_for(root) if files is None or files >= PERSISTENT_MIN_FILES else None
+        if path is None or key in self._stamps:
+            return 0
+        import marshal
+
+        self._payloads.pop(key, None)
+        self._values.pop(key, None)
+        self._extra.pop(key, None)
+        try:
+            with open(path, "rb") as handle:
+                data = marshal.loads(handle.read())
+            header, entries, extra = data
+            if header != _PERSISTENT_FORMAT:
+                return 0
+            loaded: dict[str, tuple[int, int, ScanResult]] = {}
+            payloads: dict[str, tuple[ScanResult, object]] = {}
+            values: dict[str, object] = {}
+            for name, mtime, size, error, (modules, names, typecode, numbers), payload in entries:
+                result = _loaded(modules, names, typecode, numbers, error)
+                loaded[name] = (mtime, size, result)
+                if payload is not None:
+                    payloads[name] = (result, payload)
+                    values[name] = payload
+        except Exception:  # a corrupt or foreign cache is no cache; it is rewritten after the scan
+            return 0
+        in_memory, remember = SCANS.get, SCANS.put
+        for name, entry in loaded.items():
+            if in_memory(name) is None:
+                remember(name, entry)
+        self._stamps[key] = {name: entry[:2] for name, entry in loaded.items()}
+        self._payloads[key] = payloads
+        self._values[key] = values
+        self._extra[key] = extra
+        return len(loaded)
+
+    def payload(self, root: Path, name: str, result: ScanResult) -> object:
+        """What the last run stored beside the on-disk scan of file ``name`` (see ``save``), when ``result``
+        equals that scan (the payload describes the scan, so it holds for an equal one); else ``None``."""
+        stored = self._payloads.get(os.fspath(root), {}).get(name)
+        if stored is None:
+            return None
+        scan = stored[0]
+        return stored[1] if scan is result or scan == result else None
+
+    def extra(self, root: Path) -> object:
+        """What the last run stored for the whole project beside its on-disk scans; ``None`` when nothing was."""
+        return self._extra.get(os.fspath(root))
+
+    def active_for(self, root: Path, files: int) -> bool:
+        """Whether ``save`` would write a project of ``files`` files."""
+        return files >= PERSISTENT_MIN_FILES and self.file_for(root) is not None
+
+    def save(self, root: Path, paths: Sequence[Path], payloads: Mapping[str, object] | None = None,
+             extra: object = None) -> bool:
+        """Write the cached scans of ``paths`` to the project's on-disk cache, when they differ from what was
+        loaded; whether it wrote. ``payloads`` (by file name) and ``extra`` are stored with them (plain values
+        ``marshal`` can write): a file's payload is given back by ``payload`` only for an equal scan. A cache
+        that cannot be written is skipped."""
+        path = self.file_for(root) if len(paths) >= PERSISTENT_MIN_FILES else None
+        if path is None:
+            return False
+        import marshal
+        import tempfile
+        import time
+
+        payloads = payloads or {}
+        racy = time.time_ns() - _RACY_NS
+        kept: list[tuple[str, int, int, ScanResult]] = []
+        stamps: dict[str, tuple[int, int]] = {}
+        in_memory = SCANS.get
+        for file in paths:
+            name = os.fspath(file)
+            cached = in_memory(name)
+            if cached is not None and cached[0] <= racy:
+                kept.append((name, *cached))
+                stamps[name] = cached[:2]
+        key = os.fspath(root)
+        stored = {name: value for name, value in payloads.items() if name in stamps}
+        same_payloads = stored == self._values.get(key, {})
+        if stamps == self._stamps.get(key) and extra == self._extra.get(key) and same_payloads:
+            return False
+        entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name))
+                   for name, mtime, size, result in kept]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra)
+                    handle.write(marshal.dumps(written))
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except (OSError, ValueError):  # ValueError: a payload marshal cannot write
+            return False
+        self._stamps[key] = stamps
+        self._payloads[key] = {name: (result, payloads[name]) for name, _, _, result in kept if name in payloads}
+        self._values[key] = {name: payloads[name] for name, _, _, _ in kept if name in payloads}
+        self._extra[key] = extra
+        return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The older interface: module-level functions over one instance.
+
+# transitional: the lead threads the object through check_project at merge
+active: DiskScanCache | None = None
+
+
+def enable_persistent_cache(enabled: bool = True) -> None:
+    """Let ``load_persistent_cache``/``save_persistent_cache`` use a fresh ``DiskScanCache`` in the cache folder
+    (the CLI turns it on; library users and the language server, which keeps its cache in memory, leave it off)."""
+    global active
+    active = DiskScanCache.default() if enabled else None
+
+
+def _active() -> DiskScanCache | None:
+    """``active``, in the folder the environment names now (the global switch read it at every load and save)."""
+    global active
+    if active is None:
+        return None
+    folder = persistent_cache_dir()
+    if folder is None:
+        return None
+    if folder != active.folder:
+        active = DiskScanCache(folder)
+    return active
+
+
+def load_persistent_cache(root: Path, files: int | None) -> int:
+    """``DiskScanCache.load`` of the active cache (0 when there is none)."""
+    cache = _active()
+    return cache.load(root, files) if cache is not None else 0
+
+
+def persistent_payload(root: Path, name: str, result: ScanResult) -> object:
+    """``DiskScanCache.payload`` of the active cache (``None`` when there is none)."""
+    return active.payload(root, name, result) if active is not None else None
+
+
+def persistent_extra(root: Path) -> object:
+    """``DiskScanCache.extra`` of the active cache (``None`` when there is none)."""
+    return active.extra(root) if active is not None else None
+
+
+def persistent_cache_active(root: Path, files: int) -> bool:
+    """``DiskScanCache.active_for`` of the active cache (``False`` when there is none)."""
+    cache = _active()
+    return cache is not None and cache.active_for(root, files)
+
+
+def save_persistent_cache(root: Path, paths: Sequence[Path], payloads: Mapping[str, object] | None = None,
+                          extra: object = None) -> bool:
+    """``DiskScanCache.save`` of the active cache (``False`` when there is none)."""
+    cache = _active()
+    return cache is not None and cache.save(root, paths, payloads, extra)

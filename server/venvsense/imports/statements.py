@@ -1,0 +1,328 @@
+"""Import statements and the blocks around them, shared by the fast scanner and the careful lexer: parsing one
+``import``/``from`` statement, and the block context (``try``/``except ImportError``, ``if TYPE_CHECKING:``,
+``def``/``class``) that decides an import's flags.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from array import array
+
+from venvsense.imports.records import (
+    FLAG_FUTURE,
+    FLAG_IN_FUNCTION,
+    FLAG_OPTIONAL,
+    FLAG_TYPE_CHECKING,
+    ScanResult,
+    narrowed,
+    share_names,
+)
+
+BLOCK_KEYWORDS = "if|elif|else|try|except|finally|for|while|with|def|class|async|match|case"
+KEYWORDS = BLOCK_KEYWORDS + "|import|from"
+IMPORT_WORD = r"(?:import|from)\b"
+GAP = r"(?:[ \t\f]|\\\n)*"  # whitespace within a logical line, line continuations included
+
+_NAME = r"[^\W\d]\w*"
+_DOTTED = rf"{_NAME}(?:{GAP}\.{GAP}{_NAME})*"
+_IMPORT_ITEM = re.compile(
+    rf"{GAP}(?P<dotted>(?!(?:import|from|as)\b){_DOTTED})(?:{GAP}as\b{GAP}{_NAME})?{GAP}(?P<comma>,)?"
+)
+_FROM_HEAD = re.compile(
+    rf"from\b{GAP}(?P<module>(?:\.(?:{GAP}\.)*)?(?:{GAP}(?!import\b){_DOTTED})?){GAP}import\b{GAP}"
+)
+_FROM_NAME = re.compile(rf"{GAP}(?P<name>(?!(?:import|as)\b){_NAME})(?:{GAP}as\b{GAP}{_NAME})?{GAP}(?P<comma>,)?")
+_PAREN_GAP = r"(?:\s|\\\n|\#[^\n]*)*"
+# a whole line holding one plain import statement at the start of the line (what most files start with)
+_ASCII_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_ASCII_DOTTED = rf"{_ASCII_NAME}(?:\.{_ASCII_NAME})*"
+_SIMPLE_IMPORT_LINE = re.compile(
+    rf"(?:[ \t]*(?:\#[^\n]*)?\n)*"
+    rf"(?:import (?P<modules>{_ASCII_DOTTED}(?: as {_ASCII_NAME})?(?:, {_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
+    rf"|from (?P<module>\.*{_ASCII_DOTTED}|\.+) import (?P<names>\*|{_ASCII_NAME}(?: as {_ASCII_NAME})?"
+    rf"(?:, {_ASCII_NAME}(?: as {_ASCII_NAME})?)*))[ \t]*(?:\#[^\n]*)?\n"
+)
+_FROM_PAREN_NAME = re.compile(
+    rf"{_PAREN_GAP}(?P<name>(?!as\b){_NAME})(?:{_PAREN_GAP}as\b{_PAREN_GAP}{_NAME})?{_PAREN_GAP}(?P<comma>,)?"
+)
+_PAREN_CLOSE = re.compile(rf"{_PAREN_GAP}\)")
+_SPACE_IN_NAME = re.compile(r"[\s\\]+")
+_TYPE_CHECKING_TEST = re.compile(
+    rf"(?:el)?if{GAP}(?:\({GAP})?(?:{_NAME}{GAP}\.{GAP})?TYPE_CHECKING{GAP}(?:\){GAP})?:"
+)
+_HANDLER = re.compile(r"except\b\s*\*?\s*(?P<type>[^:#]*?)\s*(?:\bas\b\s*\w+\s*)?:")
+_COMMENT = re.compile(r"#[^\n]*")
+_CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+class _Try:
+    __slots__ = ("catches", "indent")
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.catches = False
+
+
+def indent_width(indent: str) -> int:
+    """The column of the first character after ``indent``, with CPython's tab stops and form feeds."""
+    if "\t" not in indent and "\f" not in indent:
+        return len(indent)
+    column = 0
+    for char in indent:
+        if char == "\t":
+            column = (column // 8 + 1) * 8
+        elif char == "\f":
+            column = 0
+        else:
+            column += 1
+    return column
+
+
+def _handler_catches_import_error(text: str, position: int) -> bool:
+    # comments may sit inside a parenthesised tuple of exception types: drop them (no string can be there)
+    match = _HANDLER.match(_COMMENT.sub("", text[position:position + 2000]))
+    if match is None:
+        return False
+    written = match.group("type")
+    if not written:
+        return True
+    written = written.strip()
+    if written.startswith("(") and written.endswith(")"):
+        written = written[1:-1]
+    for item in written.split(","):
+        name = _SPACE_IN_NAME.sub("", item).rsplit(".", 1)[-1]
+        if name in _CATCHES_IMPORT_ERROR:
+            return True
+    return False
+
+
+ParsedStatement = tuple[int, tuple[tuple[str, int, int, int, tuple[str, ...]], ...], tuple[str, ...]]
+_NO_CONTEXT: tuple[tuple[_Try, ...], bool, bool] = ((), False, False)
+
+
+class ImportCollector:
+    """Statement parsing and the block context, shared by the fast and the careful lexers.
+
+    ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
+
+    def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
+        self.text = text
+        # block stack: (indent, kind, try record); kind is "def", "tc", "try" or "" (any other block)
+        self.blocks: list[tuple[int, str, _Try | None]] = []
+        self.try_at_indent: dict[int, _Try] = {}
+        self.found: list[tuple[str, int, int, int, tuple[str, ...], tuple[_Try, ...], bool, bool]] = []
+        self.errors: list[str] = []
+        # tries with imports in their body whose handlers have not all been seen yet
+        self.undecided: list[_Try] = []
+        self.parsed = parsed
+        self.end = 0  # where the last statement ends
+        self._context: tuple[tuple[_Try, ...], bool, bool] | None = _NO_CONTEXT
+
+    # -- context
+    def close_blocks(self, indent: int) -> None:
+        blocks = self.blocks
+        if blocks and blocks[-1][0] >= indent:
+            self._context = None
+            while blocks and blocks[-1][0] >= indent:
+                blocks.pop()
+
+    def would_change(self, keyword: str, position: int, indent: int) -> bool:
+        """Whether a line at ``indent`` starting with ``keyword`` would change the block context."""
+        blocks = self.blocks
+        return bool(
+            (blocks and blocks[-1][0] >= indent)
+            or any(record.indent >= indent for record in self.undecided)
+            or (keyword == "if" and _TYPE_CHECKING_TEST.match(self.text, position))
+        )
+
+    def keyword_line(self, keyword: str, position: int, indent: int) -> int:
+        """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
+        self.close_blocks(indent)
+        if self.undecided:
+            # A try statement ends at the first line at its indent that is not one of its clauses.
+            self.undecided = [
+                record
+                for record in self.undecided
+                if record.indent < indent or (record.indent == indent and keyword == "except")
+            ]
+        if keyword == "import" or keyword == "from":
+            return self.statement(keyword, position)
+        if keyword == "def" or keyword == "class" or keyword == "async":
+            self.blocks.append((indent, "def", None))
+            self._context = None
+        elif keyword == "try":
+            opened = _Try(indent)
+            self.try_at_indent[indent] = opened
+            self.blocks.append((indent, "try", opened))
+            self._context = None
+        elif keyword == "except":
+            record = self.try_at_indent.get(indent)
+            if record is not None and not record.catches:
+                record.catches = _handler_catches_import_error(self.text, position)
+                if record.catches and record in self.undecided:
+                    self.undecided.remove(record)
+        elif (keyword == "if" or keyword == "elif") and _TYPE_CHECKING_TEST.match(self.text, position):
+            self.blocks.append((indent, "tc", None))
+            self._context = None
+        return position + len(keyword)
+
+    def context(self) -> tuple[tuple[_Try, ...], bool, bool]:
+        context = self._context
+        if context is None:
+            blocks = self.blocks
+            context = self._context = (
+                tuple(record for _, _, record in blocks if record is not None),
+                any(kind == "tc" for _, kind, _ in blocks),
+                any(kind == "def" for _, kind, _ in blocks),
+            )
+        return context
+
+    # -- statements
+    def statement(self, keyword: str, position: int) -> int:
+        """Records the import statement whose keyword starts at ``position``; returns where it ends."""
+        parsed = self.parsed.get(position)
+        if parsed is None:
+            parsed = self.parsed[position] = _parse_statement(self.text, keyword, position)
+        end, items, errors = parsed
+        self.end = end
+        if errors:
+            self.errors.extend(errors)
+        if items:
+            tries, type_checking, in_function = self.context()
+            for record in tries:
+                if not record.catches and record not in self.undecided:
+                    self.undecided.append(record)
+            found = self.found
+            for module, level, start, stop, names in items:
+                found.append((module, level, start, stop, names, tries, type_checking, in_function))
+        return end
+
+    def simple_imports(self, position: int) -> int:
+        """Records the run of plain top-level import lines (blank and comment lines between them) that
+        starts at ``position``, the start of a line; returns where it ends (a line start)."""
+        text = self.text
+        found = self.found
+        context = ((), False, False)
+        match = _SIMPLE_IMPORT_LINE.match(text, position)
+        while match is not None:
+            modules = match.group("modules")
+            if modules is not None:
+                start = match.start("modules")
+                for written in modules.split(","):
+                    name = written.strip(" ").partition(" ")[0]
+                    offset = start + len(written) - len(written.lstrip(" "))
+                    found.append((name, 0, offset, offset + len(name), (), *context))
+                    start += len(written) + 1
+            else:
+                start, stop = match.span("module")
+                dotted = text[start:stop]
+                module = dotted.lstrip(".")
+                names = match.group("names")
+                written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
+                found.append((module, len(dotted) - len(module), start, stop, written_names, *context))
+            position = self.end = match.end()
+            match = _SIMPLE_IMPORT_LINE.match(text, position)
+        return position
+
+    def result(self) -> ScanResult:
+        text = self.text
+        modules: list[str] = []
+        names_of: list[tuple[str, ...]] = []
+        numbers = array("i")
+        intern = sys.intern
+        line = 0
+        line_position = 0
+        for module, level, start, stop, names, tries, type_checking, in_function in self.found:
+            if start < line_position:  # only the careful lexer's error recovery goes back
+                line = line_position = 0
+            line += text.count("\n", line_position, start)
+            line_position = start
+            column = start - text.rfind("\n", 0, start) - 1
+            if "\n" in text[start:stop]:
+                end_line = line + text.count("\n", start, stop)
+                end_column = stop - text.rfind("\n", 0, stop) - 1
+            else:
+                end_line = line
+                end_column = column + stop - start
+            flags = FLAG_TYPE_CHECKING if type_checking else 0
+            if in_function:
+                flags |= FLAG_IN_FUNCTION
+            if tries and any(record.catches for record in tries):
+                flags |= FLAG_OPTIONAL
+            if names and level == 0 and module == "__future__":
+                flags |= FLAG_FUTURE
+            modules.append(intern(module))
+            names_of.append(share_names(names))
+            numbers.extend((level, line, column, end_line, end_column, flags))
+        return ScanResult.packed(tuple(modules), tuple(names_of), narrowed(numbers),
+                                 "; ".join(self.errors[:5]) or None)
+
+
+def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
+    """The modules of the import statement whose keyword starts at ``position``, and where it ends."""
+    if keyword == "import":
+        items: list[tuple[str, int, int, int, tuple[str, ...]]] = []
+        end = position + 6
+        while True:
+            item = _IMPORT_ITEM.match(text, end)
+            if item is None:
+                return end, tuple(items), (error_at(text, end, "incomplete import statement"),)
+            start, stop = item.span("dotted")
+            items.append((_module_name(item.group("dotted")), 0, start, stop, ()))
+            end = item.end()
+            if item.group("comma") is None:
+                return end, tuple(items), ()
+    head = _FROM_HEAD.match(text, position)
+    if head is None:
+        # not an import: `from` in `raise ... from`, or a syntax error
+        return position + 4, (), ()
+    errors = []
+    written = head.group("module")
+    start, stop = head.span("module")
+    dotted = written.lstrip(". \t\f\\\n")
+    level = written.count(".") - dotted.count(".")
+    if start == stop:
+        errors.append(error_at(text, start, "import statement without a module"))
+    names: list[str] = []
+    end = head.end()
+    if text.startswith("*", end):
+        names.append("*")
+        end += 1
+    elif text.startswith("(", end):
+        end += 1
+        while (item := _FROM_PAREN_NAME.match(text, end)) is not None:
+            names.append(_identifier(item.group("name")))
+            end = item.end()
+            if item.group("comma") is None:
+                break
+        closing = _PAREN_CLOSE.match(text, end)
+        if closing is None:
+            errors.append(error_at(text, end, "unclosed parenthesis in import statement"))
+        else:
+            end = closing.end()
+    else:
+        while (item := _FROM_NAME.match(text, end)) is not None:
+            names.append(_identifier(item.group("name")))
+            end = item.end()
+            if item.group("comma") is None:
+                break
+    if not names:
+        errors.append(error_at(text, end, "import statement without names"))
+    return end, ((_module_name(dotted), level, start, stop, tuple(names)),), tuple(errors)
+
+
+def error_at(text: str, position: int, reason: str) -> str:
+    return f"{reason} (line {text.count(chr(10), 0, position) + 1})"
+
+
+def _identifier(name: str) -> str:
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def _module_name(written: str) -> str:
+    if not written.isascii() or "\\" in written or " " in written or "\t" in written or "\f" in written:
+        return _identifier(_SPACE_IN_NAME.sub("", written))
+    return written
+
