@@ -1,6 +1,6 @@
 """Finds the import statements of Python source files, with exact ranges and their context, without parsing.
 
-``ast.parse`` costs about a millisecond per file, far too slow for a tree of thousands of modules. This scanner
+``ast.parse`` is far too slow for a tree of thousands of modules (figures: ``benchmarks/README.md``). This scanner
 lexes with one compiled regular expression that consumes ordinary code, strings and comments in C and stops
 only where something may matter: a line starting with ``import``/``from``, ``;``/``:`` followed by one, and
 (only when some import is nested) lines starting with a compound-statement keyword that are indented little
@@ -1245,8 +1245,8 @@ def clear_cache() -> None:
 # The on-disk cache: what repeated ``venvsense check`` runs share.
 #
 # One file per project under the user's cache folder (never inside the project), holding for each scanned file
-# its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is a few milliseconds
-# where scanning is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
+# its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is quick next to
+# scanning, which is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
 # that cannot be read, is corrupt or was written by another version is ignored and rewritten. Small projects scan
 # faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
 
