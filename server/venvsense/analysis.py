@@ -269,8 +269,8 @@ def environment_label(env: Environment, root: Path) -> str:
 
 
 def _env_label(env: Environment, report: ProjectReport) -> str:
-    # one call per finding: resolving both paths each time (two realpath walks, ~60 µs) made 280 VS201s cost
-    # 17 ms per check, each keystroke in the language server; the answer depends only on the two paths
+    # one call per finding: resolving both paths each time (two realpath walks) made a long requirements file
+    # cost noticeably per check, each keystroke in the language server; the answer depends only on the two paths
     key = (env.path, env.name, report.project.root)
     label = _env_labels.get(key)
     if label is None:

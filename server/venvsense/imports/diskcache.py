@@ -1,8 +1,8 @@
 """The CLI's on-disk cache of import scans: what repeated ``venvsense check`` runs share.
 
 One file per project under the user's cache folder (never inside the project), holding for each scanned file
-its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is a few milliseconds
-where scanning is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
+its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is quick next to
+scanning, which is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
 that cannot be read, is corrupt or was written by another version is ignored and rewritten. Small projects scan
 faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
 

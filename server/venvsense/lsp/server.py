@@ -101,9 +101,9 @@ def release_memory() -> None:
 def freeze_heap() -> None:
     """Move every object alive now (modules, protocol classes, the start-up index) out of the cyclic garbage
     collector's sight: its full passes would otherwise walk hundreds of thousands of long-lived objects, a
-    pause of tens of milliseconds that lands on some keystroke. Objects freed later by reference counting
+    pause that lands on some keystroke. Objects freed later by reference counting
     still go; only cyclic garbage among them would stay (the reports make none). Also drops the sources
-    attrs keeps in ``linecache`` for the methods it generated (lsprotocol's classes, ~1.5 MB) and hands free
+    attrs keeps in ``linecache`` for the methods it generated (lsprotocol's classes) and hands free
     heap pages back."""
     linecache.clearcache()
     gc.collect()
@@ -134,7 +134,7 @@ class VenvsenseProtocol(LanguageServerProtocol):
 
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification whose ``params`` are plain JSON already: ``notify`` would pass them through
-        cattrs' ``unstructure`` value by value (about 5 ms for 300 diagnostics), ``json.dumps`` needs no help."""
+        cattrs' ``unstructure`` value by value (slow for hundreds of diagnostics), ``json.dumps`` needs no help."""
         self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
 
     def send_text(self, body: str) -> None:

@@ -11,7 +11,7 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -21,19 +21,17 @@ from venvsense.actions.plan import ActionError, Plan
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
 from venvsense.analysis import ProjectReport, check_project
-from venvsense.cli import finding_line
+from venvsense.cli.output import finding_line
+from venvsense.cli.projects import UsageError, projects_to_act_on
 from venvsense.environment import clear_cache
 from venvsense.findings import Severity
-from venvsense.workspace import Project, find_projects, is_project_root, project_at
+from venvsense.workspace import Project
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-class _Usage(Exception):
-    pass
+# exit code 2 (a usage error) is ``main``'s answer to ``UsageError``
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 
-def register_action_commands(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Add ``create`` and ``fix`` to the CLI's sub-command parsers."""
     create = commands.add_parser("create", help="create the project's venv and install what it declares")
     create.add_argument("path", nargs="?", default=".", metavar="PATH", help="project folder (default .)")
@@ -68,21 +66,6 @@ def _options(args: argparse.Namespace) -> Options:
                    groups=tuple(args.with_group), find_links=tuple(args.find_links), no_index=args.no_index)
 
 
-def _projects(raw: str) -> list[Project]:
-    path = Path(raw)
-    try:
-        projects = find_projects(path)
-    except FileNotFoundError:
-        raise _Usage(f"{raw}: no such file or directory") from None
-    except OSError as error:
-        raise _Usage(f"{raw}: {error.strerror or error}") from None
-    resolved = path.resolve()
-    if resolved.is_dir() and is_project_root(resolved):
-        own = [p for p in projects if p.root == resolved]
-        return own or [project_at(resolved)]
-    return projects
-
-
 @contextmanager
 def _ctrl_c(cancel: threading.Event, err: TextIO) -> Iterator[None]:
     """The first Ctrl-C cancels the action (its clean-up still runs); a second one interrupts at once."""
@@ -104,7 +87,7 @@ def _ctrl_c(cancel: threading.Event, err: TextIO) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _progress_printer(err: TextIO) -> Any:
+def _progress_printer(err: TextIO) -> Callable[[ProgressEvent], None]:
     last: list[str] = []
 
     def show(event: ProgressEvent) -> None:
@@ -166,15 +149,10 @@ def _run_plan(plan: Plan, out: TextIO, err: TextIO) -> tuple[int, Outcome | None
 
 def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     err = err or sys.stderr
-    try:
-        projects = _projects(args.path)
-    except _Usage as error:
-        err.write(f"venvsense: {error}\n")
-        return EXIT_USAGE
+    projects = projects_to_act_on(args.path)
     if len(projects) != 1:
         roots = ", ".join(str(p.root) for p in projects[:5])
-        err.write(f"venvsense: {args.path} holds {len(projects)} projects ({roots}); name one\n")
-        return EXIT_USAGE
+        raise UsageError(f"{args.path} holds {len(projects)} projects ({roots}); name one")
     project = projects[0]
     try:
         plan = plan_create(check_project(project), _options(args), recreate=args.recreate)
@@ -194,11 +172,7 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
 
 def cmd_fix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     err = err or sys.stderr
-    try:
-        projects = _projects(args.path)
-    except _Usage as error:
-        err.write(f"venvsense: {error}\n")
-        return EXIT_USAGE
+    projects = projects_to_act_on(args.path)
     worst = EXIT_OK
     for project in projects:
         report = check_project(project)

@@ -1,0 +1,89 @@
+"""The ``venvsense`` command line, a shell over the engine (``check``, ``show``) and the actions (``create``,
+``fix``): argument parsing, output and exit codes only; ``serve`` hands over to the language server."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from collections.abc import Sequence
+
+from venvsense import __version__
+from venvsense.cli import check, show
+from venvsense.cli.projects import UsageError
+
+__all__ = ["UsageError", "build_parser", "main"]
+
+# the commands that only read: they need neither the actions nor the language server, and run with the
+# cyclic garbage collector off (see ``main``)
+READING_COMMANDS = ("check", "show")
+
+
+def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
+    """The parser of every command; ``engine_only``: only ``check`` and ``show`` (which then need not import the
+    actions and the language server)."""
+    parser = argparse.ArgumentParser(
+        prog="venvsense",
+        description="Check that each Python project has its own venv with exactly what it declares installed.",
+    )
+    parser.add_argument("--version", action="version", version=f"venvsense {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check.register(commands)
+    show.register(commands)
+    if engine_only:
+        return parser
+    from venvsense.cli import create_fix  # imports the actions: only for the commands that may need them
+
+    create_fix.register(commands)
+
+    from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
+
+    register_serve_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:2] if argv is None else list(argv[:1])
+    parser = build_parser(engine_only=len(words) == 1 and words[0] in READING_COMMANDS)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
+    # A check allocates many small, long-lived and acyclic objects (the imports of every module): the cyclic
+    # collector would walk them again and again for nothing. Only for the short commands; `serve` runs with the
+    # collector as usual. (What it costs: benchmarks/README.md.)
+    reading = args.command in READING_COMMANDS
+    collect = reading and gc.isenabled()
+    if collect:
+        gc.disable()
+    if reading:
+        from venvsense.imports import enable_persistent_cache
+
+        # repeated runs on a large project reuse the import scans of the last one (``~/.cache/venvsense``);
+        # the language server keeps its scans in memory instead
+        enable_persistent_cache()
+    try:
+        result: int = args.run(args, sys.stdout)
+        return result
+    except UsageError as error:
+        print(f"venvsense: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
+    except KeyboardInterrupt:
+        print("venvsense: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug of ours: one clear line, not a traceback (VENVSENSE_DEBUG=1 shows it)
+        if os.environ.get("VENVSENSE_DEBUG"):
+            raise
+        print(f"venvsense: internal error ({type(error).__name__}: {error}); "
+              "run again with VENVSENSE_DEBUG=1 for the traceback and please report it", file=sys.stderr)
+        return 2
+    finally:
+        if collect:
+            if argv is None:
+                # the program itself (not a caller passing arguments) is about to exit: move what it made into
+                # the collector's permanent generation, so exiting does not walk all those objects again
+                gc.freeze()
+            gc.enable()

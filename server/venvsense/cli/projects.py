@@ -1,0 +1,46 @@
+"""From the command line's PATH arguments to the projects they name; a path that cannot be read is a usage
+error (one line on stderr, exit 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from venvsense.analysis import ProjectReport, check_project
+from venvsense.config import Settings
+from venvsense.workspace import Project, find_projects, is_project_root, project_at
+
+
+class UsageError(Exception):
+    """Bad arguments or an unusable path: one line on stderr, exit 2."""
+
+
+def projects_under(raw: str) -> list[Project]:
+    """Every project at or under the path ``raw`` as typed (see ``find_projects``)."""
+    try:
+        return find_projects(Path(raw))
+    except FileNotFoundError:
+        raise UsageError(f"{raw}: no such file or directory") from None
+    except OSError as error:
+        raise UsageError(f"{raw}: {error.strerror or error}") from None
+
+
+def projects_to_act_on(raw: str) -> list[Project]:
+    """The projects ``create`` and ``fix`` work on: a project folder is that project alone (not the projects
+    nested in it), anything else every project under it."""
+    projects = projects_under(raw)
+    resolved = Path(raw).resolve()
+    if resolved.is_dir() and is_project_root(resolved):
+        own = [p for p in projects if p.root == resolved]
+        return own or [project_at(resolved)]
+    return projects
+
+
+def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True) -> list[ProjectReport]:
+    """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given."""
+    settings = Settings(venv=Path(venv).resolve() if venv else None, check_imports=imports)
+    reports = []
+    for raw in paths or ["."]:
+        for project in projects_under(raw):
+            reports.append(check_project(project, settings))
+    return reports

@@ -1,0 +1,107 @@
+"""``venvsense show env|deps|imports``: what venvsense sees in each project — the environment's distributions,
+the declared dependencies, the classified imports — as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from venvsense.analysis import ProjectReport
+from venvsense.cli.output import environment_json, relative_path, write_json
+from venvsense.cli.projects import check_paths
+from venvsense.environment import read_installed
+
+
+def register(commands: Any) -> None:
+    """Add ``show`` to the CLI's sub-command parsers (``commands`` from ``add_subparsers``)."""
+    show = commands.add_parser("show", help="what venvsense sees: the env, the declared deps, the imports")
+    show.add_argument("what", choices=("env", "deps", "imports"))
+    show.add_argument("paths", nargs="*", metavar="PATH")
+    show.add_argument("--venv", metavar="DIR")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.set_defaults(run=cmd_show)
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    reports = check_paths(args.paths, args.venv, imports=args.what == "imports")
+    documents: list[dict[str, Any]] = []
+    for report in reports:
+        document: dict[str, Any] = {"root": str(report.project.root),
+                                    "environment": environment_json(report.environment)}
+        if args.what == "env":
+            document["distributions"] = _distributions_json(report)
+        elif args.what == "imports":
+            document["imports"] = _imports_json(report)
+        elif args.what == "deps":
+            document["declared"] = _declared_json(report)
+        documents.append(document)
+    if args.format == "json":
+        write_json(documents, out)
+        return 0
+    for document in documents:
+        _write_text(args.what, document, out)
+    return 0
+
+
+def _write_text(what: str, document: dict[str, Any], out: TextIO) -> None:
+    """One project of ``show`` in the text format, from its JSON document."""
+    env = document["environment"]
+    out.write(f"{document['root']}\n")
+    out.write(f"  environment: {env['path']} (Python {env['python'] or '?'}, {env['source']})\n"
+              if env else "  environment: none\n")
+    if what == "imports":
+        for item in document["imports"]:
+            flags = "".join(f" [{flag}]" for flag in ("optional", "type_checking") if item[flag])
+            provider = f" → {item['distribution']}" if item["distribution"] else ""
+            out.write(f"  {item['file']}:{item['line']}:{item['column']}: {item['module'] or '.'} "
+                      f"({item['kind']}{provider}){flags}\n")
+    elif what == "env":
+        for dist in document["distributions"]:
+            flag = " (editable)" if dist["editable"] else ""
+            modules = ", ".join(dist["modules"])
+            out.write(f"  {dist['name']} {dist['version']}{flag}  [{modules}]\n")
+    else:
+        for dep in document["declared"]:
+            where = f"{dep['file']}:{dep['line']}"
+            group = "" if dep["group"] == "main" else f"  ({dep['group']})"
+            out.write(f"  {dep['name']}{dep['specifier']}  {where}{group}\n")
+
+
+def _declared_json(report: ProjectReport) -> list[dict[str, Any]]:
+    root = report.project.root
+    return [
+        {
+            "name": d.name, "normalized": d.normalized, "specifier": d.specifier,
+            "extras": sorted(d.extras), "marker": d.marker, "kind": d.kind, "url": d.url,
+            "file": relative_path(d.file, root), "line": d.range.start.line + 1,
+            "group": d.group,
+        }
+        for d in report.declarations
+    ]
+
+
+def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
+    if report.usage is None:
+        return []
+    root = report.project.root
+    return [
+        {
+            "module": item.module, "top": item.top, "file": relative_path(item.file, root),
+            "line": item.statement.line + 1, "column": item.statement.column + 1, "kind": item.kind,
+            "optional": item.statement.optional, "type_checking": item.statement.type_checking,
+            "distribution": item.distribution,
+        }
+        for item in sorted(report.usage.imports, key=lambda i: (str(i.file), i.statement.line, i.statement.column))
+    ]
+
+
+def _distributions_json(report: ProjectReport) -> list[dict[str, Any]]:
+    env = report.environment
+    if env is None:
+        return []
+    installed = report.installed if report.installed is not None else read_installed(env)
+    return [
+        {"name": d.name, "normalized": d.normalized, "version": d.version, "modules": sorted(d.modules),
+         "editable": d.editable, "requires": list(d.requires)}
+        for d in sorted(installed.distributions.values(), key=lambda d: d.normalized)
+    ]
