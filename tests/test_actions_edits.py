@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from venvsense.actions import apply_edits, specifier_edit
 from venvsense.declarations import Declaration
+from venvsense.edits import apply_edits, specifier_edit
 from venvsense.text import Range
 
 

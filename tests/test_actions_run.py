@@ -20,18 +20,18 @@ from venvsense.actions import (
     LockBusy,
     Options,
     ProgressEvent,
-    apply_edits,
     execute,
     plan_create,
     plan_fix,
     plan_install,
-    version_edits,
 )
 from venvsense.actions.interpreters import find_uv
 from venvsense.actions.run import run_command
 from venvsense.actions.safety import venv_lock
 from venvsense.analysis import check_project
+from venvsense.edits import apply_edits
 from venvsense.environment import clear_cache, read_environment, read_installed
+from venvsense.fixes import version_edits
 from venvsense.workspace import project_at
 
 pytestmark = pytest.mark.slow

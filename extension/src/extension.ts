@@ -2,6 +2,7 @@
 // the fixes. The parts live in common/: python (which interpreter), server (the client), settings, status.
 
 import * as vscode from 'vscode';
+import { RESTART, SHOW_ACTIONS, SHOW_OUTPUT } from './common/constants';
 import { onPythonInterpreterChange } from './common/pythonSources';
 import { LanguageServer } from './common/server';
 import { StatusBar } from './common/statusBar';
@@ -10,7 +11,7 @@ let server: LanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     const log = vscode.window.createOutputChannel('venvsense', { log: true });
-    const statusBar = new StatusBar('venvsense.showActions');
+    const statusBar = new StatusBar(SHOW_ACTIONS);
     server = new LanguageServer(context, log, {
         currentProjectRoot: () => statusBar.currentProject()?.root,
         commandStarted: (command, project, done) => statusBar.commandStarted(command, project, done),
@@ -21,17 +22,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(log, statusBar, { dispose: () => void languageServer.dispose() });
 
     context.subscriptions.push(
-        vscode.commands.registerCommand('venvsense.showActions', async () => {
+        vscode.commands.registerCommand(SHOW_ACTIONS, async () => {
             const picked = await statusBar.pickFix();
             if (!picked) return;
             if (picked.fix.id === 'showOutput') {
                 log.show();
             } else if (picked.fix.command) {
-                await languageServer.execute(picked.fix.command, picked.project.root);
+                await languageServer.execute(picked.fix.command, picked.project.root, picked.fix.arguments);
             }
         }),
-        vscode.commands.registerCommand('venvsense.showOutput', () => log.show()),
-        vscode.commands.registerCommand('venvsense.restart', () => languageServer.restart('asked for')),
+        vscode.commands.registerCommand(SHOW_OUTPUT, () => log.show()),
+        vscode.commands.registerCommand(RESTART, () => languageServer.restart('asked for')),
         vscode.workspace.onDidChangeConfiguration((event) => {
             if (event.affectsConfiguration('venvsense')) {
                 void languageServer.restart('the venvsense settings changed');

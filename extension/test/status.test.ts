@@ -11,6 +11,7 @@ import {
     statusText,
     statusTooltip,
 } from '../src/common/status';
+import { CREATE_ENVIRONMENT, FIX_VERSIONS, INSTALL_MISSING, RECHECK, RECREATE_ENVIRONMENT } from '../src/common/constants';
 
 const uri = (path: string) => pathToFileURL(path).href;
 const none = { error: 0, warning: 0, information: 0, hint: 0 };
@@ -116,35 +117,39 @@ test('a status notification replaces the projects it names and keeps the others'
 
 const ids = (fixes: { id: string }[]) => fixes.map((f) => f.id);
 
-test('without a venv the first fix is to create one', () => {
-    const p = project({ environment: null, state: 'missing' });
-    assert.deepEqual(ids(fixesFor(p, codes({ VS101: 1 }), true)), ['createEnvironment', 'recheck', 'showOutput']);
+/** The fixes as the server lists them for a project (its fix policy decides which and in what order). */
+const serverFixes = (...commands: string[]) =>
+    commands.map((command) => ({ title: command.replace('venvsense.', ''), command, arguments: [{ project: uri('/work/app') }] }));
+
+test('the fixes are those the server lists, in its order, then the output', () => {
+    const p = project({ environment: null, state: 'missing', fixes: serverFixes(CREATE_ENVIRONMENT, RECHECK) });
+    assert.deepEqual(ids(fixesFor(p, true)), ['createEnvironment', 'recheck', 'showOutput']);
+    const q = project({ state: 'problems', fixes: serverFixes(INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT, RECHECK) });
+    assert.deepEqual(ids(fixesFor(q, true)), ['installMissing', 'fixVersions', 'recreateEnvironment', 'recheck', 'showOutput']);
 });
 
-test('missing and mismatched packages offer install and fix versions, then recreate', () => {
-    const p = project({ state: 'problems' });
-    assert.deepEqual(ids(fixesFor(p, codes({ VS201: 2, VS202: 1 }), true)), [
-        'installMissing',
-        'fixVersions',
-        'recreateEnvironment',
-        'recheck',
-        'showOutput',
-    ]);
-});
-
-test('a broken venv or the wrong Python puts recreate first', () => {
-    assert.equal(fixesFor(project({ state: 'broken' }), codes({ VS104: 1 }), true)[0].id, 'recreateEnvironment');
-    assert.equal(fixesFor(project({ state: 'problems' }), codes({ VS103: 1, VS201: 1 }), true)[0].id, 'recreateEnvironment');
+test('a fix runs the server command with the arguments the server gave', () => {
+    const p = project({ fixes: [{ title: 'Recreate .venv', command: RECREATE_ENVIRONMENT, arguments: [{ project: 'file:///p' }] }] });
+    const [fix] = fixesFor(p, true);
+    assert.equal(fix.label, '$(refresh) Recreate .venv');
+    assert.equal(fix.command, RECREATE_ENVIRONMENT);
+    assert.deepEqual(fix.arguments, [{ project: 'file:///p' }]);
+    assert.ok(fix.runsProcess);
 });
 
 test('an untrusted workspace is offered nothing that runs a process', () => {
-    const missing = project({ environment: null, state: 'missing' });
-    const fixes = fixesFor(missing, codes({ VS101: 1 }), false);
+    const missing = project({ environment: null, state: 'missing', fixes: serverFixes(CREATE_ENVIRONMENT, RECHECK) });
+    const fixes = fixesFor(missing, false);
     assert.deepEqual(ids(fixes), ['recheck', 'showOutput']);
     assert.ok(fixes.every((f) => !f.runsProcess));
-    assert.deepEqual(ids(fixesFor(project({ state: 'problems' }), codes({ VS201: 1 }), false)), ['recheck', 'showOutput']);
+    const problems = project({ state: 'problems', fixes: serverFixes(INSTALL_MISSING, RECREATE_ENVIRONMENT, RECHECK) });
+    assert.deepEqual(ids(fixesFor(problems, false)), ['recheck', 'showOutput']);
 });
 
 test('while an action runs only the output is offered', () => {
-    assert.deepEqual(ids(fixesFor(project({ state: 'busy' }), codes({ VS201: 1 }), true)), ['showOutput']);
+    assert.deepEqual(ids(fixesFor(project({ state: 'busy', fixes: serverFixes(INSTALL_MISSING, RECHECK) }), true)), ['showOutput']);
+});
+
+test('a server that lists no fixes still offers the output', () => {
+    assert.deepEqual(ids(fixesFor(project(), true)), ['showOutput']);
 });

@@ -6,6 +6,8 @@ language server converts to UTF-16 units. ``end`` is exclusive.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,31 @@ class Range:
 
 
 START = Range.of(0, 0, 0)
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts (lines as ``str.splitlines`` cuts them), then ``len(text)``."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def offset_of(text: str, position: Position, starts: Sequence[int] | None = None) -> int:
+    """The code-point offset of ``position`` in ``text``, clamped to the text; ``starts`` from ``line_starts``
+    saves recomputing them for many positions."""
+    starts = starts if starts is not None else line_starts(text)
+    line = min(position.line, len(starts) - 1)
+    return min(starts[line] + position.column, len(text))
+
+
+def position_of(text: str, offset: int, starts: Sequence[int] | None = None) -> Position:
+    """The position of a code-point offset in ``text`` (the inverse of ``offset_of``)."""
+    starts = starts if starts is not None else line_starts(text)
+    line = bisect.bisect_right(starts, offset) - 1
+    if line == len(starts) - 1 and line > 0 and not text.endswith(("\n", "\r")):
+        line -= 1  # the end of a last line that has no newline
+    return Position(line, offset - starts[line])
 
 
 class UnreadableFile(Exception):

@@ -18,10 +18,16 @@ import {
 import { chooseInterpreter, noInterpreterMessage, probeInterpreter } from './python';
 import { interpreterSources } from './pythonSources';
 import { configurationAnswer, initializationOptions, readServerSettings } from './settings';
-import { PROCESS_COMMANDS, StatusNotification } from './status';
-
-export const STATUS_NOTIFICATION = 'venvsense/status';
-export const GET_STATUS_REQUEST = 'venvsense/getStatus';
+import {
+    CREATE_ENVIRONMENT,
+    FIX_VERSIONS,
+    GET_STATUS_REQUEST,
+    INSTALL_MISSING,
+    PROCESS_COMMANDS,
+    RECREATE_ENVIRONMENT,
+    STATUS_NOTIFICATION,
+} from './constants';
+import { StatusNotification } from './status';
 const RUNNING_CONTEXT = 'venvsense.serverRunning';
 const MAX_CRASHES = 4;
 const CRASH_WINDOW_MS = 3 * 60 * 1000;
@@ -39,10 +45,10 @@ export interface ServerHost {
 }
 
 const REFUSED_WHAT: Record<string, string> = {
-    'venvsense.createEnvironment': 'create a venv',
-    'venvsense.installMissing': 'install packages',
-    'venvsense.fixVersions': 'change installed packages',
-    'venvsense.recreateEnvironment': 'recreate a venv',
+    [CREATE_ENVIRONMENT]: 'create a venv',
+    [INSTALL_MISSING]: 'install packages',
+    [FIX_VERSIONS]: 'change installed packages',
+    [RECREATE_ENVIRONMENT]: 'recreate a venv',
 };
 
 export class LanguageServer implements vscode.Disposable {
@@ -95,8 +101,8 @@ export class LanguageServer implements vscode.Disposable {
         await this.stop();
     }
 
-    /** Runs a server command on a project (`workspace/executeCommand` with `{project}`). */
-    async execute(command: string, project: string): Promise<unknown> {
+    /** Runs a server command on a project (`workspace/executeCommand` with `args`, else with `{project}`). */
+    async execute(command: string, project: string, args?: readonly unknown[]): Promise<unknown> {
         const client = this.client;
         if (!client || client.state !== State.Running) {
             void vscode.window.showWarningMessage('venvsense: the language server is not running.', 'Show output').then(
@@ -108,7 +114,7 @@ export class LanguageServer implements vscode.Disposable {
             this.refuseUntrusted(command);
             return undefined;
         }
-        const done = client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [{ project }] });
+        const done = client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args ? [...args] : [{ project }] });
         this.host.commandStarted(command, project, done);
         try {
             return await done;

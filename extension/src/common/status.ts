@@ -1,8 +1,17 @@
-// What the status-bar item says about a project, and which fixes apply to it, from the server's
-// `venvsense/status` notification. Pure logic (no `vscode` import) so the node test runner can test it.
+// What the status-bar item says about a project, and how the fixes the server lists for it are offered, from
+// the server's `venvsense/status` notification. Pure logic (no `vscode` import) so the node test runner can
+// test it. Which fixes apply is the server's decision (its fix policy); this only presents them.
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+    CREATE_ENVIRONMENT,
+    FIX_VERSIONS,
+    INSTALL_MISSING,
+    PROCESS_COMMANDS,
+    RECHECK,
+    RECREATE_ENVIRONMENT,
+} from './constants';
 
 export type ProjectState = 'ok' | 'problems' | 'missing' | 'broken' | 'busy';
 
@@ -19,12 +28,21 @@ export interface Counts {
     hint: number;
 }
 
+/** A fix the server offers for a whole project: an LSP `Command`, to run as it is. */
+export interface ServerFix {
+    title: string;
+    command: string;
+    arguments?: unknown[];
+}
+
 export interface ProjectStatus {
     root: string;
     environment: Environment | null;
     state: ProjectState;
     counts: Counts;
     summary: string;
+    /** Most relevant first; absent from servers older than this field. */
+    fixes?: ServerFix[];
 }
 
 export interface StatusNotification {
@@ -185,104 +203,52 @@ export function mergeStatus(known: ReadonlyMap<string, ProjectStatus>, update: S
     return merged;
 }
 
-export type FixId =
-    | 'createEnvironment'
-    | 'installMissing'
-    | 'fixVersions'
-    | 'recreateEnvironment'
-    | 'recheck'
-    | 'showOutput';
-
 export interface Fix {
-    id: FixId;
+    /** The command's name without `venvsense.` (`installMissing`), or `showOutput`. */
+    id: string;
     label: string;
     detail: string;
-    /** The server command (`workspace/executeCommand`) it runs, if any. */
+    /** The server command (`workspace/executeCommand`) it runs, with its arguments; none for `showOutput`. */
     command?: string;
+    arguments?: unknown[];
     /** Runs a process (creates a venv, installs): never offered in an untrusted workspace. */
     runsProcess: boolean;
 }
 
-export const PROCESS_COMMANDS: readonly string[] = [
-    'venvsense.createEnvironment',
-    'venvsense.installMissing',
-    'venvsense.fixVersions',
-    'venvsense.recreateEnvironment',
-];
-
-const FIXES: Record<FixId, Fix> = {
-    createEnvironment: {
-        id: 'createEnvironment',
-        label: '$(add) Create .venv here',
-        detail: 'Create a virtual environment in the project and install its dependencies',
-        command: 'venvsense.createEnvironment',
-        runsProcess: true,
-    },
-    installMissing: {
-        id: 'installMissing',
-        label: '$(cloud-download) Install missing',
-        detail: 'Install the declared packages that are not installed',
-        command: 'venvsense.installMissing',
-        runsProcess: true,
-    },
-    fixVersions: {
-        id: 'fixVersions',
-        label: '$(versions) Fix versions',
-        detail: 'Reinstall packages whose installed version does not match the declaration',
-        command: 'venvsense.fixVersions',
-        runsProcess: true,
-    },
-    recreateEnvironment: {
-        id: 'recreateEnvironment',
-        label: '$(refresh) Recreate',
-        detail: 'Build the venv anew (with the right Python) and install the dependencies',
-        command: 'venvsense.recreateEnvironment',
-        runsProcess: true,
-    },
-    recheck: {
-        id: 'recheck',
-        label: '$(search) Re-check',
-        detail: 'Read the project and its venv again',
-        command: 'venvsense.recheck',
-        runsProcess: false,
-    },
-    showOutput: {
-        id: 'showOutput',
-        label: '$(output) Show output',
-        detail: "The language server's log and the installers' output",
-        runsProcess: false,
-    },
+/** How a server command is shown: its icon and a sentence on what it does. */
+const PRESENTATION: Record<string, { icon: string; detail: string }> = {
+    [CREATE_ENVIRONMENT]: { icon: 'add', detail: 'Create a virtual environment in the project and install its dependencies' },
+    [INSTALL_MISSING]: { icon: 'cloud-download', detail: 'Install the declared packages that are not installed' },
+    [FIX_VERSIONS]: { icon: 'versions', detail: 'Reinstall packages whose installed version does not match the declaration' },
+    [RECREATE_ENVIRONMENT]: { icon: 'refresh', detail: 'Build the venv anew (with the right Python) and install the dependencies' },
+    [RECHECK]: { icon: 'search', detail: 'Read the project and its venv again' },
 };
 
+const SHOW_OUTPUT_FIX: Fix = {
+    id: 'showOutput',
+    label: '$(output) Show output',
+    detail: "The language server's log and the installers' output",
+    runsProcess: false,
+};
+
+function fromServer(fix: ServerFix): Fix {
+    const shown = PRESENTATION[fix.command] ?? { icon: 'wrench', detail: '' };
+    return {
+        id: fix.command.replace(/^venvsense\./, ''),
+        label: `$(${shown.icon}) ${fix.title}`,
+        detail: shown.detail,
+        command: fix.command,
+        arguments: fix.arguments,
+        runsProcess: PROCESS_COMMANDS.includes(fix.command),
+    };
+}
+
 /**
- * The fixes that apply to a project now, most relevant first, given the codes of its current diagnostics.
- * Nothing that runs a process is offered in an untrusted workspace or while an action is running.
+ * The fixes to offer for a project now: those the server lists for it, in its order, then "Show output".
+ * Nothing that runs a process is offered in an untrusted workspace; while an action runs, only the output.
  */
-export function fixesFor(project: ProjectStatus, codes: CodeCounts, trusted: boolean): Fix[] {
-    const present = new Set([...codes].filter(([, n]) => n > 0).map(([code]) => code));
-    const ids: FixId[] = [];
+export function fixesFor(project: ProjectStatus, trusted: boolean): Fix[] {
     const busy = project.state === 'busy';
-    if (trusted && !busy) {
-        if (!project.environment || project.state === 'missing' || present.has('VS101')) {
-            ids.push('createEnvironment');
-        }
-        if (project.environment) {
-            const knowsCodes = present.size > 0;
-            if (present.has('VS201') || present.has('VS203') || (!knowsCodes && project.state === 'problems')) {
-                ids.push('installMissing');
-            }
-            if (present.has('VS202') || (!knowsCodes && project.state === 'problems')) {
-                ids.push('fixVersions');
-            }
-            ids.push('recreateEnvironment');
-            if (project.state === 'broken' || present.has('VS104') || present.has('VS103')) {
-                // The venv is unusable or built from the wrong Python: recreating is the fix, put it first.
-                ids.splice(ids.indexOf('recreateEnvironment'), 1);
-                ids.unshift('recreateEnvironment');
-            }
-        }
-    }
-    if (!busy) ids.push('recheck');
-    ids.push('showOutput');
-    return ids.map((id) => FIXES[id]);
+    const fixes = busy ? [] : (project.fixes ?? []).map(fromServer).filter((fix) => trusted || !fix.runsProcess);
+    return [...fixes, SHOW_OUTPUT_FIX];
 }

@@ -2,6 +2,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CREATE_ENVIRONMENT, FIX_VERSIONS, INSTALL_MISSING, RECHECK, RECREATE_ENVIRONMENT } from './constants';
 import {
     CodeCounts,
     Fix,
@@ -15,11 +16,11 @@ import {
 } from './status';
 
 const COMMAND_LABELS: Record<string, string> = {
-    'venvsense.createEnvironment': 'Creating .venv',
-    'venvsense.installMissing': 'Installing missing packages',
-    'venvsense.fixVersions': 'Fixing versions',
-    'venvsense.recreateEnvironment': 'Recreating the venv',
-    'venvsense.recheck': 'Checking',
+    [CREATE_ENVIRONMENT]: 'Creating .venv',
+    [INSTALL_MISSING]: 'Installing missing packages',
+    [FIX_VERSIONS]: 'Fixing versions',
+    [RECREATE_ENVIRONMENT]: 'Recreating the venv',
+    [RECHECK]: 'Checking',
 };
 
 export class StatusBar implements vscode.Disposable {
@@ -145,7 +146,7 @@ export class StatusBar implements vscode.Disposable {
             return undefined;
         }
         const shown = this.running.has(project.root) ? { ...project, state: 'busy' as const } : project;
-        const fixes = fixesFor(shown, this.codesFor(project), vscode.workspace.isTrusted);
+        const fixes = fixesFor(shown, vscode.workspace.isTrusted);
         const picked = await vscode.window.showQuickPick(
             fixes.map((fix) => ({ label: fix.label, detail: fix.detail, fix })),
             {

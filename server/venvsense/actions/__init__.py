@@ -5,9 +5,10 @@ then ``execute`` runs it with progress reports and cancellation.
 
 from __future__ import annotations
 
-from venvsense.actions.edits import TextEdit, apply_edits, specifier_edit, version_edits
 from venvsense.actions.interpreters import choose_backend, choose_interpreter
-from venvsense.actions.plan import (
+from venvsense.actions.planning import Options, plan_create, plan_fix, plan_install
+from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.actions.steps import (
     ActionError,
     ActionRefused,
     Backend,
@@ -17,8 +18,6 @@ from venvsense.actions.plan import (
     Plan,
     Step,
 )
-from venvsense.actions.planning import Options, plan_create, plan_fix, plan_install
-from venvsense.actions.run import Outcome, ProgressEvent, execute
 
 __all__ = [
     "ActionError",
@@ -32,14 +31,10 @@ __all__ = [
     "Plan",
     "ProgressEvent",
     "Step",
-    "TextEdit",
-    "apply_edits",
     "choose_backend",
     "choose_interpreter",
     "execute",
     "plan_create",
     "plan_fix",
     "plan_install",
-    "specifier_edit",
-    "version_edits",
 ]

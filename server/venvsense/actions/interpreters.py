@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from venvsense.actions.plan import ActionError, Backend, BackendName, Interpreter
+from venvsense.actions.steps import ActionError, Backend, BackendName, Interpreter
 
 _FULL = re.compile(r"\d+\.\d+\.\d+")
 _PREFIX = re.compile(r"\d+(\.\d+){0,2}")
@@ -248,9 +248,3 @@ def choose_backend(forced: BackendName | None = None, environ: Mapping[str, str]
                           "(`pip install uv`)")
     return Backend("pip", None, "uv is not available, so python -m venv and the venv's pip")
 
-
-def version_of(text: str | None) -> Version | None:
-    try:
-        return Version(text) if text else None
-    except InvalidVersion:
-        return None

@@ -16,7 +16,14 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from venvsense.actions.interpreters import choose_backend, choose_interpreter
-from venvsense.actions.plan import (
+from venvsense.actions.safety import (
+    ensure_virtual_environment,
+    safe_path,
+    safe_requirement,
+    safe_value,
+    venv_python,
+)
+from venvsense.actions.steps import (
     ActionError,
     ActionKind,
     ActionRefused,
@@ -27,24 +34,17 @@ from venvsense.actions.plan import (
     Plan,
     Step,
 )
-from venvsense.actions.safety import (
-    ensure_virtual_environment,
-    safe_path,
-    safe_requirement,
-    safe_value,
-    venv_python,
-)
 from venvsense.analysis import ProjectReport, marker_holds
 from venvsense.declarations import Declaration, Manifest
 from venvsense.environment import marker_environment
+from venvsense.fixes import INSTALL_CODES, repair_for
+from venvsense.tomlfile import TomlFile
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-FIXABLE = ("VS201", "VS202", "VS203")
-RECREATE = ("VS103", "VS104")
 STAGING_SUFFIX = ".venvsense-new"
 _INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index")
 
@@ -78,7 +78,11 @@ def target_venv(report: ProjectReport, options: Options) -> Path:
 # --- reading what the project declares ------------------------------------------------------------------
 
 
-def _pyproject_table(report: ProjectReport) -> dict[str, Any]:
+def _pyproject_data(report: ProjectReport, pyproject: TomlFile | None = None) -> Mapping[str, Any]:
+    """The parsed ``pyproject.toml`` of the project: ``pyproject`` when the caller has it parsed already (the
+    project model's), else read from disk; empty when absent or unreadable."""
+    if pyproject is not None:
+        return pyproject.data or {}
     path = report.project.pyproject
     if path is None:
         return {}
@@ -89,13 +93,17 @@ def _pyproject_table(report: ProjectReport) -> dict[str, Any]:
     return data
 
 
-def buildable(report: ProjectReport) -> bool:
+def buildable(report: ProjectReport, pyproject: TomlFile | None = None) -> bool:
     """A project pip/uv can build: a ``[build-system]`` table, or a ``setup.py``."""
-    return "build-system" in _pyproject_table(report) or (report.project.root / "setup.py").is_file()
+    return _buildable(report, _pyproject_data(report, pyproject))
 
 
-def _project_name(report: ProjectReport) -> str | None:
-    project = _pyproject_table(report).get("project")
+def _buildable(report: ProjectReport, data: Mapping[str, Any]) -> bool:
+    return "build-system" in data or (report.project.root / "setup.py").is_file()
+
+
+def _project_name(data: Mapping[str, Any]) -> str | None:
+    project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None
     return canonicalize_name(name) if isinstance(name, str) and name else None
 
@@ -194,7 +202,8 @@ class _Install:
     notes: list[str]
 
 
-def _declared_install(report: ProjectReport, options: Options, python: str | None) -> _Install:
+def _declared_install(report: ProjectReport, options: Options, python: str | None,
+                      pyproject: Mapping[str, Any]) -> _Install:
     """What ``create`` installs: the main requirements file(s) with ``-r``, else the pyproject/setup.cfg
     dependencies (``-e .[groups]`` when buildable, else the list), plus the groups asked for."""
     root = report.project.root
@@ -211,15 +220,15 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
                 todo.index += _index_settings([manifest], root)
     else:
         main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
-        if buildable(report):
+        if _buildable(report, pyproject):
             extras_text = ""
-            extra_groups = [g for g in options.groups if _is_extra(report, g, pyproject_files)]
+            extra_groups = [g for g in options.groups if _is_extra(report, pyproject, g, pyproject_files)]
             if extra_groups:
                 extras_text = "[" + ",".join(sorted(canonicalize_name(g) for g in extra_groups)) + "]"
                 extras = extra_groups
             todo.args += ["-e", safe_path(root) + extras_text]
             todo.shown.append(f"-e .{extras_text}")
-            name = _project_name(report)
+            name = _project_name(pyproject)
             if name:
                 todo.expected.append(name)
             todo.expected += _expected(main, python)
@@ -257,9 +266,10 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
     return todo
 
 
-def _is_extra(report: ProjectReport, group: str, pyproject_files: Sequence[Path]) -> bool:
+def _is_extra(report: ProjectReport, pyproject: Mapping[str, Any], group: str,
+              pyproject_files: Sequence[Path]) -> bool:
     key = canonicalize_name(group)
-    project = _pyproject_table(report).get("project")
+    project = pyproject.get("project")
     optional = project.get("optional-dependencies") if isinstance(project, dict) else None
     if isinstance(optional, dict) and key in {canonicalize_name(str(k)) for k in optional}:
         return True
@@ -320,8 +330,10 @@ def _venv_argv(backend: Backend, interpreter: Interpreter, build_at: Path,
 # --- the three plans ------------------------------------------------------------------------------------
 
 
-def plan_create(report: ProjectReport, options: Options | None = None, *, recreate: bool = False) -> Plan:
-    """Create the project's venv (or, with ``recreate``, build a new one beside it to swap in)."""
+def plan_create(report: ProjectReport, options: Options | None = None, *, recreate: bool = False,
+                pyproject: TomlFile | None = None) -> Plan:
+    """Create the project's venv (or, with ``recreate``, build a new one beside it to swap in); ``pyproject``
+    is the project's parsed ``pyproject.toml`` when the caller has it (else it is read from disk)."""
     options = options or Options()
     venv = target_venv(report, options)
     if os.path.lexists(venv) and not recreate:
@@ -341,7 +353,7 @@ def plan_create(report: ProjectReport, options: Options | None = None, *, recrea
         environ=options.environ,
     )
     backend = choose_backend(options.installer, options.environ)
-    todo = _declared_install(report, options, interpreter.version)
+    todo = _declared_install(report, options, interpreter.version, _pyproject_data(report, pyproject))
     index = [*todo.index, *_cli_index(options)]
     described = f"create the venv with Python {interpreter.version or '(version unknown)'} ({backend.name})"
     steps = [Step("venv", described,
@@ -381,7 +393,7 @@ def plan_install(report: ProjectReport, options: Options | None = None,
     by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
     chosen: dict[str, Declaration] = {}
     for finding in report.findings:
-        if finding.code not in FIXABLE or finding.package is None:
+        if finding.code not in INSTALL_CODES or finding.package is None:
             continue
         if wanted is not None and finding.package not in wanted:
             continue
@@ -418,19 +430,19 @@ def plan_install(report: ProjectReport, options: Options | None = None,
                 expected, tuple(index), notes)
 
 
-def plan_fix(report: ProjectReport, options: Options | None = None) -> Plan | None:
-    """What ``venvsense fix`` does for a project: create a missing venv, recreate a broken one or one with the
-    wrong Python (VS104/VS103), else install what is missing or mismatched; ``None`` when nothing is to do."""
+def plan_fix(report: ProjectReport, options: Options | None = None, *,
+             pyproject: TomlFile | None = None) -> Plan | None:
+    """What ``venvsense fix`` does for a project (the fix policy's ``repair_for``): create a missing venv,
+    recreate a broken one or one with the wrong Python (VS104/VS103), else install what is missing or
+    mismatched; ``None`` when nothing is to do."""
     options = options or Options()
-    codes = {f.code for f in report.findings}
+    repair = repair_for(report)
     env = report.environment
-    if env is None:
-        if not report.declarations:
-            return None
-        return plan_create(report, options)
-    if env.source == "in-project" and codes & set(RECREATE):
+    if repair == "create":
+        return plan_create(report, options, pyproject=pyproject)
+    if repair == "recreate" and env is not None:
         options = dataclasses.replace(options, venv_name=env.path.name)
-        return plan_create(report, options, recreate=True)
-    if codes & set(FIXABLE):
+        return plan_create(report, options, recreate=True, pyproject=pyproject)
+    if repair == "install":
         return plan_install(report, options)
     return None

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from venvsense.actions.plan import ActionError, ActionRefused, Phase, Plan, Step
 from venvsense.actions.safety import child_environment, ensure_virtual_environment, venv_lock
+from venvsense.actions.steps import ActionError, ActionRefused, Phase, Plan, Step
 from venvsense.environment import clear_cache, read_environment, read_installed
 
 Status = Literal["ok", "failed", "cancelled"]

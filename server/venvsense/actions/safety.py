@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from venvsense.actions.plan import ActionRefused, LockBusy
+from venvsense.actions.steps import ActionRefused, LockBusy
 
 # Variables that would let an installer write outside a venv or skip PEP 668, or break the venv's Python.
 _DROPPED = (

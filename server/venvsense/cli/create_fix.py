@@ -17,9 +17,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from venvsense.actions.plan import ActionError, Plan
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.actions.steps import ActionError, Plan
 from venvsense.analysis import ProjectReport, check_project
 from venvsense.cli.output import finding_line
 from venvsense.cli.projects import UsageError, projects_to_act_on

@@ -27,9 +27,9 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from venvsense.actions.plan import ActionError, BackendName, Plan
 from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.actions.steps import ActionError, BackendName, Plan
 from venvsense.analysis import ProjectReport
 from venvsense.lsp import convert
 from venvsense.lsp.server import ProjectState, VenvsenseServer, inside

@@ -2,6 +2,9 @@
 
 ``state`` is ``busy`` while a project is first analysed or an action runs on it, ``missing`` without a venv,
 ``broken`` when the venv is unusable (VS104), ``problems`` when there is a warning or an error, else ``ok``.
+``fixes`` are the fixes for the whole project (the engine's ``project_fixes``) as LSP ``Command`` objects —
+``{"title", "command", "arguments": [{"project": root}]}`` — for a client to offer as they are; empty until the
+project is checked.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from typing import Any
 
 from venvsense.analysis import ProjectReport
 from venvsense.environment import Environment
+from venvsense.fixes import project_fixes
+from venvsense.protocol import GET_STATUS_REQUEST, STATUS_NOTIFICATION
 
-STATUS_NOTIFICATION = "venvsense/status"
-GET_STATUS_REQUEST = "venvsense/getStatus"
+__all__ = ["GET_STATUS_REQUEST", "STATUS_NOTIFICATION", "environment_json", "project_status"]
+
 EMPTY_COUNTS = {"error": 0, "warning": 0, "information": 0, "hint": 0}
 
 
@@ -26,8 +31,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def project_status(root_uri: str, report: ProjectReport | None, busy: str | None) -> dict[str, Any]:
-    """The status of one project; ``busy`` is what is running on it (``"Installing requests"``) or ``None``."""
+def fixes_json(root_uri: str, report: ProjectReport | None, trusted: bool = True) -> list[dict[str, Any]]:
+    """The project's fixes as LSP ``Command`` objects; those that run a process only when ``trusted``."""
+    if report is None:
+        return []
+    return [{"title": fix.title, "command": fix.command, "arguments": [{"project": root_uri, **fix.arguments}]}
+            for fix in project_fixes(report, trusted=trusted) if fix.command is not None]
+
+
+def project_status(root_uri: str, report: ProjectReport | None, busy: str | None,
+                   trusted: bool = True) -> dict[str, Any]:
+    """The status of one project; ``busy`` is what is running on it (``"Installing requests"``) or ``None``;
+    ``trusted`` False leaves out the fixes that run a process."""
     env = report.environment if report else None
     counts = report.counts() if report else dict(EMPTY_COUNTS)
     label = f"{env.name} (Python {env.python})" if env and env.python else (env.name if env else "no venv")
@@ -53,4 +68,5 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         "state": state,
         "counts": counts,
         "summary": summary,
+        "fixes": fixes_json(root_uri, report, trusted),
     }

@@ -1,27 +1,29 @@
-"""The other way to fix a version mismatch: rewrite the declared specifier to accept the installed version.
+"""Text edits that fix a manifest, computed from its text and never written by this module: rewrite a
+declared specifier to accept the installed version (VS202), add a requirement to a requirements file or to
+``pyproject.toml`` (VS301, VS302).
 
-The result is a text edit (file, range, new text) for the editor or the CLI to apply; nothing here writes to
-disk. Only the specifier inside the declaration's range is replaced, so extras, markers, comments, quoting
-and formatting stay as they were. In a requirements file the line becomes ``pkg==<installed>`` (a pin, as
-requirements files usually are); in ``pyproject.toml`` and ``setup.cfg`` ``pkg>=<installed>`` (a floor,
-as libraries declare).
+Only the span that has to change is replaced, so extras, markers, comments, quoting and formatting stay as
+they were. A changed specifier becomes ``pkg==<installed>`` in a requirements file (a pin, as requirements
+files usually are) and ``pkg>=<installed>`` in ``pyproject.toml`` and ``setup.cfg`` (a floor, as libraries
+declare). ``pyproject.toml`` is edited with tomlkit, which keeps comments and formatting, then reduced to the
+one span that differs.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+from tomlkit.exceptions import TOMLKitError
 
-from venvsense.analysis import ProjectReport
 from venvsense.declarations import Declaration
-from venvsense.text import Position, Range, UnreadableFile, read_text
+from venvsense.text import Range, UnreadableFile, line_starts, offset_of, position_of, read_text
 
 _NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _EXTRAS = re.compile(r"\s*\[[^\]]*\]")
@@ -37,35 +39,24 @@ class TextEdit:
     description: str
 
 
-def _offsets(text: str) -> list[int]:
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def offset_of(text: str, position: Position, starts: Sequence[int] | None = None) -> int:
-    starts = starts if starts is not None else _offsets(text)
-    line = min(position.line, len(starts) - 1)
-    return min(starts[line] + position.column, len(text))
-
-
-def position_of(text: str, offset: int, starts: Sequence[int] | None = None) -> Position:
-    starts = starts if starts is not None else _offsets(text)
-    line = bisect.bisect_right(starts, offset) - 1
-    if line == len(starts) - 1 and line > 0 and not text.endswith(("\n", "\r")):
-        line -= 1  # the end of a last line that has no newline
-    return Position(line, offset - starts[line])
-
-
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """``text`` with the edits applied (they must not overlap); for tests and for callers that write files."""
-    starts = _offsets(text)
+    starts = line_starts(text)
     spans = sorted(((offset_of(text, e.range.start, starts), offset_of(text, e.range.end, starts), e.new_text)
                     for e in edits), reverse=True)
     for start, end, new in spans:
         text = text[:start] + new + text[end:]
     return text
+
+
+def _edit(file: Path, text: str, start: int, end: int, new_text: str, description: str) -> TextEdit:
+    """An edit given as code-point offsets into ``text``."""
+    starts = line_starts(text)
+    return TextEdit(file, Range(position_of(text, start, starts), position_of(text, end, starts)), new_text,
+                    description)
+
+
+# --- changing a specifier (VS202) -----------------------------------------------------------------------
 
 
 def _specifier_span(segment: str) -> tuple[int, int] | None:
@@ -106,7 +97,7 @@ def specifier_edit(declaration: Declaration, installed: str, text: str | None = 
             text = read_text(declaration.file)
         except UnreadableFile:
             return None
-    starts = _offsets(text)
+    starts = line_starts(text)
     begin = offset_of(text, declaration.range.start, starts)
     end = offset_of(text, declaration.range.end, starts)
     segment = text[begin:end]
@@ -141,28 +132,71 @@ def specifier_edit(declaration: Declaration, installed: str, text: str | None = 
                     f"change {declaration.name}'s specifier {old} to {new} (the installed version)")
 
 
-def version_edits(report: ProjectReport, packages: Iterable[str] | None = None) -> list[TextEdit]:
-    """Edits for every VS202 of the project (or those about ``packages``), where a rewrite is possible."""
-    wanted = {canonicalize_name(p) for p in packages} if packages is not None else None
-    by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
-    texts: dict[Path, str | None] = {}
-    edits: list[TextEdit] = []
-    for finding in report.findings:
-        if finding.code != "VS202" or (wanted is not None and finding.package not in wanted):
+# --- adding a requirement (VS301, VS302) ----------------------------------------------------------------
+
+
+def _minimal_span(old: str, new: str) -> tuple[int, int, str] | None:
+    """The one span ``(start, end, new_text)`` of ``old`` that turns it into ``new``; ``None`` when equal."""
+    if old == new:
+        return None
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    return prefix, len(old) - suffix, new[prefix:len(new) - suffix]
+
+
+def add_to_requirements(file: Path, text: str, requirement: str) -> TextEdit:
+    """Append ``requirement`` as a new last line of a requirements file whose text is ``text``."""
+    lead = "" if not text or text.endswith("\n") else "\n"
+    return _edit(file, text, len(text), len(text), f"{lead}{requirement}\n", f"add {requirement} to {file.name}")
+
+
+def declares(text: str, name: str) -> bool:
+    """Whether ``[project] dependencies`` of a pyproject text already names ``name``."""
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError:
+        return False
+    project = document.get("project")
+    deps = project.get("dependencies") if isinstance(project, dict) else None
+    if not isinstance(deps, list):
+        return False
+    wanted = canonicalize_name(name)
+    for item in deps:
+        try:
+            if canonicalize_name(Requirement(str(item)).name) == wanted:
+                return True
+        except InvalidRequirement:
             continue
-        declaration = by_place.get((finding.file, finding.range))
-        installed = finding.data.get("installed")
-        if declaration is None or not isinstance(installed, str):
-            continue
-        if declaration.file not in texts:
-            try:
-                texts[declaration.file] = read_text(declaration.file)
-            except UnreadableFile:
-                texts[declaration.file] = None
-        text = texts[declaration.file]
-        if text is None:
-            continue
-        edit = specifier_edit(declaration, installed, text)
-        if edit is not None:
-            edits.append(edit)
-    return edits
+    return False
+
+
+def add_to_pyproject(file: Path, text: str, requirement: str) -> TextEdit | None:
+    """Add ``requirement`` to ``[project] dependencies`` (created when absent); ``None`` when the pyproject has
+    no ``[project]`` table, declares its dependencies ``dynamic``, or cannot be parsed."""
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError:
+        return None
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return None
+    dynamic = project.get("dynamic")
+    if isinstance(dynamic, list) and "dependencies" in dynamic:
+        return None
+    deps = project.get("dependencies")
+    if deps is None:
+        project["dependencies"] = [requirement]
+    elif isinstance(deps, list):
+        deps.append(requirement)
+    else:
+        return None
+    span = _minimal_span(text, tomlkit.dumps(document))
+    if span is None:
+        return None
+    start, end, new_text = span
+    return _edit(file, text, start, end, new_text, f"add {requirement} to {file.name}")

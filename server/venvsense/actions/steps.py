@@ -1,5 +1,6 @@
-"""Plans: what an action will do, as data (steps with exact argument lists, the interpreter and the
-installer chosen and why, the index options in force), so a person can read it before anything runs.
+"""What an action will do, as data: a ``Plan`` of ``Step``s with exact argument lists, the interpreter and the
+installer chosen and why, the index options in force, so a person can read it before anything runs; and the
+errors an action raises.
 """
 
 from __future__ import annotations

@@ -1,0 +1,281 @@
+"""The fix policy: which fixes apply to a finding or to a whole project, with their text edits or the command
+(and arguments) that does them. The language server's code actions, its status payload and ``venvsense fix``
+all decide from here; this module only decides, it runs and writes nothing.
+
+=========  ==================================================================================================
+VS101      Create .venv here (command)
+VS102      Use this project's .venv (``venvsense.recheck`` with ``venv``) — or Create .venv here when it has none
+VS103      Recreate .venv with Python X (command; in-project venvs only)
+VS104      Recreate .venv (command; in-project venvs only)
+VS201/203  Install <declared requirement>, Install all missing (commands)
+VS202      Install <declared requirement> (command), Change pin to name==installed (edit)
+VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
+VS302      Add X to requirements.txt / pyproject.toml (edits)
+fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
+=========  ==================================================================================================
+
+A fix's ``arguments`` are those of its command besides ``project``, which the caller adds (a URI for the
+language server). Fixes that run a process are left out when the workspace is not trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from packaging.utils import canonicalize_name
+
+from venvsense.analysis import ProjectReport
+from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
+from venvsense.environment import in_project_environments
+from venvsense.findings import Finding
+from venvsense.protocol import (
+    CREATE_ENVIRONMENT,
+    FIX_ALL_KIND,
+    FIX_VERSIONS,
+    INSTALL_MISSING,
+    PROCESS_COMMANDS,
+    RECHECK,
+    RECREATE_ENVIRONMENT,
+)
+from venvsense.text import UnreadableFile, read_text
+
+# Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
+INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
+RECREATE_CODES = frozenset({"VS103", "VS104"})
+
+QUICK_FIX: Final = "quickfix"
+FixKind = Literal["quickfix", "source.fixAll.venvsense", "project"]
+Repair = Literal["create", "recreate", "install"]
+TextOf = Callable[[Path], str | None]
+_VERSION = re.compile(r"\d+(\.\d+){0,2}")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One fix: a command to run (``command`` with ``arguments`` besides the project) or text edits to apply.
+
+    ``kind`` is ``quickfix`` for a finding's fix, ``source.fixAll.venvsense`` for "fix everything", ``project``
+    for a fix offered for the whole project (the status bar's list); ``preferred`` marks the one an editor may
+    apply with one key.
+    """
+
+    title: str
+    kind: FixKind = QUICK_FIX
+    preferred: bool = False
+    command: str | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+    edits: tuple[TextEdit, ...] = ()
+
+    @property
+    def runs_process(self) -> bool:
+        """Whether it creates a venv or installs: such fixes are only for trusted workspaces."""
+        return self.command in PROCESS_COMMANDS
+
+
+def _declared(report: ProjectReport, package: str) -> bool:
+    return any(d.normalized == package for d in report.declarations)
+
+
+def _display_name(report: ProjectReport, package: str, finding: Finding | None = None) -> str:
+    shown = finding.data.get("distribution") if finding is not None else None
+    if isinstance(shown, str) and shown:
+        return shown
+    if report.installed is not None and package in report.installed.distributions:
+        return report.installed.distributions[package].name
+    return package
+
+
+def _guessed(report: ProjectReport, finding: Finding) -> bool:
+    """Whether the distribution named for an import is only a guess from the import's name."""
+    module = finding.data.get("module")
+    if not isinstance(module, str) or report.modules is None:
+        return False
+    providers = report.modules.providers(module)
+    return bool(providers) and providers[0].how == "guess"
+
+
+def _recreate_python(report: ProjectReport) -> str | None:
+    pvf = report.python_version_file
+    if pvf and pvf.versions and _VERSION.fullmatch(pvf.versions[0][0]):
+        return pvf.versions[0][0]
+    return None
+
+
+def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf) -> list[Fix]:
+    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project."""
+    project = report.project
+    name = _display_name(report, package, finding)
+    fixes: list[Fix] = []
+    targets: list[Path] = []
+    if project.main_requirements:
+        targets.append(project.main_requirements[0])
+    if project.pyproject is not None:
+        targets.append(project.pyproject)
+    for path in targets:
+        text = text_of(path)
+        if text is None:
+            continue
+        if path.name == "pyproject.toml":
+            if declares(text, name):
+                continue
+            edit = add_to_pyproject(path, text, name)
+        else:
+            edit = add_to_requirements(path, text, name)
+        if edit is None:
+            continue
+        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,)))
+    return fixes
+
+
+def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> Fix | None:
+    """Rewrite the declared specifier of a VS202 to accept the installed version."""
+    installed = finding.data.get("installed")
+    if not isinstance(installed, str) or finding.package is None:
+        return None
+    declaration = next((d for d in [*report.declarations, *report.constraints]
+                        if d.file == finding.file and d.range == finding.range), None)
+    text = text_of(finding.file)
+    if declaration is None or text is None:
+        return None
+    edit = specifier_edit(declaration, installed, text)
+    if edit is None:
+        return None
+    name = declaration.name or finding.package
+    title = (f"Change pin to {name}{edit.new_text}" if edit.new_text.startswith("==")
+             else f"Change specifier to {name}{edit.new_text}")
+    return Fix(title, edits=(edit,))
+
+
+def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
+    env = report.environment
+    code = finding.code
+    if code == "VS101":
+        return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
+    if code == "VS102":
+        own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
+        if own:
+            return [Fix(f"Use this project's {own[0].name}", preferred=True, command=RECHECK,
+                        arguments={"venv": str(own[0])})]
+        return [Fix("Create .venv here", command=CREATE_ENVIRONMENT)]
+    if code in RECREATE_CODES and env is not None and env.source == "in-project":
+        wanted = finding.data.get("wanted") if code == "VS103" else _recreate_python(report)
+        arguments: dict[str, Any] = {}
+        if isinstance(wanted, str) and _VERSION.fullmatch(wanted):
+            title = f"Recreate {env.name} with Python {wanted}"
+            arguments["python"] = wanted
+        elif isinstance(wanted, str):
+            title = f"Recreate {env.name} with a Python matching {wanted}"
+        else:
+            title = f"Recreate {env.name}"
+        return [Fix(title, preferred=True, command=RECREATE_ENVIRONMENT, arguments=arguments)]
+    if finding.package is None:
+        return []
+    package = finding.package
+    if code in ("VS201", "VS203"):
+        wanted = str(finding.data.get("wanted") or package)
+        fixes = [Fix(f"Install {wanted}", preferred=True, command=INSTALL_MISSING,
+                     arguments={"packages": [package]})]
+        missing = {f.package for f in report.findings if f.code == "VS201" and f.package}
+        if len(missing) > 1:
+            fixes.append(Fix("Install all missing", command=INSTALL_MISSING))
+        return fixes
+    if code == "VS202":
+        wanted = str(finding.data.get("wanted") or package)
+        fixes = [Fix(f"Install {wanted}", command=FIX_VERSIONS, arguments={"packages": [package]})]
+        pin = change_pin_fix(report, finding, text_of)
+        return fixes if pin is None else [*fixes, pin]
+    if code == "VS301":
+        if _declared(report, package):
+            return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
+                        arguments={"packages": [package]})]
+        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
+    if code == "VS302":
+        return add_requirement_fixes(report, finding, package, text_of)
+    return []
+
+
+def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf) -> list[Fix]:
+    """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
+    (the editor's buffer or the disk), ``None`` when unreadable."""
+    return [fix for fix in _finding_fixes(report, finding, text_of) if trusted or not fix.runs_process]
+
+
+def repair_for(report: ProjectReport) -> Repair | None:
+    """What fixing the whole project does (``venvsense fix``, "fix all"): create a missing venv when something
+    is declared, recreate a broken in-project venv or one with the wrong Python (VS104/VS103), else install
+    what is missing or mismatched; ``None`` when none of these applies."""
+    codes = {f.code for f in report.findings}
+    env = report.environment
+    if env is None:
+        return "create" if report.declarations else None
+    if env.source == "in-project" and codes & RECREATE_CODES:
+        return "recreate"
+    if codes & INSTALL_CODES:
+        return "install"
+    return None
+
+
+def fix_all(report: ProjectReport, *, trusted: bool) -> Fix | None:
+    """The one command doing ``repair_for`` (``source.fixAll.venvsense``); ``None`` when untrusted."""
+    repair = repair_for(report) if trusted else None
+    env = report.environment
+    if repair == "create":
+        return Fix("Create .venv and install the declared dependencies", FIX_ALL_KIND, command=CREATE_ENVIRONMENT)
+    if repair == "recreate" and env is not None:
+        return Fix(f"Recreate {env.name}", FIX_ALL_KIND, command=RECREATE_ENVIRONMENT)
+    if repair == "install":
+        return Fix("Install missing and mismatched dependencies", FIX_ALL_KIND, command=FIX_VERSIONS)
+    return None
+
+
+def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
+    """The fixes offered for a whole project (a status bar's list), most relevant first: create a missing
+    venv; install missing packages, fix versions, recreate the venv (first when it is broken or has the wrong
+    Python); re-check."""
+    codes = {f.code for f in report.findings}
+    env = report.environment
+    fixes: list[Fix] = []
+    if env is None or "VS101" in codes:
+        fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
+    if env is not None:
+        if codes & {"VS201", "VS203"}:
+            fixes.append(Fix("Install missing", "project", command=INSTALL_MISSING))
+        if "VS202" in codes:
+            fixes.append(Fix("Fix versions", "project", command=FIX_VERSIONS))
+        recreate = Fix(f"Recreate {env.name}", "project", command=RECREATE_ENVIRONMENT)
+        urgent = bool(env.problems) or bool(codes & RECREATE_CODES)
+        fixes = [recreate, *fixes] if urgent else [*fixes, recreate]
+    fixes.append(Fix("Re-check", "project", command=RECHECK))
+    return [fix for fix in fixes if trusted or not fix.runs_process]
+
+
+def version_edits(report: ProjectReport, packages: Iterable[str] | None = None) -> list[TextEdit]:
+    """Edits for every VS202 of the project (or those about ``packages``) where a rewrite is possible, from
+    the files on disk."""
+    wanted = {canonicalize_name(p) for p in packages} if packages is not None else None
+    by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
+    texts: dict[Path, str | None] = {}
+    edits: list[TextEdit] = []
+    for finding in report.findings:
+        if finding.code != "VS202" or (wanted is not None and finding.package not in wanted):
+            continue
+        declaration = by_place.get((finding.file, finding.range))
+        installed = finding.data.get("installed")
+        if declaration is None or not isinstance(installed, str):
+            continue
+        if declaration.file not in texts:
+            try:
+                texts[declaration.file] = read_text(declaration.file)
+            except UnreadableFile:
+                texts[declaration.file] = None
+        text = texts[declaration.file]
+        if text is None:
+            continue
+        edit = specifier_edit(declaration, installed, text)
+        if edit is not None:
+            edits.append(edit)
+    return edits
