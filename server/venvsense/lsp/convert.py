@@ -8,7 +8,7 @@ taken from the same snapshot the analysis read (an editor buffer, else the file 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,6 @@ def path_of(uri: str) -> Path | None:
         return None
     found = to_fs_path(uri)
     return Path(os.path.abspath(found)) if found else None
-
-
-Lines = Callable[[Path], Sequence[str] | None]
 
 
 def read_lines(path: Path) -> Sequence[str] | None:
@@ -163,10 +160,6 @@ def diagnostic(finding: Finding, converter: PositionConverter) -> types.Diagnost
         tags=TAGS.get(finding.code),
         data=data,
     )
-
-
-def diagnostics(findings: Iterable[Finding], converter: PositionConverter) -> list[types.Diagnostic]:
-    return [diagnostic(f, converter) for f in findings]
 
 
 def overlaps(range_: Range, start: Position, end: Position) -> bool:

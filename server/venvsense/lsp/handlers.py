@@ -1,183 +1,24 @@
-"""The protocol surface, as a table: each LSP method → a small handler that converts and calls the server.
+"""The protocol surface, as one table: each LSP method and command → the feature handler that serves it.
 
 Every handler is guarded: a bug is logged (``window/logMessage`` with the traceback) and the request gets an
 empty result, so one bad request never takes the server down. Protocol errors meant for the client
-(invalid command arguments, a refused command) pass through.
+(invalid command arguments, a refused command) pass through. Handlers receive the server's ``Context``.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
 
-from venvsense.lsp import convert, fixes, hover
-from venvsense.lsp.commands import COMMAND_HANDLERS
-from venvsense.lsp.server import VenvsenseServer
-from venvsense.lsp.settings import SECTION
+from venvsense.lsp.context import Context
+from venvsense.lsp.features import code_actions, commands, diagnostics, documents, hover, lifecycle, status, watching
 from venvsense.lsp.status import GET_STATUS_REQUEST
-from venvsense.lsp.watch import Poller, register_watchers
-from venvsense.text import Position, Range
-
-# --- lifecycle ------------------------------------------------------------------------------------------
-
-
-def initialize(ls: VenvsenseServer, params: types.InitializeParams) -> None:
-    ls.configure(params.initialization_options, initial=True)
-    ls.set_folders(params.workspace_folders or [], params.root_uri)
-    ls.choose_diagnostic_mode()
-
-
-async def initialized(ls: VenvsenseServer, params: types.InitializedParams) -> None:
-    ls.poller = Poller(ls)
-    ls.poller.start()
-    await ls.pull_folder_settings()  # before discovery: a folder's own requirement globs find its projects
-    ls.spawn(register_watchers(ls))
-    await ls.discover()
-
-
-def shutdown(ls: VenvsenseServer, params: None) -> None:
-    poller: Poller | None = getattr(ls, "poller", None)
-    if poller is not None:
-        poller.stop()
-    ls.stop_work()
-
-
-# --- documents ------------------------------------------------------------------------------------------
-
-
-def did_open(ls: VenvsenseServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.document_changed(params.text_document.uri)
-
-
-def did_change(ls: VenvsenseServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.document_changed(params.text_document.uri)
-
-
-def did_close(ls: VenvsenseServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.document_closed(params.text_document.uri)
-
-
-# --- workspace ------------------------------------------------------------------------------------------
-
-
-async def did_change_configuration(ls: VenvsenseServer, params: types.DidChangeConfigurationParams) -> None:
-    raw = params.settings
-    if not raw and get_capability(ls.client_capabilities, "workspace.configuration", False) is True:
-        answer = await ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-        )
-        raw = answer[0] if answer else None
-    globs = ls.requirement_globs()
-    changed = ls.configure(raw) if raw is not None else False
-    changed = await ls.pull_folder_settings() or changed
-    if changed:
-        if ls.requirement_globs() != globs:
-            ls.spawn(register_watchers(ls, again=True))
-            await ls.discover()
-        ls.request_all()
-
-
-def did_change_watched_files(ls: VenvsenseServer, params: types.DidChangeWatchedFilesParams) -> None:
-    changes = [(path, change.type) for change in params.changes
-               if (path := convert.path_of(change.uri)) is not None]
-    ls.files_changed(changes)
-
-
-async def did_change_workspace_folders(ls: VenvsenseServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
-    ls.set_folders(ls.workspace.folders.values())
-    await ls.pull_folder_settings()
-    await ls.discover()
-
-
-# --- diagnostics (pull) ---------------------------------------------------------------------------------
-
-
-async def document_diagnostic(ls: VenvsenseServer,
-                              params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
-    path = ls.path_of_document(params.text_document.uri)
-    if path is None:
-        return types.RelatedFullDocumentDiagnosticReport(items=[])
-    states = ls.projects_reading(path) or [s for s in [ls.adopt(path)] if s]
-    for state in states:
-        if not state.current and not state.running and state.timer is None:
-            ls.request(state)
-    await ls.wait_current(states)
-    return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics_for(path))
-
-
-async def workspace_diagnostic(ls: VenvsenseServer,
-                               params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
-    await ls.discovered.wait()
-    await ls.wait_current(list(ls.projects.values()))
-    items: list[types.WorkspaceDocumentDiagnosticReport] = []
-    for path in sorted(ls.reported):
-        document = ls.open_document(path)
-        items.append(types.WorkspaceFullDocumentDiagnosticReport(
-            uri=document.uri if document else convert.uri_of(path),
-            items=ls.diagnostics_for(path),
-            version=document.version if document else None,
-        ))
-    return types.WorkspaceDiagnosticReport(items=items)
-
-
-# --- code actions, hover, status ------------------------------------------------------------------------
-
-
-def code_action(ls: VenvsenseServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    path = ls.path_of_document(params.text_document.uri)
-    state = ls.project_of(path) if path else None
-    if path is None or state is None or state.report is None:
-        return []
-    converter = ls.converter_for(path)
-    context = fixes.Context(
-        report=state.report,
-        project_uri=convert.uri_of(state.root),
-        trusted=ls.settings.trusted,
-        text_of=ls.text_of,
-        converter_for=ls.converter_for,
-        codec=ls.workspace.position_codec,
-    )
-    start = converter.from_client(params.range.start)
-    end = converter.from_client(params.range.end)
-    diagnosed = {
-        (str(d.code), Range(converter.from_client(d.range.start), converter.from_client(d.range.end)))
-        for d in params.context.diagnostics if d.source == convert.SOURCE
-    }
-    return fixes.code_actions(context, path, start, end, params.context.only, diagnosed)
-
-
-def hover_at(ls: VenvsenseServer, params: types.HoverParams) -> types.Hover | None:
-    path = ls.path_of_document(params.text_document.uri)
-    state = ls.project_of(path) if path else None
-    if path is None or state is None or state.report is None:
-        return None
-    position: Position = ls.converter_for(path).from_client(params.position)
-    report = state.report
-    text: str | None = None
-    declaration = hover.declaration_at(report, path, position)
-    if declaration is not None:
-        text = hover.requirement_hover(report, declaration)
-    elif path.suffix in (".py", ".pyi"):
-        statement = hover.import_at(report, path, ls.text_of(path), position)
-        if statement is not None:
-            text = hover.import_hover(report, path, statement)
-    if text is None:
-        return None
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
-
-
-def get_status(ls: VenvsenseServer, params: Any) -> dict[str, Any]:
-    return ls.status_payload()
-
-
-# --- the table ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -189,62 +30,61 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature(types.INITIALIZE, initialize),
-    Feature(types.INITIALIZED, initialized),
-    Feature(types.SHUTDOWN, shutdown),
-    Feature(types.TEXT_DOCUMENT_DID_OPEN, did_open),
-    Feature(types.TEXT_DOCUMENT_DID_CHANGE, did_change),
-    Feature(types.TEXT_DOCUMENT_DID_CLOSE, did_close),
-    Feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION, did_change_configuration),
-    Feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES, did_change_watched_files),
-    Feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, did_change_workspace_folders),
-    Feature(types.TEXT_DOCUMENT_DIAGNOSTIC, document_diagnostic,
-            types.DiagnosticOptions(identifier="venvsense", inter_file_dependencies=True,
-                                    workspace_diagnostics=True),
+    Feature(types.INITIALIZE, lifecycle.initialize),
+    Feature(types.INITIALIZED, lifecycle.initialized),
+    Feature(types.SHUTDOWN, lifecycle.shutdown),
+    Feature(types.TEXT_DOCUMENT_DID_OPEN, documents.did_open),
+    Feature(types.TEXT_DOCUMENT_DID_CHANGE, documents.did_change),
+    Feature(types.TEXT_DOCUMENT_DID_CLOSE, documents.did_close),
+    Feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION, lifecycle.did_change_configuration),
+    Feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES, watching.did_change_watched_files),
+    Feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, lifecycle.did_change_workspace_folders),
+    Feature(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.document_diagnostic, diagnostics.OPTIONS,
             empty=lambda: types.RelatedFullDocumentDiagnosticReport(items=[])),
-    Feature(types.WORKSPACE_DIAGNOSTIC, workspace_diagnostic,
+    Feature(types.WORKSPACE_DIAGNOSTIC, diagnostics.workspace_diagnostic,
             empty=lambda: types.WorkspaceDiagnosticReport(items=[])),
-    Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_action,
-            types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, fixes.FIX_ALL]),
-            empty=list),
-    Feature(types.TEXT_DOCUMENT_HOVER, hover_at),
-    Feature(GET_STATUS_REQUEST, get_status, empty=lambda: {"projects": []}),
+    Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.code_action, code_actions.OPTIONS, empty=list),
+    Feature(types.TEXT_DOCUMENT_HOVER, hover.hover_at),
+    Feature(GET_STATUS_REQUEST, status.get_status, empty=lambda: {"projects": []}),
 )
 
+COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS
 
-def guarded(handler: Callable[..., Any], empty: Callable[[], Any]) -> Callable[..., Any]:
-    """``handler`` that logs a bug and answers ``empty()`` instead of failing the request."""
 
-    def report(ls: VenvsenseServer, error: Exception) -> Any:
+def guarded(handler: Callable[..., Any], ctx: Context, empty: Callable[[], Any]) -> Callable[..., Any]:
+    """``handler(ctx, ...)`` as pygls calls it, ``(ls, *arguments)``, logging a bug and answering ``empty()``
+    instead of failing the request. The signature is pygls': a first parameter named ``ls`` gets the server,
+    and ``*arguments`` takes a command's arguments as sent."""
+
+    def report(error: Exception) -> Any:
         if isinstance(error, JsonRpcException):
             raise error
-        ls.log_error(handler.__name__, error)
+        ctx.client.log_error(handler.__name__, error)
         return empty()
 
     if inspect.iscoroutinefunction(handler):
-        @functools.wraps(handler)
-        async def run_async(ls: VenvsenseServer, *args: Any) -> Any:
+        async def run_async(ls: LanguageServer, *arguments: Any) -> Any:
             try:
-                return await handler(ls, *args)
+                return await handler(ctx, *arguments)
             except Exception as error:
-                return report(ls, error)
+                return report(error)
 
+        run_async.__name__ = run_async.__qualname__ = handler.__name__
         return run_async
 
-    @functools.wraps(handler)
-    def run(ls: VenvsenseServer, *args: Any) -> Any:
+    def run(ls: LanguageServer, *arguments: Any) -> Any:
         try:
-            return handler(ls, *args)
+            return handler(ctx, *arguments)
         except Exception as error:
-            return report(ls, error)
+            return report(error)
 
+    run.__name__ = run.__qualname__ = handler.__name__
     return run
 
 
-def build_server() -> VenvsenseServer:
-    server = VenvsenseServer()
+def register(server: LanguageServer, ctx: Context) -> None:
+    """Register every feature and command of the table on ``server``, each handed ``ctx``."""
     for feature in FEATURES:
-        server.feature(feature.method, feature.options)(guarded(feature.handler, feature.empty))
-    for name, command in COMMAND_HANDLERS.items():
-        server.command(name)(guarded(command, lambda: None))
-    return server
+        server.feature(feature.method, feature.options)(guarded(feature.handler, ctx, feature.empty))
+    for name, command in COMMANDS.items():
+        server.command(name)(guarded(command, ctx, lambda: None))

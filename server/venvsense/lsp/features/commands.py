@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from venvsense.actions.planning import Options, plan_create, plan_install
-from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.actions.run import Outcome, execute
 from venvsense.actions.steps import ActionError, BackendName, Plan
 from venvsense.analysis import ProjectReport
 from venvsense.lsp import convert
-from venvsense.lsp.server import ProjectState, VenvsenseServer, inside
+from venvsense.lsp.context import Context
+from venvsense.lsp.progress import Progress
+from venvsense.lsp.session import ProjectState, inside
 
 REQUEST_FAILED = -32803
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -64,7 +63,7 @@ def _object(arguments: tuple[Any, ...]) -> Mapping[str, Any]:
     return value
 
 
-def project_argument(server: VenvsenseServer, arguments: tuple[Any, ...]) -> tuple[ProjectState, Mapping[str, Any]]:
+def project_argument(ctx: Context, arguments: tuple[Any, ...]) -> tuple[ProjectState, Mapping[str, Any]]:
     """The project a command is about, validated: a folder inside a workspace folder."""
     value = _object(arguments)
     uri = value.get("project")
@@ -74,19 +73,31 @@ def project_argument(server: VenvsenseServer, arguments: tuple[Any, ...]) -> tup
     if path is None:
         raise _invalid(f"\"project\" must be a file: URI, not {uri!r}")
     resolved = path.resolve()
-    if server.folders:
-        if not any(inside(resolved, folder.resolve()) for folder in server.folders):
+    session = ctx.session
+    if session.folders:
+        if not any(inside(resolved, folder.resolve()) for folder in session.folders):
             raise _invalid(f"{path} is not inside a workspace folder")
-    elif path not in server.projects:
+    elif path not in session.projects:
         raise _invalid(f"{path} is not a project this server knows")
     if not path.is_dir():
         raise _invalid(f"{path} is not a folder")
-    state = server.projects.get(path)
-    if state is None:
-        state = server.adopt(path / "pyproject.toml") if path not in server.projects else server.projects[path]
-        if state is None or state.root != path:
-            raise _invalid(f"{path} is not a project root (no pyproject.toml, setup.cfg or requirements file)")
+    state = session.projects.get(path) or _unknown_project(ctx, path)
+    if state is None or state.root != path:
+        raise _invalid(f"{path} is not a project root (no pyproject.toml, setup.cfg or requirements file)")
     return state, value
+
+
+def _unknown_project(ctx: Context, path: Path) -> ProjectState | None:
+    """A folder named by a command that is no known project: inside the workspace, discovery may not have seen
+    it yet (so discover again); outside, the nearest project root at or above it is adopted."""
+    session = ctx.session
+    state = session.project_of(path)
+    if state is None:
+        if session.in_workspace(path):
+            ctx.discovery.schedule(0.0)
+        else:
+            state = session.adopt_project(path)
+    return state
 
 
 def _packages(value: Mapping[str, Any]) -> list[str] | None:
@@ -98,12 +109,12 @@ def _packages(value: Mapping[str, Any]) -> list[str] | None:
     return packages
 
 
-def _options(server: VenvsenseServer, state: ProjectState, value: Mapping[str, Any]) -> Options:
+def _options(ctx: Context, state: ProjectState, value: Mapping[str, Any]) -> Options:
     python = value.get("python")
     if python is not None and not (isinstance(python, str) and (
             _PYTHON.fullmatch(python) or (Path(python).is_absolute() and Path(python).is_file()))):
         raise _invalid("\"python\" must be a version such as 3.12 or the path of an interpreter")
-    settings = server.server_settings_for(state.root)
+    settings = ctx.session.server_settings_for(state.root)
     installer = value.get("installer", settings.installer)
     if installer not in ("auto", "uv", "pip"):
         raise _invalid("\"installer\" must be auto, uv or pip")
@@ -115,148 +126,94 @@ def _options(server: VenvsenseServer, state: ProjectState, value: Mapping[str, A
                    find_links=settings.find_links, no_index=settings.no_index, index_url=settings.index_url)
 
 
-def _refuse_untrusted(server: VenvsenseServer, what: str) -> None:
-    if not server.settings.trusted:
+def _refuse_untrusted(ctx: Context, what: str) -> None:
+    if not ctx.session.settings.trusted:
         message = f"venvsense: this workspace is not trusted, so it will not {what} (no installer runs here)"
-        server.show(message, types.MessageType.Warning)
+        ctx.client.show(message, types.MessageType.Warning)
         raise CommandRefused(message=message)
 
 
-async def _current_report(server: VenvsenseServer, state: ProjectState) -> ProjectReport:
-    await server.wait_current([state])
+async def _current_report(ctx: Context, state: ProjectState) -> ProjectReport:
+    await ctx.scheduler.wait_current([state])
     if state.report is None:
         raise CommandRefused(message=f"venvsense could not check {state.root}; see the log")
     return state.report
 
 
-async def run_plan(server: VenvsenseServer, state: ProjectState, title: str,
+async def run_plan(ctx: Context, state: ProjectState, title: str,
                    make_plan: Callable[[ProjectReport], Plan | None]) -> dict[str, Any]:
     """Plan (in a thread), then execute with progress and cancellation; re-check the project afterwards."""
     if state.busy:
         raise CommandRefused(message=f"venvsense is already busy with {state.root.name}: {state.busy}")
-    report = await _current_report(server, state)
+    report = await _current_report(ctx, state)
     loop = asyncio.get_running_loop()
     try:
         plan = await loop.run_in_executor(_action_pool, make_plan, report)
     except ActionError as error:
-        server.show(f"venvsense: {error}", types.MessageType.Error)
+        ctx.client.show(f"venvsense: {error}", types.MessageType.Error)
         return {"status": "failed", "message": str(error)}
     if plan is None or not plan.steps:
         message = f"venvsense: nothing to do for {state.root.name}"
-        server.show(message)
+        ctx.client.show(message)
         return {"status": "ok", "message": message}
-    server.log(plan.describe(), types.MessageType.Info)
-    progress = Progress(server, title)
+    ctx.client.log(plan.describe(), types.MessageType.Info)
+    progress = Progress(ctx.client, title)
     await progress.begin(plan.steps[0].description)
     state.busy = title
-    server.send_status()
+    ctx.publisher.send_status()
     try:
         outcome: Outcome = await loop.run_in_executor(_action_pool, lambda: execute(
             plan, progress=progress.from_thread(loop), cancel=progress.cancelled,
-            trusted=server.settings.trusted))
+            trusted=ctx.session.settings.trusted))
         progress.end(outcome.message)
     except ActionError as error:
         progress.end(str(error))
-        server.show(f"venvsense: {error}", types.MessageType.Error)
+        ctx.client.show(f"venvsense: {error}", types.MessageType.Error)
         return {"status": "failed", "message": str(error)}
     finally:
         progress.end("stopped")  # no-op when it already ended
         state.busy = None
-        server.request(state)
+        ctx.scheduler.request(state)
     if outcome.ok:
-        server.show(f"venvsense: {outcome.message}")
+        ctx.client.show(f"venvsense: {outcome.message}")
     else:
         level = types.MessageType.Warning if outcome.status == "cancelled" else types.MessageType.Error
-        server.show(f"venvsense: {outcome.message}", level)
+        ctx.client.show(f"venvsense: {outcome.message}", level)
         if outcome.output:
             tail = "\n".join(outcome.output[-OUTPUT_LINES_LOGGED:])
-            server.log(f"venvsense: {plan.action} output (last lines):\n{tail}", level)
-    await server.wait_current([state])
+            ctx.client.log(f"venvsense: {plan.action} output (last lines):\n{tail}", level)
+    await ctx.scheduler.wait_current([state])
     return {"status": outcome.status, "message": outcome.message, "installed": list(outcome.installed),
             "missing": list(outcome.missing)}
-
-
-class Progress:
-    """Server-initiated work-done progress, when the client supports it; cancel sets ``cancelled``."""
-
-    def __init__(self, server: VenvsenseServer, title: str) -> None:
-        self.server = server
-        self.title = title
-        self.token = f"venvsense-{uuid.uuid4()}"
-        self.cancelled = threading.Event()
-        self.enabled = get_capability(server.client_capabilities, "window.work_done_progress", False) is True
-        self._last: tuple[str, int | None] | None = None
-        self.started = False
-        self.ended = False
-
-    async def begin(self, message: str) -> None:
-        self.started = True
-        if not self.enabled:
-            return
-        progress = self.server.work_done_progress
-        try:
-            await progress.create_async(self.token)
-        except Exception as error:  # the client refused: run without a progress bar
-            self.server.log(f"venvsense: no progress bar ({error})", types.MessageType.Warning)
-            self.enabled = False
-            return
-        progress.begin(self.token, types.WorkDoneProgressBegin(
-            title=self.title, message=message, percentage=0, cancellable=True))
-        future: Future[Any] | None = progress.tokens.get(self.token)
-        if future is not None:
-            future.add_done_callback(lambda f: self.cancelled.set() if f.cancelled() else None)
-
-    def report(self, event: ProgressEvent) -> None:
-        if not self.enabled:
-            return
-        percent = None if event.percent is None else max(0, min(100, int(event.percent)))
-        if (event.message, percent) == self._last:
-            return
-        self._last = (event.message, percent)
-        self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
-            message=event.message, percentage=percent, cancellable=True))
-
-    def from_thread(self, loop: asyncio.AbstractEventLoop) -> Callable[[ProgressEvent], None]:
-        def callback(event: ProgressEvent) -> None:
-            loop.call_soon_threadsafe(self.report, event)
-
-        return callback
-
-    def end(self, message: str) -> None:
-        if not self.enabled or self.ended:
-            return
-        self.ended = True
-        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-        self.server.work_done_progress.tokens.pop(self.token, None)
 
 
 # --- the commands ---------------------------------------------------------------------------------------
 
 
-async def create_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
-    state, value = project_argument(ls, arguments)
-    options = _options(ls, state, value)
-    _refuse_untrusted(ls, "create a venv")
-    return await run_plan(ls, state, f"Creating .venv in {state.root.name}",
+async def create_environment(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
+    options = _options(ctx, state, value)
+    _refuse_untrusted(ctx, "create a venv")
+    return await run_plan(ctx, state, f"Creating .venv in {state.root.name}",
                           lambda report: plan_create(report, options))
 
 
-async def recreate_environment(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
-    state, value = project_argument(ls, arguments)
-    options = _options(ls, state, value)
-    _refuse_untrusted(ls, "recreate a venv")
+async def recreate_environment(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
+    options = _options(ctx, state, value)
+    _refuse_untrusted(ctx, "recreate a venv")
     env = state.report.environment if state.report else None
     if env is not None and env.source == "in-project":
         options = replace(options, venv_name=env.path.name)
-    return await run_plan(ls, state, f"Recreating the venv of {state.root.name}",
+    return await run_plan(ctx, state, f"Recreating the venv of {state.root.name}",
                           lambda report: plan_create(report, options, recreate=True))
 
 
-async def install_missing(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
-    state, value = project_argument(ls, arguments)
+async def install_missing(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
     packages = _packages(value)
-    options = _options(ls, state, value)
-    _refuse_untrusted(ls, "install packages")
+    options = _options(ctx, state, value)
+    _refuse_untrusted(ctx, "install packages")
 
     def plan(report: ProjectReport) -> Plan:
         names = packages
@@ -265,21 +222,21 @@ async def install_missing(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any
         return plan_install(report, options, names)
 
     what = ", ".join(packages) if packages else "missing packages"
-    return await run_plan(ls, state, f"Installing {what}", plan)
+    return await run_plan(ctx, state, f"Installing {what}", plan)
 
 
-async def fix_versions(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
-    state, value = project_argument(ls, arguments)
+async def fix_versions(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
     packages = _packages(value)
-    options = _options(ls, state, value)
-    _refuse_untrusted(ls, "install packages")
+    options = _options(ctx, state, value)
+    _refuse_untrusted(ctx, "install packages")
     what = ", ".join(packages) if packages else "declared versions"
-    return await run_plan(ls, state, f"Installing {what}",
+    return await run_plan(ctx, state, f"Installing {what}",
                           lambda report: plan_install(report, options, packages))
 
 
-async def recheck(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
-    state, value = project_argument(ls, arguments)
+async def recheck(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
     venv = value.get("venv")
     if venv is not None:
         if not isinstance(venv, str) or not venv:
@@ -288,10 +245,10 @@ async def recheck(ls: VenvsenseServer, *arguments: Any) -> dict[str, Any]:
         if not (path / "pyvenv.cfg").is_file():
             raise _invalid(f"{path} is not a virtual environment (no pyvenv.cfg)")
         state.venv = path
-        ls.log(f"venvsense: {state.root} now uses {path}", types.MessageType.Info)
-    ls.request(state)
-    await ls.wait_current([state])
-    return ls.status_payload()
+        ctx.client.log(f"venvsense: {state.root} now uses {path}", types.MessageType.Info)
+    ctx.scheduler.request(state)
+    await ctx.scheduler.wait_current([state])
+    return ctx.publisher.status_payload()
 
 
 COMMAND_HANDLERS: dict[str, Callable[..., Any]] = {

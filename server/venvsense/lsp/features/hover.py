@@ -1,5 +1,5 @@
-"""Hovers: on a declared requirement (installed version, where, whether it satisfies the specifier, which modules
-of the project import it) and on an import (the distribution that provides it).
+"""Hovers (``textDocument/hover``): on a declared requirement (installed version, where, whether it satisfies
+the specifier, which modules of the project import it) and on an import (the distribution that provides it).
 
 Everything comes from the project's latest report; an import under the cursor is found by scanning the
 buffer's text with the engine's import scanner (fast, no AST) and mapped with ``venvsense.mapping``.
@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from lsprotocol import types
+
 from venvsense.analysis import ProjectReport, satisfies
 from venvsense.declarations import Declaration
 from venvsense.imports import ImportStatement, scan_source
+from venvsense.lsp.context import Context
 from venvsense.mapping import ModuleIndex
 from venvsense.stdlib import is_stdlib
 from venvsense.text import Position, Range
@@ -138,3 +141,24 @@ def _declared_in(declarations: Sequence[Declaration], normalized: str) -> str | 
         if declaration.normalized == normalized:
             return declaration.declared_in
     return None
+
+
+def hover_at(ctx: Context, params: types.HoverParams) -> types.Hover | None:
+    session = ctx.session
+    path = session.path_of_document(params.text_document.uri)
+    state = session.project_of(path) if path else None
+    if path is None or state is None or state.report is None:
+        return None
+    position: Position = session.converter_for(path).from_client(params.position)
+    report = state.report
+    text: str | None = None
+    declaration = declaration_at(report, path, position)
+    if declaration is not None:
+        text = requirement_hover(report, declaration)
+    elif path.suffix in (".py", ".pyi"):
+        statement = import_at(report, path, session.text_of(path), position)
+        if statement is not None:
+            text = import_hover(report, path, statement)
+    if text is None:
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))

@@ -1,0 +1,154 @@
+"""Publishing: each project's findings by file, sent as pushed diagnostics (with the pre-built JSON fast path) or
+kept for the client's pulls, and the ``venvsense/status`` notification."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from venvsense.analysis import ProjectReport
+from venvsense.findings import Finding
+from venvsense.lsp import convert
+from venvsense.lsp.client import Client
+from venvsense.lsp.session import ProjectState, Session, Snapshot
+from venvsense.lsp.status import STATUS_NOTIFICATION, project_status
+
+
+class Publisher:
+    """What the client was told: findings by project and file, the diagnostics JSON sent last, the status."""
+
+    def __init__(self, session: Session, client: Client) -> None:
+        self.session = session
+        self.client = client
+        # project root → file → its findings there (a file included by two projects shows both sets);
+        # converted to diagnostics only when sent, so no second copy of a big project's findings is kept
+        self.findings: dict[Path, dict[Path, tuple[Finding, ...]]] = {}
+        self.reported: set[Path] = set()  # every file diagnostics were ever published for (workspace pulls)
+        self.diagnostic_texts: dict[Path, dict[tuple[object, ...], str]] = {}  # file → finding → diagnostic JSON
+        self.publish_count = 0
+        self.last_status: list[dict[str, Any]] | None = None
+        self._refresh_pending = False
+
+    # --- diagnostics -------------------------------------------------------------------------------------
+
+    def publish(self, state: ProjectState, report: ProjectReport, snapshot: Snapshot) -> None:
+        root = state.root
+        by_file: dict[Path, list[Finding]] = {path: [] for path in report.files}
+        for finding in report.findings:
+            by_file.setdefault(finding.file, []).append(finding)
+        before = self.findings.get(root, {})
+        now = {path: tuple(findings) for path, findings in by_file.items()}
+        pull = self.session.pull
+        # pushed diagnostics answer every buffer the check read anyway: those need no comparison (the edited
+        # requirements file of each keystroke, hundreds of findings)
+        answered = () if pull else snapshot.versions
+        changed = {path for path, items in now.items() if path not in answered and before.get(path) != items}
+        changed.update(path for path in before if path not in now)
+        self.findings[root] = now
+        self.reported.update(now)
+        if pull:
+            if changed:
+                self.refresh_pull_diagnostics()
+            return
+        # every buffer the check read gets an answer for its version, even when nothing changed
+        for path in sorted(changed | set(snapshot.versions)):
+            self.send_diagnostics(path, snapshot)
+
+    def findings_for(self, path: Path) -> list[Finding]:
+        return [f for by_path in self.findings.values() for f in by_path.get(path, ())]
+
+    def diagnostics_for(self, path: Path) -> list[types.Diagnostic]:
+        """The diagnostics of ``path`` as protocol objects (answers to pulls)."""
+        findings = self.findings_for(path)
+        if not findings:
+            return []
+        converter = self.session.converter_for(path)
+        return [convert.diagnostic(f, converter) for f in findings]
+
+    def send_diagnostics(self, path: Path, snapshot: Snapshot | None = None) -> None:
+        document = self.session.open_document(path)
+        findings = self.findings_for(path)
+        converter = self.session.converter_for(path, snapshot) if findings else None
+        self.publish_count += 1
+        uri = document.uri if document else convert.uri_of(path)
+        version = document.version if document else None
+        protocol = self.client.raw_protocol
+        if protocol is None:
+            self.client.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {
+                "uri": uri,
+                "diagnostics": [convert.diagnostic_json(f, converter) for f in findings] if converter else [],
+                **({"version": version} if version is not None else {}),
+            })
+            return
+        # the hot path of every keystroke: for an open document, each diagnostic's JSON text is kept from the
+        # last publication and reused for an equal finding (a one-line edit changes one or two of hundreds);
+        # a position needs no conversion on an ASCII line, so then the text does not depend on the buffer
+        texts: list[str] = []
+        if converter is not None:
+            reusable = document is not None
+            before = self.diagnostic_texts.get(path, {}) if reusable else {}
+            kept: dict[tuple[object, ...], str] = {}
+            for finding in findings:
+                plain = reusable and converter.plain(finding.range)
+                text = None
+                if plain:
+                    # what the JSON depends on, as plain values (a tuple of them hashes far faster than a Finding)
+                    start, end = finding.range.start, finding.range.end
+                    key = (finding.message, start.line, start.column, end.line, end.column, finding.code,
+                           finding.severity, finding.package, finding.declared_in)
+                    text = before.get(key)
+                if text is None:
+                    text = json.dumps(convert.diagnostic_json(finding, converter))
+                if plain:
+                    kept[key] = text
+                texts.append(text)
+            if kept:
+                self.diagnostic_texts[path] = kept
+            else:
+                self.diagnostic_texts.pop(path, None)
+        else:
+            self.diagnostic_texts.pop(path, None)
+        tail = f', "version": {int(version)}' if version is not None else ""
+        protocol.send_text(f'{{"jsonrpc": "2.0", "method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", '
+                           f'"params": {{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(texts)}]{tail}}}}}')
+
+    def forget_document(self, path: Path) -> None:
+        """A document was closed: its diagnostics' JSON no longer answers an editor buffer."""
+        self.diagnostic_texts.pop(path, None)
+
+    def forget_project(self, root: Path) -> None:
+        """A project went away: clear what it published."""
+        for path in self.findings.pop(root, {}):
+            if self.session.pull:
+                self.refresh_pull_diagnostics()
+            else:
+                self.send_diagnostics(path)
+
+    def refresh_pull_diagnostics(self) -> None:
+        if self._refresh_pending or not self.client.supports("workspace.diagnostics.refresh_support"):
+            return
+        self._refresh_pending = True
+
+        def send() -> None:
+            self._refresh_pending = False
+            self.client.refresh_workspace_diagnostics()
+
+        asyncio.get_running_loop().call_soon(send)
+
+    # --- status ------------------------------------------------------------------------------------------
+
+    def status_payload(self) -> dict[str, Any]:
+        return {"projects": [
+            project_status(convert.uri_of(root), state.report if state.checked else None, state.busy)
+            for root, state in sorted(self.session.projects.items())
+        ]}
+
+    def send_status(self) -> None:
+        payload = self.status_payload()
+        if payload["projects"] != self.last_status:
+            self.last_status = payload["projects"]
+            self.client.notify_json(STATUS_NOTIFICATION, payload)

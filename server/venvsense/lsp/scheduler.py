@@ -1,0 +1,172 @@
+"""When checks run: each project's *generation* (bumped by every reason to check again), debounce timers, the
+thread pool that runs ``check_project`` (or the incremental ``recheck_manifests``) off the event loop, and
+dropping results computed for an older generation.
+
+A thread cannot be interrupted, so stale work is superseded rather than cancelled: its result is dropped,
+never published, and the newest request runs once it finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+
+from venvsense.analysis import ProjectReport, check_project, recheck_manifests
+from venvsense.lsp.client import Client
+from venvsense.lsp.memory import freeze_heap, release_memory
+from venvsense.lsp.publish import Publisher
+from venvsense.lsp.session import ProjectState, Session, Snapshot
+
+logger = logging.getLogger("venvsense.lsp")
+
+ANALYSIS_WORKERS = 2
+DISK_DEBOUNCE = 0.25  # seconds of quiet after a file-system event before checking again (bursts → one check)
+FRESH_TIMEOUT = 30.0  # how long a pull-diagnostics request waits for a running check
+RELEASE_AFTER = 0.5  # seconds: after a check this long, hand freed memory back to the system
+
+T = TypeVar("T")
+
+
+class Scheduler:
+    """Runs the checks of the session's projects, newest request wins, and background tasks."""
+
+    def __init__(self, session: Session, publisher: Publisher, client: Client) -> None:
+        self.session = session
+        self.publisher = publisher
+        self.client = client
+        self.pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._indexed = False  # every project found at start-up has been checked once
+
+    def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run a coroutine in the background, keeping a reference and logging what it raises."""
+        task: asyncio.Task[T] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[T]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                self.client.log_error("a background task", finished.exception())  # type: ignore[arg-type]
+
+        task.add_done_callback(done)
+        return task
+
+    async def in_pool(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in the analysis pool (file-system walks, project reads)."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    def request(self, state: ProjectState, delay: float = 0.0, *, edited: Path | None = None) -> None:
+        """Check the project again, now or after ``delay`` seconds of quiet (each call restarts the wait).
+
+        ``edited``: the reason is an edit of that editor buffer (else anything may have changed)."""
+        if edited is None:
+            state.needs_full_check = True
+        else:
+            state.edited_buffers.add(edited)
+        state.generation += 1
+        state.fresh.clear()
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+        if delay > 0:
+            loop = asyncio.get_running_loop()
+            state.timer = loop.call_later(delay, self._timer_fired, state)
+        else:
+            self._start(state)
+
+    def request_all(self, delay: float = 0.0) -> None:
+        for state in list(self.session.projects.values()):
+            self.request(state, delay)
+
+    def _timer_fired(self, state: ProjectState) -> None:
+        state.timer = None
+        self._start(state)
+
+    def _tracked(self, state: ProjectState) -> bool:
+        """Whether ``state`` is still the session's project at its root (discovery may have replaced it)."""
+        return self.session.projects.get(state.root) is state
+
+    def _start(self, state: ProjectState) -> None:
+        if state.running or not self._tracked(state):
+            return  # the running check restarts when it sees it is stale
+        state.running = True
+        self.spawn(self._check(state, state.generation, self.session.snapshot(state.root)))
+
+    async def _check(self, state: ProjectState, generation: int, snapshot: Snapshot) -> None:
+        loop = asyncio.get_running_loop()
+        settings = self.session.check_settings(state)
+        started = time.perf_counter()
+        report: ProjectReport | None = None
+        previous = state.report
+        # only manifest buffers edited since ``previous``: no module changed, its import scan still holds
+        incremental = (previous is not None and not state.needs_full_check
+                       and all(p.suffix != ".py" for p in state.edited_buffers))
+        project = state.project
+
+        def run() -> ProjectReport:
+            if incremental and previous is not None:
+                return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
+            return check_project(project, settings, overrides=snapshot.texts)
+
+        try:
+            report = await loop.run_in_executor(self.pool, run)
+        except Exception as error:
+            self.client.log_error(f"checking {state.root}", error)
+        finally:
+            state.running = False
+        state.checks += 1
+        if state.generation != generation or not self._tracked(state):
+            if state.timer is None and self._tracked(state):
+                self._start(state)  # superseded: drop this result, check the newest state
+            return
+        if not self.session.versions_hold(snapshot):
+            state.generation += 1
+            self._start(state)
+            return
+        state.checked_generation = generation
+        if report is not None:
+            state.report = report
+            # nothing was requested since this check started (else it would be stale): it covers every change
+            state.needs_full_check = False
+            state.edited_buffers.clear()
+            state.incremental_checks += incremental
+            self.publisher.publish(state, report, snapshot)
+        elapsed = time.perf_counter() - started
+        logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
+        state.fresh.set()
+        self.publisher.send_status()
+        if elapsed > RELEASE_AFTER:
+            loop.run_in_executor(self.pool, release_memory)
+        if not self._indexed and all(s.checked and not s.running for s in self.session.projects.values()):
+            self._indexed = True
+            freeze_heap()
+
+    async def wait_current(self, states: Sequence[ProjectState], timeout: float = FRESH_TIMEOUT) -> None:
+        """Wait until each project's report answers its newest generation (logging the ones still running)."""
+        for state in states:
+            if not state.current:
+                try:
+                    await asyncio.wait_for(state.fresh.wait(), timeout)
+                except asyncio.TimeoutError:
+                    self.client.log(f"venvsense: still checking {state.root}", types.MessageType.Warning)
+
+    def cancel(self, state: ProjectState) -> None:
+        """Drop a project's pending (debounced) check."""
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+
+    def stop(self) -> None:
+        for state in self.session.projects.values():
+            if state.timer:
+                state.timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        self.pool.shutdown(wait=False, cancel_futures=True)
