@@ -143,7 +143,8 @@ class Publisher:
 
     def status_payload(self) -> dict[str, Any]:
         return {"projects": [
-            project_status(convert.uri_of(root), state.report if state.checked else None, state.busy)
+            project_status(convert.uri_of(root), state.report if state.checked else None, state.busy,
+                           trusted=self.session.settings.trusted)
             for root, state in sorted(self.session.projects.items())
         ]}
 

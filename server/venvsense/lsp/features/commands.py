@@ -24,6 +24,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
+from venvsense import protocol
 from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, execute
 from venvsense.actions.steps import ActionError, BackendName, Plan
@@ -252,9 +253,9 @@ async def recheck(ctx: Context, *arguments: Any) -> dict[str, Any]:
 
 
 COMMAND_HANDLERS: dict[str, Callable[..., Any]] = {
-    "venvsense.createEnvironment": create_environment,
-    "venvsense.installMissing": install_missing,
-    "venvsense.fixVersions": fix_versions,
-    "venvsense.recreateEnvironment": recreate_environment,
-    "venvsense.recheck": recheck,
+    protocol.CREATE_ENVIRONMENT: create_environment,
+    protocol.INSTALL_MISSING: install_missing,
+    protocol.FIX_VERSIONS: fix_versions,
+    protocol.RECREATE_ENVIRONMENT: recreate_environment,
+    protocol.RECHECK: recheck,
 }
