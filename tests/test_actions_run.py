@@ -30,9 +30,9 @@ from venvsense.actions import (
 from venvsense.actions.interpreters import find_uv
 from venvsense.actions.run import run_command
 from venvsense.actions.safety import venv_lock
-from venvsense.analysis import check_project
+from venvsense.check import check_project
 from venvsense.environment import clear_cache, read_environment, read_installed
-from venvsense.workspace import project_at
+from venvsense.model import project_at
 
 pytestmark = pytest.mark.slow
 SEED = {"pip", "setuptools", "wheel"}  # what `python -m venv` puts in a venv by itself
