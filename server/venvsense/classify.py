@@ -107,8 +107,11 @@ def _gitignore(root: Path) -> Callable[[str], bool] | None:
     return spec.match_file
 
 
-def project_files(root: Path, exclude_globs: Iterable[str] = ()) -> list[Path]:
-    """The project's own ``.py`` files: not in nested projects, venvs, ignored (``.gitignore``) or excluded."""
+def project_files(root: Path, exclude_globs: Iterable[str] = (),
+                  probes: dict[str, tuple[int, bool]] | None = None) -> list[Path]:
+    """The project's own ``.py`` files: not in nested projects, venvs, ignored (``.gitignore``) or excluded.
+
+    ``probes`` collects the nested-project answers given (folder → (mtime, answer)), for the on-disk cache."""
     ignored = _gitignore(root)
     globs = tuple(exclude_globs)
     top = os.fspath(root)
@@ -120,7 +123,7 @@ def project_files(root: Path, exclude_globs: Iterable[str] = ()) -> list[Path]:
         return any(fnmatch.fnmatch(relative.rstrip("/"), g) or fnmatch.fnmatch(relative, g) for g in globs)
 
     def exclude_folder(path: Path) -> bool:
-        if path != root and _is_project_root(path):
+        if path != root and _is_project_root(path, probes):
             return True
         relative = os.fspath(path)[prefix:].replace(os.sep, "/") + "/"
         return (ignored is not None or bool(globs)) and excluded(relative)
@@ -132,27 +135,32 @@ def project_files(root: Path, exclude_globs: Iterable[str] = ()) -> list[Path]:
     return list(iter_python_files(root, exclude_folder=exclude_folder, exclude_file=filter_files))
 
 
-# folder → (mtime, is_project_root): the answer depends only on the folder's entries, and adding, removing or
-# renaming one changes the folder's mtime; answers for folders changed in the last seconds are not kept
-# (a change within the file system's timestamp granularity would not show).
-_project_roots: dict[str, tuple[int, bool]] = {}
+# the answer depends only on the folder's entries, and adding, removing or renaming one changes its mtime
+_project_roots: MemoryCache[tuple[str, int], bool] = MemoryCache(
+    name="classify.project_roots",
+    key="folder path and its mtime (ns)",
+    invalidation="a changed folder has a new mtime; answers for folders changed in the last 2 s are not kept "
+                 "(a change within the file system's timestamp granularity would not show)",
+    owner="the process; the CLI's on-disk cache stores the answers of a run and seeds this one with them",
+    limit=100_000,
+)
 _RECENT_NS = 2_000_000_000
 
 
-def _is_project_root(folder: Path) -> bool:
+def _is_project_root(folder: Path, probes: dict[str, tuple[int, bool]] | None = None) -> bool:
     name = os.fspath(folder)
     try:
         stamp = os.stat(name).st_mtime_ns
     except OSError:
         return is_project_root(folder)
-    known = _project_roots.get(name)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    answer = is_project_root(folder)
-    if time.time_ns() - stamp > _RECENT_NS:
-        if len(_project_roots) > 100_000:
-            _project_roots.clear()
-        _project_roots[name] = (stamp, answer)
+    answer = _project_roots.get((name, stamp))
+    if answer is None:
+        answer = is_project_root(folder)
+        if time.time_ns() - stamp <= _RECENT_NS:
+            return answer
+        _project_roots.put((name, stamp), answer)
+    if probes is not None:
+        probes[name] = (stamp, answer)
     return answer
 
 
@@ -203,7 +211,8 @@ def scan_project(
     names); ``overrides`` are unsaved editor buffers."""
     load_persistent_cache(root, None)
     stored = _Stored.of(root)
-    files = project_files(root, exclude)
+    probes: dict[str, tuple[int, bool]] = {}
+    files = project_files(root, exclude, probes)
     scanned = scan_files(files)
     for path, text in (overrides or {}).items():
         if path.suffix == ".py" and (path in scanned or _inside(path, root)):
@@ -248,7 +257,7 @@ def scan_project(
                 disk.record(path, classified)
         parts[path] = classified
     if disk is not None:
-        disk.save(files, folders)
+        disk.save(files, folders, probes)
     else:
         save_persistent_cache(root, files)
     _previous.put(key, memo)
@@ -326,7 +335,7 @@ class _Stored:
             roots = extra["roots"]
             for name, (stamp, answer) in roots.items():
                 if isinstance(name, str) and isinstance(stamp, int) and isinstance(answer, bool):
-                    _project_roots.setdefault(name, (stamp, answer))
+                    _project_roots.put((name, stamp), answer)
             answers, folders = extra["answers"], extra["folders"]
             if not isinstance(answers, tuple) or not isinstance(folders, dict):
                 return None
@@ -473,13 +482,12 @@ class _DiskClassification:
             third += (position, index)
         self.payloads[os.fspath(path)] = (classified.codes, tuple(third))
 
-    def save(self, files: list[Path], folders: ScriptFolders) -> None:
-        prefix = os.path.join(os.fspath(self.root), "")
+    def save(self, files: list[Path], folders: ScriptFolders, probes: dict[str, tuple[int, bool]]) -> None:
         extra = {
             "context": self.context,
             "answers": tuple(self.specs),
             "folders": {name: answers for name, answers in folders.answers().items() if answers},
-            "roots": {name: value for name, value in _project_roots.items() if name.startswith(prefix)},
+            "roots": probes,
         }
         save_persistent_cache(self.root, files, self.payloads, extra)
 
