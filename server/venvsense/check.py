@@ -18,6 +18,7 @@ from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
+from venvsense.firstparty import layout_settings
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
@@ -108,7 +109,8 @@ def recheck_manifests(
     for the same arguments.
 
     The classification is reused only when what it was made against is unchanged: the same settings, the
-    same environment and installed distributions (the same ``Installed``) and the same target Python. The caller
+    same environment and installed distributions (the same ``Installed``), the same target Python and the
+    same package layout settings in ``pyproject.toml`` (first-party names). The caller
     decides that no module changed (it knows which buffers were edited since ``previous``).
     """
     model = read_model(project, settings, environ=environ, overrides=overrides)
@@ -120,6 +122,7 @@ def recheck_manifests(
         and model.environment == previous.environment
         and model.installed is previous.installed
         and target_python(model.environment, model.requires_python) == target_python(previous.environment, before)
+        and layout_settings(model.pyproject_toml) == layout_settings(previous.pyproject_toml)
     ):
         scan = (previous.usage, previous.modules)
     return _check(model, scan)

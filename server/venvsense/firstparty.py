@@ -116,6 +116,16 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def layout_settings(pyproject_toml: TomlFile | None) -> tuple[object, ...]:
+    """What first-party detection reads from ``pyproject.toml`` (build backends' package settings): a
+    re-check reuses an import classification only while this is unchanged."""
+    if pyproject_toml is None:
+        return ()
+    tool = pyproject_toml.table("tool")
+    return (tool.get("setuptools"), _table(tool, "hatch", "build", "targets", "wheel").get("packages"),
+            _table(tool, "poetry").get("packages"), tool.get("flit"), tool.get("maturin"), tool.get("pdm"))
+
+
 def _declared_layout(project_root: Path, pyproject_toml: TomlFile | None,
                      setup_cfg_text: str | None) -> tuple[list[Path], list[str]]:
     """Extra source folders and explicit package names from ``pyproject.toml`` and ``setup.cfg``."""
