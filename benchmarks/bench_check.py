@@ -141,8 +141,8 @@ def in_process(root: Path) -> tuple[float, float]:
     """A fresh process running ``check_project`` twice: the first (cold) and second (warm) call's times."""
     code = (
         "import sys, time, pathlib\n"
-        "from venvsense.analysis import check_project\n"
-        "from venvsense.workspace import find_projects\n"
+        "from venvsense.check import check_project\n"
+        "from venvsense.model import find_projects\n"
         "project = find_projects(pathlib.Path(sys.argv[1]))[0]\n"
         "t = time.perf_counter(); check_project(project); first = time.perf_counter() - t\n"
         "t = time.perf_counter(); check_project(project); second = time.perf_counter() - t\n"

@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from support.wheels import build_wheel  # noqa: E402
 from venvsense.actions import Options, execute, plan_create  # noqa: E402
-from venvsense.analysis import check_project  # noqa: E402
-from venvsense.workspace import project_at  # noqa: E402
+from venvsense.check import check_project  # noqa: E402
+from venvsense.model import project_at  # noqa: E402
 
 WORK = REPO / "benchmarks" / ".work"
 

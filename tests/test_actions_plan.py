@@ -22,9 +22,9 @@ from venvsense.actions import (
 from venvsense.actions.interpreters import choose_backend, choose_interpreter, find_uv
 from venvsense.actions.run import explain_failure
 from venvsense.actions.safety import child_environment, safe_requirement, venv_lock
-from venvsense.analysis import check_project
+from venvsense.check import check_project
 from venvsense.config import Settings
-from venvsense.workspace import project_at
+from venvsense.model import project_at
 
 
 def fake_pyenv(tmp_path: Path, *versions: str) -> dict[str, str]:

@@ -28,11 +28,11 @@ from venvsense.actions import (
 from venvsense.actions.interpreters import find_uv
 from venvsense.actions.run import run_command
 from venvsense.actions.safety import venv_lock
-from venvsense.analysis import check_project
+from venvsense.check import check_project
 from venvsense.edits import apply_edits
 from venvsense.environment import clear_cache, read_environment, read_installed
 from venvsense.fixes import version_edits
-from venvsense.workspace import project_at
+from venvsense.model import project_at
 
 pytestmark = pytest.mark.slow
 SEED = {"pip", "setuptools", "wheel"}  # what `python -m venv` puts in a venv by itself

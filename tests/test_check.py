@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from support.wheels import build_wheel, pip_check, pip_install
-from venvsense.analysis import ProjectReport, check_project
+from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
 from venvsense.findings import Finding, Severity
+from venvsense.model import find_projects, project_at
 from venvsense.text import Position, Range
-from venvsense.workspace import find_projects, project_at
 
 REPO = Path(__file__).resolve().parents[1]
 NO_ENV: dict[str, str] = {}

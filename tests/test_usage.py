@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from support.wheels import build_wheel, pip_install
-from venvsense.analysis import ProjectReport, check_project
+from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
 from venvsense.findings import Severity
-from venvsense.workspace import project_at
+from venvsense.model import project_at
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -1,6 +1,6 @@
 """Settings: what a user can change, from ``[tool.venvsense]`` in pyproject.toml, the CLI or the editor.
 
-Keys (pyproject spelling; the editor uses the same names):
+Keys (pyproject spelling; the editor sends the same names in camelCase, ``SETTING_KEYS`` lists both):
 
 ``venv``                 path of the venv to use (relative to the project), instead of discovery
 ``severity``             table code-or-name → error | warning | information | hint | off
@@ -18,20 +18,15 @@ Keys (pyproject spelling; the editor uses the same names):
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from venvsense.findings import Severity, lookup
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from venvsense.tomlfile import TomlFile
 
 
 class SettingsError(ValueError):
@@ -45,15 +40,16 @@ class Settings:
     lower_secondary: bool = True
     check_imports: bool = True
     check_unused: bool = True
-    requirements: tuple[str, ...] = ()
+    requirement_globs: tuple[str, ...] = ()
     module_map: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     known_first_party: tuple[str, ...] = ()
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     used_without_import: tuple[str, ...] = ()
 
-    def severity_for(self, code: str, default: Severity) -> Severity:
-        return self.severity.get(code, default)
+    @property
+    def requirements(self) -> tuple[str, ...]:  # merge: remove (lsp/server.py reads the old name)
+        return self.requirement_globs
 
     def ignores(self, code: str, package: str | None) -> bool:
         names = self.ignore.get(code)
@@ -62,12 +58,30 @@ class Settings:
         return "*" in names or (package is not None and canonicalize_name(package) in names)
 
 
-_ATTRS = {
-    "venv": "venv", "severity": "severity", "lower-secondary": "lower_secondary",
-    "check-imports": "check_imports", "check-unused": "check_unused", "requirements": "requirements",
-    "module-map": "module_map", "known-first-party": "known_first_party", "ignore": "ignore",
-    "exclude": "exclude", "used-without-import": "used_without_import",
-}
+@dataclass(frozen=True)
+class SettingKey:
+    """One engine setting: its ``Settings`` attribute, its pyproject (kebab-case) and editor (camelCase) keys."""
+
+    attribute: str
+    kebab: str
+    camel: str
+
+
+SETTING_KEYS = (
+    SettingKey("venv", "venv", "venv"),
+    SettingKey("severity", "severity", "severity"),
+    SettingKey("lower_secondary", "lower-secondary", "lowerSecondary"),
+    SettingKey("check_imports", "check-imports", "checkImports"),
+    SettingKey("check_unused", "check-unused", "checkUnused"),
+    SettingKey("requirement_globs", "requirements", "requirements"),
+    SettingKey("module_map", "module-map", "moduleMap"),
+    SettingKey("known_first_party", "known-first-party", "knownFirstParty"),
+    SettingKey("ignore", "ignore", "ignore"),
+    SettingKey("exclude", "exclude", "exclude"),
+    SettingKey("used_without_import", "used-without-import", "usedWithoutImport"),
+)
+ENGINE_KEYS = frozenset(key.kebab for key in SETTING_KEYS)
+_ATTRS = {key.kebab: key.attribute for key in SETTING_KEYS}
 
 
 def _strings(key: str, value: Any) -> tuple[str, ...]:
@@ -134,15 +148,12 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
     return Settings(**settings)
 
 
-def read_project_settings(pyproject: Path | None, text: str | None = None) -> tuple[Settings, str | None]:
-    """``[tool.venvsense]`` of a project, and an error sentence when it could not be used (defaults then)."""
-    if pyproject is None:
+def project_settings(pyproject: TomlFile | None) -> tuple[Settings, str | None]:
+    """``[tool.venvsense]`` of a project's parsed ``pyproject.toml``, and an error sentence when it could not be
+    used (defaults then). Broken TOML gives defaults and no sentence: the pyproject reader reports it."""
+    if pyproject is None or pyproject.data is None:
         return Settings(), None
-    try:
-        data = tomllib.loads(text) if text is not None else tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return Settings(), None  # the pyproject reader reports broken TOML as a finding
-    tool = data.get("tool", {})
+    tool = pyproject.data.get("tool", {})
     table = tool.get("venvsense", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         return Settings(), "[tool.venvsense] must be a table"
@@ -150,3 +161,17 @@ def read_project_settings(pyproject: Path | None, text: str | None = None) -> tu
         return parse_settings(table), None
     except SettingsError as error:
         return Settings(), f"[tool.venvsense] {error}"
+
+
+def overlay(base: Settings, top: Settings) -> Settings:
+    """Caller settings (CLI flags, the editor's) over a project's own: a caller value that differs from the
+    default wins; the tables (severity, ignore, module map) are merged, the caller's entries winning."""
+    default = Settings()
+    changes = {}
+    for name in Settings.__dataclass_fields__:
+        value = getattr(top, name)
+        if value != getattr(default, name):
+            if name in ("severity", "ignore", "module_map"):
+                value = {**getattr(base, name), **value}
+            changes[name] = value
+    return replace(base, **changes)

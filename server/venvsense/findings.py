@@ -55,6 +55,10 @@ class Code:
     def anchor(self) -> str:
         return f"{DOCS_URL}#{self.code.lower()}-{self.name}"
 
+    def level(self, *, secondary: bool) -> Severity:
+        """The default level of a finding from a main set, or from a secondary one (one level lower)."""
+        return self.severity.lowered() if secondary else self.severity
+
 
 _CODES = [
     Code("VS101", "no-environment", Severity.WARNING,
@@ -110,7 +114,10 @@ class Finding:
     ``file`` is absolute. ``data`` carries what a fix needs (``wanted``: the declared requirement string,
     ``installed``: the installed version, ...), keys documented where each code is produced.
     ``declared_in`` names the declaration set the finding comes from (``requirements.txt``,
-    ``extra 'dev'``, ``group 'test'``), or ``None`` when that does not apply.
+    ``extra 'dev'``, ``group 'test'``), or ``None`` when that does not apply; ``secondary`` says that set is
+    not the main one. Both are facts for ``venvsense.severity``, which decides the final ``severity`` from
+    them, the catalogue and the settings. Until then ``severity`` is the default level (``Code.level``), or
+    the lower level a rule gives a weaker form of a finding (an optional import's VS301 is a hint).
     """
 
     code: str
@@ -121,6 +128,7 @@ class Finding:
     package: str | None = None
     declared_in: str | None = None
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    secondary: bool = False
 
     @property
     def name(self) -> str:
@@ -132,11 +140,10 @@ class Finding:
 
 def make(code: str, message: str, file: Path, range_: Range, *, package: str | None = None,
          secondary: bool = False, declared_in: str | None = None, **data: Any) -> Finding:
-    """A finding at the code's default severity, one level lower for secondary declaration sets."""
-    severity = CATALOGUE[code].severity
-    if secondary:
-        severity = severity.lowered()
-    return Finding(code, message, file, range_, severity, package, declared_in, dict(data))
+    """A finding at the code's default level for its set; ``secondary`` and ``declared_in`` are recorded for
+    ``venvsense.severity`` to decide the final level."""
+    severity = CATALOGUE[code].level(secondary=secondary)
+    return Finding(code, message, file, range_, severity, package, declared_in, dict(data), secondary)
 
 
 def make_shared(code: str, message: str, file: Path, range_: Range, data: dict[str, Any], *,

@@ -1,7 +1,8 @@
 """The project's own import names: what ``import x`` finds in the project rather than in the venv.
 
 Read from the files on disk (flat layout, ``src/`` layout, namespace packages) and from what
-``pyproject.toml`` / ``setup.cfg`` say about where packages live; nothing is imported or run.
+``pyproject.toml`` / ``setup.cfg`` say about where packages live (the project model's texts, so unsaved
+editor buffers count); nothing is imported or run.
 """
 
 from __future__ import annotations
@@ -10,16 +11,12 @@ import configparser
 import keyword
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from venvsense.manifests import is_environment_folder, is_skipped_name
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from venvsense.tomlfile import TomlFile, read_toml
 
 # Folders that hold Python files but not the project's importable code, on top of the manifest policy's
 # skipped folders (``manifests.is_skipped_name``, venvs by their ``pyvenv.cfg``) and every dot-folder.
@@ -96,21 +93,12 @@ def _modules_in(folder: Path, exclude: Callable[[Path], bool] | None) -> Iterato
                 yield module
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-
-
-def _table(data: Any, *keys: str) -> dict[str, Any]:
+def _table(data: Any, *keys: str) -> Mapping[str, Any]:
     for key in keys:
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             return {}
         data = data.get(key, {})
-    return data if isinstance(data, dict) else {}
+    return data if isinstance(data, Mapping) else {}
 
 
 def _strings(value: Any) -> list[str]:
@@ -121,14 +109,26 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _declared_layout(project_root: Path) -> tuple[list[Path], list[str]]:
+def layout_settings(pyproject_toml: TomlFile | None) -> tuple[object, ...]:
+    """What first-party detection reads from ``pyproject.toml`` (build backends' package settings): a
+    re-check reuses an import classification only while this is unchanged."""
+    if pyproject_toml is None:
+        return ()
+    tool = pyproject_toml.table("tool")
+    return (tool.get("setuptools"), _table(tool, "hatch", "build", "targets", "wheel").get("packages"),
+            _table(tool, "poetry").get("packages"), tool.get("flit"), tool.get("maturin"), tool.get("pdm"))
+
+
+def _declared_layout(project_root: Path, pyproject_toml: TomlFile | None,
+                     setup_cfg_text: str | None) -> tuple[list[Path], list[str]]:
     """Extra source folders and explicit package names from ``pyproject.toml`` and ``setup.cfg``."""
     folders: list[Path] = []
     names: list[str] = []
     pyproject = project_root / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_toml(pyproject)
-        tool = _table(data, "tool")
+    if pyproject_toml is None and pyproject.is_file():
+        pyproject_toml = read_toml(pyproject)
+    if pyproject_toml is not None:
+        tool = pyproject_toml.table("tool")
         setuptools = _table(tool, "setuptools")
         packages = setuptools.get("packages")
         names += [p.split(".", 1)[0] for p in _strings(packages)]
@@ -153,10 +153,13 @@ def _declared_layout(project_root: Path) -> tuple[list[Path], list[str]]:
         folders += [project_root / p for p in _strings(_table(tool, "maturin").get("python-source"))]
         folders += [project_root / p for p in _strings(_table(tool, "pdm", "build").get("package-dir"))]
     setup_cfg = project_root / "setup.cfg"
-    if setup_cfg.is_file():
+    if setup_cfg_text is not None or setup_cfg.is_file():
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(setup_cfg, encoding="utf-8")
+            if setup_cfg_text is not None:
+                parser.read_string(setup_cfg_text, os.fspath(setup_cfg))
+            else:
+                parser.read(setup_cfg, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError, OSError):
             parser = configparser.ConfigParser(interpolation=None)
         if parser.has_option("options.packages.find", "where"):
@@ -175,7 +178,8 @@ def _declared_layout(project_root: Path) -> tuple[list[Path], list[str]]:
 
 
 def first_party_modules(project_root: Path, *, known: Iterable[str] = (),
-                        exclude: Callable[[Path], bool] | None = None) -> frozenset[str]:
+                        exclude: Callable[[Path], bool] | None = None, pyproject_toml: TomlFile | None = None,
+                        setup_cfg_text: str | None = None) -> frozenset[str]:
     """The project's own top-level import names.
 
     Modules and packages at the root (flat layout) and under ``src/``; namespace packages (a folder
@@ -185,10 +189,13 @@ def first_party_modules(project_root: Path, *, known: Iterable[str] = (),
     ``node_modules`` and ``docs`` are never looked into; ``exclude`` drops further paths (files or
     folders). A local package named like a PyPI distribution (``requests/``) is first-party: it is what
     ``import requests`` finds when the project runs from its root.
+
+    ``pyproject_toml`` and ``setup_cfg_text`` are the project model's (parsed once, editor buffers included);
+    without them the files are read from disk.
     """
     names: set[str] = {k.split(".", 1)[0] for k in known if k}
     names.update(_modules_in(project_root, exclude))
-    folders, declared = _declared_layout(project_root)
+    folders, declared = _declared_layout(project_root, pyproject_toml, setup_cfg_text)
     names.update(declared)
     src = project_root / "src"
     if src.is_dir() and not (src / "__init__.py").is_file():

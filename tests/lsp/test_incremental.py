@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from lsp_session import ProjectMaker, lsp_session
 
-import venvsense.analysis as analysis
-from venvsense.analysis import check_project, recheck_manifests
-from venvsense.workspace import project_at
+import venvsense.check as analysis
+from venvsense.check import check_project, recheck_manifests
+from venvsense.model import project_at
 
 NO_ENV: dict[str, str] = {}
 

@@ -1,0 +1,157 @@
+"""The check: one project read into its model, every rule family run on it, severities decided once.
+
+``check_project`` reads what it needs from disk (or from ``overrides``, the unsaved editor buffers) and never
+starts a process; ``recheck_manifests`` is the language server's keystroke path. Everything found is a
+``Finding``; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from venvsense.classify import Usage, scan_project, target_python
+from venvsense.config import Settings
+from venvsense.declarations import Declaration, Manifest
+from venvsense.declarations.pythonversion import PythonVersionFile
+from venvsense.environment import Environment, Installed
+from venvsense.findings import Finding, Severity
+from venvsense.firstparty import layout_settings
+from venvsense.mapping import ModuleIndex
+from venvsense.model import Project, ProjectModel, read_model
+from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
+from venvsense.rules.environment import environment_findings, venv_label
+from venvsense.rules.imports import import_findings
+from venvsense.severity import decide
+from venvsense.tomlfile import TomlFile
+
+
+@dataclass
+class ProjectReport:
+    """Everything known about one project after a check.
+
+    ``pyproject_toml`` is the project's parsed ``pyproject.toml`` (when it is one of its manifests), for
+    planning to read instead of parsing it again. ``usage`` and ``modules`` are the import classification
+    (``None`` when import checks are off)."""
+
+    project: Project
+    settings: Settings
+    environment: Environment | None
+    installed: Installed | None
+    manifests: list[Manifest]
+    python_version_file: PythonVersionFile | None
+    findings: list[Finding] = field(default_factory=list)
+    usage: Usage | None = None
+    modules: ModuleIndex | None = None
+    pyproject_toml: TomlFile | None = None
+
+    @property
+    def declarations(self) -> list[Declaration]:
+        return [d for m in self.manifests for d in m.declarations]
+
+    @property
+    def constraints(self) -> list[Declaration]:
+        return [d for m in self.manifests for d in m.constraints]
+
+    @property
+    def files(self) -> list[Path]:
+        seen: dict[Path, None] = {}
+        for manifest in self.manifests:
+            for path in manifest.files:
+                seen.setdefault(path, None)
+        if self.python_version_file:
+            seen.setdefault(self.python_version_file.path, None)
+        return list(seen)
+
+    def counts(self) -> dict[str, int]:
+        severities = [finding.severity for finding in self.findings]
+        return {s.label: severities.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFORMATION,
+                                                        Severity.HINT)}
+
+
+def environment_json(env: Environment | None) -> dict[str, Any] | None:
+    """The environment as the CLI's JSON and the editor's status show it."""
+    if env is None:
+        return None
+    return {"path": str(env.path), "python": env.python, "source": env.source}
+
+
+def check_project(
+    project: Project,
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[Path, str] | None = None,
+) -> ProjectReport:
+    """Analyse one project: read its manifests and environment, and produce its findings.
+
+    ``settings`` given by a caller (CLI flags, editor settings) are laid over the project's own
+    ``[tool.venvsense]`` table.
+    """
+    model = read_model(project, settings, environ=environ, overrides=overrides)
+    return _check(model, None)
+
+
+def recheck_manifests(
+    previous: ProjectReport,
+    project: Project,
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[Path, str] | None = None,
+) -> ProjectReport:
+    """``check_project`` again when only manifest texts changed since ``previous`` (no module of the project,
+    nothing on disk): the import classification of ``previous`` is reused instead of walking, stat-ing and
+    classifying every ``.py`` file again; everything else is computed afresh (unchanged declarations are
+    not judged again, see ``rules.declarations.Judgments``). The result is what ``check_project`` returns
+    for the same arguments.
+
+    The classification is reused only when what it was made against is unchanged: the same settings, the
+    same environment and installed distributions (the same ``Installed``), the same target Python and the
+    same package layout settings in ``pyproject.toml`` (first-party names). The caller
+    decides that no module changed (it knows which buffers were edited since ``previous``).
+    """
+    model = read_model(project, settings, environ=environ, overrides=overrides)
+    before = [m.requires_python[0] for m in previous.manifests if m.requires_python]
+    scan = None
+    if (
+        previous.usage is not None and previous.modules is not None
+        and model.settings == previous.settings
+        and model.environment == previous.environment
+        and model.installed is previous.installed
+        and target_python(model.environment, model.requires_python) == target_python(previous.environment, before)
+        and layout_settings(model.pyproject_toml) == layout_settings(previous.pyproject_toml)
+    ):
+        scan = (previous.usage, previous.modules)
+    return _check(model, scan)
+
+
+def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None) -> ProjectReport:
+    settings = model.settings
+    report = ProjectReport(model.project, settings, model.environment, model.installed, model.sets,
+                           model.python_version_file, pyproject_toml=model.pyproject_toml)
+    found = reader_findings(model)
+    found.extend(environment_findings(model))
+    if model.environment is not None and model.installed is not None:
+        found.extend(declaration_findings(model, model.environment, model.installed))
+    found.extend(conflicting_declarations(model.declarations))
+    if settings.check_imports:
+        if scan is None:
+            scan = scan_project(
+                model.root, installed=model.installed,
+                python=target_python(model.environment, model.requires_python),
+                module_map=settings.module_map, known_first_party=settings.known_first_party,
+                exclude=settings.exclude, overrides=model.buffers, pyproject_toml=model.layout_pyproject,
+                setup_cfg_text=model.setup_cfg_text,
+            )
+        report.usage, report.modules = scan
+        found.extend(import_findings(
+            *scan, declarations=model.declarations, environment=model.environment, installed=model.installed,
+            project_name=model.name, check_unused=settings.check_unused,
+            used_without_import=settings.used_without_import,
+            environment_label=venv_label(model.environment, model.root) if model.environment else None,
+        ))
+    report.findings = decide(found, settings)
+    return report

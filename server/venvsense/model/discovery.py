@@ -1,0 +1,175 @@
+"""Discovery: which folders of a workspace are project roots, and which manifest files each project has.
+
+What counts as a manifest, which folders are never searched and how configured globs match are decided by
+``venvsense.manifests``; this module only walks the file system with that policy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvsense.manifests import (
+    MAIN_REQUIREMENTS,
+    PROJECT_MARKERS,
+    REQUIREMENTS_FOLDER,
+    REQUIREMENTS_SUFFIXES,
+    glob_files,
+    is_requirements_name,
+    is_skipped_folder,
+)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project root and the manifest files found in it.
+
+    ``requirements`` lists every requirements file of the project (root and ``requirements/``, then those
+    matched by configured globs), the main one (``main_requirements``) first. ``single_manifest`` is set when
+    the user named one manifest file: then only that file (and what it includes) is read.
+    """
+
+    root: Path
+    requirements: tuple[Path, ...] = ()
+    main_requirements: tuple[Path, ...] = ()
+    pyproject: Path | None = None
+    setup_cfg: Path | None = None
+    python_version: Path | None = None
+    single_manifest: Path | None = None
+
+    @property
+    def only(self) -> Path | None:  # merge: remove (lsp/server.py reads the old name)
+        return self.single_manifest
+
+
+def _requirements_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_file() and is_requirements_name(path, root):
+                found.append(path)
+            elif entry.is_dir() and entry.name.lower() == REQUIREMENTS_FOLDER:
+                found.extend(_files_under(path))
+        except OSError:
+            continue
+    return found
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not is_skipped_folder(d, os.path.join(dirpath, d)))
+        found.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith(REQUIREMENTS_SUFFIXES))
+    return found
+
+
+def is_project_root(folder: Path) -> bool:
+    """A folder holding a project marker file, a ``requirements/`` folder or a requirements file."""
+    for marker in PROJECT_MARKERS:
+        if (folder / marker).is_file():
+            return True
+    if (folder / REQUIREMENTS_FOLDER).is_dir():
+        return True
+    try:
+        # the name first: a folder of thousands of modules costs no `Path` and no `stat` per file
+        return any(
+            e.name.endswith(REQUIREMENTS_SUFFIXES) and e.is_file() and is_requirements_name(Path(e.path), folder)
+            for e in os.scandir(folder)
+        )
+    except OSError:
+        return False
+
+
+def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
+    """The project rooted at ``root`` with its manifests; ``requirement_globs`` (configured) add requirement
+    files."""
+    requirements = _requirements_files(root)
+    for pattern in requirement_globs:
+        for path in glob_files(root, pattern):
+            if path not in requirements:
+                requirements.append(path)
+    main = [root / name for name in MAIN_REQUIREMENTS if (root / name).is_file()]
+    if not main and (root / "requirements.in").is_file():
+        main = [root / "requirements.in"]
+    main = main[:1]
+    ordered = main + [p for p in requirements if p not in main]
+    pyproject = root / "pyproject.toml"
+    setup_cfg = root / "setup.cfg"
+    python_version = root / ".python-version"
+    return Project(
+        root=root,
+        requirements=tuple(ordered),
+        main_requirements=tuple(main),
+        pyproject=pyproject if pyproject.is_file() else None,
+        setup_cfg=setup_cfg if setup_cfg.is_file() else None,
+        python_version=python_version if python_version.is_file() else None,
+    )
+
+
+def project_for_file(manifest: Path) -> Project:
+    """A project made of one manifest file, rooted in its folder (``venvsense check requirements-dev.txt``)."""
+    manifest = manifest.resolve()
+    root = manifest.parent
+    python_version = project_at(root).python_version
+    name = manifest.name
+    if name == "pyproject.toml":
+        return Project(root=root, pyproject=manifest, python_version=python_version, single_manifest=manifest)
+    if name == "setup.cfg":
+        return Project(root=root, setup_cfg=manifest, python_version=python_version, single_manifest=manifest)
+    return Project(root=root, requirements=(manifest,), main_requirements=(manifest,),
+                   python_version=python_version, single_manifest=manifest)
+
+
+def find_projects(path: Path, requirement_globs: Iterable[str] = ()) -> list[Project]:
+    """Every project root at or under ``path`` (nested projects are separate), or ``path`` itself if none.
+
+    Raises ``FileNotFoundError`` when ``path`` does not exist. A file is taken as a single manifest.
+    """
+    path = path.resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_file():
+        return [project_for_file(path)]
+    globs = tuple(requirement_globs)
+    roots = list(_walk_roots(path))
+    if not roots:
+        roots = [path]
+    return [project_at(root, globs) for root in roots]
+
+
+def _walk_roots(top: Path) -> Iterator[Path]:
+    seen: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        root = is_project_root(folder)
+        if root:
+            yield folder
+        try:
+            children = sorted(
+                (Path(e.path) for e in os.scandir(folder) if e.is_dir()), key=lambda p: p.name, reverse=True
+            )
+        except OSError:
+            continue
+        for child in children:
+            if is_skipped_folder(child.name, child) or (root and child.name.lower() == REQUIREMENTS_FOLDER):
+                continue
+            # hidden folders hold tool state, not projects; .github holds workflow requirement files
+            if child.name.startswith(".") and child.name not in (".github",):
+                continue
+            stack.append(child)

@@ -1,0 +1,157 @@
+"""The project model: everything one check knows about one project, read once — its manifests' texts (editor
+buffer or disk), its one parsed ``pyproject.toml``, its settings, declaration sets and environment.
+
+Config, the declaration readers, the project name, first-party detection and planning all read the same
+``TomlFile``; nothing below re-reads a manifest the model has read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from venvsense.config import Settings, overlay, project_settings
+from venvsense.declarations import Declaration, Manifest
+from venvsense.declarations.pyproject import read_pyproject
+from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
+from venvsense.declarations.requirements import read_requirements
+from venvsense.declarations.setupcfg import read_setup_cfg
+from venvsense.environment import Environment, Installed, find_environment, read_installed
+from venvsense.model.discovery import Project, project_at
+from venvsense.tomlfile import TomlFile, read_toml
+
+
+@dataclass(frozen=True)
+class ProjectModel:
+    """One project as one check sees it.
+
+    ``buffers``: unsaved editor texts by path (they win over the files on disk). ``layout_pyproject``: the
+    root's ``pyproject.toml`` parsed once, also when the user named another single manifest (first-party
+    detection still reads the package layout from it); ``pyproject_toml`` is the same object when the project's
+    declarations include it. ``sets``: the declaration sets (one ``Manifest`` per requirements file tree,
+    ``pyproject.toml``, ``setup.cfg``), main requirements first, each declaration once.
+
+    Growing the model (the next sources): lock files, PEP 723 scripts, notebooks and workspace members are new
+    fields read here beside ``sets`` (a lock file is one more set; a script is a set and the one source file it
+    governs); *scopes* — which sets govern which source files (package code, tests, docs, scripts) — become a
+    field mapping set to file globs, read by the import rules instead of "every set governs every file".
+    The project's source files are walked lazily by the import classification (``classify.scan_project``),
+    only when import checks are on.
+    """
+
+    project: Project
+    settings: Settings
+    settings_error: str | None
+    buffers: Mapping[Path, str]
+    environ: Mapping[str, str]
+    layout_pyproject: TomlFile | None
+    environment: Environment | None
+    installed: Installed | None
+    sets: list[Manifest]
+    python_version_file: PythonVersionFile | None
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @property
+    def pyproject_toml(self) -> TomlFile | None:
+        """The parsed ``pyproject.toml`` when it is one of the project's manifests."""
+        return self.layout_pyproject if self.project.pyproject is not None else None
+
+    @property
+    def name(self) -> str | None:
+        """The project's own distribution name (``[project] name``, else Poetry's), never reported as unused
+        nor as an undeclared import."""
+        data = self.pyproject_toml.data if self.pyproject_toml is not None else None
+        if data is None:
+            return None
+        project = data.get("project")
+        name = project.get("name") if isinstance(project, dict) else None
+        if not isinstance(name, str):
+            tool = data.get("tool", {})
+            poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+            name = poetry.get("name") if isinstance(poetry, dict) else None
+        return name if isinstance(name, str) else None
+
+    @property
+    def setup_cfg_text(self) -> str | None:
+        """The editor buffer of the root's ``setup.cfg``, when one is open (else readers use the file)."""
+        return self.buffers.get(self.root / "setup.cfg")
+
+    @property
+    def declarations(self) -> list[Declaration]:
+        return [d for m in self.sets for d in m.declarations]
+
+    @property
+    def requires_python(self) -> list[str]:
+        return [m.requires_python[0] for m in self.sets if m.requires_python]
+
+
+def read_model(
+    project: Project,
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[Path, str] | None = None,
+) -> ProjectModel:
+    """Read one project: ``settings`` given by a caller (CLI flags, editor settings) are laid over the
+    project's own ``[tool.venvsense]`` table; ``overrides`` are unsaved editor buffers. Never raises."""
+    environ = os.environ if environ is None else environ
+    buffers: Mapping[Path, str] = overrides or {}
+    layout = project.pyproject or project.root / "pyproject.toml"
+    pyproject_toml = read_toml(layout, buffers.get(layout)) if project.pyproject or layout.is_file() else None
+    own, settings_error = project_settings(pyproject_toml if project.pyproject else None)
+    settings = overlay(own, settings) if settings is not None else own
+    if settings.requirement_globs and project.single_manifest is None:
+        globbed = project_at(project.root, settings.requirement_globs)
+        project = replace(project, requirements=globbed.requirements, main_requirements=globbed.main_requirements)
+    environment = find_environment(project.root, configured=settings.venv, environ=environ)
+    installed = read_installed(environment) if environment and not environment.problems else None
+    python_version_file = None
+    if project.python_version:
+        python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
+    return ProjectModel(
+        project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
+        layout_pyproject=pyproject_toml, environment=environment, installed=installed,
+        sets=read_sets(project, buffers, environ), python_version_file=python_version_file,
+    )
+
+
+def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str]) -> list[Manifest]:
+    """Every declaration set of the project, main requirement files first; each declaration appears once."""
+    manifests: list[Manifest] = []
+    read: set[Path] = set()
+    for path in project.requirements:
+        if path in read:
+            continue
+        primary = path in project.main_requirements
+        manifest = read_requirements(path, primary=primary, overrides=buffers, environ=environ)
+        read.update(manifest.files)
+        manifests.append(manifest)
+    if project.pyproject:
+        manifests.append(read_pyproject(project.pyproject, buffers.get(project.pyproject)))  # merge: pass parsed=
+    if project.setup_cfg:
+        manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
+    return _dedupe(manifests)
+
+
+def _dedupe(manifests: list[Manifest]) -> list[Manifest]:
+    """Drop declarations and findings already seen at the same place (a file included twice)."""
+    seen: set[tuple[object, ...]] = set()
+
+    def first_time(key: tuple[object, ...]) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    # (positions as plain numbers: a tuple of them hashes far faster than a Range, and this runs per keystroke)
+    for manifest in manifests:
+        manifest.declarations = [d for d in manifest.declarations
+                                 if first_time((d.file, d.range.start.line, d.range.start.column))]
+        manifest.findings = [f for f in manifest.findings if first_time(
+            (f.code, f.file, f.range.start.line, f.range.start.column, f.range.end.line, f.range.end.column))]
+    return manifests

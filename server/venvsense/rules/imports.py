@@ -1,0 +1,205 @@
+"""The import rules: VS301 import-not-installed, VS302 undeclared-import, VS303 unused-dependency — a project's
+classified imports (``venvsense.classify``) compared with what it declares and what is installed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from venvsense.classify import ClassifiedImport, Usage
+from venvsense.declarations import Declaration
+from venvsense.environment import Environment, Installed
+from venvsense.findings import Finding, Severity, make, make_shared
+from venvsense.imports import ImportStatement
+from venvsense.mapping import ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
+from venvsense.text import Position, Range
+
+
+def _relaxed(statement: ImportStatement) -> str | None:
+    if statement.optional:
+        return "inside try/except ImportError"
+    if statement.type_checking:
+        return "under if TYPE_CHECKING"
+    return None
+
+
+def import_findings(
+    usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
+    installed: Installed | None, project_name: str | None, check_unused: bool,
+    used_without_import: Iterable[str] = (), environment_label: str | None = None,
+) -> list[Finding]:
+    """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv."""
+    out: list[Finding] = []
+    declared = {d.normalized for d in declarations if d.normalized}
+    declared_modules: dict[str, Declaration] = {}
+    for declaration in declarations:
+        if declaration.normalized:
+            for module in index.distribution_modules(declaration.normalized):
+                declared_modules.setdefault(module, declaration)
+    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any]]] = {}
+    # one Range object for every import at the same place (`import os` on line 3 of many files)
+    ranges: dict[tuple[int, int, int, int], Range] = {}
+
+    def shared_range(s: ImportStatement) -> Range:
+        key = (s.line, s.column, s.end_line, s.end_column)
+        found = ranges.get(key)
+        if found is None:
+            found = ranges[key] = Range(Position(s.line, s.column), Position(s.end_line, s.end_column))
+        return found
+
+    if project_name:
+        declared.add(canonicalize_name(project_name))
+    reported_missing: set[tuple[Path, int, str]] = set()
+    usable = environment is not None and installed is not None and not environment.problems
+    settled: dict[int, bool] = {}  # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
+    for item in usage.third_party:
+        providers = item.providers
+        if providers and settled.get(id(providers)):
+            continue
+        if not providers:
+            statement = item.statement
+            relaxed = _relaxed(statement)
+            if not usable:
+                continue  # VS101/VS104 stand for these
+            assert environment is not None
+            key = (item.file, statement.line, item.top)
+            if key in reported_missing:
+                continue
+            reported_missing.add(key)
+            # one message, package and data for every import of a module (a large project has thousands)
+            described = missing.get((item.target, item.module, relaxed))
+            if described is None:
+                described = missing[(item.target, item.module, relaxed)] = _missing(
+                    item, relaxed, declared_modules, index, environment_label or environment.name)
+            message, package, data = described
+            out.append(make_shared("VS301", message, item.file, shared_range(statement), data, package=package,
+                                     severity=Severity.HINT if relaxed else None))
+            continue
+        if any(p.distribution in declared for p in providers) or all(is_typing_only(p.distribution) for p in providers):
+            settled[id(providers)] = True
+            continue
+        provider = item.providers[0]
+        out.append(make(
+            "VS302", f"'{item.module}' is imported but not declared ({_how_installed(provider, installed)})",
+            item.file, shared_range(item.statement), package=provider.distribution, module=item.module,
+            distribution=provider.name, installed=provider.installed.version if provider.installed else None,
+        ))
+    if check_unused and usage.scanned:
+        out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import)))
+    return out
+
+
+def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
+             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any]]:
+    """A VS301's message, package to install and data, for an import of a module that is not installed."""
+    wanted = _declared_for(item, declared_modules)
+    package: str | None
+    if wanted is not None:
+        suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declared_in})"
+        package = wanted.normalized
+    else:
+        providers = index.providers(item.target)
+        suggestion = _suggestion(providers)
+        package = _suggested_package(providers)
+    why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+    message = f"'{item.module}' is imported but not installed in {label}{suggestion}{why}"
+    return message, package, {"module": item.module}
+
+
+def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
+    """The declaration whose distribution would provide this import, when one does."""
+    for module, declaration in declared_modules.items():
+        if covers(module, item.target) or covers(module, item.module):
+            return declaration
+    return None
+
+
+def _suggestion(providers: list[Provider]) -> str:
+    if not providers:
+        return ""
+    provider = providers[0]
+    if provider.how == "guess":
+        return f" (probably provided by '{provider.name}' — a guess from the name)"
+    names = " or ".join(p.name for p in providers)
+    return f" ({names} provides it)"
+
+
+def _suggested_package(providers: list[Provider]) -> str | None:
+    return providers[0].distribution if providers else None
+
+
+def _how_installed(provider: Provider, installed: Installed | None) -> str:
+    dist = provider.installed
+    if dist is None:
+        return f"provided by {provider.name}"
+    what = f"installed: {dist.name} {dist.version}"
+    if installed is None:
+        return what
+    parents = sorted(
+        other.name for other in installed.distributions.values()
+        if other.normalized != dist.normalized and any(_requires(r) == dist.normalized for r in other.requires)
+    )
+    if dist.requested is False and parents:
+        return f"{what}, only as a dependency of {', '.join(parents)}"
+    if dist.requested:
+        return f"{what}, installed by hand"
+    return what
+
+
+def _requires(requirement: str) -> str:
+    name = requirement.split(";", 1)[0]
+    for stop in "[<>=!~ (@":
+        name = name.split(stop, 1)[0]
+    return canonicalize_name(name.strip()) if name.strip() else ""
+
+
+def _used(provided: str, imported: set[str], imported_prefixes: set[str]) -> bool:
+    """``covers(provided, i)`` for some ``i`` in ``imported``, in constant time: ``provided`` is imported or is
+    a package above an import (``imported_prefixes``), or an import names a namespace above it."""
+    if provided in imported_prefixes:
+        return True
+    parts = provided.split(".")
+    return any(".".join(parts[:depth]) in imported for depth in range(1, len(parts)))
+
+
+def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
+    """A ``requirements.txt`` compiled from the ``requirements.in`` beside it: the ``.in`` holds the direct
+    declarations, so unused-dependency findings belong there, not on the pins."""
+    if path not in known:
+        known[path] = path.suffix == ".txt" and path.with_suffix(".in").is_file()
+    return known[path]
+
+
+def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], project_name: str | None,
+            extra_allowed: tuple[str, ...]) -> list[Finding]:
+    out: list[Finding] = []
+    third_party = usage.third_party
+    imported = {item.target for item in third_party}
+    imported |= {item.module for item in third_party}
+    used_distributions = {p.distribution for item in third_party for p in item.providers}
+    imported_prefixes = {name.rsplit(".", depth)[0] for name in imported for depth in range(name.count(".") + 1)}
+    own = canonicalize_name(project_name) if project_name else None
+    seen: set[tuple[Path, Range]] = set()
+    locked: dict[Path, bool] = {}
+    for declaration in declarations:
+        name = declaration.normalized
+        if not name or declaration.transitive or name == own or declaration.kind == "editable":
+            continue
+        if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
+            continue
+        seen.add((declaration.file, declaration.range))
+        if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
+            continue
+        modules = index.distribution_modules(name)
+        if any(_used(module, imported, imported_prefixes) for module in modules):
+            continue
+        out.append(make(
+            "VS303", f"'{declaration.name}' is declared but never imported"
+            + ("" if declaration.primary else f" ({declaration.declared_in})"),
+            declaration.file, declaration.range, package=name, secondary=not declaration.primary,
+            declared_in=declaration.declared_in, modules=list(modules),
+        ))
+    return out
