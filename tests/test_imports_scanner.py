@@ -10,6 +10,7 @@ import sysconfig
 import textwrap
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from support.permissions import as_ordinary_user
 from venvsense import imports
 from venvsense.imports import (
+    DiskScanCache,
     ImportStatement,
     iter_python_files,
     scan_bytes,
@@ -739,13 +741,9 @@ def _big_tree(root: Path, files: int) -> list[Path]:
 
 
 @pytest.fixture
-def persistent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(cache))
-    imports.enable_persistent_cache()
+def persistent(tmp_path: Path) -> Iterator[Path]:
     imports.clear_cache()
-    yield cache
-    imports.enable_persistent_cache(False)
+    yield tmp_path / "cache"
     imports.clear_cache()
 
 
@@ -753,12 +751,12 @@ def test_persistent_cache_gives_a_new_process_the_same_scans(tmp_path: Path, per
     root = tmp_path / "project"
     paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
     first = scan_files(paths)
-    assert imports.save_persistent_cache(root, paths)
-    assert not imports.save_persistent_cache(root, paths)  # unchanged: not written again
+    cache = DiskScanCache(persistent)
+    assert cache.save(root, paths)
+    assert not cache.save(root, paths)  # unchanged: not written again
     assert [p.parent for p in persistent.iterdir()] == [persistent]
-    imports.clear_cache()  # as a new process starts
-    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
-    assert imports.load_persistent_cache(root, len(paths)) == len(paths)
+    imports.clear_cache()  # as a new process starts: a new DiskScanCache
+    assert DiskScanCache(persistent).load(root, len(paths)) == len(paths)
     assert scan_files(paths) == first
 
 
@@ -766,11 +764,10 @@ def test_persistent_cache_entry_of_a_changed_file_is_not_used(tmp_path: Path, pe
     root = tmp_path / "project"
     paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
     scan_files(paths)
-    imports.save_persistent_cache(root, paths)
+    DiskScanCache(persistent).save(root, paths)
     imports.clear_cache()
-    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
     paths[0].write_text("import changed\n")
-    imports.load_persistent_cache(root, len(paths))
+    DiskScanCache(persistent).load(root, len(paths))
     assert [s.module for s in scan_files(paths)[paths[0]].imports] == ["changed"]
 
 
@@ -778,30 +775,36 @@ def test_corrupt_persistent_cache_is_ignored_and_rewritten(tmp_path: Path, persi
     root = tmp_path / "project"
     paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
     scan_files(paths)
-    imports.save_persistent_cache(root, paths)
+    DiskScanCache(persistent).save(root, paths)
     (cache_file,) = persistent.iterdir()
     cache_file.write_bytes(cache_file.read_bytes()[:1000])
     imports.clear_cache()
-    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
-    assert imports.load_persistent_cache(root, len(paths)) == 0
+    cache = DiskScanCache(persistent)
+    assert cache.load(root, len(paths)) == 0
     assert scan_files(paths)[paths[0]].imports[0].module == "os"
-    assert imports.save_persistent_cache(root, paths)
+    assert cache.save(root, paths)
 
 
-def test_persistent_cache_is_never_written_inside_the_project(tmp_path: Path, persistent: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_persistent_cache_is_never_written_inside_the_project(tmp_path: Path, persistent: Path) -> None:
     root = tmp_path / "project"
     paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(root / ".cache"))
     scan_files(paths)
-    assert not imports.save_persistent_cache(root, paths)
+    assert not DiskScanCache(root / ".cache").save(root, paths)
     assert not (root / ".cache").exists()
+
+
+def test_the_default_cache_folder_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(tmp_path / "here"))
+    cache = DiskScanCache.default()
+    assert cache is not None and cache.folder == tmp_path / "here"
+    monkeypatch.setenv("VENVSENSE_CACHE_DIR", "")
+    assert DiskScanCache.default() is None
 
 
 def test_small_projects_do_not_use_the_persistent_cache(tmp_path: Path, persistent: Path) -> None:
     paths = _big_tree(tmp_path / "project", 3)
     scan_files(paths)
-    assert not imports.save_persistent_cache(tmp_path / "project", paths)
+    assert not DiskScanCache(persistent).save(tmp_path / "project", paths)
     assert not persistent.exists()
 
 
@@ -861,10 +864,9 @@ def test_positions_beyond_two_bytes_survive_packing_and_the_persistent_cache(tmp
     old = time.time_ns() - 60_000_000_000
     os.utime(paths[0], ns=(old, old))
     first = scan_files(paths)
-    assert imports.save_persistent_cache(root, paths)
-    imports.clear_cache()
-    imports.enable_persistent_cache()  # a new process: a new DiskScanCache
-    assert imports.load_persistent_cache(root, len(paths)) == len(paths)
+    assert DiskScanCache(persistent).save(root, paths)
+    imports.clear_cache()  # a new process: a new DiskScanCache
+    assert DiskScanCache(persistent).load(root, len(paths)) == len(paths)
     again = scan_files(paths)
     assert again == first
     assert again[paths[0]].imports == (statement,)

@@ -4,7 +4,7 @@ A cache is a ``MemoryCache`` registered here by name when its module is imported
 (``docs/architecture.md`` shows the list) and ``clear_all()`` empties them (tests, and the language server when
 it is asked to forget everything). Keys hold everything the value depends on: no cache relies on being handed
 "the very same object" by another module. The CLI's on-disk cache of import scans is not here: it is a
-``DiskScanCache`` that the CLI creates and passes down explicitly (``imports.cache``).
+``DiskScanCache`` that the CLI creates and passes down explicitly (``imports.diskcache``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
+from venvsense.imports import DiskScanCache
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
@@ -84,14 +85,16 @@ def check_project(
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[Path, str] | None = None,
+    disk_cache: DiskScanCache | None = None,
 ) -> ProjectReport:
     """Analyse one project: read its manifests and environment, and produce its findings.
 
     ``settings`` given by a caller (CLI flags, editor settings) are laid over the project's own
-    ``[tool.venvsense]`` table.
+    ``[tool.venvsense]`` table. ``disk_cache``: where repeated runs keep their import scans (the CLI's; the
+    language server keeps them in memory only).
     """
     model = read_model(project, settings, environ=environ, overrides=overrides)
-    return _check(model, None)
+    return _check(model, None, disk_cache)
 
 
 def recheck_manifests(
@@ -125,10 +128,11 @@ def recheck_manifests(
         and layout_settings(model.pyproject_toml) == layout_settings(previous.pyproject_toml)
     ):
         scan = (previous.usage, previous.modules)
-    return _check(model, scan)
+    return _check(model, scan, None)
 
 
-def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None) -> ProjectReport:
+def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
+           disk_cache: DiskScanCache | None) -> ProjectReport:
     settings = model.settings
     report = ProjectReport(model.project, settings, model.environment, model.installed, model.sets,
                            model.python_version_file, pyproject_toml=model.pyproject_toml)
@@ -144,7 +148,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None) -> Proje
                 python=target_python(model.environment, model.requires_python),
                 module_map=settings.module_map, known_first_party=settings.known_first_party,
                 exclude=settings.exclude, overrides=model.buffers, pyproject_toml=model.layout_pyproject,
-                setup_cfg_text=model.setup_cfg_text,
+                setup_cfg_text=model.setup_cfg_text, disk_cache=disk_cache,
             )
         report.usage, report.modules = scan
         found.extend(import_findings(

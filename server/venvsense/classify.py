@@ -21,14 +21,10 @@ from venvsense.caches import MemoryCache
 from venvsense.environment import Environment, Installed
 from venvsense.firstparty import ScriptFolder, ScriptFolders, first_party_modules
 from venvsense.imports import (
+    DiskScanCache,
     ImportStatement,
     ScanResult,
     iter_python_files,
-    load_persistent_cache,
-    persistent_cache_active,
-    persistent_extra,
-    persistent_payload,
-    save_persistent_cache,
     scan_files,
     scan_source,
 )
@@ -204,13 +200,17 @@ def scan_project(
     root: Path, *, installed: Installed | None, python: str | None, module_map: Mapping[str, Iterable[str]],
     known_first_party: Iterable[str], exclude: Iterable[str], overrides: Mapping[Path, str] | None = None,
     pyproject_toml: TomlFile | None = None, setup_cfg_text: str | None = None,
+    disk_cache: DiskScanCache | None = None,
 ) -> tuple[Usage, ModuleIndex]:
     """Scan every module of the project and classify each import.
 
     ``pyproject_toml`` and ``setup_cfg_text`` are the project model's (the package layout for first-party
-    names); ``overrides`` are unsaved editor buffers."""
-    load_persistent_cache(root, None)
-    stored = _Stored.of(root)
+    names); ``overrides`` are unsaved editor buffers; ``disk_cache`` keeps scans and classifications for the
+    next run (the CLI's)."""
+    stored = None
+    if disk_cache is not None:
+        disk_cache.load(root, None)
+        stored = _Stored.of(disk_cache.extra(root))
     probes: dict[str, tuple[int, bool]] = {}
     files = project_files(root, exclude, probes)
     scanned = scan_files(files)
@@ -227,9 +227,9 @@ def scan_project(
     if previous is not None and not previous.same_context(mapping, stdlib, first_party):
         previous = None
     disk: _DiskClassification | None = None
-    if persistent_cache_active(root, len(files)):
+    if disk_cache is not None and disk_cache.active_for(root, len(files)):
         try:
-            disk = _DiskClassification(root, stored, mapping, stdlib, first_party, python)
+            disk = _DiskClassification(disk_cache, root, stored, mapping, stdlib, first_party, python)
         except Exception:  # the cache is never fatal
             disk = None
     unchanged: dict[str, bool] = {}
@@ -258,14 +258,14 @@ def scan_project(
         parts[path] = classified
     if disk is not None:
         disk.save(files, folders, probes)
-    else:
-        save_persistent_cache(root, files)
+    elif disk_cache is not None:
+        disk_cache.save(root, files)
     _previous.put(key, memo)
     return Usage(parts, scanned), mapping.index
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The classification kept on disk beside the scans (the CLI's cache, see ``imports.save_persistent_cache``):
+# The classification kept on disk beside the scans (the CLI's cache, see ``imports.DiskScanCache``):
 # each file's imports as small codes (0 relative, 1 first-party, 2 stdlib, 3 third-party) with, for each
 # third-party one, its position and the index of its answer (target and providers) in a table stored once per
 # project; reused for a file whose scan is the stored one (unchanged path, mtime,
@@ -296,7 +296,9 @@ def _code_key() -> tuple[object, ...]:
 
         from venvsense import firstparty, imports, mapping, stdlib
 
-        sources = [module.__file__ or "" for module in (firstparty, imports, mapping, stdlib)]
+        # every module whose code decides a classification (all of the scanner package's)
+        sources = [module.__file__ or "" for module in (firstparty, mapping, stdlib)]
+        sources += sorted(str(path) for folder in imports.__path__ for path in Path(folder).glob("*.py"))
         _code_stamps = (sys.version, tuple(_stamp(name) for name in [__file__, *sources, str(mapping.CURATED_TABLE)]))
     return _code_stamps
 
@@ -327,8 +329,7 @@ class _Stored:
         self.folders = folders
 
     @classmethod
-    def of(cls, root: Path) -> _Stored | None:
-        extra = persistent_extra(root)
+    def of(cls, extra: object) -> _Stored | None:
         if not isinstance(extra, dict):
             return None
         try:
@@ -385,8 +386,9 @@ class _FileImports:
 class _DiskClassification:
     """Reuses and records a run's classification for the on-disk cache (only when that cache is on)."""
 
-    def __init__(self, root: Path, stored: _Stored | None, mapping: _ProviderLookup, stdlib: frozenset[str],
-                 first_party: frozenset[str], python: str | None) -> None:
+    def __init__(self, cache: DiskScanCache, root: Path, stored: _Stored | None, mapping: _ProviderLookup,
+                 stdlib: frozenset[str], first_party: frozenset[str], python: str | None) -> None:
+        self.cache = cache
         self.root = root
         self.context = (_code_key(), python, tuple(sorted(stdlib)), tuple(sorted(first_party)),
                         tuple(sorted(mapping.module_map.items())), _installed_key(mapping.installed))
@@ -442,7 +444,7 @@ class _DiskClassification:
         """The file's stored classification, when nothing it depends on changed."""
         if not self.answers and not self.stored_folders:
             return None
-        payload = persistent_payload(self.root, os.fspath(path), result)
+        payload = self.cache.payload(self.root, os.fspath(path), result)
         if not isinstance(payload, tuple) or len(payload) != 2:
             return None
         codes, third = payload
@@ -489,7 +491,7 @@ class _DiskClassification:
             "folders": {name: answers for name, answers in folders.answers().items() if answers},
             "roots": probes,
         }
-        save_persistent_cache(self.root, files, self.payloads, extra)
+        self.cache.save(self.root, files, self.payloads, extra)
 
 
 def _classify_file(

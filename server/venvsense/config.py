@@ -47,10 +47,6 @@ class Settings:
     exclude: tuple[str, ...] = ()
     used_without_import: tuple[str, ...] = ()
 
-    @property
-    def requirements(self) -> tuple[str, ...]:  # merge: remove (lsp/server.py reads the old name)
-        return self.requirement_globs
-
     def ignores(self, code: str, package: str | None) -> bool:
         names = self.ignore.get(code)
         if not names:

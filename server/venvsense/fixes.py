@@ -28,7 +28,7 @@ from typing import Any, Final, Literal
 
 from packaging.utils import canonicalize_name
 
-from venvsense.analysis import ProjectReport
+from venvsense.check import ProjectReport
 from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
 from venvsense.environment import in_project_environments
 from venvsense.findings import Finding

@@ -34,10 +34,12 @@ from venvsense.actions.steps import (
     Plan,
     Step,
 )
-from venvsense.analysis import ProjectReport, marker_holds
+from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration, Manifest
 from venvsense.environment import marker_environment
 from venvsense.fixes import INSTALL_CODES, repair_for
+from venvsense.model import relative_path
+from venvsense.rules.declarations import marker_holds
 from venvsense.tomlfile import TomlFile
 
 if sys.version_info >= (3, 11):
@@ -124,17 +126,12 @@ def _index_settings(manifests: Iterable[Manifest], root: Path) -> list[IndexSett
     out: list[IndexSetting] = []
     for manifest in manifests:
         for option in manifest.index_options:
-            where = _relative(option.file, root)
+            where = relative_path(option.file, root)
             line = option.range.start.line + 1
             out.append(IndexSetting(option.option, option.value, f"{where} line {line}"))
     return out
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def _option_args(settings: Iterable[IndexSetting], backend: Backend, base: Path) -> list[str]:
@@ -213,7 +210,7 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
     if report.project.main_requirements:
         for path in report.project.main_requirements:
             todo.args += ["-r", safe_path(path)]
-            todo.shown.append(f"-r {_relative(path, root)}")
+            todo.shown.append(f"-r {relative_path(path, root)}")
             manifest = _manifest_for(report, path)
             if manifest is not None:
                 todo.expected += _expected(manifest.declarations, python)
@@ -249,7 +246,7 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
         if files:
             for path in files:
                 todo.args += ["-r", safe_path(path)]
-                todo.shown.append(f"-r {_relative(path, root)}")
+                todo.shown.append(f"-r {relative_path(path, root)}")
                 manifest = _manifest_for(report, path)
                 if manifest is not None:
                     todo.expected += _expected(manifest.declarations, python)

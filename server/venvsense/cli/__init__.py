@@ -58,11 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if collect:
         gc.disable()
     if reading:
-        from venvsense.imports import enable_persistent_cache
+        from venvsense.imports import DiskScanCache
 
         # repeated runs on a large project reuse the import scans of the last one (``~/.cache/venvsense``);
         # the language server keeps its scans in memory instead
-        enable_persistent_cache()
+        args.disk_cache = DiskScanCache.default()
     try:
         result: int = args.run(args, sys.stdout)
         return result

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from venvsense import findings
-from venvsense.cli.output import environment_json, finding_json, finding_line, write_json
+from venvsense.check import environment_json
+from venvsense.cli.output import finding_json, finding_line, write_json
 from venvsense.cli.projects import UsageError, check_paths
 from venvsense.findings import Finding, Severity
 
@@ -50,7 +51,7 @@ def _selected(finding: Finding, select: list[str], ignore: list[str]) -> bool:
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     select, ignore = _codes(args.select), _codes(args.ignore)
-    reports = check_paths(args.paths, args.venv)
+    reports = check_paths(args.paths, args.venv, disk_cache=args.disk_cache)
     worst = Severity.OFF
     documents = []
     cwd = Path.cwd()

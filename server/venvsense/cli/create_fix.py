@@ -20,12 +20,12 @@ from typing import Any, TextIO
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
 from venvsense.actions.steps import ActionError, Plan
-from venvsense.analysis import ProjectReport, check_project
+from venvsense.check import ProjectReport, check_project
 from venvsense.cli.output import finding_line
 from venvsense.cli.projects import UsageError, projects_to_act_on
 from venvsense.environment import clear_cache
 from venvsense.findings import Severity
-from venvsense.workspace import Project
+from venvsense.model import Project
 
 # exit code 2 (a usage error) is ``main``'s answer to ``UsageError``
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130

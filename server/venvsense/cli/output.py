@@ -4,32 +4,18 @@ the CLI shows a path relative to a folder."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from venvsense.environment import Environment
 from venvsense.findings import Finding
+from venvsense.model import paths
 
 SCHEMA = 1  # the version of the JSON documents ``check`` and ``show`` print (docs: the CLI's JSON contract)
 
 
 def relative_path(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` (``../x`` when outside it); as it is when no relative path exists (another
-    drive on Windows)."""
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        try:
-            return os.path.relpath(path, base)
-        except ValueError:
-            return str(path)
-
-
-def environment_json(env: Environment | None) -> dict[str, Any] | None:
-    if env is None:
-        return None
-    return {"path": str(env.path), "python": env.python, "source": env.source}
+    """How the CLI shows a path: relative to ``base``, with ``..`` steps when outside it."""
+    return paths.relative_path(path, base, climb=True)
 
 
 def _position(line: int, column: int) -> dict[str, int]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from venvsense.analysis import ProjectReport, check_project
+from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
-from venvsense.workspace import Project, find_projects, is_project_root, project_at
+from venvsense.imports import DiskScanCache
+from venvsense.model import Project, find_projects, is_project_root, project_at
 
 
 class UsageError(Exception):
@@ -36,11 +37,13 @@ def projects_to_act_on(raw: str) -> list[Project]:
     return projects
 
 
-def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True) -> list[ProjectReport]:
-    """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given."""
+def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
+                disk_cache: DiskScanCache | None = None) -> list[ProjectReport]:
+    """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given;
+    ``disk_cache`` keeps import scans for the next run."""
     settings = Settings(venv=Path(venv).resolve() if venv else None, check_imports=imports)
     reports = []
     for raw in paths or ["."]:
         for project in projects_under(raw):
-            reports.append(check_project(project, settings))
+            reports.append(check_project(project, settings, disk_cache=disk_cache))
     return reports

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from venvsense.analysis import ProjectReport
-from venvsense.cli.output import environment_json, relative_path, write_json
+from venvsense.check import ProjectReport, environment_json
+from venvsense.cli.output import relative_path, write_json
 from venvsense.cli.projects import check_paths
 from venvsense.environment import read_installed
 
@@ -23,7 +23,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    reports = check_paths(args.paths, args.venv, imports=args.what == "imports")
+    reports = check_paths(args.paths, args.venv, imports=args.what == "imports",
+                          disk_cache=args.disk_cache)
     documents: list[dict[str, Any]] = []
     for report in reports:
         document: dict[str, Any] = {"root": str(report.project.root),

@@ -10,13 +10,7 @@ from venvsense.imports.cache import clear_cache, scan_file, scan_files
 from venvsense.imports.diskcache import (
     PERSISTENT_MIN_FILES,
     DiskScanCache,
-    enable_persistent_cache,
-    load_persistent_cache,
-    persistent_cache_active,
     persistent_cache_dir,
-    persistent_extra,
-    persistent_payload,
-    save_persistent_cache,
 )
 from venvsense.imports.records import ImportStatement, ScanResult
 from venvsense.imports.scanner import scan_bytes, scan_source
@@ -28,14 +22,8 @@ __all__ = [
     "ImportStatement",
     "ScanResult",
     "clear_cache",
-    "enable_persistent_cache",
     "iter_python_files",
-    "load_persistent_cache",
-    "persistent_cache_active",
     "persistent_cache_dir",
-    "persistent_extra",
-    "persistent_payload",
-    "save_persistent_cache",
     "scan_bytes",
     "scan_file",
     "scan_files",

@@ -7,9 +7,8 @@ that cannot be read, is corrupt or was written by another version is ignored and
 faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
 
 A ``DiskScanCache`` is keyed by the project root (its file name) and, within it, by each file's absolute path,
-checked against the file's (mtime, size); its owner is whoever made it (the CLI, for one run). The module-level
-functions (``load_persistent_cache`` ...) are the older interface: they use the instance ``active`` that
-``enable_persistent_cache`` sets.
+checked against the file's (mtime, size); its owner is whoever made it: the CLI makes one per run and hands it
+down explicitly (``check_project(disk_cache=...)``); nothing else writes to the user's cache folder.
 """
 
 from __future__ import annotations
@@ -204,59 +203,3 @@ class DiskScanCache:
         self._values[key] = {name: payloads[name] for name, _, _, _ in kept if name in payloads}
         self._extra[key] = extra
         return True
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The older interface: module-level functions over one instance.
-
-# transitional: the lead threads the object through check_project at merge
-active: DiskScanCache | None = None
-
-
-def enable_persistent_cache(enabled: bool = True) -> None:
-    """Let ``load_persistent_cache``/``save_persistent_cache`` use a fresh ``DiskScanCache`` in the cache folder
-    (the CLI turns it on; library users and the language server, which keeps its cache in memory, leave it off)."""
-    global active
-    active = DiskScanCache.default() if enabled else None
-
-
-def _active() -> DiskScanCache | None:
-    """``active``, in the folder the environment names now (the global switch read it at every load and save)."""
-    global active
-    if active is None:
-        return None
-    folder = persistent_cache_dir()
-    if folder is None:
-        return None
-    if folder != active.folder:
-        active = DiskScanCache(folder)
-    return active
-
-
-def load_persistent_cache(root: Path, files: int | None) -> int:
-    """``DiskScanCache.load`` of the active cache (0 when there is none)."""
-    cache = _active()
-    return cache.load(root, files) if cache is not None else 0
-
-
-def persistent_payload(root: Path, name: str, result: ScanResult) -> object:
-    """``DiskScanCache.payload`` of the active cache (``None`` when there is none)."""
-    return active.payload(root, name, result) if active is not None else None
-
-
-def persistent_extra(root: Path) -> object:
-    """``DiskScanCache.extra`` of the active cache (``None`` when there is none)."""
-    return active.extra(root) if active is not None else None
-
-
-def persistent_cache_active(root: Path, files: int) -> bool:
-    """``DiskScanCache.active_for`` of the active cache (``False`` when there is none)."""
-    cache = _active()
-    return cache is not None and cache.active_for(root, files)
-
-
-def save_persistent_cache(root: Path, paths: Sequence[Path], payloads: Mapping[str, object] | None = None,
-                          extra: object = None) -> bool:
-    """``DiskScanCache.save`` of the active cache (``False`` when there is none)."""
-    cache = _active()
-    return cache is not None and cache.save(root, paths, payloads, extra)

@@ -13,7 +13,7 @@ from venvsense.lsp.client import Client
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.scheduler import DISK_DEBOUNCE, Scheduler
 from venvsense.lsp.session import ProjectState, Session
-from venvsense.workspace import Project, find_projects, project_at
+from venvsense.model import Project, find_projects, project_at
 
 
 class Discovery:
@@ -32,7 +32,7 @@ class Discovery:
         session = self.session
         found: dict[Path, Project] = {}
         for folder in session.folders:
-            globs = session.engine_settings_for(folder).requirements
+            globs = session.engine_settings_for(folder).requirement_globs
             try:
                 projects = await self.scheduler.in_pool(find_projects, folder, globs)
             except OSError as error:
@@ -74,9 +74,9 @@ class Discovery:
         state = self.session.projects.get(root)
         if state is None:
             return
-        globs = self.session.engine_settings_for(root).requirements
+        globs = self.session.engine_settings_for(root).requirement_globs
         project = await self.scheduler.in_pool(project_at, root, globs)
         if self.session.projects.get(root) is state:
-            if project != state.project and state.project.only is None:
+            if project != state.project and state.project.single_manifest is None:
                 state.project = project
             self.scheduler.request(state, 0.05)

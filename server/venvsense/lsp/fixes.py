@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from venvsense import fixes
-from venvsense.analysis import ProjectReport
+from venvsense.check import ProjectReport
 from venvsense.findings import Finding
 from venvsense.lsp import convert
 from venvsense.protocol import FIX_ALL_KIND

@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from venvsense.analysis import ProjectReport
+from venvsense.check import ProjectReport
 from venvsense.findings import Finding
 from venvsense.lsp import convert
 from venvsense.lsp.client import Client

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 
-from venvsense.analysis import ProjectReport, check_project, recheck_manifests
+from venvsense.check import ProjectReport, check_project, recheck_manifests
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.publish import Publisher

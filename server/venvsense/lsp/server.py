@@ -1,7 +1,7 @@
 """The venvsense language server: a pygls ``LanguageServer`` that wires the session, the scheduler, the
 publisher, discovery and the poller together and registers the features (``handlers.py``); ``start()`` runs it.
 
-All the checking is ``venvsense.analysis.check_project``, run by the scheduler in a thread pool off the event
+All the checking is ``venvsense.check.check_project``, run by the scheduler in a thread pool off the event
 loop with the open editor buffers as overrides (``scheduler.py``).
 """
 

@@ -13,13 +13,13 @@ from typing import Any
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-from venvsense.analysis import ProjectReport
+from venvsense.check import ProjectReport
 from venvsense.config import Settings
 from venvsense.lsp import convert
 from venvsense.lsp.settings import ServerSettings, mentions, read_settings, section_of
 from venvsense.manifests import glob_matches, is_manifest
+from venvsense.model import Project, is_project_root, project_at
 from venvsense.text import UnreadableFile, read_text
-from venvsense.workspace import Project, is_project_root, project_at
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -138,9 +138,9 @@ class Session:
 
     def requirement_globs(self) -> tuple[str, ...]:
         """Every extra requirement-file pattern in force anywhere (what the client is asked to watch)."""
-        globs = dict.fromkeys(self.engine_settings.requirements)
+        globs = dict.fromkeys(self.engine_settings.requirement_globs)
         for folder in self.folder_settings.values():
-            globs.update(dict.fromkeys(folder.engine.requirements))
+            globs.update(dict.fromkeys(folder.engine.requirement_globs))
         return tuple(globs)
 
     # --- folders -----------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class Session:
         projects: they stay while one of their documents is open."""
         for candidate in (folder, *folder.parents):
             if is_project_root(candidate):
-                state = ProjectState(project_at(candidate, self.engine_settings_for(candidate).requirements))
+                state = ProjectState(project_at(candidate, self.engine_settings_for(candidate).requirement_globs))
                 self.projects[candidate] = state
                 return state
         return None
@@ -266,7 +266,7 @@ class Session:
         owner = self.project_of(path)
         if owner is None:
             return False
-        globs = self.engine_settings_for(owner.root).requirements
+        globs = self.engine_settings_for(owner.root).requirement_globs
         if not globs:
             return False
         relative = path.relative_to(owner.root).as_posix()

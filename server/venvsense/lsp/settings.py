@@ -39,14 +39,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from venvsense.config import Settings, SettingsError, parse_settings
+from venvsense.config import ENGINE_KEYS, Settings, SettingsError, parse_settings
 
 Installer = Literal["auto", "uv", "pip"]
 INSTALLERS: tuple[Installer, ...] = ("auto", "uv", "pip")
-ENGINE_KEYS = frozenset({
-    "venv", "severity", "lower-secondary", "check-imports", "check-unused", "requirements", "module-map",
-    "known-first-party", "ignore", "exclude", "used-without-import",
-})
 SECTION = "venvsense"
 
 

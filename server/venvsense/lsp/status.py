@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from venvsense.analysis import ProjectReport
-from venvsense.environment import Environment
+from venvsense.check import ProjectReport, environment_json
 from venvsense.fixes import project_fixes
 from venvsense.protocol import GET_STATUS_REQUEST, STATUS_NOTIFICATION
 
-__all__ = ["GET_STATUS_REQUEST", "STATUS_NOTIFICATION", "environment_json", "project_status"]
+__all__ = ["GET_STATUS_REQUEST", "STATUS_NOTIFICATION", "project_status"]
 
 EMPTY_COUNTS = {"error": 0, "warning": 0, "information": 0, "hint": 0}
 
 
-def environment_json(env: Environment | None) -> dict[str, Any] | None:
-    if env is None:
-        return None
-    return {"path": str(env.path), "python": env.python, "source": env.source}
 
 
 def _plural(n: int, word: str) -> str:

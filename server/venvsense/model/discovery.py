@@ -39,10 +39,6 @@ class Project:
     python_version: Path | None = None
     single_manifest: Path | None = None
 
-    @property
-    def only(self) -> Path | None:  # merge: remove (lsp/server.py reads the old name)
-        return self.single_manifest
-
 
 def _requirements_files(root: Path) -> list[Path]:
     found: list[Path] = []

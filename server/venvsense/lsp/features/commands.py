@@ -28,7 +28,7 @@ from venvsense import protocol
 from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, execute
 from venvsense.actions.steps import ActionError, BackendName, Plan
-from venvsense.analysis import ProjectReport
+from venvsense.check import ProjectReport
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
 from venvsense.lsp.progress import Progress

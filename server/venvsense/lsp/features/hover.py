@@ -12,11 +12,13 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from venvsense.analysis import ProjectReport, satisfies
+from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration
 from venvsense.imports import ImportStatement, scan_source
 from venvsense.lsp.context import Context
 from venvsense.mapping import ModuleIndex
+from venvsense.model import relative_path
+from venvsense.rules.declarations import satisfies
 from venvsense.stdlib import is_stdlib
 from venvsense.text import Position, Range
 
@@ -34,11 +36,6 @@ def declaration_at(report: ProjectReport, path: Path, position: Position) -> Dec
     return None
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def importers(report: ProjectReport, normalized: str) -> list[str] | None:
@@ -53,7 +50,7 @@ def importers(report: ProjectReport, normalized: str) -> list[str] | None:
         if not provided and not item.providers and report.modules is not None:
             provided = any(p.distribution == normalized for p in report.modules.providers(item.target))
         if provided:
-            files.setdefault(_relative(item.file, report.project.root), None)
+            files.setdefault(relative_path(item.file, report.project.root), None)
     return list(files)
 
 
