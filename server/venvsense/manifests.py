@@ -34,7 +34,7 @@ SKIPPED_DIRECTORIES = frozenset({
 
 # What an editor is asked to watch (LSP ``workspace/didChangeWatchedFiles``), in the LSP glob dialect.
 WATCH_GLOBS = (
-    "**/requirements*.txt",
+    "**/*requirements*.txt",
     "**/*requirements*.in",
     "**/requirements/**/*.txt",
     "**/requirements/**/*.in",

@@ -189,7 +189,7 @@ export class LanguageServer implements vscode.Disposable {
             documentSelector: [
                 { scheme: 'file', language: 'python' },
                 { scheme: 'file', language: 'pip-requirements' },
-                { scheme: 'file', pattern: '**/{pyproject.toml,setup.cfg,.python-version}' },
+                { scheme: 'file', pattern: '**/{pyproject.toml,setup.cfg,.python-version,Pipfile}' },
             ],
             outputChannel: this.log,
             traceOutputChannel: this.log,

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
-from venvsense.lsp.protocol import VenvsenseProtocol
+from venvsense.lsp.jsonrpc import VenvsenseProtocol
 
 logger = logging.getLogger("venvsense.lsp")
 

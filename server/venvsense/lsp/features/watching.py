@@ -25,10 +25,9 @@ from venvsense.lsp.scheduler import DISK_DEBOUNCE
 from venvsense.lsp.session import Session, inside
 
 REGISTRATION_ID = "venvsense-watched-files"
-# the manifests (one policy), plus what a check reads besides them: modules, requirement files named
-# ``dev-requirements.txt`` and the like, and the venvs' contents
+# the manifests (one policy), plus what a check reads besides them: modules and the venvs' contents
 WATCH_GLOBS = tuple(dict.fromkeys((
-    *manifests.WATCH_GLOBS, "**/*requirements*.txt", "**/*.py",
+    *manifests.WATCH_GLOBS, "**/*.py",
     "**/pyvenv.cfg", "**/site-packages/*.dist-info", "**/site-packages/*.egg-info", "**/site-packages/*.pth",
 )))
 
