@@ -55,7 +55,6 @@ class ClassifiedImport:
         return self.providers[0].distribution if self.providers else None
 
 
-
 # a file's imports as small codes: 0 relative, 1 first-party, 2 stdlib, 3 third-party
 KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib"}
 THIRD_PARTY = 3
@@ -99,7 +98,6 @@ class FileImports:
             else:
                 append(classified_import(path, scan, index, kinds[code], modules[index], ()))
         return made
-
 
 
 class Usage:

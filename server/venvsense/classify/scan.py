@@ -35,7 +35,6 @@ def target_python(environment: Environment | None, requires_python: Iterable[str
     return None
 
 
-
 def scan_project(
     root: Path, *, installed: Installed | None, python: str | None, module_map: Mapping[str, Iterable[str]],
     known_first_party: Iterable[str], exclude: Iterable[str], overrides: Mapping[Path, str] | None = None,
@@ -104,7 +103,6 @@ def scan_project(
     return Usage(parts, scanned), mapping.index
 
 
-
 def _classify_file(
     path: Path, scan: ScanResult, stdlib: frozenset[str], first_party: frozenset[str], folder: ScriptFolder,
     mapping: ProviderLookup,
@@ -159,7 +157,6 @@ _previous: MemoryCache[str, _Checked] = MemoryCache(
     owner="the process: the language server re-checking a project reuses the last check's classification",
     limit=8,
 )
-
 
 
 def _inside(path: Path, root: Path) -> bool:

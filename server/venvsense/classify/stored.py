@@ -90,7 +90,6 @@ class Stored:
             return None
 
 
-
 class DiskClassification:
     """Reuses and records a run's classification for the on-disk cache (only when that cache is on)."""
 

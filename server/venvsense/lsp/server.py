@@ -20,9 +20,9 @@ from venvsense.lsp.client import Client
 from venvsense.lsp.context import Context
 from venvsense.lsp.discovery import Discovery
 from venvsense.lsp.features.watching import poll_targets, polled_changes
+from venvsense.lsp.jsonrpc import VenvsenseProtocol
 from venvsense.lsp.memory import freeze_heap
 from venvsense.lsp.poller import Poller
-from venvsense.lsp.jsonrpc import VenvsenseProtocol
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.scheduler import Scheduler
 from venvsense.lsp.session import Session
