@@ -7,20 +7,32 @@ raises.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from venvsense.caches import MemoryCache
 from venvsense.findings import Finding, make
 from venvsense.text import START, Range, UnreadableFile, read_text
 
 Kind = Literal["registry", "url", "path", "editable"]
-# ``normalized`` is asked for many times per declaration and check (a regular expression each time)
-_canonical = functools.lru_cache(maxsize=16384)(canonicalize_name)
 MAIN = "main"
+
+# a canonical name costs a regular expression; the same names come back on every re-read of a manifest (each
+# keystroke in an editor)
+_CANONICAL_NAMES: MemoryCache[str, str] = MemoryCache(
+    name="declarations.canonical_name", key="a package name as written",
+    invalidation="none needed: PEP 503 depends on the name alone; oldest dropped past the limit",
+    owner="the process", limit=16384)
+
+
+def _canonical(name: str) -> str:
+    found = _CANONICAL_NAMES.get(name)
+    if found is None:
+        found = _CANONICAL_NAMES.put(name, canonicalize_name(name))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +42,9 @@ class Declaration:
     ``name`` is as written (for a path/URL entry without a name: the name found in ``#egg=``, a wheel or
     sdist file name, or ``""`` when unknown). ``group`` is ``"main"``, an extra's name or a dependency
     group's name. ``primary`` is true for the main declarations (``requirements.txt`` and what it
-    includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies): findings about
-    the others are one severity level lower. ``declared_in`` says which set, for messages
+    includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies); a reader
+    records it as a fact, and the severity of findings about the others is decided from it elsewhere.
+    ``declared_in`` says which set, for messages
     (``requirements.txt``, ``requirements-dev.txt``, ``extra 'test'``, ``group 'lint'``).
     ``requirement`` is the PEP 508 text of the entry (Poetry constraints already translated).
     ``transitive`` is true for a pin in a compiled lock file that is there only ``# via`` another package.
