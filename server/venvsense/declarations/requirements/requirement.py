@@ -4,6 +4,7 @@ archive, or an editable."""
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -16,7 +17,6 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from venvsense.caches import MemoryCache
 from venvsense.declarations import Kind
 
 __all__ = ["NAME", "ParsedRequirement", "Rejected", "parse_editable", "parse_line_requirement",
@@ -136,25 +136,12 @@ def _archive_name(filename: str) -> tuple[str, str]:
     return name, ""
 
 
-_REQUIREMENTS: MemoryCache[str, ParsedRequirement] = MemoryCache(
-    name="requirements.requirement", key="a PEP 508 requirement's text (its marker split off)",
-    invalidation="none needed: the meaning depends on the text alone; oldest dropped past the limit",
-    owner="the process", limit=4096)
-_MARKERS: MemoryCache[str, str] = MemoryCache(
-    name="requirements.marker", key="a marker's text", invalidation="none needed: the normalized marker "
-    "depends on the text alone; oldest dropped past the limit", owner="the process", limit=1024)
-
-
+# Pure memos of packaging's (slow) parsers, kept as C-speed ``lru_cache``s rather than registered
+# ``MemoryCache``s: a cold read of a lock file misses on every line, and the value depends on the text alone.
+@functools.lru_cache(maxsize=4096)
 def _requirement(text: str) -> ParsedRequirement:
     """A PEP 508 requirement (its marker already split off, as pip does), or ``Rejected`` with packaging's
     reason."""
-    found = _REQUIREMENTS.get(text)
-    if found is None:
-        found = _REQUIREMENTS.put(text, _read_requirement(text))
-    return found
-
-
-def _read_requirement(text: str) -> ParsedRequirement:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
@@ -192,15 +179,13 @@ def simple_requirement(text: str) -> ParsedRequirement | None:
     return ParsedRequirement(name, specifier, (), None, "registry", None)
 
 
+@functools.lru_cache(maxsize=1024)
 def _marker(text: str) -> str:
     """A marker as packaging normalizes it, or ``Rejected`` with packaging's reason."""
-    found = _MARKERS.get(text)
-    if found is None:
-        try:
-            found = _MARKERS.put(text, str(Marker(text)))
-        except InvalidMarker as error:
-            raise Rejected(f"invalid marker {text!r}: {str(error).splitlines()[0]}") from None
-    return found
+    try:
+        return str(Marker(text))
+    except InvalidMarker as error:
+        raise Rejected(f"invalid marker {text!r}: {str(error).splitlines()[0]}") from None
 
 
 def _candidates(base: Path, written: str) -> list[Path]:
