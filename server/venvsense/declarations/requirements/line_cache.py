@@ -1,8 +1,8 @@
 """The requirements reader's per-line cache: the declarations of the plain one-line requirements of the last
 read of each file, so that re-reading a file after a one-character edit in an editor parses one line.
 
-``Declaration`` is frozen, so handing the same object to two reads is safe; the check relies on getting the
-same object back for an unchanged line to reuse what it concluded about it.
+``Declaration`` is frozen, so handing the same object to two reads is safe (and lets the check reuse what it
+concluded about an unchanged line).
 """
 
 from __future__ import annotations
