@@ -13,13 +13,10 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from venvsense.declarations import Declaration, Manifest
-from venvsense.declarations.requirements import (
-    _split,  # the shlex twin, checked against shlex itself
-    is_compiled,
-    is_requirements_file,
-    read_requirements,
-)
+from venvsense.declarations.requirements import is_compiled, read_requirements
+from venvsense.declarations.requirements.options import _split  # the shlex twin, checked against shlex itself
 from venvsense.findings import Severity
+from venvsense.manifests import is_requirements_name as is_requirements_file  # the one manifest policy
 from venvsense.text import Position, Range
 
 

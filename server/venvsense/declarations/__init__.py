@@ -18,9 +18,11 @@ from venvsense.findings import Finding, make
 from venvsense.text import START, Range, UnreadableFile, read_text
 
 Kind = Literal["registry", "url", "path", "editable"]
-# ``normalized`` is asked for many times per declaration and check (a regular expression each time)
-_canonical = functools.lru_cache(maxsize=16384)(canonicalize_name)
 MAIN = "main"
+
+# ``normalized`` is asked for many times per declaration and check (a regular expression each time); a pure
+# memo of the name alone, kept as a C-speed ``lru_cache`` (a cold read of a lock file misses on every line)
+_canonical = functools.lru_cache(maxsize=16384)(canonicalize_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +32,10 @@ class Declaration:
     ``name`` is as written (for a path/URL entry without a name: the name found in ``#egg=``, a wheel or
     sdist file name, or ``""`` when unknown). ``group`` is ``"main"``, an extra's name or a dependency
     group's name. ``primary`` is true for the main declarations (``requirements.txt`` and what it
-    includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies): findings about
-    the others are one severity level lower. ``declared_in`` says which set, for messages
-    (``requirements.txt``, ``requirements-dev.txt``, ``extra 'test'``, ``group 'lint'``).
+    includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies); a reader
+    records it as a fact, and the severity of findings about the others is decided from it elsewhere.
+    ``declared_in`` says which set, for messages (``requirements.txt``, ``requirements-dev.txt``,
+    ``extra 'test'``, ``group 'lint'``).
     ``requirement`` is the PEP 508 text of the entry (Poetry constraints already translated).
     ``transitive`` is true for a pin in a compiled lock file that is there only ``# via`` another package.
     """

@@ -14,10 +14,18 @@ from pathlib import Path
 from venvsense.findings import Finding, make
 from venvsense.text import START, Range, UnreadableFile, read_text
 
-__all__ = ["PythonVersionFile", "read_python_version"]
+__all__ = ["PYTHON_VERSION", "PythonVersionFile", "is_python_version", "read_python_version"]
 
+# A Python version as a number (``3``, ``3.12``, ``3.12.2``): what a ``.python-version`` entry, a ``--python``
+# argument or a setting must look like to be looked up as a version rather than as a name or a path.
+PYTHON_VERSION = re.compile(r"\d+(\.\d+){0,2}")
 _LINES = re.compile(r"\r\n|\r|\n")
 _FIRST_WORD = re.compile(r"[ \t]*(\S+)")
+
+
+def is_python_version(text: str) -> bool:
+    """Whether ``text`` is a Python version number (``3``, ``3.12``, ``3.12.2``), nothing around it."""
+    return PYTHON_VERSION.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,13 @@ class PythonVersionFile:
     path: Path
     versions: tuple[tuple[str, Range], ...]
     findings: tuple[Finding, ...]
+
+    @property
+    def first_version_number(self) -> str | None:
+        """The first entry (the one ``python`` runs) when it is a version number, else ``None``."""
+        if self.versions and is_python_version(self.versions[0][0]):
+            return self.versions[0][0]
+        return None
 
 
 def read_python_version(path: Path, text: str | None = None) -> PythonVersionFile:
