@@ -43,9 +43,9 @@ from venvsense.rules.declarations import marker_holds
 from venvsense.tomlfile import TomlFile
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    pass  # type: ignore[import-not-found, unused-ignore]
 
 STAGING_SUFFIX = ".venvsense-new"
 _INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index")
@@ -81,18 +81,12 @@ def target_venv(report: ProjectReport, options: Options) -> Path:
 
 
 def _pyproject_data(report: ProjectReport, pyproject: TomlFile | None = None) -> Mapping[str, Any]:
-    """The parsed ``pyproject.toml`` of the project: ``pyproject`` when the caller has it parsed already (the
-    project model's), else read from disk; empty when absent or unreadable."""
-    if pyproject is not None:
-        return pyproject.data or {}
-    path = report.project.pyproject
-    if path is None:
+    """The parsed ``pyproject.toml`` of the project: ``pyproject`` when the caller gives one, else the one the
+    check parsed (the project model's); empty when absent or invalid."""
+    parsed = pyproject if pyproject is not None else report.pyproject_toml
+    if parsed is None or report.project.pyproject is None:
         return {}
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-    return data
+    return parsed.data or {}
 
 
 def buildable(report: ProjectReport, pyproject: TomlFile | None = None) -> bool:

@@ -116,12 +116,14 @@ def read_model(
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
-        sets=read_sets(project, buffers, environ), python_version_file=python_version_file,
+        sets=read_sets(project, buffers, environ, pyproject_toml), python_version_file=python_version_file,
     )
 
 
-def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str]) -> list[Manifest]:
-    """Every declaration set of the project, main requirement files first; each declaration appears once."""
+def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
+              pyproject_toml: TomlFile | None = None) -> list[Manifest]:
+    """Every declaration set of the project, main requirement files first; each declaration appears once.
+    ``pyproject_toml``: the model's parsed ``pyproject.toml`` (read here when not given)."""
     manifests: list[Manifest] = []
     read: set[Path] = set()
     for path in project.requirements:
@@ -132,7 +134,8 @@ def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[st
         read.update(manifest.files)
         manifests.append(manifest)
     if project.pyproject:
-        manifests.append(read_pyproject(project.pyproject, buffers.get(project.pyproject)))  # merge: pass parsed=
+        parsed = pyproject_toml if pyproject_toml is not None and pyproject_toml.path == project.pyproject else None
+        manifests.append(read_pyproject(project.pyproject, buffers.get(project.pyproject), parsed=parsed))
     if project.setup_cfg:
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
     return _dedupe(manifests)
