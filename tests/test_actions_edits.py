@@ -14,7 +14,7 @@ def declaration(file: Path, text: str, line: int, start: int, end: int, name: st
                 ) -> Declaration:
     return Declaration(name=name, specifier="", extras=(), marker=None, kind=kind,  # type: ignore[arg-type]
                        url=None, file=file, range=Range.of(line, start, end), group="main", primary=True,
-                       declared_in=file.name, requirement=text)
+                       declaration_set=file.name, requirement=text)
 
 
 def rewrite(file: Path, text: str, line: int, start: int, end: int, name: str, version: str) -> str | None:

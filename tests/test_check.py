@@ -213,7 +213,7 @@ def test_secondary_requirement_files_are_one_level_lower_and_say_their_set(proje
     root = project({"requirements.txt": "", "requirements-dev.txt": "alpha\n"})
     finding = only(check(root), "VS201")
     assert finding.severity == Severity.WARNING
-    assert finding.declared_in == "requirements-dev.txt"
+    assert finding.declaration_set == "requirements-dev.txt"
     assert "requirements-dev.txt" in finding.message
 
 

@@ -57,7 +57,7 @@ def test_project_dependencies_are_main_primary_with_the_range_of_the_string_cont
     text = '[project]\nname = "x"\ndependencies = [\n    "requests>=2.31",\n    \'click\',\n]\n'
     manifest = read(tmp_path, text)
     requests = by_name(manifest, "requests")
-    assert (requests.group, requests.primary, requests.declared_in) == ("main", True, "pyproject.toml")
+    assert (requests.group, requests.primary, requests.declaration_set) == ("main", True, "pyproject.toml")
     assert requests.range == range_of(text, "requests>=2.31")
     assert requests.specifier == ">=2.31" and requests.requirement == "requests>=2.31"
     assert requests.kind == "registry" and requests.file == tmp_path / "pyproject.toml"
@@ -101,7 +101,7 @@ def test_direct_url_is_url_kind_and_file_url_is_path_kind(tmp_path):
 def test_optional_dependencies_are_secondary_groups_named_for_the_extra(tmp_path):
     text = '[project]\ndependencies = []\n\n[project.optional-dependencies]\ntest = ["pytest>=8"]\n'
     pytest_ = by_name(read(tmp_path, text), "pytest")
-    assert (pytest_.group, pytest_.primary, pytest_.declared_in) == ("test", False, "extra 'test'")
+    assert (pytest_.group, pytest_.primary, pytest_.declaration_set) == ("test", False, "extra 'test'")
     assert pytest_.range == range_of(text, "pytest>=8")
 
 
@@ -163,7 +163,7 @@ def test_dependencies_of_the_wrong_type_is_vs206_at_the_value(tmp_path):
 def test_invalid_entry_in_an_extra_is_one_level_lower(tmp_path):
     text = '[project.optional-dependencies]\nx = ["no good!"]\n'
     [finding] = read(tmp_path, text).findings
-    assert finding.severity is Severity.WARNING and finding.declared_in == "extra 'x'"
+    assert finding.severity is Severity.WARNING and finding.declaration_set == "extra 'x'"
 
 
 # -- [dependency-groups] ------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_dependency_group_entries_are_secondary_and_named_for_the_group(tmp_path
     text = '[dependency-groups]\ntest = ["pytest"]\n'
     declaration = by_name(read(tmp_path, text), "pytest")
     assert (declaration.group, declaration.primary) == ("test", False)
-    assert declaration.declared_in == "group 'test'"
+    assert declaration.declaration_set == "group 'test'"
     assert declaration.range == range_of(text, "pytest")
 
 
@@ -182,7 +182,7 @@ def test_include_group_brings_the_included_entries_with_their_own_ranges(tmp_pat
     manifest = read(tmp_path, text)
     assert manifest.findings == []
     included = by_name(manifest, "ruff", "ci")
-    assert included.range == range_of(text, "ruff") and included.declared_in == "group 'ci'"
+    assert included.range == range_of(text, "ruff") and included.declaration_set == "group 'ci'"
     assert by_name(manifest, "ruff", "lint").range == included.range
     assert by_name(manifest, "tox", "ci").group == "ci"
 
@@ -229,7 +229,7 @@ def test_uv_dev_dependencies_are_the_dev_group(tmp_path):
     text = '[tool.uv]\ndev-dependencies = ["pytest>=8"]\n'
     declaration = by_name(read(tmp_path, text), "pytest")
     assert (declaration.group, declaration.primary) == ("dev", False)
-    assert declaration.declared_in == "tool.uv dev-dependencies"
+    assert declaration.declaration_set == "tool.uv dev-dependencies"
     assert declaration.range == range_of(text, "pytest>=8")
 
 
@@ -289,7 +289,7 @@ def test_poetry_dependencies_are_main_with_the_range_of_the_whole_entry(tmp_path
     text = '[tool.poetry.dependencies]\npython = "^3.9"\nrequests = "^2.31"\n'
     manifest = read(tmp_path, text)
     requests = by_name(manifest, "requests")
-    assert (requests.group, requests.primary, requests.declared_in) == ("main", True, "pyproject.toml")
+    assert (requests.group, requests.primary, requests.declaration_set) == ("main", True, "pyproject.toml")
     assert requests.range == range_of(text, 'requests = "^2.31"')
     assert requests.requirement == "requests>=2.31,<3.0"
     assert SpecifierSet(requests.specifier) == SpecifierSet(">=2.31,<3.0")
@@ -346,7 +346,7 @@ def test_poetry_optional_dependency_belongs_to_the_extras_that_list_it(tmp_path)
             'unused = { version = "*", optional = true }\n'
             '[tool.poetry.extras]\nmysql = ["mysqlclient"]\ndb = ["MySQLClient"]\n')
     manifest = read(tmp_path, text)
-    assert sorted((d.group, d.primary, d.declared_in) for d in manifest.declarations) == [
+    assert sorted((d.group, d.primary, d.declaration_set) for d in manifest.declarations) == [
         ("db", False, "extra 'db'"), ("mysql", False, "extra 'mysql'")]
     assert all(d.name == "mysqlclient" for d in manifest.declarations)
 
@@ -356,8 +356,8 @@ def test_poetry_groups_and_legacy_dev_dependencies_are_secondary(tmp_path):
             '[tool.poetry.dev-dependencies]\npytest = "^8"\n')
     manifest = read(tmp_path, text)
     sphinx, pytest_ = by_name(manifest, "sphinx"), by_name(manifest, "pytest")
-    assert (sphinx.group, sphinx.primary, sphinx.declared_in) == ("docs", False, "group 'docs'")
-    assert (pytest_.group, pytest_.primary, pytest_.declared_in) == ("dev", False, "group 'dev'")
+    assert (sphinx.group, sphinx.primary, sphinx.declaration_set) == ("docs", False, "group 'docs'")
+    assert (pytest_.group, pytest_.primary, pytest_.declaration_set) == ("dev", False, "group 'dev'")
 
 
 def test_poetry_dependency_written_as_its_own_table_has_the_header_range(tmp_path):

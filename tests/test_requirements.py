@@ -66,7 +66,7 @@ def test_a_pin_is_a_registry_declaration_covering_its_text(tmp_path: Path) -> No
         "registry", None, "main", True)
     assert declaration.range == span(1, 2, 18)
     assert declaration.requirement == "requests==2.31.0"
-    assert declaration.declared_in == "requirements.txt"
+    assert declaration.declaration_set == "requirements.txt"
     assert declaration.file == tmp_path / "requirements.txt"
     assert not declaration.transitive
 
@@ -329,13 +329,13 @@ def test_ambiguous_abbreviation_is_invalid(tmp_path: Path) -> None:
 def test_findings_of_a_secondary_file_are_a_level_lower(tmp_path: Path) -> None:
     manifest = read(tmp_path, "foo bar\n-i https://x/simple\n", name="requirements-dev.txt", primary=False)
     assert [f.severity for f in manifest.findings] == [Severity.WARNING, Severity.HINT]
-    assert {f.declared_in for f in manifest.findings} == {"requirements-dev.txt"}
+    assert {f.declaration_set for f in manifest.findings} == {"requirements-dev.txt"}
 
 
 def test_declared_in_can_be_given(tmp_path: Path) -> None:
     path = write(tmp_path, "requirements.txt", "six\n")
-    manifest = read_requirements(path, primary=True, declared_in="main requirements", environ={})
-    assert manifest.declarations[0].declared_in == "main requirements"
+    manifest = read_requirements(path, primary=True, declaration_set="main requirements", environ={})
+    assert manifest.declarations[0].declaration_set == "main requirements"
 
 
 # --- includes and constraints ----------------------------------------------------------------------------
@@ -345,7 +345,7 @@ def test_includes_are_followed_relative_to_the_including_file(tmp_path: Path) ->
     write(tmp_path, "requirements/base.txt", "six\n-r more/extra.txt\n")
     write(tmp_path, "requirements/more/extra.txt", "attrs\n")
     manifest = read(tmp_path, "flask\n-r requirements/base.txt\nclick\n")
-    assert [(d.name, d.declared_in, d.file.name) for d in manifest.declarations] == [
+    assert [(d.name, d.declaration_set, d.file.name) for d in manifest.declarations] == [
         ("flask", "requirements.txt", "requirements.txt"),
         ("six", "base.txt", "base.txt"),
         ("attrs", "extra.txt", "extra.txt"),

@@ -44,7 +44,7 @@ def test_install_requires_lines_are_main_primary_with_their_ranges(tmp_path):
     manifest = read(tmp_path, text)
     assert [d.name for d in manifest.declarations] == ["requests", "click"]
     requests = by_name(manifest, "requests")
-    assert (requests.group, requests.primary, requests.declared_in) == ("main", True, "setup.cfg")
+    assert (requests.group, requests.primary, requests.declaration_set) == ("main", True, "setup.cfg")
     assert requests.range == range_of(text, "requests>=2.31")
     assert by_name(manifest, "click").range == range_of(text, "click ; python_version < '3.12'")
     assert by_name(manifest, "click").marker == 'python_version < "3.12"'
@@ -69,7 +69,7 @@ def test_extras_require_are_secondary_groups_named_for_the_extra(tmp_path):
     text = "[options.extras_require]\ntest =\n    pytest>=8\n    hypothesis\ndocs = sphinx\n"
     manifest = read(tmp_path, text)
     pytest_ = by_name(manifest, "pytest")
-    assert (pytest_.group, pytest_.primary, pytest_.declared_in) == ("test", False, "extra 'test'")
+    assert (pytest_.group, pytest_.primary, pytest_.declaration_set) == ("test", False, "extra 'test'")
     assert pytest_.range == range_of(text, "pytest>=8")
     assert by_name(manifest, "sphinx").group == "docs"
 

@@ -113,7 +113,7 @@ class Finding:
 
     ``file`` is absolute. ``data`` carries what a fix needs (``wanted``: the declared requirement string,
     ``installed``: the installed version, ...), keys documented where each code is produced.
-    ``declared_in`` names the declaration set the finding comes from (``requirements.txt``,
+    ``declaration_set`` names the declaration set the finding comes from (``requirements.txt``,
     ``extra 'dev'``, ``group 'test'``), or ``None`` when that does not apply; ``secondary`` says that set is
     not the main one. Both are facts for ``venvsense.severity``, which decides the final ``severity`` from
     them, the catalogue and the settings. Until then ``severity`` is the default level (``Code.level``), or
@@ -126,7 +126,7 @@ class Finding:
     range: Range
     severity: Severity
     package: str | None = None
-    declared_in: str | None = None
+    declaration_set: str | None = None
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     secondary: bool = False
 
@@ -139,11 +139,11 @@ class Finding:
 
 
 def make(code: str, message: str, file: Path, range_: Range, *, package: str | None = None,
-         secondary: bool = False, declared_in: str | None = None, **data: Any) -> Finding:
-    """A finding at the code's default level for its set; ``secondary`` and ``declared_in`` are recorded for
+         secondary: bool = False, declaration_set: str | None = None, **data: Any) -> Finding:
+    """A finding at the code's default level for its set; ``secondary`` and ``declaration_set`` are recorded for
     ``venvsense.severity`` to decide the final level."""
     severity = CATALOGUE[code].level(secondary=secondary)
-    return Finding(code, message, file, range_, severity, package, declared_in, dict(data), secondary)
+    return Finding(code, message, file, range_, severity, package, declaration_set, dict(data), secondary)
 
 
 def make_shared(code: str, message: str, file: Path, range_: Range, data: dict[str, Any], *,

@@ -20,7 +20,6 @@ language server). Fixes that run a process are left out when the workspace is no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any, Final, Literal
 from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
+from venvsense.declarations.pythonversion import PYTHON_VERSION
 from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
 from venvsense.environment import in_project_environments
 from venvsense.findings import Finding
@@ -51,7 +51,6 @@ QUICK_FIX: Final = "quickfix"
 FixKind = Literal["quickfix", "source.fixAll.venvsense", "project"]
 Repair = Literal["create", "recreate", "install"]
 TextOf = Callable[[Path], str | None]
-_VERSION = re.compile(r"\d+(\.\d+){0,2}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def _guessed(report: ProjectReport, finding: Finding) -> bool:
 
 def _recreate_python(report: ProjectReport) -> str | None:
     pvf = report.python_version_file
-    if pvf and pvf.versions and _VERSION.fullmatch(pvf.versions[0][0]):
+    if pvf and pvf.versions and PYTHON_VERSION.fullmatch(pvf.versions[0][0]):
         return pvf.versions[0][0]
     return None
 
@@ -164,7 +163,7 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     if code in RECREATE_CODES and env is not None and env.source == "in-project":
         wanted = finding.data.get("wanted") if code == "VS103" else _recreate_python(report)
         arguments: dict[str, Any] = {}
-        if isinstance(wanted, str) and _VERSION.fullmatch(wanted):
+        if isinstance(wanted, str) and PYTHON_VERSION.fullmatch(wanted):
             title = f"Recreate {env.name} with Python {wanted}"
             arguments["python"] = wanted
         elif isinstance(wanted, str):

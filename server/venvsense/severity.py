@@ -1,7 +1,7 @@
 """Severity decided in one place: from the catalogue, the declaration set (main or secondary) a finding comes
 from and the settings (configured levels, ``off``, ``lower-secondary``, per-package ignores).
 
-Readers and rules only record facts on a finding (``secondary``, ``declared_in``; a weaker form's own level);
+Readers and rules only record facts on a finding (``secondary``, ``declaration_set``; a weaker form's own level);
 ``decide`` gives every finding its final level and the one order findings are shown in.
 """
 
@@ -30,7 +30,7 @@ def level(finding: Finding, settings: Settings) -> Severity:
         return configured.lowered() if weaker and settings.lower_secondary else configured
     if finding.secondary:
         # a set-level finding with no named set (a dependency-groups table error) is always lowered
-        return code.level(secondary=settings.lower_secondary or finding.declared_in is None)
+        return code.level(secondary=settings.lower_secondary or finding.declaration_set is None)
     return finding.severity  # the catalogue's, or the rule's weaker level
 
 

@@ -21,9 +21,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from venvsense.actions.steps import ActionError, Backend, BackendName, Interpreter
+from venvsense.declarations.pythonversion import PYTHON_VERSION
 
 _FULL = re.compile(r"\d+\.\d+\.\d+")
-_PREFIX = re.compile(r"\d+(\.\d+){0,2}")
 _VERSION_SCRIPT = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
 
 
@@ -171,7 +171,7 @@ def _requested(requested: str, environ: Mapping[str, str]) -> Interpreter:
     text = requested.strip()
     if text.startswith("-"):
         raise ActionError(f"--python {text!r} is neither a version nor an interpreter path")
-    if _PREFIX.fullmatch(text):
+    if PYTHON_VERSION.fullmatch(text):
         found = _by_version(text, environ, "asked for with --python")
         if found is None:
             raise ActionError(
@@ -209,7 +209,7 @@ def _from_python_version(wanted: Sequence[str], environ: Mapping[str, str]) -> I
                 return Interpreter(Path(where), ask_version(Path(where)),
                                    "from .python-version: system (python3 on PATH)")
             continue
-        if _PREFIX.fullmatch(name):
+        if PYTHON_VERSION.fullmatch(name):
             found = _by_version(name, environ, "from .python-version")
             if found is not None:
                 return found

@@ -264,7 +264,7 @@ def _is_extra(report: ProjectReport, pyproject: Mapping[str, Any], group: str,
     optional = project.get("optional-dependencies") if isinstance(project, dict) else None
     if isinstance(optional, dict) and key in {canonicalize_name(str(k)) for k in optional}:
         return True
-    return any(d.declared_in.startswith("extra") and canonicalize_name(d.group) == key
+    return any(d.declaration_set.startswith("extra") and canonicalize_name(d.group) == key
                for d in report.declarations if d.file in pyproject_files)
 
 

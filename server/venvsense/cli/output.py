@@ -35,7 +35,7 @@ def finding_json(finding: Finding, root: Path) -> dict[str, Any]:
             "end": _position(finding.range.end.line, finding.range.end.column),
         },
         "package": finding.package,
-        "set": finding.declared_in,
+        "set": finding.declaration_set,
     }
 
 

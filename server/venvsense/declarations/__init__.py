@@ -34,7 +34,7 @@ class Declaration:
     group's name. ``primary`` is true for the main declarations (``requirements.txt`` and what it
     includes, ``[project] dependencies``, ``install_requires``, Poetry's main dependencies); a reader
     records it as a fact, and the severity of findings about the others is decided from it elsewhere.
-    ``declared_in`` says which set, for messages (``requirements.txt``, ``requirements-dev.txt``,
+    ``declaration_set`` says which set, for messages (``requirements.txt``, ``requirements-dev.txt``,
     ``extra 'test'``, ``group 'lint'``).
     ``requirement`` is the PEP 508 text of the entry (Poetry constraints already translated).
     ``transitive`` is true for a pin in a compiled lock file that is there only ``# via`` another package.
@@ -50,7 +50,7 @@ class Declaration:
     range: Range
     group: str
     primary: bool
-    declared_in: str
+    declaration_set: str
     requirement: str
     transitive: bool = False
     # the canonical name (PEP 503), ``""`` without a name: computed once (a check asks for it many times)

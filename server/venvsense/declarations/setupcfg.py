@@ -51,12 +51,12 @@ def read_setup_cfg(path: Path, text: str | None = None) -> Manifest:
     options = sections.get("options", {})
     install_requires = options.get("install_requires") or options.get("install-requires")
     if install_requires is not None:
-        _read_requirements(path, install_requires, manifest, group=MAIN, primary=True, declared_in=path.name)
+        _read_requirements(path, install_requires, manifest, group=MAIN, primary=True, declaration_set=path.name)
     python_requires = options.get("python_requires") or options.get("python-requires")
     if python_requires is not None:
         _read_python_requires(path, python_requires, manifest)
     for extra, option in sections.get("options.extras_require", {}).items():
-        _read_requirements(path, option, manifest, group=extra, primary=False, declared_in=f"extra '{extra}'")
+        _read_requirements(path, option, manifest, group=extra, primary=False, declaration_set=f"extra '{extra}'")
     return manifest
 
 
@@ -103,7 +103,7 @@ def _read_ini(path: Path, text: str, findings: list[Finding]) -> dict[str, dict[
 
 
 def _read_requirements(path: Path, option: _Option, manifest: Manifest, *, group: str, primary: bool,
-                       declared_in: str) -> None:
+                       declaration_set: str) -> None:
     chunks: list[tuple[str, int, int]] = []
     if len(option.parts) == 1:
         # setuptools splits a one-line value at ";" (so a marker there breaks the requirement, as it does
@@ -123,7 +123,7 @@ def _read_requirements(path: Path, option: _Option, manifest: Manifest, *, group
         if text.startswith("#"):
             continue
         range_ = Range.of(line, column, column + len(text))
-        result = pep508_declaration(text, path, range_, group=group, primary=primary, declared_in=declared_in)
+        result = pep508_declaration(text, path, range_, group=group, primary=primary, declaration_set=declaration_set)
         if isinstance(result, Finding):
             manifest.findings.append(result)
         else:

@@ -124,8 +124,8 @@ def _data(finding: Finding) -> dict[str, Any]:
     data: dict[str, Any] = {"name": finding.name if finding.code in CATALOGUE else finding.code}
     if finding.package:
         data["package"] = finding.package
-    if finding.declared_in:
-        data["set"] = finding.declared_in
+    if finding.declaration_set:
+        data["set"] = finding.declaration_set
     return data
 
 

@@ -99,7 +99,7 @@ class Publisher:
                     # what the JSON depends on, as plain values (a tuple of them hashes far faster than a Finding)
                     start, end = finding.range.start, finding.range.end
                     key = (finding.message, start.line, start.column, end.line, end.column, finding.code,
-                           finding.severity, finding.package, finding.declared_in)
+                           finding.severity, finding.package, finding.declaration_set)
                     text = before.get(key)
                 if text is None:
                     text = json.dumps(convert.diagnostic_json(finding, converter))

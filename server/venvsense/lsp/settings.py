@@ -4,21 +4,14 @@ Settings arrive either flat (``{"venv": ".venv", ...}``) or under a ``venvsense`
 (``{"venvsense": {...}}``); keys may be camelCase (``checkImports``), kebab-case (``check-imports``) or
 snake_case. Every key is optional; a missing key keeps its default.
 
+The engine's keys (``venv``, ``severity``, ``checkImports``, ...) are those of ``[tool.venvsense]``, listed once in
+``venvsense.config.SETTING_KEYS``; what each means is in the README (Configuration, Editors). The server's own:
+
 =====================  =====================================================================================
-``venv``               path of the venv to use instead of discovery (relative paths: to each project root)
 ``installer``          ``auto`` (uv when available, else pip), ``uv`` or ``pip``: what installs and creates run
-``severity``           ``{code-or-name: error|warning|information|hint|off}``, e.g. ``{"VS303": "off"}``
-``checkImports``       ``false`` ⇒ no import checks (VS301, VS302, VS303)
-``checkUnused``        ``false`` ⇒ no unused-dependency check (VS303)
-``requirements``       extra glob patterns (relative to a project) of requirement files, e.g. ``["deps/*.txt"]``
 ``trusted``            ``false`` ⇒ no code action or command that runs a process (create, install, fix,
                        recreate) is offered or executed; diagnostics and text edits still work. Default
                        ``true``: clients with a workspace-trust model should send it.
-``lowerSecondary``,    as in ``[tool.venvsense]`` (see ``venvsense.config``)
-``moduleMap``,
-``knownFirstParty``,
-``ignore``, ``exclude``,
-``usedWithoutImport``
 ``install``            ``{"findLinks": [folders or URLs], "noIndex": bool, "indexUrl": url}``: passed to every
                        install venvsense runs (``--find-links``, ``--no-index``, ``--index-url``), e.g. for a
                        local wheelhouse or a company mirror; shown in the plan like a requirements file's

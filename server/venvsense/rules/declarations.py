@@ -115,7 +115,7 @@ def _label(declaration: Declaration) -> str:
 
 
 def _suffix(declaration: Declaration) -> str:
-    return "" if declaration.primary else f" ({declaration.declared_in})"
+    return "" if declaration.primary else f" ({declaration.declaration_set})"
 
 
 def _judge(declaration: Declaration, dists: Mapping[str, Distribution], markers: Mapping[str, str],
@@ -125,7 +125,7 @@ def _judge(declaration: Declaration, dists: Mapping[str, Distribution], markers:
         return []
     dist = dists.get(declaration.normalized)
     common: dict[str, Any] = {"package": declaration.normalized, "secondary": not declaration.primary,
-                              "declared_in": declaration.declared_in}
+                              "declaration_set": declaration.declaration_set}
     if dist is None:
         return [make(
             "VS201", f"{_label(declaration)} is declared but not installed in {where}{_suffix(declaration)}",
@@ -192,7 +192,7 @@ def _constraint_findings(model: ProjectModel, env: Environment, dists: Mapping[s
                 "VS202",
                 f"constraint {_label(constraint)} is not met: {dist.version} is installed in {label}",
                 constraint.file, constraint.range, package=constraint.normalized, secondary=not constraint.primary,
-                declared_in=constraint.declared_in, wanted=constraint.requirement, installed=dist.version,
+                declaration_set=constraint.declaration_set, wanted=constraint.requirement, installed=dist.version,
             ))
     return out
 
@@ -242,7 +242,7 @@ def conflicting_declarations(declarations: list[Declaration]) -> list[Finding]:
                         f"{earlier.file.name}:{earlier.range.start.line + 1}"
                         + ("" if same_set else " — no version satisfies both"),
                         later.file, later.range, package=name, secondary=not later.primary,
-                        declared_in=later.declared_in, other=str(earlier.file),
+                        declaration_set=later.declaration_set, other=str(earlier.file),
                     ))
                     break
     return out

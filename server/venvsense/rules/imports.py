@@ -98,7 +98,7 @@ def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapp
     wanted = _declared_for(item, declared_modules)
     package: str | None
     if wanted is not None:
-        suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declared_in})"
+        suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declaration_set})"
         package = wanted.normalized
     else:
         providers = index.providers(item.target)
@@ -198,8 +198,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
             continue
         out.append(make(
             "VS303", f"'{declaration.name}' is declared but never imported"
-            + ("" if declaration.primary else f" ({declaration.declared_in})"),
+            + ("" if declaration.primary else f" ({declaration.declaration_set})"),
             declaration.file, declaration.range, package=name, secondary=not declaration.primary,
-            declared_in=declaration.declared_in, modules=list(modules),
+            declaration_set=declaration.declaration_set, modules=list(modules),
         ))
     return out

@@ -26,7 +26,7 @@ _NAME_AT_START = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def pep508_declaration(
-    text: str, file: Path, range_: Range, *, group: str, primary: bool, declared_in: str
+    text: str, file: Path, range_: Range, *, group: str, primary: bool, declaration_set: str
 ) -> Declaration | Finding:
     """A declaration for one PEP 508 requirement string, or the VS206 finding that says why it is not one."""
     try:
@@ -36,7 +36,7 @@ def pep508_declaration(
         guessed = _NAME_AT_START.match(text)
         return make(INVALID, f"invalid requirement {text.strip()!r}: {reason}", file, range_,
                     package=canonicalize_name(guessed.group(1)) if guessed else None,
-                    secondary=not primary, declared_in=declared_in)
+                    secondary=not primary, declaration_set=declaration_set)
     kind: Kind = "registry"
     if requirement.url is not None:
         kind = "path" if requirement.url.lower().startswith("file:") else "url"
@@ -51,7 +51,7 @@ def pep508_declaration(
         range=range_,
         group=group,
         primary=primary,
-        declared_in=declared_in,
+        declaration_set=declaration_set,
         requirement=text.strip(),
     )
 
@@ -71,7 +71,7 @@ def dotted(key: Key) -> str:
 class PyprojectDocument:
     """The parsed tables of one ``pyproject.toml``, the positions of their values, and the manifest being filled.
 
-    Findings are facts about the file: ``primary=False`` and ``declared_in`` say which declaration set they
+    Findings are facts about the file: ``primary=False`` and ``declaration_set`` say which declaration set they
     concern; how severe that makes them is decided elsewhere.
     """
 
@@ -109,35 +109,35 @@ class PyprojectDocument:
         return None
 
     def invalid(self, message: str, range_: Range, *, primary: bool = True, package: str | None = None,
-                declared_in: str | None = None) -> None:
+                declaration_set: str | None = None) -> None:
         self.manifest.findings.append(make(INVALID, message, self.path, range_, package=package,
-                                           secondary=not primary, declared_in=declared_in))
+                                           secondary=not primary, declaration_set=declaration_set))
 
     def requirement_strings(self, key: Key, *, group: str, primary: bool,
-                            declared_in: str) -> list[Declaration]:
+                            declaration_set: str) -> list[Declaration]:
         """The declarations of an array of PEP 508 strings (findings for what is not one)."""
         value = self.lookup(key)
         if not isinstance(value, list):
             self.invalid(f"{dotted(key)} must be an array of requirement strings, not {toml_type(value)}",
-                         self.value_range(key), primary=primary, declared_in=declared_in)
+                         self.value_range(key), primary=primary, declaration_set=declaration_set)
             return []
         declarations: list[Declaration] = []
         for index, item in enumerate(value):
             item_range = self.value_range((*key, index))
             if not isinstance(item, str):
                 self.invalid(f"entries of {dotted(key)} must be requirement strings, not {toml_type(item)}",
-                             item_range, primary=primary, declared_in=declared_in)
+                             item_range, primary=primary, declaration_set=declaration_set)
                 continue
-            declaration = self.pep508(item, item_range, group=group, primary=primary, declared_in=declared_in)
+            declaration = self.pep508(item, item_range, group=group, primary=primary, declaration_set=declaration_set)
             if declaration is not None:
                 declarations.append(declaration)
         return declarations
 
     def pep508(self, text: str, range_: Range, *, group: str, primary: bool,
-               declared_in: str) -> Declaration | None:
+               declaration_set: str) -> Declaration | None:
         """The declaration of one PEP 508 string, or ``None`` after adding the finding that says why not."""
         result = pep508_declaration(text, self.path, range_, group=group, primary=primary,
-                                    declared_in=declared_in)
+                                    declaration_set=declaration_set)
         if isinstance(result, Finding):
             self.manifest.findings.append(result)
             return None

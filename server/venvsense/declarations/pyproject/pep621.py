@@ -28,12 +28,12 @@ def read_project(document: PyprojectDocument, project: dict[str, Any]) -> None:
         set_requires_python(document, project["requires-python"], key, "requires-python")
     if "dependencies" in project:
         document.manifest.declarations += document.requirement_strings(
-            ("project", "dependencies"), group=MAIN, primary=True, declared_in=document.path.name)
+            ("project", "dependencies"), group=MAIN, primary=True, declaration_set=document.path.name)
     extras = document.table(("project", "optional-dependencies"))
     for extra in extras or {}:
         document.manifest.declarations += document.requirement_strings(
             ("project", "optional-dependencies", extra), group=extra, primary=False,
-            declared_in=f"extra '{extra}'")
+            declaration_set=f"extra '{extra}'")
 
 
 
@@ -104,7 +104,7 @@ def read_dependency_groups(document: PyprojectDocument) -> None:
                 continue
             if at not in reported:
                 reported.add(at)
-                document.invalid(message, at, primary=False, declared_in=where)
+                document.invalid(message, at, primary=False, declaration_set=where)
         unique = list({d.range: d for d in result}.values())
         resolved[group] = unique
         return unique
@@ -112,23 +112,23 @@ def read_dependency_groups(document: PyprojectDocument) -> None:
     for group, name in written.items():
         for declaration in expand(group, (group,)):
             document.manifest.declarations.append(
-                replace(declaration, group=name, declared_in=f"group '{name}'"))
+                replace(declaration, group=name, declaration_set=f"group '{name}'"))
 
 
 
 def _group_items(document: PyprojectDocument, name: str, items: object) -> list[_GroupItem]:
     key: Key = ("dependency-groups", name)
-    declared_in = f"group '{name}'"
+    declaration_set = f"group '{name}'"
     if not isinstance(items, list):
         document.invalid(f"dependency group '{name}' must be an array, not {toml_type(items)}",
-                         document.value_range(key), primary=False, declared_in=declared_in)
+                         document.value_range(key), primary=False, declaration_set=declaration_set)
         return []
     result: list[_GroupItem] = []
     for index, item in enumerate(items):
         item_range = document.value_range((*key, index))
         if isinstance(item, str):
             declaration = document.pep508(item, item_range, group=name, primary=False,
-                                          declared_in=declared_in)
+                                          declaration_set=declaration_set)
             if declaration is not None:
                 result.append(declaration)
         elif isinstance(item, dict) and list(item) == ["include-group"] and isinstance(
@@ -138,5 +138,5 @@ def _group_items(document: PyprojectDocument, name: str, items: object) -> list[
             document.invalid(f"entries of dependency group '{name}' must be requirement strings or "
                              f"{{include-group = \"name\"}} tables, not {toml_type(item)}"
                              + (f" with keys {', '.join(item)}" if isinstance(item, dict) else ""),
-                             item_range, primary=False, declared_in=declared_in)
+                             item_range, primary=False, declaration_set=declaration_set)
     return result

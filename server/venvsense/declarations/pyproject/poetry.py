@@ -64,18 +64,18 @@ def read_poetry(document: PyprojectDocument, project: dict[str, Any] | None) -> 
         if project_rules:
             apply_source(document, name, value)
             continue
-        spec = _poetry_spec(document, name, value, key, primary=True, declared_in=document.path.name)
+        spec = _poetry_spec(document, name, value, key, primary=True, declaration_set=document.path.name)
         if spec is None:
             continue
         if not spec.optional:
-            _add_poetry(document, name, spec, key, group=MAIN, primary=True, declared_in=document.path.name)
+            _add_poetry(document, name, spec, key, group=MAIN, primary=True, declaration_set=document.path.name)
             continue
         # An optional dependency is installed only through the extras that list it; one that no extra
         # lists cannot be installed at all, so it declares nothing.
         for extra, members in extras.items():
             if canonicalize_name(name) in members:
                 _add_poetry(document, name, spec, key, group=extra, primary=False,
-                            declared_in=f"extra '{extra}'")
+                            declaration_set=f"extra '{extra}'")
 
     sets: list[tuple[Key, str]] = []
     if document.lookup((*base, "dev-dependencies")) is not None:
@@ -84,14 +84,14 @@ def read_poetry(document: PyprojectDocument, project: dict[str, Any] | None) -> 
         if document.table((*base, "group", group)) and document.lookup((*base, "group", group, "dependencies")):
             sets.append(((*base, "group", group, "dependencies"), group))
     for table_key, group in sets:
-        declared_in = f"group '{group}'"
+        declaration_set = f"group '{group}'"
         for name, value in (document.table(table_key) or {}).items():
             key = (*table_key, name)
             if name.lower() == "python":
                 continue
-            spec = _poetry_spec(document, name, value, key, primary=False, declared_in=declared_in)
+            spec = _poetry_spec(document, name, value, key, primary=False, declaration_set=declaration_set)
             if spec is not None:
-                _add_poetry(document, name, spec, key, group=group, primary=False, declared_in=declared_in)
+                _add_poetry(document, name, spec, key, group=group, primary=False, declaration_set=declaration_set)
 
 
 def _poetry_extras(document: PyprojectDocument) -> dict[str, set[str]]:
@@ -108,7 +108,7 @@ def _poetry_extras(document: PyprojectDocument) -> dict[str, set[str]]:
 
 
 def _poetry_spec(document: PyprojectDocument, name: str, value: object, key: Key, *, primary: bool,
-                 declared_in: str) -> _PoetrySpec | None:
+                 declaration_set: str) -> _PoetrySpec | None:
     try:
         if isinstance(value, list):
             if not value:
@@ -117,12 +117,12 @@ def _poetry_spec(document: PyprojectDocument, name: str, value: object, key: Key
         return _poetry_spec_of(value, document.path.parent)
     except _PoetryError as error:
         document.invalid(f"invalid Poetry dependency {name!r}: {error}", document.entry_range(key),
-                         primary=primary, package=canonicalize_name(name), declared_in=declared_in)
+                         primary=primary, package=canonicalize_name(name), declaration_set=declaration_set)
         return None
 
 
 def _add_poetry(document: PyprojectDocument, name: str, spec: _PoetrySpec, key: Key, *, group: str,
-                primary: bool, declared_in: str) -> None:
+                primary: bool, declaration_set: str) -> None:
     text = name + (f"[{','.join(sorted(spec.extras))}]" if spec.extras else "")
     if spec.url is not None:
         text += f" @ {spec.url}" + (" " if spec.marker else "")
@@ -131,7 +131,7 @@ def _add_poetry(document: PyprojectDocument, name: str, spec: _PoetrySpec, key: 
     if spec.marker:
         text += f"; {spec.marker}"
     range_ = document.entry_range(key)
-    declaration = document.pep508(text, range_, group=group, primary=primary, declared_in=declared_in)
+    declaration = document.pep508(text, range_, group=group, primary=primary, declaration_set=declaration_set)
     if declaration is not None:
         document.manifest.declarations.append(replace(declaration, name=name, kind=spec.kind))
 

@@ -13,7 +13,7 @@ def read_uv_dev_dependencies(document: PyprojectDocument) -> None:
     """``[tool.uv] dev-dependencies``: PEP 508 strings of the ``dev`` group."""
     if document.table(("tool", "uv")) is not None and "dev-dependencies" in document.data["tool"]["uv"]:
         document.manifest.declarations += document.requirement_strings(
-            ("tool", "uv", "dev-dependencies"), group="dev", primary=False, declared_in="tool.uv dev-dependencies")
+            ("tool", "uv", "dev-dependencies"), group="dev", primary=False, declaration_set="tool.uv dev-dependencies")
 
 
 def apply_uv_sources(document: PyprojectDocument) -> None:

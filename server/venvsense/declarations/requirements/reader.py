@@ -43,7 +43,7 @@ _INCLUDE_URL = re.compile(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: incl
 
 
 def read_requirements(
-    path: Path, *, primary: bool, declared_in: str | None = None,
+    path: Path, *, primary: bool, declaration_set: str | None = None,
     overrides: Mapping[Path, str] | None = None, environ: Mapping[str, str] | None = None,
 ) -> Manifest:
     """Read one requirements file and, recursively, the ``-r``/``-c`` files it includes.
@@ -60,10 +60,10 @@ def read_requirements(
     except UnreadableFile as error:
         reader.manifest.files.append(path)
         reader.manifest.findings.append(make(INVALID, f"{path.name} {error.reason}", path, START,
-                                             secondary=not primary, declared_in=declared_in or path.name))
+                                             secondary=not primary, declaration_set=declaration_set or path.name))
         return reader.manifest
     with _gc_paused(len(text) > _LARGE):
-        reader.read(path, text, constraint=False, declared_in=declared_in or path.name, chain=(path,))
+        reader.read(path, text, constraint=False, declaration_set=declaration_set or path.name, chain=(path,))
     return reader.manifest
 
 
@@ -113,7 +113,7 @@ class _Reader:
             return read_text(path)  # raises UnreadableFile, with the reason in words
         return decode_requirements(path, data)
 
-    def read(self, path: Path, text: str, *, constraint: bool, declared_in: str, chain: tuple[Path, ...]) -> None:
+    def read(self, path: Path, text: str, *, constraint: bool, declaration_set: str, chain: tuple[Path, ...]) -> None:
         self.already_read.add((path, constraint))
         self.manifest.files.append(path)
         lines = text.splitlines()
@@ -125,7 +125,7 @@ class _Reader:
         index = 0
         # the declarations of plain lines from the last read of this file: after a one-character edit in an
         # editor, every other line is found here (same text, same line number) and not parsed again
-        key = (path, self.primary, declared_in, constraint)
+        key = (path, self.primary, declaration_set, constraint)
         previous = remembered_lines(key) if compiled is None and starts is None else {}
         remembered: RememberedLines = {}
         while index < count:
@@ -152,7 +152,7 @@ class _Reader:
                         column = len(raw) - len(raw.lstrip())
                         range_ = Range(Position(index, column), Position(index, column + len(content)))
                         transitive = compiled is not None and only_via_packages(comment, index, compiled)
-                        made = self.declaration(simple, path, range_, content, declared_in, transitive)
+                        made = self.declaration(simple, path, range_, content, declaration_set, transitive)
                         out.append(made)
                         if compiled is None and starts is None:
                             remembered[(index, line_text)] = made
@@ -164,29 +164,29 @@ class _Reader:
             if line is None:
                 continue
             try:
-                self.read_line(path, base, line, compiled, constraint=constraint, declared_in=declared_in,
+                self.read_line(path, base, line, compiled, constraint=constraint, declaration_set=declaration_set,
                                chain=chain)
             except Exception as error:  # a reader never raises: say what went wrong instead
-                self.invalid(path, line.range(0, len(line.text)), declared_in,
+                self.invalid(path, line.range(0, len(line.text)), declaration_set,
                              f"venvsense could not read this line ({type(error).__name__}: {error})")
         if compiled is None:
             remember_lines(key, remembered)
 
-    def declaration(self, parsed: ParsedRequirement, path: Path, range_: Range, written: str, declared_in: str,
+    def declaration(self, parsed: ParsedRequirement, path: Path, range_: Range, written: str, declaration_set: str,
                     transitive: bool) -> Declaration:
         return Declaration(
             name=parsed.name, specifier=parsed.specifier, extras=parsed.extras, marker=parsed.marker,
             kind=parsed.kind, url=parsed.url, file=path, range=range_, group=MAIN, primary=self.primary,
-            declared_in=declared_in, requirement=written, transitive=transitive,
+            declaration_set=declaration_set, requirement=written, transitive=transitive,
         )
 
-    def invalid(self, path: Path, range_: Range, declared_in: str, message: str,
+    def invalid(self, path: Path, range_: Range, declaration_set: str, message: str,
                 package: str | None = None) -> None:
         self.manifest.findings.append(make(INVALID, message, path, range_, package=package,
-                                           secondary=not self.primary, declared_in=declared_in))
+                                           secondary=not self.primary, declaration_set=declaration_set))
 
     def read_line(self, path: Path, base: Path, line: LogicalLine, compiled: list[str] | None, *, constraint: bool,
-                  declared_in: str, chain: tuple[Path, ...]) -> None:
+                  declaration_set: str, chain: tuple[Path, ...]) -> None:
         text = line.text
         # break_args_options: the requirement is every " "-separated token before the first one starting "-"
         if text[0] == "-":
@@ -199,37 +199,37 @@ class _Reader:
             try:
                 options = parse_options(text[options_at:], options_at)
             except OptionError as error:
-                self.invalid(path, line.range(error.start, error.end), declared_in, error.message)
+                self.invalid(path, line.range(error.start, error.end), declaration_set, error.message)
         editables = [o for o in options if o.name == "--editable"]
         if args:
             written = args.rstrip()
             self.requirement(path, base, line, written, 0, len(written), editable=bool(editables),
-                             constraint=constraint, declared_in=declared_in, compiled=compiled)
+                             constraint=constraint, declaration_set=declaration_set, compiled=compiled)
         elif editables:
             first = editables[0]
             self.requirement(path, base, line, first.value, first.value_start, first.value_end, editable=True,
-                             constraint=constraint, declared_in=declared_in, compiled=None)
+                             constraint=constraint, declaration_set=declaration_set, compiled=None)
         elif any(o.name in ("--requirement", "--constraint") for o in options):
             includes = [o for o in options if o.name == "--requirement"]
             self.include(path, line, (includes or [o for o in options if o.name == "--constraint"])[0],
                          chain=chain)
         else:
-            self.index_options(path, line, options, declared_in)
+            self.index_options(path, line, options, declaration_set)
 
     def requirement(self, path: Path, base: Path, line: LogicalLine, written: str, start: int, end: int, *,
-                    editable: bool, constraint: bool, declared_in: str, compiled: list[str] | None) -> None:
+                    editable: bool, constraint: bool, declaration_set: str, compiled: list[str] | None) -> None:
         range_ = line.range(start, end)
         if editable and constraint:
-            self.invalid(path, range_, declared_in, f"-e {written}: editable requirements are not allowed as "
+            self.invalid(path, range_, declaration_set, f"-e {written}: editable requirements are not allowed as "
                                                     "constraints")
             return
         try:
             parsed = parse_editable(written, base) if editable else parse_line_requirement(written, base)
         except Rejected as error:
-            self.invalid(path, range_, declared_in, error.message, error.package)
+            self.invalid(path, range_, declaration_set, error.message, error.package)
             return
         transitive = compiled is not None and only_via_packages(line.comment, line.last, compiled)
-        declaration = self.declaration(parsed, path, range_, written, declared_in, transitive)
+        declaration = self.declaration(parsed, path, range_, written, declaration_set, transitive)
         (self.manifest.constraints if constraint else self.manifest.declarations).append(declaration)
 
     def include(self, path: Path, line: LogicalLine, option: Option, *, chain: tuple[Path, ...]) -> None:
@@ -251,7 +251,7 @@ class _Reader:
             cycle = " → ".join(p.name for p in (*chain[chain.index(included):], included))
             self.manifest.findings.append(make(
                 UNRESOLVABLE, f"{flag} {target}: the includes form a cycle ({cycle}); pip refuses the file",
-                path, range_, secondary=not self.primary, declared_in=path.name))
+                path, range_, secondary=not self.primary, declaration_set=path.name))
             return
         if (included, constraint) in self.already_read:
             return  # pip would read it again; its entries are here already
@@ -260,11 +260,11 @@ class _Reader:
         except UnreadableFile as error:
             self.manifest.findings.append(make(
                 UNRESOLVABLE, f"{flag} {target}: {included.name} {error.reason}", path, range_,
-                secondary=not self.primary, declared_in=path.name))
+                secondary=not self.primary, declaration_set=path.name))
             return
-        self.read(included, text, constraint=constraint, declared_in=included.name, chain=(*chain, included))
+        self.read(included, text, constraint=constraint, declaration_set=included.name, chain=(*chain, included))
 
-    def index_options(self, path: Path, line: LogicalLine, options: list[Option], declared_in: str) -> None:
+    def index_options(self, path: Path, line: LogicalLine, options: list[Option], declaration_set: str) -> None:
         # what pip's handle_option_line uses: the last --index-url, the first --find-links, all the others
         index_urls = [o for o in options if o.name == "--index-url"]
         find_links = [o for o in options if o.name == "--find-links"]
@@ -277,4 +277,4 @@ class _Reader:
             what = f"{option.name} {option.value}" if option.value else option.name
             self.manifest.findings.append(make(
                 INDEX_OVERRIDE, f"{what} changes where packages come from", path, range_,
-                secondary=not self.primary, declared_in=declared_in))
+                secondary=not self.primary, declaration_set=declaration_set))

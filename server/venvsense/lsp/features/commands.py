@@ -29,6 +29,7 @@ from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, execute
 from venvsense.actions.steps import ActionError, BackendName, Plan
 from venvsense.check import ProjectReport
+from venvsense.declarations.pythonversion import PYTHON_VERSION
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
 from venvsense.lsp.progress import Progress
@@ -36,7 +37,6 @@ from venvsense.lsp.session import ProjectState, inside
 
 REQUEST_FAILED = -32803
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_PYTHON = re.compile(r"\d+(\.\d+){0,2}")
 OUTPUT_LINES_LOGGED = 40
 
 _action_pool = ThreadPoolExecutor(2, thread_name_prefix="venvsense-action")
@@ -113,7 +113,7 @@ def _packages(value: Mapping[str, Any]) -> list[str] | None:
 def _options(ctx: Context, state: ProjectState, value: Mapping[str, Any]) -> Options:
     python = value.get("python")
     if python is not None and not (isinstance(python, str) and (
-            _PYTHON.fullmatch(python) or (Path(python).is_absolute() and Path(python).is_file()))):
+            PYTHON_VERSION.fullmatch(python) or (Path(python).is_absolute() and Path(python).is_file()))):
         raise _invalid("\"python\" must be a version such as 3.12 or the path of an interpreter")
     settings = ctx.session.server_settings_for(state.root)
     installer = value.get("installer", settings.installer)

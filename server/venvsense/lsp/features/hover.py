@@ -57,8 +57,8 @@ def importers(report: ProjectReport, normalized: str) -> list[str] | None:
 def requirement_hover(report: ProjectReport, declaration: Declaration) -> str:
     name = declaration.name or declaration.requirement
     lines = [f"**{name}** `{declaration.requirement}`" if declaration.requirement != name else f"**{name}**"]
-    if declaration.declared_in:
-        lines.append(f"declared in {declaration.declared_in}")
+    if declaration.declaration_set:
+        lines.append(f"declared in {declaration.declaration_set}")
     env = report.environment
     if env is None:
         lines.append("no virtual environment: nothing is installed for this project")
@@ -136,7 +136,7 @@ def import_hover(report: ProjectReport, path: Path, statement: ImportStatement) 
 def _declared_in(declarations: Sequence[Declaration], normalized: str) -> str | None:
     for declaration in declarations:
         if declaration.normalized == normalized:
-            return declaration.declared_in
+            return declaration.declaration_set
     return None
 
 
