@@ -75,3 +75,17 @@ def test_configured_globs_never_leave_the_project(tmp_path: Path) -> None:
     assert manifests.glob_files(tmp_path, "deps/*.txt") == [tmp_path / "deps" / "a.txt"]
     assert manifests.glob_files(tmp_path / "deps", "../deps/*.txt") == []
     assert manifests.glob_files(tmp_path, "/etc/*.conf") == []
+
+
+def test_configured_globs_do_not_follow_links_out_of_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("password = x\n")
+    root = tmp_path / "project"
+    (root / "deps").mkdir(parents=True)
+    (root / "deps" / "ok.txt").write_text("alpha\n")
+    (root / "deps" / "leak.txt").symlink_to(outside / "secret.txt")
+    (root / "etclink").symlink_to(outside)
+    assert manifests.glob_files(root, "deps/*.txt") == [root / "deps" / "ok.txt"]
+    assert manifests.glob_files(root, "etclink/*") == []
+    assert manifests.glob_files(root, "**/*.txt") == [root / "deps" / "ok.txt"]

@@ -125,12 +125,40 @@ def glob_matches(relative: str, glob: str) -> bool:
 
 
 def glob_files(root: Path, glob: str) -> list[Path]:
-    """The files under ``root`` matching ``glob`` (sorted). An absolute glob or one that leaves ``root``
-    through ``..`` matches nothing here: ``config`` reports such globs as configuration errors."""
+    """The files under ``root`` matching ``glob`` in the one dialect (``glob_matches``), sorted; the walk starts at
+    the glob's literal leading folders and skips the policy's folders. Nothing outside ``root`` is ever given:
+    an absolute glob, one that leaves through ``..``, a linked folder or file pointing out of it match nothing
+    (``config`` reports such globs as configuration errors)."""
     if glob.startswith(("/", "\\")) or ".." in Path(glob).parts or Path(glob).is_absolute():
         return []
-    try:
-        found = root.glob(glob)
-        return sorted(p for p in found if p.is_file())
-    except (OSError, ValueError, NotImplementedError):
-        return []
+    pattern = glob_pattern(glob)
+    parts = glob.lstrip("/").split("/")
+    literal: list[str] = []
+    for part in parts[:-1]:
+        if any(char in part for char in "*?["):
+            break
+        literal.append(part)
+    start = root.joinpath(*literal)
+    # without ``**`` a glob reaches a fixed depth below its literal folders: walk no deeper
+    depth = None if "**" in glob else len(parts) - 1 - len(literal)
+    inside = os.path.realpath(root)
+    if not _within(os.path.realpath(start), inside):
+        return []  # a literal folder that is a link out of the project
+    found: list[Path] = []
+    for folder, folders, files in os.walk(start):
+        below = 0 if folder == str(start) else Path(folder).relative_to(start).as_posix().count("/") + 1
+        if depth is not None and below >= depth:
+            folders[:] = []
+        else:
+            folders[:] = [name for name in folders if not is_skipped_folder(name, os.path.join(folder, name))]
+        base = Path(folder)
+        for name in files:
+            path = base / name
+            if pattern.match(path.relative_to(root).as_posix()) is not None and (
+                    not path.is_symlink() or _within(os.path.realpath(path), inside)):
+                found.append(path)
+    return sorted(found)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

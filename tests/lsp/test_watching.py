@@ -49,7 +49,7 @@ async def test_file_watching_is_registered_only_when_the_client_supports_it(make
         assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
         globs = watched_globs(registration)
         assert {"**/pyvenv.cfg", "**/site-packages/*.dist-info", "**/.python-version",
-                "**/pyproject.toml", "**/requirements*.txt"} <= globs
+                "**/pyproject.toml", "**/*requirements*.txt"} <= globs
     async with lsp_session(workspace, watch=False) as session:
         await session.wait_codes(root / "requirements.txt", lambda codes: codes == ["VS201"])
         assert session.registrations == []
