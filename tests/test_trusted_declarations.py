@@ -187,6 +187,26 @@ def test_computed_setup_py_values_are_one_information_finding_and_the_rest_is_ch
     assert [d.name for d in model.declarations] == ["beta"]
 
 
+def test_an_installed_setup_py_project_with_computed_values_declares_its_metadata(project):
+    root = project({
+        "setup.py": "from setuptools import setup\nfrom build_helpers import requirements\n\n"
+                    "setup(name='demo', install_requires=requirements())\n",
+        "demo_src/__init__.py": "import alpha\n",
+    }, installs=("demo", "alpha"))
+    assert "VS209" not in [f["code"] for f in findings(root)]
+    model = read_model(project_at(root))
+    assert not model.declarations_incomplete
+    assert {(d.name, d.group, d.range.start.line) for d in model.declarations} == {
+        ("alpha", "main", 3), ("tomli", "toml", 3)}
+
+
+def test_setup_cfg_file_directive_is_read(project):
+    root = project({"setup.cfg": "[metadata]\nname = p\n[options]\ninstall_requires = file: deps.txt\n",
+                    "deps.txt": "alpha\n", "p/__init__.py": "import alpha\nimport xmod\n"},
+                   installs=("alpha", "x"))
+    assert codes(findings(root)) == {("VS302", "x")}
+
+
 # --- pattern 18: [project] dynamic dependencies -------------------------------------------------------------
 
 DYNAMIC = '[project]\nname = "demo"\nversion = "1"\ndynamic = ["dependencies", "optional-dependencies"]\n'

@@ -7,7 +7,8 @@ unpacking, and the lines of a file inside the project (``open("requirements.txt"
 ``.readlines()``, a comprehension over them, ``Path(...).read_text().splitlines()``), which is read as a
 requirements file. A requirement's range is its string literal's content. Whatever is computed beyond that is
 named in one VS209 finding on the ``setup()`` call, and the manifest is marked ``incomplete``; what could be
-read is still declared. Never raises.
+read is still declared (and the project model replaces the finding by the installed project's ``METADATA`` when
+the project is installed in its venv). Never raises.
 """
 
 from __future__ import annotations
@@ -492,6 +493,9 @@ def _read_call(path: Path, lines: _Lines, manifest: Manifest, static: _Static, c
         reading.unread += [f"setup({what})" for what in unread_arguments]
     if reading.unread:
         manifest.incomplete = True
+        # the project's own installed METADATA, when there is one, says all of it (the project model reads it)
+        at = lines.node_range(call.func)
+        manifest.unresolved_dynamic = [("dependencies", at), ("optional-dependencies", at)]
         manifest.findings.append(make(
             DYNAMIC,
             f"{path.name} computes part of what it declares when it runs, and venvsense never runs it: "

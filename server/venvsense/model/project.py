@@ -135,15 +135,18 @@ def read_model(
 
 
 def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
-    """``[project] dynamic`` dependencies no backend table resolves: what the project installed in its venv
-    (editable or not) declares in its ``METADATA``, else a VS209 finding and an incomplete set."""
+    """Dependencies computed at build time (``[project] dynamic`` fields no backend table resolves, a
+    ``setup.py`` value made by code): what the project installed in its venv (editable or not) declares in its
+    ``METADATA`` — then the set is complete — else a VS209 finding and an incomplete set."""
+    name = next((m.project_name for m in sets if m.project_name), None)
+    own = installed.distributions.get(canonicalize_name(name)) if installed is not None and name else None
     for manifest in sets:
         if not manifest.unresolved_dynamic:
             continue
-        own = installed.distributions.get(canonicalize_name(manifest.project_name)) \
-            if installed is not None and manifest.project_name else None
         if own is not None:
             declare_from_metadata(manifest, own.requires)
+            manifest.incomplete = False
+            manifest.findings = [f for f in manifest.findings if f.code != "VS209"]
         else:
             unresolved(manifest)
 

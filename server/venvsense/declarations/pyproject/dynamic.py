@@ -126,8 +126,12 @@ def unresolved(manifest: Manifest) -> None:
     """One VS209 finding for the dynamic fields nothing resolved; the set is incomplete."""
     if not manifest.unresolved_dynamic:
         return
+    if manifest.incomplete:  # the reader said already what it could not read (setup.py)
+        manifest.unresolved_dynamic = []
+        return
     fields = [field for field, _ in manifest.unresolved_dynamic]
     first: Range = manifest.unresolved_dynamic[0][1]
+    manifest.unresolved_dynamic = []
     manifest.incomplete = True
     manifest.findings.append(make(
         DYNAMIC,
