@@ -102,10 +102,15 @@ def test_comment_lines_starting_with_semicolon_are_ignored(tmp_path):
     assert [d.name for d in read(tmp_path, text).declarations] == ["new-thing"]
 
 
-def test_file_directive_is_not_followed(tmp_path):
-    text = "[options]\ninstall_requires = file: requirements.in\n"
+def test_file_directive_is_read_as_a_requirements_file(tmp_path):
+    (tmp_path / "requirements.in").write_text("alpha\n", encoding="utf-8")
+    (tmp_path / "test.txt").write_text("pytest\n", encoding="utf-8")
+    text = ("[options]\ninstall_requires = file: requirements.in\n"
+            "[options.extras_require]\ntest = file: test.txt\n")
     manifest = read(tmp_path, text)
-    assert manifest.declarations == [] and manifest.findings == []
+    assert [(d.name, d.group, d.primary, d.file.name) for d in manifest.declarations] == [
+        ("alpha", "main", True, "requirements.in"), ("pytest", "test", False, "test.txt")]
+    assert manifest.findings == []
 
 
 def test_line_outside_any_section_is_vs206(tmp_path):

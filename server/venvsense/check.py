@@ -140,7 +140,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:
         found.extend(declaration_findings(model, model.environment, model.installed))
-    found.extend(conflicting_declarations(model.declarations))
+    found.extend(conflicting_declarations(model.declarations, model.environment))
     if settings.check_imports:
         if scan is None:
             scan = scan_project(

@@ -87,6 +87,8 @@ _CODES = [
          "a -r/-c target is missing, unreadable, or part of a cycle"),
     Code("VS208", "index-override", Severity.INFORMATION,
          "a requirements file changes where packages come from"),
+    Code("VS209", "dynamic-dependencies", Severity.INFORMATION,
+         "what the project declares is computed at build time and could not all be read without running it"),
     Code("VS301", "import-not-installed", Severity.ERROR,
          "an import that no installed distribution provides"),
     Code("VS302", "undeclared-import", Severity.WARNING,

@@ -15,7 +15,7 @@ from pathlib import Path
 # Manifests recognised by their exact file name.
 MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
 # A folder holding one of these files (or a requirements file, or a ``requirements/`` folder) is a project root.
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile")
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 REQUIREMENTS_SUFFIXES = (".txt", ".in")
 REQUIREMENTS_FOLDER = "requirements"
 # The first of these that exists is the project's main requirements file (``requirements.in`` when none does).
@@ -45,10 +45,16 @@ WATCH_GLOBS = (
 )
 
 
+def is_constraints_name(name: str) -> bool:
+    """A ``constraints*.txt``/``*.in`` file: pip reads it only through ``-c`` (or ``-r``) from a requirements
+    file, never as a requirements file of its own (also inside a ``requirements/`` folder)."""
+    return name.lower().startswith("constraint")
+
+
 def is_requirements_name(path: Path, root: Path) -> bool:
     """A ``*.txt``/``*.in`` file whose name contains "requirements", or any such file in a ``requirements/``
-    folder at any depth under ``root``."""
-    if path.suffix.lower() not in REQUIREMENTS_SUFFIXES:
+    folder at any depth under ``root`` — never a ``constraints*`` file."""
+    if path.suffix.lower() not in REQUIREMENTS_SUFFIXES or is_constraints_name(path.name):
         return False
     if REQUIREMENTS_FOLDER in path.name.lower():
         return True

@@ -1,6 +1,6 @@
 """What a project declares: requirement entries with their exact source ranges, read from manifests.
 
-Each reader (``requirements``, ``pyproject``, ``setupcfg``, ``pythonversion``) is total: whatever the
+Each reader (``requirements``, ``pyproject``, ``setupcfg``, ``setuppy``, ``pythonversion``) is total: whatever the
 input, it returns a ``Manifest`` whose ``findings`` describe what could not be understood, and never
 raises.
 """
@@ -81,6 +81,15 @@ class Manifest:
     findings: list[Finding] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)  # every file read, the manifest itself first
     requires_python: tuple[str, Path, Range] | None = None
+    # the project's own name when this manifest says it (``setup(name=...)``)
+    project_name: str | None = None
+    # what the project declares could not all be read (computed at build time: a ``setup.py`` value made at run
+    # time, ``[project] dynamic`` dependencies nothing could resolve): an import missing from these declarations
+    # may still be declared, so no rule may conclude "not declared" from them (VS209 says so once)
+    incomplete: bool = False
+    # ``[project] dynamic`` fields no backend table resolved, each with the range of its ``dynamic`` entry: the
+    # project model declares them from the installed project's metadata, or marks the set incomplete
+    unresolved_dynamic: list[tuple[str, Range]] = field(default_factory=list)
 
 
 def manifest_text(path: Path, text: str | None) -> tuple[Manifest, str | None]:

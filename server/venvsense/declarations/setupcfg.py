@@ -9,13 +9,14 @@ a value) and then splits a value into requirements one per line, or, for a one-l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from venvsense.declarations import MAIN, Manifest, manifest_text
 from venvsense.declarations.pyproject import pep508_declaration
+from venvsense.declarations.requirements import read_requirements
 from venvsense.findings import Finding, make
 from venvsense.text import Position, Range
 
@@ -40,7 +41,7 @@ def read_setup_cfg(path: Path, text: str | None = None) -> Manifest:
     """Read the declarations of one ``setup.cfg`` (``text``: an unsaved editor buffer of it).
 
     A requirement's range is its text on its line, without surrounding blanks. ``file:`` values (requirements
-    kept in another file) are not followed. Never raises: what cannot be understood is a VS206 finding.
+    kept in another file) are read as requirements files. Never raises: what cannot be understood is a VS206 finding.
     """
     path = path.absolute()
     manifest, text = manifest_text(path, text)
@@ -118,6 +119,9 @@ def _read_requirements(path: Path, option: _Option, manifest: Manifest, *, group
     else:
         chunks = option.parts
     if chunks and chunks[0][0].startswith("file:"):
+        names = " ".join(text for text, _, _ in option.parts)[len("file:"):]
+        _read_files(path, [n.strip() for n in names.split(",") if n.strip()], manifest, group=group, primary=primary,
+                    declaration_set=declaration_set)
         return
     for text, line, column in chunks:
         if text.startswith("#"):
@@ -128,6 +132,19 @@ def _read_requirements(path: Path, option: _Option, manifest: Manifest, *, group
             manifest.findings.append(result)
         else:
             manifest.declarations.append(result)
+
+
+def _read_files(path: Path, names: list[str], manifest: Manifest, *, group: str, primary: bool,
+                declaration_set: str) -> None:
+    """``install_requires = file: requirements.txt`` (setuptools 62.6+): each file read as a requirements file,
+    its entries in this option's set."""
+    for name in names:
+        read = read_requirements(path.parent / name, primary=primary)
+        manifest.files += [f for f in read.files if f not in manifest.files]
+        manifest.findings += read.findings
+        manifest.constraints += read.constraints
+        manifest.declarations += read.declarations if group == MAIN else [
+            replace(d, group=group, primary=primary, declaration_set=declaration_set) for d in read.declarations]
 
 
 def _read_python_requires(path: Path, option: _Option, manifest: Manifest) -> None:

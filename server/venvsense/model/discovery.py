@@ -17,6 +17,7 @@ from venvsense.manifests import (
     REQUIREMENTS_FOLDER,
     REQUIREMENTS_SUFFIXES,
     glob_files,
+    is_constraints_name,
     is_requirements_name,
     is_skipped_folder,
 )
@@ -36,6 +37,7 @@ class Project:
     main_requirements: tuple[Path, ...] = ()
     pyproject: Path | None = None
     setup_cfg: Path | None = None
+    setup_py: Path | None = None
     python_version: Path | None = None
     single_manifest: Path | None = None
 
@@ -62,7 +64,8 @@ def _files_under(folder: Path) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not is_skipped_folder(d, os.path.join(dirpath, d)))
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith(REQUIREMENTS_SUFFIXES))
+        found.extend(Path(dirpath, f) for f in sorted(filenames)
+                     if f.endswith(REQUIREMENTS_SUFFIXES) and not is_constraints_name(f))
     return found
 
 
@@ -98,6 +101,7 @@ def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
     ordered = main + [p for p in requirements if p not in main]
     pyproject = root / "pyproject.toml"
     setup_cfg = root / "setup.cfg"
+    setup_py = root / "setup.py"
     python_version = root / ".python-version"
     return Project(
         root=root,
@@ -105,6 +109,7 @@ def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
         main_requirements=tuple(main),
         pyproject=pyproject if pyproject.is_file() else None,
         setup_cfg=setup_cfg if setup_cfg.is_file() else None,
+        setup_py=setup_py if setup_py.is_file() else None,
         python_version=python_version if python_version.is_file() else None,
     )
 

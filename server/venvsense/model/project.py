@@ -12,12 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from venvsense.config import Settings, overlay, project_settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pyproject import read_pyproject
+from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
 from venvsense.declarations.requirements import read_requirements
 from venvsense.declarations.setupcfg import read_setup_cfg
+from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
 from venvsense.model.discovery import Project, project_at
 from venvsense.tomlfile import TomlFile, read_toml
@@ -67,13 +71,15 @@ class ProjectModel:
         nor as an undeclared import."""
         data = self.pyproject_toml.data if self.pyproject_toml is not None else None
         if data is None:
-            return None
+            return next((m.project_name for m in self.sets if m.project_name), None)
         project = data.get("project")
         name = project.get("name") if isinstance(project, dict) else None
         if not isinstance(name, str):
             tool = data.get("tool", {})
             poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
             name = poetry.get("name") if isinstance(poetry, dict) else None
+        if not isinstance(name, str):
+            name = next((m.project_name for m in self.sets if m.project_name), None)
         return name if isinstance(name, str) else None
 
     @property
@@ -84,6 +90,12 @@ class ProjectModel:
     @property
     def declarations(self) -> list[Declaration]:
         return [d for m in self.sets for d in m.declarations]
+
+    @property
+    def declarations_incomplete(self) -> bool:
+        """Whether some of what the project declares could not be read (computed at build time, VS209): then no
+        import may be called "not declared"."""
+        return any(m.incomplete for m in self.sets)
 
     @property
     def requires_python(self) -> list[str]:
@@ -113,11 +125,30 @@ def read_model(
     python_version_file = None
     if project.python_version:
         python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
+    sets = read_sets(project, buffers, environ, pyproject_toml)
+    _resolve_dynamic(sets, installed)
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
-        sets=read_sets(project, buffers, environ, pyproject_toml), python_version_file=python_version_file,
+        sets=sets, python_version_file=python_version_file,
     )
+
+
+def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
+    """Dependencies computed at build time (``[project] dynamic`` fields no backend table resolves, a
+    ``setup.py`` value made by code): what the project installed in its venv (editable or not) declares in its
+    ``METADATA`` — then the set is complete — else a VS209 finding and an incomplete set."""
+    name = next((m.project_name for m in sets if m.project_name), None)
+    own = installed.distributions.get(canonicalize_name(name)) if installed is not None and name else None
+    for manifest in sets:
+        if not manifest.unresolved_dynamic:
+            continue
+        if own is not None:
+            declare_from_metadata(manifest, own.requires)
+            manifest.incomplete = False
+            manifest.findings = [f for f in manifest.findings if f.code != "VS209"]
+        else:
+            unresolved(manifest)
 
 
 def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
@@ -138,6 +169,8 @@ def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[st
         manifests.append(read_pyproject(project.pyproject, buffers.get(project.pyproject), parsed=parsed))
     if project.setup_cfg:
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
+    if project.setup_py and project.single_manifest is None:
+        manifests.append(read_setup_py(project.setup_py, buffers.get(project.setup_py)))
     return _dedupe(manifests)
 
 
@@ -153,8 +186,9 @@ def _dedupe(manifests: list[Manifest]) -> list[Manifest]:
 
     # (positions as plain numbers: a tuple of them hashes far faster than a Range, and this runs per keystroke)
     for manifest in manifests:
+        # (the name too: a dynamic project's declarations from its metadata share their `dynamic` entry's place)
         manifest.declarations = [d for d in manifest.declarations
-                                 if first_time((d.file, d.range.start.line, d.range.start.column))]
+                                 if first_time((d.file, d.range.start.line, d.range.start.column, d.normalized))]
         manifest.findings = [f for f in manifest.findings if first_time(
             (f.code, f.file, f.range.start.line, f.range.start.column, f.range.end.line, f.range.end.column))]
     return manifests

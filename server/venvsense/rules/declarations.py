@@ -221,18 +221,27 @@ def _requirement_name(text: str) -> str:
         return text
 
 
-def conflicting_declarations(declarations: list[Declaration]) -> list[Finding]:
+def conflicting_declarations(declarations: list[Declaration], environment: Environment | None = None
+                             ) -> list[Finding]:
     """VS205: one package declared twice in one set with different specifiers, or anywhere in ways that
-    cannot both hold (no version mentioned by either accepts both)."""
+    cannot both hold (no version mentioned by either accepts both).
+
+    Two declarations conflict only where both apply to one environment: with a venv (``environment`` with a
+    known Python), when both markers hold there; without one, when the markers are the same or either has
+    none (``pydantic<2; python_version < "3.14"`` beside ``pydantic>=2; python_version >= "3.14"`` is no
+    conflict)."""
     out: list[Finding] = []
     by_name: dict[str, list[Declaration]] = {}
     for declaration in declarations:
         if declaration.normalized and declaration.kind == "registry":
             by_name.setdefault(declaration.normalized, []).append(declaration)
+    markers = marker_environment(environment.python) if environment is not None and environment.python else None
     for name, group in by_name.items():
+        if len(group) < 2:
+            continue
         for index, later in enumerate(group):
             for earlier in group[:index]:
-                if _specifier_key(earlier) == _specifier_key(later):
+                if _specifier_key(earlier) == _specifier_key(later) or not _together(earlier, later, markers):
                     continue
                 same_set = earlier.file == later.file and earlier.group == later.group
                 if same_set or not _compatible(earlier.specifier, later.specifier):
@@ -246,6 +255,23 @@ def conflicting_declarations(declarations: list[Declaration]) -> list[Finding]:
                     ))
                     break
     return out
+
+
+def _together(first: Declaration, second: Declaration, markers: Mapping[str, str] | None) -> bool:
+    """Whether both declarations apply to one environment: the venv's when known (``markers``), else any
+    (the same marker, or no marker on either)."""
+    if markers is not None:
+        return marker_holds(first.marker, markers) and marker_holds(second.marker, markers)
+    if not first.marker or not second.marker:
+        return True
+    return _marker_text(first.marker) == _marker_text(second.marker)
+
+
+def _marker_text(marker: str) -> str:
+    try:
+        return str(Marker(marker))
+    except InvalidMarker:
+        return marker.strip()
 
 
 def _specifier_key(declaration: Declaration) -> tuple[str, str | None]:

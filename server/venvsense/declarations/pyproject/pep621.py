@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.declarations import MAIN, Declaration
 from venvsense.declarations.pyproject.document import PyprojectDocument, toml_type
+from venvsense.declarations.pyproject.dynamic import read_dynamic
 from venvsense.declarations.pyproject.positions import Key
 from venvsense.text import Range
 
@@ -22,7 +23,9 @@ _GroupItem = Declaration | tuple[str, Range]
 
 
 def read_project(document: PyprojectDocument, project: dict[str, Any]) -> None:
-    """``[project]``: requires-python, the main dependencies, the extras."""
+    """``[project]``: its name, requires-python, the main dependencies, the extras, the dynamic fields."""
+    if isinstance(project.get("name"), str):
+        document.manifest.project_name = project["name"].strip()
     if "requires-python" in project:
         key: Key = ("project", "requires-python")
         set_requires_python(document, project["requires-python"], key, "requires-python")
@@ -34,6 +37,7 @@ def read_project(document: PyprojectDocument, project: dict[str, Any]) -> None:
         document.manifest.declarations += document.requirement_strings(
             ("project", "optional-dependencies", extra), group=extra, primary=False,
             declaration_set=f"extra '{extra}'")
+    read_dynamic(document, project)
 
 
 
