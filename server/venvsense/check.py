@@ -149,6 +149,8 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
                 module_map=settings.module_map, known_first_party=settings.known_first_party,
                 exclude=settings.exclude, overrides=model.buffers, pyproject_toml=model.layout_pyproject,
                 setup_cfg_text=model.setup_cfg_text, disk_cache=disk_cache,
+                requires_python=model.requires_python,
+                declared=[d.normalized for d in model.declarations if d.normalized],
             )
         report.usage, report.modules = scan
         found.extend(import_findings(
