@@ -216,3 +216,20 @@ def test_the_scanner_records_gates_and_import_error_fallbacks(careful):
         ("b", "", False, False),
     ]
     assert scan == type(scan)(scan.imports)
+
+
+def test_a_manifest_edit_naming_a_local_folder_classifies_again(project):
+    from venvsense.check import check_project, recheck_manifests
+    from venvsense.model import project_at
+
+    root = project({"requirements.txt": "alpha\n", "tests/test_apps/beta/__init__.py": "",
+                    "app.py": "import alpha\nimport beta\n"}, installs=("alpha",))
+    manifest = root / "requirements.txt"
+    first = check_project(project_at(root), environ={})
+    assert first.findings == []
+    unrelated = recheck_manifests(first, project_at(root), environ={}, overrides={manifest: "alpha\ngamma\n"})
+    assert unrelated.usage is first.usage  # a keystroke that names no folder of the project reuses the scan
+    named = recheck_manifests(first, project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
+    full = check_project(project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
+    assert named.findings == full.findings
+    assert ("VS301", "beta") in {(f.code, f.package) for f in named.findings}

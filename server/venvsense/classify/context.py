@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 from venvsense.environment import Installed
 from venvsense.firstparty import is_import_name
 from venvsense.imports.gates import gate_holds
+from venvsense.mapping import ModuleIndex
 from venvsense.tomlfile import TomlFile, read_toml
 
 # what an implied or declared setuptools provides to a build script
@@ -24,14 +25,11 @@ BUILD_SCRIPTS = frozenset({"setup.py"})
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-def local_modules(root: Path, files: Iterable[Path], installed: Installed | None,
-                  declared: Iterable[str]) -> frozenset[str]:
+def local_candidates(root: Path, files: Iterable[Path]) -> frozenset[str]:
     """Every top-level name that could be imported from a folder of the project put on ``sys.path`` (test
     apps a ``conftest.py`` adds, a package importing its own subpackages absolutely): the names of the
     folders holding the project's Python files and of the files themselves, anywhere under ``root`` (the
-    walk's files: no venv, skipped folder or nested project). A name an installed distribution provides, or a
-    declared distribution's own name (``declared``: import names), is not taken: the venv's module is what the
-    project means."""
+    walk's files: no venv, skipped folder or nested project)."""
     top = os.fspath(root)
     prefix = len(top) if top.endswith(os.sep) else len(top) + 1
     names: set[str] = set()
@@ -44,11 +42,31 @@ def local_modules(root: Path, files: Iterable[Path], installed: Installed | None
             folders_seen.add(folder)
             folder, _, part = folder.rpartition(os.sep)
             names.add(part)
-    taken: set[str] = {module.partition(".")[0] for module in declared}
+    return frozenset(n for n in names if is_import_name(n))
+
+
+def local_modules(candidates: frozenset[str], installed: Installed | None,
+                  declared: frozenset[str]) -> frozenset[str]:
+    """The local candidates that are local code: not a name an installed distribution provides, nor one of
+    ``declared`` (the local names a declared distribution provides, ``declared_local``): there the venv's
+    module is what the project means."""
+    taken: set[str] = set(declared)
     if installed is not None:
         for dist in installed.distributions.values():
             taken.update(module.partition(".")[0] for module in dist.modules)
-    return frozenset(n for n in names if n not in taken and is_import_name(n))
+    return candidates - taken
+
+
+def declared_local(candidates: frozenset[str], index: ModuleIndex, declared: Iterable[str]) -> frozenset[str]:
+    """The local candidates that a declared distribution (normalized names) provides, by the module index
+    (installed metadata, the curated table, the name itself)."""
+    found: set[str] = set()
+    for name in declared:
+        for module in (*index.distribution_modules(name), name.replace("-", "_")):
+            top = module.partition(".")[0]
+            if top in candidates:
+                found.add(top)
+    return frozenset(found)
 
 
 def build_modules(root: Path, pyproject_toml: TomlFile | None) -> frozenset[str]:

@@ -110,10 +110,12 @@ class Usage:
     one small code each, made into ``ClassifiedImport`` objects when asked for: all of them (``imports``, kept
     once made), or a file's (``of_file``, not kept) — a large project's index stays small in the server."""
 
-    __slots__ = ("_files", "_imports", "_third_party", "scanned")
+    __slots__ = ("_files", "_imports", "_third_party", "local_candidates", "scanned")
 
-    def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult]) -> None:
+    def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult],
+                 local_candidates: frozenset[str] = frozenset()) -> None:
         self._files = files
+        self.local_candidates = local_candidates  # names of the project's folders and files (local code)
         self._imports: list[ClassifiedImport] | None = None
         self._third_party: list[ClassifiedImport] | None = None
         self.scanned = scanned

@@ -9,7 +9,14 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from venvsense.caches import MemoryCache
-from venvsense.classify.context import BUILD_SCRIPTS, Gates, build_modules, local_modules
+from venvsense.classify.context import (
+    BUILD_SCRIPTS,
+    Gates,
+    build_modules,
+    declared_local,
+    local_candidates,
+    local_modules,
+)
 from venvsense.classify.files import project_files
 from venvsense.classify.providers import ProviderLookup
 from venvsense.classify.records import (
@@ -72,10 +79,9 @@ def scan_project(
     stdlib = supported_stdlib(python, tuple(requires_python))
     first_party = first_party_modules(root, known=known_first_party, pyproject_toml=pyproject_toml,
                                       setup_cfg_text=setup_cfg_text)
-    declared_modules = {module for name in declared for module in mapping.index.distribution_modules(name)}
-    declared_modules |= {name.replace("-", "_") for name in declared}
-    project = _ProjectContext(local_modules(root, files, installed, declared_modules),
-                              build_modules(root, pyproject_toml), Gates(python), root)
+    candidates = local_candidates(root, files)
+    local = local_modules(candidates, installed, declared_local(candidates, mapping.index, declared))
+    project = _ProjectContext(local, build_modules(root, pyproject_toml), Gates(python), root)
     folders = ScriptFolders()
     key = os.fspath(root)
     previous = _previous.pop(key)
@@ -116,7 +122,15 @@ def scan_project(
     elif disk_cache is not None:
         disk_cache.save(root, files)
     _previous.put(key, memo)
-    return Usage(parts, scanned), mapping.index
+    return Usage(parts, scanned, candidates), mapping.index
+
+
+def same_local_code(usage: Usage, index: ModuleIndex, before: Iterable[str], after: Iterable[str]) -> bool:
+    """Whether declarations ``before`` and ``after`` (normalized names) leave the same local code: a
+    classification made with ``before`` holds for ``after`` (a keystroke in a manifest rarely names a folder
+    of the project)."""
+    candidates = usage.local_candidates
+    return declared_local(candidates, index, before) == declared_local(candidates, index, after)
 
 
 class _ProjectContext:
