@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from venvsense.classify import Usage, scan_project, target_python
+from venvsense.classify import Usage, same_local_code, scan_project, target_python
 from venvsense.config import Settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pythonversion import PythonVersionFile
@@ -113,7 +113,8 @@ def recheck_manifests(
 
     The classification is reused only when what it was made against is unchanged: the same settings, the
     same environment and installed distributions (the same ``Installed``), the same target Python and the
-    same package layout settings in ``pyproject.toml`` (first-party names). The caller
+    same package layout settings in ``pyproject.toml`` (first-party names), the same ``requires-python``
+    (stdlib names), declared names (local code) and ``[build-system] requires`` (``setup.py``). The caller
     decides that no module changed (it knows which buffers were edited since ``previous``).
     """
     model = read_model(project, settings, environ=environ, overrides=overrides)
@@ -126,9 +127,23 @@ def recheck_manifests(
         and model.installed is previous.installed
         and target_python(model.environment, model.requires_python) == target_python(previous.environment, before)
         and layout_settings(model.pyproject_toml) == layout_settings(previous.pyproject_toml)
+        and before == model.requires_python
+        and same_local_code(previous.usage, previous.modules, _declared_names(previous.declarations),
+                            _declared_names(model.declarations))
+        and _build_system(model.pyproject_toml) == _build_system(previous.pyproject_toml)
     ):
         scan = (previous.usage, previous.modules)
     return _check(model, scan, None)
+
+
+def _declared_names(declarations: list[Declaration]) -> set[str]:
+    """What the classification reads of the declarations (a local folder named like one is not local code)."""
+    return {d.normalized for d in declarations if d.normalized}
+
+
+def _build_system(pyproject_toml: TomlFile | None) -> object:
+    """What the classification reads of ``[build-system]`` (the build script's imports)."""
+    return pyproject_toml.table("build-system").get("requires") if pyproject_toml is not None else None
 
 
 def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
@@ -149,6 +164,8 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
                 module_map=settings.module_map, known_first_party=settings.known_first_party,
                 exclude=settings.exclude, overrides=model.buffers, pyproject_toml=model.layout_pyproject,
                 setup_cfg_text=model.setup_cfg_text, disk_cache=disk_cache,
+                requires_python=model.requires_python,
+                declared=sorted(_declared_names(model.declarations)),
             )
         report.usage, report.modules = scan
         found.extend(import_findings(

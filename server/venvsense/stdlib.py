@@ -84,3 +84,46 @@ def stdlib_modules(python_version: str | None = None) -> frozenset[str]:
 def is_stdlib(top: str, python_version: str | None = None) -> bool:
     """Whether ``top`` (a top-level name; a dotted name is reduced to its first part) is in the stdlib."""
     return top.split(".", 1)[0] in stdlib_modules(python_version)
+
+
+# Modules that exist only for type checkers: typeshed's private stub-only modules of the standard library
+# (``from _typeshed import StrPath`` under ``if TYPE_CHECKING:``). No distribution provides them at run time.
+TYPE_CHECKER_ONLY = frozenset({"_typeshed"})
+
+
+def _major_minor(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+@lru_cache(maxsize=64)
+def supported_stdlib(python_version: str | None, requires_python: tuple[str, ...] = ()) -> frozenset[str]:
+    """The top-level names that are stdlib in *some* Python the project supports: the target's
+    (``python_version``, as ``stdlib_modules``) and every listed X.Y that ``requires_python`` allows (a module
+    removed in a newer Python, or added in one, is still the standard library's, not a missing distribution).
+    Without a readable ``requires_python`` it is the target's list alone. Results are cached (one object per
+    argument, so callers can compare by identity)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    names = stdlib_modules(python_version)
+    allowed: list[SpecifierSet] = []
+    for spec in requires_python:
+        try:
+            allowed.append(SpecifierSet(spec))
+        except InvalidSpecifier:
+            continue
+    if not allowed:
+        return names
+    supported = set(names)
+    for listed in _listed():
+        text = _major_minor(listed)
+        if all(s.contains(f"{text}.0") or s.contains(f"{text}.99") for s in allowed):
+            supported |= _for_listed(text, False)
+    return frozenset(supported) if len(supported) != len(names) else names
+
+
+@lru_cache(maxsize=1)
+def python2_modules() -> frozenset[str]:
+    """The top-level stdlib names of Python 2.7 that Python 3 no longer has (``urllib2``, ``cPickle``,
+    ``BaseHTTPServer``, ``ConfigParser``…): what a Python 2 fallback imports."""
+    python3 = set().union(*(_for_listed(_major_minor(v), False) for v in _listed() if v[0] == 3))
+    return frozenset(_for_listed("2.7", False) - python3)

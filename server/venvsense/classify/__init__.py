@@ -10,6 +10,6 @@ modules use are re-exported here.
 
 from venvsense.classify.files import project_files
 from venvsense.classify.records import ClassifiedImport, Kind, Usage
-from venvsense.classify.scan import scan_project, target_python
+from venvsense.classify.scan import same_local_code, scan_project, target_python
 
-__all__ = ["ClassifiedImport", "Kind", "Usage", "project_files", "scan_project", "target_python"]
+__all__ = ["ClassifiedImport", "Kind", "Usage", "project_files", "same_local_code", "scan_project", "target_python"]

@@ -12,7 +12,9 @@ from venvsense.imports import ImportStatement, ScanResult
 from venvsense.mapping import Provider
 from venvsense.text import Position, Range
 
-Kind = Literal["stdlib", "first-party", "third-party", "relative"]
+# "build": a build script's import of its build system (``import setuptools`` in ``setup.py``);
+# "inactive": gated by a Python version or platform condition that does not hold for the venv (never runs there)
+Kind = Literal["stdlib", "first-party", "third-party", "relative", "build", "inactive"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,10 @@ class ClassifiedImport:
         return self.providers[0].distribution if self.providers else None
 
 
-# a file's imports as small codes: 0 relative, 1 first-party, 2 stdlib, 3 third-party
-KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib"}
-THIRD_PARTY = 3
+# a file's imports as small codes: 0 relative, 1 first-party, 2 stdlib, 3 third-party, 4 build, 5 inactive
+KINDS: dict[int, Kind] = {0: "relative", 1: "first-party", 2: "stdlib", 4: "build", 5: "inactive"}
+THIRD_PARTY, BUILD, INACTIVE = 3, 4, 5
+LAST_CODE = INACTIVE
 _CLASSIFIED_SETTERS = tuple(getattr(ClassifiedImport, name).__set__
                             for name in ("file", "scan", "index", "kind", "target", "providers"))
 
@@ -107,10 +110,12 @@ class Usage:
     one small code each, made into ``ClassifiedImport`` objects when asked for: all of them (``imports``, kept
     once made), or a file's (``of_file``, not kept) — a large project's index stays small in the server."""
 
-    __slots__ = ("_files", "_imports", "_third_party", "scanned")
+    __slots__ = ("_files", "_imports", "_third_party", "local_candidates", "scanned")
 
-    def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult]) -> None:
+    def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult],
+                 local_candidates: frozenset[str] = frozenset()) -> None:
         self._files = files
+        self.local_candidates = local_candidates  # names of the project's folders and files (local code)
         self._imports: list[ClassifiedImport] | None = None
         self._third_party: list[ClassifiedImport] | None = None
         self.scanned = scanned
@@ -126,6 +131,18 @@ class Usage:
         if self._third_party is None:
             self._third_party = [item for part in self._files.values() for item in part.third_party]
         return self._third_party
+
+    def inactive_modules(self) -> set[str]:
+        """The modules imported only where a version or platform gate keeps the import from running in this
+        venv (``if sys.version_info < (3, 11): import tomli``): no finding, but a use of what declares them."""
+        found: set[str] = set()
+        inactive = INACTIVE
+        for part in self._files.values():
+            codes = part.codes
+            if inactive in codes:
+                modules = part.scan.modules
+                found.update(modules[index] for index, code in enumerate(codes) if code == inactive)
+        return found
 
     def of_file(self, path: Path) -> list[ClassifiedImport]:
         """The imports of one file, classified (empty for a file not scanned or without imports)."""

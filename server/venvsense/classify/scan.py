@@ -9,15 +9,32 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from venvsense.caches import MemoryCache
+from venvsense.classify.context import (
+    BUILD_SCRIPTS,
+    Gates,
+    build_modules,
+    declared_local,
+    local_candidates,
+    local_modules,
+)
 from venvsense.classify.files import project_files
 from venvsense.classify.providers import ProviderLookup
-from venvsense.classify.records import THIRD_PARTY, ClassifiedImport, FileImports, Usage, classified_import
+from venvsense.classify.records import (
+    BUILD,
+    INACTIVE,
+    THIRD_PARTY,
+    ClassifiedImport,
+    FileImports,
+    Usage,
+    classified_import,
+)
 from venvsense.classify.stored import DiskClassification, Stored
 from venvsense.environment import Environment, Installed
 from venvsense.firstparty import ScriptFolder, ScriptFolders, first_party_modules
 from venvsense.imports import DiskScanCache, ScanResult, scan_files, scan_source
+from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, GATE_SHIFT
 from venvsense.mapping import ModuleIndex
-from venvsense.stdlib import stdlib_modules
+from venvsense.stdlib import TYPE_CHECKER_ONLY, python2_modules, supported_stdlib
 from venvsense.tomlfile import TomlFile
 
 
@@ -39,13 +56,15 @@ def scan_project(
     root: Path, *, installed: Installed | None, python: str | None, module_map: Mapping[str, Iterable[str]],
     known_first_party: Iterable[str], exclude: Iterable[str], overrides: Mapping[Path, str] | None = None,
     pyproject_toml: TomlFile | None = None, setup_cfg_text: str | None = None,
-    disk_cache: DiskScanCache | None = None,
+    disk_cache: DiskScanCache | None = None, requires_python: Iterable[str] = (), declared: Iterable[str] = (),
 ) -> tuple[Usage, ModuleIndex]:
     """Scan every module of the project and classify each import.
 
     ``pyproject_toml`` and ``setup_cfg_text`` are the project model's (the package layout for first-party
     names); ``overrides`` are unsaved editor buffers; ``disk_cache`` keeps scans and classifications for the
-    next run (the CLI's)."""
+    next run (the CLI's). ``requires_python``: the Pythons the project supports (a module that is stdlib in
+    any of them is stdlib); ``declared``: the normalized names of the declared distributions (a folder of the
+    project named like one is not taken for local code)."""
     stored = None
     if disk_cache is not None:
         disk_cache.load(root, None)
@@ -57,22 +76,25 @@ def scan_project(
         if path.suffix == ".py" and (path in scanned or _inside(path, root)):
             scanned[path] = scan_source(text)
     mapping = ProviderLookup.of(installed, {k: tuple(v) for k, v in module_map.items()})
-    stdlib = stdlib_modules(python)
+    stdlib = supported_stdlib(python, tuple(requires_python))
     first_party = first_party_modules(root, known=known_first_party, pyproject_toml=pyproject_toml,
                                       setup_cfg_text=setup_cfg_text)
+    candidates = local_candidates(root, files)
+    local = local_modules(candidates, installed, declared_local(candidates, mapping.index, declared))
+    project = _ProjectContext(local, build_modules(root, pyproject_toml), Gates(python), root)
     folders = ScriptFolders()
     key = os.fspath(root)
     previous = _previous.pop(key)
-    if previous is not None and not previous.same_context(mapping, stdlib, first_party):
+    if previous is not None and not previous.same_context(mapping, stdlib, first_party, project.key):
         previous = None
     disk: DiskClassification | None = None
     if disk_cache is not None and disk_cache.active_for(root, len(files)):
         try:
-            disk = DiskClassification(disk_cache, root, stored, mapping, stdlib, first_party, python)
+            disk = DiskClassification(disk_cache, root, stored, mapping, stdlib, first_party, python, project.key)
         except Exception:  # the cache is never fatal
             disk = None
     unchanged: dict[str, bool] = {}
-    memo = _Checked(mapping, stdlib, first_party, folders)
+    memo = _Checked(mapping, stdlib, first_party, folders, project.key)
     parts = memo.files  # one dict for this report and the next check's reuse
     for path, result in scanned.items():
         if not len(result):
@@ -91,7 +113,7 @@ def scan_project(
                 continue
         classified = disk.reuse(path, folder_name, folder, result) if disk is not None else None
         if classified is None:
-            classified = _classify_file(path, result, stdlib, first_party, folder, mapping)
+            classified = _classify_file(path, result, stdlib, first_party, folder, mapping, project)
             if disk is not None:
                 disk.record(path, classified)
         parts[path] = classified
@@ -100,12 +122,51 @@ def scan_project(
     elif disk_cache is not None:
         disk_cache.save(root, files)
     _previous.put(key, memo)
-    return Usage(parts, scanned), mapping.index
+    return Usage(parts, scanned, candidates), mapping.index
+
+
+def same_local_code(usage: Usage, index: ModuleIndex, before: Iterable[str], after: Iterable[str]) -> bool:
+    """Whether declarations ``before`` and ``after`` (normalized names) leave the same local code: a
+    classification made with ``before`` holds for ``after`` (a keystroke in a manifest rarely names a folder
+    of the project)."""
+    candidates = usage.local_candidates
+    return declared_local(candidates, index, before) == declared_local(candidates, index, after)
+
+
+class _ProjectContext:
+    """What classifying an import needs besides the stdlib and first-party names, computed once per check:
+    local code anywhere in the tree, the build system's modules, the gates' answers; ``key`` is what the
+    answers depend on (for reusing a classification)."""
+
+    __slots__ = ("build", "gates", "key", "local", "python2", "root")
+
+    def __init__(self, local: frozenset[str], build: frozenset[str], gates: Gates, root: Path) -> None:
+        self.local = local
+        self.build = build
+        self.gates = gates
+        self.root = root
+        self.python2 = python2_modules()
+        self.key = (tuple(sorted(local)), tuple(sorted(build)), gates.key())
+
+    def other(self, path: Path, scan: ScanResult, index: int, top: str, flags: int) -> int:
+        """The code of an import that is neither first-party by layout nor stdlib of a supported Python:
+        local code, a build script's build system, an import that cannot run here, a Python 2 fallback or a
+        type checker's module; ``THIRD_PARTY`` otherwise."""
+        if top in self.local:
+            return 1
+        gate = flags >> GATE_SHIFT
+        if gate and not self.gates.holds(scan.gates[gate - 1]):
+            return INACTIVE
+        if top in TYPE_CHECKER_ONLY or (top in self.python2 and flags & (FLAG_OPTIONAL | FLAG_FALLBACK)):
+            return 2
+        if self.build and path.name in BUILD_SCRIPTS and path.parent == self.root and top.lower() in self.build:
+            return BUILD
+        return THIRD_PARTY
 
 
 def _classify_file(
     path: Path, scan: ScanResult, stdlib: frozenset[str], first_party: frozenset[str], folder: ScriptFolder,
-    mapping: ProviderLookup,
+    mapping: ProviderLookup, project: _ProjectContext,
 ) -> FileImports:
     # The hot path of a check (tens of thousands of imports): every answer that does not depend on the
     # statement itself is looked up, not recomputed, and only third-party imports are made into objects.
@@ -114,6 +175,7 @@ def _classify_file(
     modules, names, levels = scan.modules, scan.names, scan.levels()
     codes = bytearray(len(modules))
     made: list[ClassifiedImport] = []
+    flags = None
     for index, module in enumerate(modules):
         top = module.partition(".")[0]
         if levels[index] or not top:
@@ -123,6 +185,12 @@ def _classify_file(
         elif top in stdlib or (top == "__future__" and scan.future_at(index)):
             codes[index] = 2
         else:
+            if flags is None:
+                flags = scan.flags()
+            code = project.other(path, scan, index, top, flags[index])
+            if code != THIRD_PARTY:
+                codes[index] = code
+                continue
             target, providers = third_party(module, names[index])
             made.append(classified_import(path, scan, index, "third-party", target, providers))
             codes[index] = THIRD_PARTY
@@ -134,18 +202,21 @@ class _Checked:
     reuses a file's imports when its scan (the same cached ``ScanResult``), its folder's listing and the
     context (installed distributions, module map, stdlib, first-party names) are all unchanged."""
 
-    __slots__ = ("files", "first_party", "folders", "mapping", "stdlib")
+    __slots__ = ("files", "first_party", "folders", "key", "mapping", "stdlib")
 
     def __init__(self, mapping: ProviderLookup, stdlib: frozenset[str], first_party: frozenset[str],
-                 folders: ScriptFolders) -> None:
+                 folders: ScriptFolders, key: tuple[object, ...]) -> None:
+        self.key = key
         self.mapping = mapping
         self.stdlib = stdlib
         self.first_party = first_party
         self.folders = folders
         self.files: dict[Path, FileImports] = {}
 
-    def same_context(self, mapping: ProviderLookup, stdlib: frozenset[str], first_party: frozenset[str]) -> bool:
-        return self.mapping is mapping and self.stdlib is stdlib and self.first_party == first_party
+    def same_context(self, mapping: ProviderLookup, stdlib: frozenset[str], first_party: frozenset[str],
+                     key: tuple[object, ...]) -> bool:
+        return (self.mapping is mapping and self.stdlib is stdlib and self.first_party == first_party
+                and self.key == key)
 
 
 _previous: MemoryCache[str, _Checked] = MemoryCache(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from venvsense.classify.files import project_roots
 from venvsense.classify.providers import ProviderLookup
-from venvsense.classify.records import THIRD_PARTY, ClassifiedImport, FileImports, classified_import
+from venvsense.classify.records import LAST_CODE, THIRD_PARTY, ClassifiedImport, FileImports, classified_import
 from venvsense.environment import Installed
 from venvsense.firstparty import ScriptFolder, ScriptFolders
 from venvsense.imports import DiskScanCache, ScanResult
@@ -94,10 +94,11 @@ class DiskClassification:
     """Reuses and records a run's classification for the on-disk cache (only when that cache is on)."""
 
     def __init__(self, cache: DiskScanCache, root: Path, stored: Stored | None, mapping: ProviderLookup,
-                 stdlib: frozenset[str], first_party: frozenset[str], python: str | None) -> None:
+                 stdlib: frozenset[str], first_party: frozenset[str], python: str | None,
+                 more: tuple[object, ...] = ()) -> None:
         self.cache = cache
         self.root = root
-        self.context = (_code_key(), python, tuple(sorted(stdlib)), tuple(sorted(first_party)),
+        self.context = (_code_key(), python, more, tuple(sorted(stdlib)), tuple(sorted(first_party)),
                         tuple(sorted(mapping.module_map.items())), _installed_key(mapping.installed))
         self.specs: list[object] = []
         self.spec_index: dict[object, int] = {}
@@ -157,7 +158,7 @@ class DiskClassification:
         codes, third = payload
         if not isinstance(codes, bytes) or len(codes) != len(result) or not isinstance(third, tuple):
             return None
-        if (codes and max(codes) > THIRD_PARTY) or not self._folder_same(folder_name, folder):
+        if (codes and max(codes) > LAST_CODE) or not self._folder_same(folder_name, folder):
             return None
         answers = self.answers
         third_party: list[ClassifiedImport] = []

@@ -25,7 +25,7 @@ from venvsense.imports.cache import SCANS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 
 PERSISTENT_MIN_FILES = 500
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 4, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 5, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 
@@ -42,13 +42,15 @@ def persistent_cache_dir() -> Path | None:
     return Path(base) / "venvsense" if os.path.isabs(base) else None
 
 
-def _stored(result: ScanResult) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str, bytes]:
-    return (result._modules, result._names, result._numbers.typecode, result._numbers.tobytes())
+def _stored(result: ScanResult) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str, bytes, tuple[str, ...]]:
+    return (result._modules, result._names, result._numbers.typecode, result._numbers.tobytes(), result.gates)
 
 
-def _loaded(modules: object, names: object, typecode: object, numbers: object, error: object) -> ScanResult:
+def _loaded(modules: object, names: object, typecode: object, numbers: object, error: object,
+            gates: object) -> ScanResult:
     if not (isinstance(modules, tuple) and isinstance(names, tuple) and typecode in ("H", "i")
-            and isinstance(numbers, bytes) and (error is None or isinstance(error, str))):
+            and isinstance(numbers, bytes) and (error is None or isinstance(error, str))
+            and isinstance(gates, tuple) and all(isinstance(gate, str) for gate in gates)):
         raise ValueError("not a stored scan")
     if not modules and error is None:
         return NO_IMPORTS
@@ -56,7 +58,7 @@ def _loaded(modules: object, names: object, typecode: object, numbers: object, e
     packed.frombytes(numbers)
     # marshal gives back interned strings interned, and an object written several times (a shared names
     # tuple) as one object: the loaded scans share as the saved ones did
-    return ScanResult.packed(modules, names, packed, error)
+    return ScanResult.packed(modules, names, packed, error, gates)
 
 
 class DiskScanCache:
@@ -119,8 +121,8 @@ class DiskScanCache:
             loaded: dict[str, tuple[int, int, ScanResult]] = {}
             payloads: dict[str, tuple[ScanResult, object]] = {}
             values: dict[str, object] = {}
-            for name, mtime, size, error, (modules, names, typecode, numbers), payload in entries:
-                result = _loaded(modules, names, typecode, numbers, error)
+            for name, mtime, size, error, (modules, names, typecode, numbers, gates), payload in entries:
+                result = _loaded(modules, names, typecode, numbers, error, gates)
                 loaded[name] = (mtime, size, result)
                 if payload is not None:
                     payloads[name] = (result, payload)

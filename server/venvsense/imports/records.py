@@ -34,7 +34,12 @@ class ImportStatement:
       ``if <module>.TYPE_CHECKING:``;
     * ``in_function``: inside a ``def``, ``async def`` or ``class`` body, so it runs only when called or
       only as part of the class statement;
-    * ``future``: ``from __future__ import ...``.
+    * ``future``: ``from __future__ import ...``;
+    * ``fallback``: inside a handler (``except ImportError:`` and the like, as for ``optional``) of a ``try``:
+      what the code imports when the ``try`` body's import failed (``except ImportError: import cPickle``);
+    * ``gate``: the Python version and platform the import runs on, from the simple ``if``/``elif``/``else``
+      conditions around it on ``sys.version_info`` (tuple comparisons, ``[0]``) and ``sys.platform`` (``==``,
+      ``!=``, ``.startswith``), as ``gates.gate_holds`` reads it; ``""`` when nothing gates it.
     """
 
     module: str
@@ -48,11 +53,15 @@ class ImportStatement:
     type_checking: bool = False
     in_function: bool = False
     future: bool = False
+    fallback: bool = False
+    gate: str = ""
 
 
 # A statement's numbers in ``ScanResult._numbers``: level, line, column, end line, end column, flags.
 _NUMBERS = 6
-FLAG_OPTIONAL, FLAG_TYPE_CHECKING, FLAG_IN_FUNCTION, FLAG_FUTURE = 1, 2, 4, 8
+FLAG_OPTIONAL, FLAG_TYPE_CHECKING, FLAG_IN_FUNCTION, FLAG_FUTURE, FLAG_FALLBACK = 1, 2, 4, 8, 16
+# the flags' bits above these hold 1 + the index of the statement's gate in ``ScanResult.gates`` (0: none)
+GATE_SHIFT = 5
 _SHARED_NAMES_LIMIT = 200_000
 _shared_names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
@@ -80,34 +89,40 @@ class ScanResult:
     way they were made. Immutable.
     """
 
-    __slots__ = ("_modules", "_names", "_numbers", "error")
+    __slots__ = ("_gates", "_modules", "_names", "_numbers", "error")
 
     _modules: tuple[str, ...]
     _names: tuple[tuple[str, ...], ...]
     _numbers: array[int]
+    _gates: tuple[str, ...]
     error: str | None
 
     def __init__(self, imports: Iterable[ImportStatement] = (), error: str | None = None) -> None:
         modules: list[str] = []
         names: list[tuple[str, ...]] = []
         numbers = array("i")
+        gates: dict[str, int] = {}
         for s in imports:
             modules.append(sys.intern(s.module))
             names.append(share_names(s.names))
             flags = (s.optional and FLAG_OPTIONAL) | (s.type_checking and FLAG_TYPE_CHECKING) | (
-                s.in_function and FLAG_IN_FUNCTION) | (s.future and FLAG_FUTURE)
+                s.in_function and FLAG_IN_FUNCTION) | (s.future and FLAG_FUTURE) | (s.fallback and FLAG_FALLBACK)
+            if s.gate:
+                flags |= gates.setdefault(s.gate, len(gates) + 1) << GATE_SHIFT
             numbers.extend((s.level, s.line, s.column, s.end_line, s.end_column, flags))
-        _set_packed(self, tuple(modules), tuple(names), narrowed(numbers), error)
+        _set_packed(self, tuple(modules), tuple(names), narrowed(numbers), error, tuple(gates))
 
     @classmethod
     def packed(cls, modules: tuple[str, ...], names: tuple[tuple[str, ...], ...], numbers: array[int],
-               error: str | None) -> ScanResult:
+               error: str | None, gates: tuple[str, ...] = ()) -> ScanResult:
         """A scan from its packed parts (taken as they are: ``names`` already shared, ``numbers`` not changed
         afterwards)."""
         if len(names) != len(modules) or len(numbers) != _NUMBERS * len(modules):
             raise ValueError("inconsistent packed scan")
+        if modules and max(numbers[5::_NUMBERS]) >> GATE_SHIFT > len(gates):
+            raise ValueError("inconsistent packed scan")
         made = object.__new__(cls)
-        _set_packed(made, modules, names, numbers, error)
+        _set_packed(made, modules, names, numbers, error, gates)
         return made
 
     def __len__(self) -> int:
@@ -123,7 +138,7 @@ class ScanResult:
         level, line, column, end_line, end_column, flags = self._numbers[start : start + _NUMBERS]
         made = object.__new__(ImportStatement)
         (set_module, set_level, set_line, set_column, set_end_line, set_end_column, set_names, set_optional,
-         set_type_checking, set_in_function, set_future) = _STATEMENT_SETTERS
+         set_type_checking, set_in_function, set_future, set_fallback, set_gate) = _STATEMENT_SETTERS
         set_module(made, self._modules[index])
         set_level(made, level)
         set_line(made, line)
@@ -135,6 +150,9 @@ class ScanResult:
         set_type_checking(made, bool(flags & FLAG_TYPE_CHECKING))
         set_in_function(made, bool(flags & FLAG_IN_FUNCTION))
         set_future(made, bool(flags & FLAG_FUTURE))
+        set_fallback(made, bool(flags & FLAG_FALLBACK))
+        gate = flags >> GATE_SHIFT
+        set_gate(made, self._gates[gate - 1] if gate else "")
         return made
 
     @property
@@ -154,8 +172,17 @@ class ScanResult:
     def future_at(self, index: int) -> bool:
         return bool(self._numbers[index * _NUMBERS + 5] & FLAG_FUTURE)
 
+    def flags(self) -> array[int]:
+        """Each statement's flags (``FLAG_*`` bits, the gate above ``GATE_SHIFT``), in order."""
+        return self._numbers[5::_NUMBERS]
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """The distinct gates of the file's statements (see ``ImportStatement.gate``)."""
+        return self._gates
+
     def _key(self) -> tuple[object, ...]:
-        return (self._modules, self._names, tuple(self._numbers), self.error)
+        return (self._modules, self._names, tuple(self._numbers), self.error, self._gates)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScanResult):
@@ -179,16 +206,17 @@ def narrowed(numbers: array[int]) -> array[int]:
     return array("H", numbers)
 
 
-_SET_MODULES, _SET_NAMES, _SET_NUMBERS, _SET_ERROR = (
-    ScanResult.__dict__[name].__set__ for name in ("_modules", "_names", "_numbers", "error"))
+_SET_MODULES, _SET_NAMES, _SET_NUMBERS, _SET_ERROR, _SET_GATES = (
+    ScanResult.__dict__[name].__set__ for name in ("_modules", "_names", "_numbers", "error", "_gates"))
 
 
 def _set_packed(scan: ScanResult, modules: tuple[str, ...], names: tuple[tuple[str, ...], ...],
-                numbers: array[int], error: str | None) -> None:
+                numbers: array[int], error: str | None, gates: tuple[str, ...] = ()) -> None:
     _SET_MODULES(scan, modules)
     _SET_NAMES(scan, names)
     _SET_NUMBERS(scan, numbers)
     _SET_ERROR(scan, error)
+    _SET_GATES(scan, gates)
 
 
 # the slots' setters, in field order (``ScanResult.statement_at`` makes statements with them)
@@ -201,5 +229,5 @@ NO_IMPORTS = ScanResult(())
 
 def with_error(result: ScanResult, reason: str) -> ScanResult:
     return ScanResult.packed(result._modules, result._names, result._numbers,
-                             reason if result.error is None else f"{reason}; {result.error}")
+                             reason if result.error is None else f"{reason}; {result.error}", result._gates)
 

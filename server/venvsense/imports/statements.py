@@ -1,6 +1,7 @@
 """Import statements and the blocks around them, shared by the fast scanner and the careful lexer: parsing one
 ``import``/``from`` statement, and the block context (``try``/``except ImportError``, ``if TYPE_CHECKING:``,
-``def``/``class``) that decides an import's flags.
+``def``/``class``, ``if``/``elif``/``else`` on the Python version or platform: ``gates``) that decides an import's
+flags and gate.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import sys
 import unicodedata
 from array import array
 
+from venvsense.imports.gates import condition_at, negated
 from venvsense.imports.records import (
+    FLAG_FALLBACK,
     FLAG_FUTURE,
     FLAG_IN_FUNCTION,
     FLAG_OPTIONAL,
     FLAG_TYPE_CHECKING,
+    GATE_SHIFT,
     ScanResult,
     narrowed,
     share_names,
@@ -99,7 +103,9 @@ def _handler_catches_import_error(text: str, position: int) -> bool:
 
 
 ParsedStatement = tuple[int, tuple[tuple[str, int, int, int, tuple[str, ...]], ...], tuple[str, ...]]
-_NO_CONTEXT: tuple[tuple[_Try, ...], bool, bool] = ((), False, False)
+# an import's context: the tries around it, under TYPE_CHECKING, in a def/class, in an ImportError handler, gate
+Context = tuple[tuple[_Try, ...], bool, bool, bool, str]
+_NO_CONTEXT: Context = ((), False, False, False, "")
 
 
 class ImportCollector:
@@ -109,16 +115,19 @@ class ImportCollector:
 
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
-        # block stack: (indent, kind, try record); kind is "def", "tc", "try" or "" (any other block)
-        self.blocks: list[tuple[int, str, _Try | None]] = []
+        # block stack: (indent, kind, try record, gate); kind is "def", "tc", "try", "fb" (a handler catching
+        # ImportError), "gate" (an if/elif/else on sys.version_info or sys.platform) or "" (any other block)
+        self.blocks: list[tuple[int, str, _Try | None, str]] = []
         self.try_at_indent: dict[int, _Try] = {}
-        self.found: list[tuple[str, int, int, int, tuple[str, ...], tuple[_Try, ...], bool, bool]] = []
+        # the conditions (gate atoms, None when not one) of the if/elif chain last seen at each indent
+        self.chains: dict[int, list[str | None]] = {}
+        self.found: list[tuple[str, int, int, int, tuple[str, ...], tuple[_Try, ...], bool, bool, bool, str]] = []
         self.errors: list[str] = []
         # tries with imports in their body whose handlers have not all been seen yet
         self.undecided: list[_Try] = []
         self.parsed = parsed
         self.end = 0  # where the last statement ends
-        self._context: tuple[tuple[_Try, ...], bool, bool] | None = _NO_CONTEXT
+        self._context: Context | None = _NO_CONTEXT
 
     # -- context
     def close_blocks(self, indent: int) -> None:
@@ -134,7 +143,9 @@ class ImportCollector:
         return bool(
             (blocks and blocks[-1][0] >= indent)
             or any(record.indent >= indent for record in self.undecided)
-            or (keyword == "if" and _TYPE_CHECKING_TEST.match(self.text, position))
+            or (keyword == "if" and (_TYPE_CHECKING_TEST.match(self.text, position)
+                                     or condition_at(self.text, position) is not None))
+            or (keyword == "else" and any(self.chains.get(indent, ())))
         )
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
@@ -147,35 +158,69 @@ class ImportCollector:
                 for record in self.undecided
                 if record.indent < indent or (record.indent == indent and keyword == "except")
             ]
+        chains = self.chains
+        if chains and keyword != "elif" and keyword != "else":
+            for deeper in [at for at in chains if at >= indent]:
+                del chains[deeper]
         if keyword == "import" or keyword == "from":
             return self.statement(keyword, position)
         if keyword == "def" or keyword == "class" or keyword == "async":
-            self.blocks.append((indent, "def", None))
+            self.blocks.append((indent, "def", None, ""))
             self._context = None
         elif keyword == "try":
             opened = _Try(indent)
             self.try_at_indent[indent] = opened
-            self.blocks.append((indent, "try", opened))
+            self.blocks.append((indent, "try", opened, ""))
             self._context = None
         elif keyword == "except":
+            here = _handler_catches_import_error(self.text, position)
             record = self.try_at_indent.get(indent)
             if record is not None and not record.catches:
-                record.catches = _handler_catches_import_error(self.text, position)
+                record.catches = here
                 if record.catches and record in self.undecided:
                     self.undecided.remove(record)
-        elif (keyword == "if" or keyword == "elif") and _TYPE_CHECKING_TEST.match(self.text, position):
-            self.blocks.append((indent, "tc", None))
-            self._context = None
+            if here:
+                self.blocks.append((indent, "fb", None, ""))
+                self._context = None
+        elif keyword == "if" or keyword == "elif" or keyword == "else":
+            if keyword != "else" and _TYPE_CHECKING_TEST.match(self.text, position):
+                self.blocks.append((indent, "tc", None, ""))
+                self._context = None
+            self._gate(keyword, position, indent)
         return position + len(keyword)
 
-    def context(self) -> tuple[tuple[_Try, ...], bool, bool]:
+    def _gate(self, keyword: str, position: int, indent: int) -> None:
+        """Opens the gate block of an ``if``/``elif``/``else`` on the Python version or platform: its own
+        condition and the negation of the chain's earlier ones (those that could be read)."""
+        atom = condition_at(self.text, position) if keyword != "else" else None
+        chain: list[str | None] | None
+        if keyword == "if":
+            chain = self.chains[indent] = []
+        elif keyword == "elif":
+            chain = self.chains.setdefault(indent, [])
+        else:
+            chain = self.chains.pop(indent, None)
+            if chain is None:
+                return
+        atoms = [negated(earlier) for earlier in chain if earlier is not None]
+        if atom is not None:
+            atoms.append(atom)
+        if keyword != "else":
+            chain.append(atom)
+        if atoms:
+            self.blocks.append((indent, "gate", None, "&".join(atoms)))
+            self._context = None
+
+    def context(self) -> Context:
         context = self._context
         if context is None:
             blocks = self.blocks
             context = self._context = (
-                tuple(record for _, _, record in blocks if record is not None),
-                any(kind == "tc" for _, kind, _ in blocks),
-                any(kind == "def" for _, kind, _ in blocks),
+                tuple(record for _, _, record, _ in blocks if record is not None),
+                any(kind == "tc" for _, kind, _, _ in blocks),
+                any(kind == "def" for _, kind, _, _ in blocks),
+                any(kind == "fb" for _, kind, _, _ in blocks),
+                sys.intern("&".join(gate for _, _, _, gate in blocks if gate)),
             )
         return context
 
@@ -190,13 +235,13 @@ class ImportCollector:
         if errors:
             self.errors.extend(errors)
         if items:
-            tries, type_checking, in_function = self.context()
-            for record in tries:
+            context = self.context()
+            for record in context[0]:
                 if not record.catches and record not in self.undecided:
                     self.undecided.append(record)
             found = self.found
             for module, level, start, stop, names in items:
-                found.append((module, level, start, stop, names, tries, type_checking, in_function))
+                found.append((module, level, start, stop, names, *context))
         return end
 
     def simple_imports(self, position: int) -> int:
@@ -204,7 +249,7 @@ class ImportCollector:
         starts at ``position``, the start of a line; returns where it ends (a line start)."""
         text = self.text
         found = self.found
-        context = ((), False, False)
+        context = _NO_CONTEXT
         match = _SIMPLE_IMPORT_LINE.match(text, position)
         while match is not None:
             modules = match.group("modules")
@@ -234,7 +279,8 @@ class ImportCollector:
         intern = sys.intern
         line = 0
         line_position = 0
-        for module, level, start, stop, names, tries, type_checking, in_function in self.found:
+        gates: dict[str, int] = {}
+        for module, level, start, stop, names, tries, type_checking, in_function, fallback, gate in self.found:
             if start < line_position:  # only the careful lexer's error recovery goes back
                 line = line_position = 0
             line += text.count("\n", line_position, start)
@@ -253,11 +299,15 @@ class ImportCollector:
                 flags |= FLAG_OPTIONAL
             if names and level == 0 and module == "__future__":
                 flags |= FLAG_FUTURE
+            if fallback:
+                flags |= FLAG_FALLBACK
+            if gate:
+                flags |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
             modules.append(intern(module))
             names_of.append(share_names(names))
             numbers.extend((level, line, column, end_line, end_column, flags))
         return ScanResult.packed(tuple(modules), tuple(names_of), narrowed(numbers),
-                                 "; ".join(self.errors[:5]) or None)
+                                 "; ".join(self.errors[:5]) or None, tuple(gates))
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:

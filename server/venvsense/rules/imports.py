@@ -179,6 +179,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     third_party = usage.third_party
     imported = {item.target for item in third_party}
     imported |= {item.module for item in third_party}
+    imported |= usage.inactive_modules()  # gated out for this venv's Python or platform: still a use
     used_distributions = {p.distribution for item in third_party for p in item.providers}
     imported_prefixes = {name.rsplit(".", depth)[0] for name in imported for depth in range(name.count(".") + 1)}
     own = canonicalize_name(project_name) if project_name else None

@@ -1,0 +1,235 @@
+"""No false alarm on real-project patterns (issue "Trusted on real projects"): each test builds a small project
+with real files and a real venv, runs `venvsense check --format json` and looks at what it says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.wheels import build_wheel, pip_install
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def findings(root: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, object]]:
+    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    environ["VENVSENSE_CACHE_DIR"] = ""
+    environ.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "venvsense", "check", str(root), "--format", "json", *args],
+                            capture_output=True, text=True, env=environ, check=False)
+    assert result.returncode in (0, 1), result.stderr
+    return [f for p in json.loads(result.stdout)["projects"] for f in p["findings"]]
+
+
+def module_of(finding: dict[str, object]) -> str:
+    """The module an import finding is about (its message names it first, quoted)."""
+    return str(finding["message"]).split("'")[1]
+
+
+def summary(found: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+    return [(f["code"], f["file"], f["package"]) for f in found]
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    house = tmp_path_factory.mktemp("trusted-wheels")
+    build_wheel(house, "alpha", "1.0")
+    build_wheel(house, "matplotlib", "3.9.0", modules=["matplotlib", "mpl_toolkits", "pylab.py"])
+    build_wheel(house, "pydantic", "1.10.0")
+    build_wheel(house, "tomli", "2.0.1")
+    build_wheel(house, "x", "1.0", modules=["xmod"])
+    build_wheel(house, "x-slim", "1.0", modules=["xmod"])
+    build_wheel(house, "uses-alpha", "1.0", requires=["alpha"])
+    return house
+
+
+@pytest.fixture
+def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
+    def make(files: dict[str, str], installs: tuple[str, ...] = (), venv: bool = True) -> Path:
+        root = write(tmp_path / "proj", files)
+        if venv:
+            made = venv_factory(".venv", parent=root)
+            if installs:
+                pip_install(made, *installs, find_links=wheels, args=("--no-deps",))
+        return root
+
+    return make
+
+
+def test_test_apps_put_on_sys_path_by_conftest_are_first_party(project):
+    root = project({
+        "requirements.txt": "alpha\n",
+        "tests/conftest.py": "import os, sys\n"
+                             "sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'test_apps'))\n",
+        "tests/test_apps/blueprintapp/__init__.py": "from blueprintapp.apps import admin\n",
+        "tests/test_apps/blueprintapp/apps/__init__.py": "",
+        "tests/test_apps/blueprintapp/apps/admin.py": "",
+        "tests/test_apps/cliapp/app.py": "",
+        "tests/test_bp.py": "import alpha\nfrom blueprintapp import apps\nfrom cliapp.app import x\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_typeshed_private_modules_under_type_checking_are_not_findings(project):
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app.py": "import alpha\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                  "    from _typeshed.wsgi import WSGIApplication\n    from _typeshed import StrPath\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_python2_stdlib_names_in_an_import_error_fallback_are_not_findings(project):
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app.py": "import alpha\ntry:\n    from http.server import HTTPServer\nexcept ImportError:\n"
+                  "    from BaseHTTPServer import HTTPServer\ntry:\n    import cPickle as pickle\n"
+                  "except ImportError:\n    import pickle\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_setuptools_in_setup_py_is_declared_by_the_build_system(project):
+    root = project({
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                          '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "p/__init__.py": "import alpha\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_imports_gated_by_python_version_or_platform_are_judged_for_the_venv(project):
+    other = "linux" if sys.platform == "win32" else "win32"
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\n'
+                          'dependencies = ["alpha", \'tomli; python_version < "3.0"\',\n'
+                          f'  \'pydivert; sys_platform == "{other}"\']\n',
+        "p/__init__.py": "import sys\nimport alpha\nif sys.version_info >= (99, 0):\n    import annotationlib\n"
+                         "if sys.version_info < (3, 0):\n    from tomli import loads\n"
+                         "else:\n    from json import loads\n"
+                         f"if sys.platform == {other!r}:\n    import pydivert\n"
+                         "elif sys.platform.startswith('nothing'):\n    import nowhere\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_a_gate_that_holds_for_the_venv_still_reports(project):
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app.py": "import sys\nimport alpha\nif sys.version_info >= (3, 0):\n    import missing_one\n"
+                  "if sys.platform != 'nothing':\n    import missing_two\nelse:\n    import missing_three\n",
+    }, installs=("alpha",))
+    assert sorted(module_of(f) for f in findings(root)) == ["missing_one", "missing_two"]
+
+
+def test_a_module_that_is_stdlib_in_a_supported_python_is_stdlib(project):
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = ["alpha"]\n',
+        "p/__init__.py": "import alpha\nimport annotationlib\nimport imp\n",
+    }, installs=("alpha",))
+    assert findings(root) == []
+
+
+def test_python2_names_outside_an_import_error_fallback_are_still_reported(project):
+    root = project({"requirements.txt": "alpha\n", "app.py": "import alpha\nimport urllib2\n"}, installs=("alpha",))
+    assert [module_of(f) for f in findings(root)] == ["urllib2"]
+
+
+def test_local_folders_named_like_a_declared_distribution_are_not_first_party(project):
+    root = project({
+        "requirements.txt": "alpha\ndelta\n",
+        "tests/test_apps/alpha/__init__.py": "",
+        "tests/test_apps/beta/__init__.py": "",
+        "tests/test_apps/delta/__init__.py": "",
+        "app.py": "import alpha\nimport beta\nimport delta\nimport gamma\n",
+    }, installs=("alpha",))
+    found = [(f["code"], f["package"]) for f in findings(root)]
+    assert ("VS201", "delta") in found  # declared, really missing: still said
+    assert sorted(module_of(f) for f in findings(root) if f["code"] == "VS301") == ["delta", "gamma"]
+
+
+def test_setuptools_is_implied_for_a_setup_py_project_and_only_in_setup_py(project):
+    root = project({
+        "requirements.txt": "alpha\n",
+        "setup.py": "import setuptools\nfrom pkg_resources import parse_version\nsetuptools.setup()\n",
+        "app.py": "import alpha\nimport pkg_resources\n",
+    }, installs=("alpha",))
+    assert [(f["file"], module_of(f)) for f in findings(root)] == [("app.py", "pkg_resources")]
+
+
+GATED_SOURCE = """import sys
+if sys.version_info >= (3, 14):
+    import annotationlib
+elif sys.version_info[:2] == (3, 11):
+    import tomllib
+else:
+    import tomli
+if not sys.platform.startswith("linux"):
+    import winreg
+def f():
+    if sys.version_info[0] == 2:
+        import urllib2
+    x = [1 for y in z]
+    try:
+        import cPickle as pickle
+    except (ValueError, ImportError):
+        import pickle
+    else:
+        import json
+if TYPE_CHECKING:
+    import a
+else:
+    import b
+"""
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_the_scanner_records_gates_and_import_error_fallbacks(careful):
+    from venvsense.imports import scan_source
+    from venvsense.imports.lexer import scan_careful
+
+    scan = (scan_careful if careful else scan_source)(GATED_SOURCE)
+    assert [(s.module, s.gate, s.optional, s.fallback) for s in scan.imports] == [
+        ("sys", "", False, False),
+        ("annotationlib", "v>=3,14", False, False),
+        ("tomllib", "!v>=3,14&v2==3,11", False, False),
+        ("tomli", "!v>=3,14&!v2==3,11", False, False),
+        ("winreg", "!p^linux", False, False),
+        ("urllib2", "m==2", False, False),
+        ("cPickle", "", True, False),
+        ("pickle", "", False, True),
+        ("json", "", False, False),
+        ("a", "", False, False),
+        ("b", "", False, False),
+    ]
+    assert scan == type(scan)(scan.imports)
+
+
+def test_a_manifest_edit_naming_a_local_folder_classifies_again(project):
+    from venvsense.check import check_project, recheck_manifests
+    from venvsense.model import project_at
+
+    root = project({"requirements.txt": "alpha\n", "tests/test_apps/beta/__init__.py": "",
+                    "app.py": "import alpha\nimport beta\n"}, installs=("alpha",))
+    manifest = root / "requirements.txt"
+    first = check_project(project_at(root), environ={})
+    assert first.findings == []
+    unrelated = recheck_manifests(first, project_at(root), environ={}, overrides={manifest: "alpha\ngamma\n"})
+    assert unrelated.usage is first.usage  # a keystroke that names no folder of the project reuses the scan
+    named = recheck_manifests(first, project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
+    full = check_project(project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
+    assert named.findings == full.findings
+    assert ("VS301", "beta") in {(f.code, f.package) for f in named.findings}
