@@ -1,5 +1,6 @@
-"""No false alarm from the undeclared/unused rules and project-level noise (issue "Trusted on real projects"): each test builds a small project
-with real files and a real venv, runs `venvsense check --format json` and looks at what it says."""
+"""No false alarm from the undeclared/unused rules and project-level noise (issue "Trusted on real projects",
+patterns 6, 7, 9, 11, 12, 13, 16, 17 and VS101 once per project): each test builds a small project with real
+files and a real venv, runs `venvsense check --format json` and looks at what it says."""
 
 from __future__ import annotations
 

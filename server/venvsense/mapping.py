@@ -198,39 +198,21 @@ def is_used_without_import(normalized: str, extra_patterns: Iterable[str] = ()) 
     return any(fnmatchcase(name, p) for p in patterns)
 
 
-# Entry point groups through which a host program loads a distribution without any import in the project:
-# commands (`console_scripts`, `gui_scripts`: a tool, run as a command) and plugins of the hosts below (each
-# group is documented by its host: pytest "Writing plugins" (pytest11), flake8 "Registering a plugin"
-# (flake8.extension, flake8.report), Sphinx "Sphinx extensions / HTML themes" (sphinx.*), MkDocs "Plugins"
-# and "Themes" (mkdocs.plugins, mkdocs.themes), pylint "Plugins" (pylint.*)... ). Patterns are fnmatch globs.
-USED_BY_ENTRY_POINTS: tuple[tuple[str, str], ...] = (
-    ("console_scripts", "a command"),
-    ("gui_scripts", "a command"),
-    ("pytest11", "a pytest plugin"),
-    ("flake8.*", "a flake8 plugin"),
-    ("sphinx.*", "a Sphinx extension or theme"),
-    ("mkdocs.*", "an MkDocs plugin or theme"),
-    ("pylint.*", "a pylint plugin"),
-    ("tox", "a tox plugin"),
-    ("hatch", "a Hatch plugin"),
-    ("pdm", "a PDM plugin"),
-    ("poetry.*", "a Poetry plugin"),
-    ("jupyter_*", "a Jupyter extension"),
-    ("nbconvert.*", "an nbconvert plugin"),
-    ("pygments.*", "a Pygments plugin"),
-    ("setuptools_scm.*", "a setuptools-scm plugin"),
-    ("distutils.setup_keywords", "a setuptools build plugin"),
+# Entry point groups through which a host program loads a distribution that the project never imports: commands
+# (`console_scripts`, `gui_scripts`: a tool, run as a command) and the plugin groups their hosts document (pytest
+# "Writing plugins": pytest11; flake8 "Registering plugins": flake8.extension/report; Sphinx: sphinx.html_themes,
+# sphinx.builders; MkDocs "Plugins"/"Themes": mkdocs.plugins/themes; pylint, tox, Hatch, PDM, Poetry plugins;
+# Jupyter and nbconvert extensions; Pygments lexers/styles). fnmatch patterns over group names.
+USED_BY_ENTRY_POINTS: tuple[str, ...] = (
+    "console_scripts", "gui_scripts", "pytest11", "flake8.*", "sphinx.*", "mkdocs.*", "pylint.*", "tox", "hatch",
+    "pdm", "poetry.*", "jupyter_*", "nbconvert.*", "pygments.*",
 )
 
 
-def used_by_entry_points(groups: Iterable[str]) -> str | None:
-    """Why a distribution declaring these entry point groups is used without an import (``None``: none of them
-    is a command or a plugin group of ``USED_BY_ENTRY_POINTS``)."""
-    for group in groups:
-        for pattern, why in USED_BY_ENTRY_POINTS:
-            if fnmatchcase(group, pattern):
-                return why
-    return None
+def used_by_entry_points(groups: Iterable[str]) -> bool:
+    """Whether a distribution declaring these entry point groups is used without an import: a command or a
+    plugin (``USED_BY_ENTRY_POINTS``)."""
+    return any(fnmatchcase(group, pattern) for group in groups for pattern in USED_BY_ENTRY_POINTS)
 
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]", re.MULTILINE)

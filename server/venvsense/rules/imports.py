@@ -266,7 +266,7 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
     left: list[tuple[Declaration, tuple[str, ...]]] = []
     for declaration, modules in candidates:
         name = declaration.normalized
-        if used_by_entry_points(index.entry_point_groups(name)) is not None:
+        if used_by_entry_points(index.entry_point_groups(name)):
             continue
         if any(parent in extras and (extra is None or extra in extras[parent])
                for parent, extra in dependents.get(name, ())):
