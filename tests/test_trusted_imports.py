@@ -49,6 +49,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(house, "x-slim", "1.0", modules=["xmod"])
     build_wheel(house, "uses-alpha", "1.0", requires=["alpha"])
     build_wheel(house, "beta", "1.0")
+    build_wheel(house, "py2-user", "1.0", requires=['gamma; python_version < "3.0"'])
     build_wheel(house, "gamma", "1.0")
     build_wheel(house, "uses-beta", "1.0", extras={"fast": ["beta"], "slow": ["gamma"]})
     build_wheel(house, "mytool", "1.0", files={"mytool-1.0.dist-info/entry_points.txt":
@@ -136,6 +137,15 @@ def test_a_declared_missing_distribution_in_the_curated_table_still_provides_its
     assert codes(found) == [("VS201", "matplotlib"), ("VS201", "pyarango"), ("VS301", "matplotlib"),
                             ("VS301", "pyarango")]
     assert "declared as matplotlib" in str([f["message"] for f in found if f["package"] == "matplotlib"])
+
+
+def test_a_requirement_whose_marker_is_false_for_the_venv_makes_no_dependency(project):
+    root = project({"requirements.txt": "py2-user\ngamma\nbeta\n", "app.py": "import py2_user\nimport alpha\n"},
+                   installs=("py2-user", "gamma", "beta", "alpha"))
+    found = findings(root)
+    assert codes(found) == [("VS302", "alpha"), ("VS303", "beta"), ("VS303", "gamma")]
+    [undeclared] = [f for f in found if f["code"] == "VS302"]
+    assert "dependency" not in str(undeclared["message"])
 
 
 # 12. try/except ImportError, like if TYPE_CHECKING, lowers VS302 to a hint
