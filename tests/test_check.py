@@ -72,15 +72,13 @@ def project(tmp_path: Path, venv_factory: Callable[..., Path]) -> Callable[..., 
 # --- environments --------------------------------------------------------------------------------------
 
 
-def test_no_environment_is_reported_once_per_manifest_on_its_first_declaration(project):
+def test_no_environment_is_reported_once_per_project_on_the_main_manifests_first_declaration(project):
     root = project({"requirements.txt": "# deps\nalpha==1.0\nbeta\n", "requirements-dev.txt": "gamma\n"},
                    venv=False)
     report = check(root)
     vs101 = [f for f in report.findings if f.code == "VS101"]
-    assert [(f.file.name, f.range) for f in vs101] == [
-        ("requirements-dev.txt", Range(Position(0, 0), Position(0, 5))),
-        ("requirements.txt", Range(Position(1, 0), Position(1, 10))),
-    ]
+    assert [(f.file.name, f.range) for f in vs101] == [("requirements.txt", Range(Position(1, 0), Position(1, 10)))]
+    assert "(requirements.txt, requirements-dev.txt)" in vs101[0].message
     assert "VS201" not in codes(report)
 
 

@@ -23,9 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from venvsense.environment import Distribution, Installed
+from venvsense.environment import Distribution, Installed, marker_environment
 
 How = Literal["installed", "curated", "guess", "configured"]
 
@@ -195,6 +196,71 @@ def is_used_without_import(normalized: str, extra_patterns: Iterable[str] = ()) 
     name = normalize(normalized)
     patterns = [p for p, _ in DEFAULT_NOT_IMPORTED] + [_pattern(p) for p in extra_patterns]
     return any(fnmatchcase(name, p) for p in patterns)
+
+
+# Entry point groups through which a host program loads a distribution that the project never imports: commands
+# (`console_scripts`, `gui_scripts`: a tool, run as a command) and the plugin groups their hosts document (pytest
+# "Writing plugins": pytest11; flake8 "Registering plugins": flake8.extension/report; Sphinx: sphinx.html_themes,
+# sphinx.builders; MkDocs "Plugins"/"Themes": mkdocs.plugins/themes; pylint, tox, Hatch, PDM, Poetry plugins;
+# Jupyter and nbconvert extensions; Pygments lexers/styles). fnmatch patterns over group names.
+USED_BY_ENTRY_POINTS: tuple[str, ...] = (
+    "console_scripts", "gui_scripts", "pytest11", "flake8.*", "sphinx.*", "mkdocs.*", "pylint.*", "tox", "hatch",
+    "pdm", "poetry.*", "jupyter_*", "nbconvert.*", "pygments.*",
+)
+
+
+def used_by_entry_points(groups: Iterable[str]) -> bool:
+    """Whether a distribution declaring these entry point groups is used without an import: a command or a
+    plugin (``USED_BY_ENTRY_POINTS``)."""
+    return any(fnmatchcase(group, pattern) for group in groups for pattern in USED_BY_ENTRY_POINTS)
+
+
+_SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]", re.MULTILINE)
+
+
+def _entry_point_groups(dist: Distribution) -> frozenset[str]:
+    meta = dist.metadata_path
+    if not meta.name.endswith((".dist-info", ".egg-info")):
+        return frozenset()
+    try:
+        text = (meta / "entry_points.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(_SECTION.findall(text))
+
+
+@lru_cache(maxsize=16384)
+def _requirement(text: str) -> Requirement | None:
+    try:
+        return Requirement(text.strip())
+    except (InvalidRequirement, ValueError):
+        return None
+
+
+def _dependents(dists: Mapping[str, Distribution], python_version: str | None,
+                ) -> dict[str, tuple[tuple[str, str | None], ...]]:
+    environment = marker_environment(python_version)
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for parent in dists.values():
+        for text in parent.requires:
+            requirement = _requirement(text)
+            if requirement is None:
+                continue
+            child = canonicalize_name(requirement.name)
+            if child == parent.normalized or child not in dists:
+                continue
+            marker = requirement.marker
+            try:
+                if marker is None or marker.evaluate(environment):
+                    found.setdefault(child, []).append((parent.normalized, None))
+                    continue
+                for extra in parent.extras:
+                    if marker.evaluate({**environment, "extra": extra}):
+                        found.setdefault(child, []).append((parent.normalized, normalize(extra)))
+                        break
+            except Exception:  # an undefined marker variable: not a requirement for this venv
+                continue
+    return {child: tuple(dict.fromkeys(edges)) for child, edges in found.items()}
 
 
 # --- guesses from names alone ---------------------------------------------------------------------
@@ -374,6 +440,8 @@ class ModuleIndex:
                 self._configured_by_distribution.setdefault(normalize(dist_name), []).append(module)
         self._layouts: dict[str, _Layout | None] = {}
         self._distribution_modules: dict[str, tuple[str, ...]] = {}
+        self._entry_points: dict[str, frozenset[str]] = {}
+        self._dependents: dict[str | None, Mapping[str, tuple[tuple[str, str | None], ...]]] = {}
 
     # -- import → distributions
 
@@ -484,8 +552,37 @@ class ModuleIndex:
                     found.extend(layout.portions(module) or [module])
                 else:
                     found.append(module)
-        elif name in self._curated_by_distribution:
-            found.extend(self._curated_by_distribution[name])
         else:
-            found.extend(guess_modules(name))
+            # not installed: the curated table's names, and always the distribution's own name (the table
+            # lists `pylab` for matplotlib; `import matplotlib` is matplotlib's too)
+            found.extend(self._curated_by_distribution.get(name, ()))
+            found.extend(guess_modules(name) if name not in self._curated_by_distribution else guess_modules(name)[:1])
         return tuple(dict.fromkeys(found))
+
+    # -- what installed metadata says about use without an import
+
+    def installed_distribution(self, normalized: str) -> Distribution | None:
+        return self._dists.get(normalized)
+
+    def installed_name(self, normalized: str) -> str:
+        """An installed distribution's name as its metadata spells it."""
+        dist = self._dists.get(normalized)
+        return dist.name if dist is not None else normalized
+
+    def entry_point_groups(self, normalized: str) -> frozenset[str]:
+        """The entry point groups an installed distribution declares (``entry_points.txt``); empty when it
+        is not installed or declares none."""
+        cached = self._entry_points.get(normalized)
+        if cached is None:
+            dist = self._dists.get(normalized)
+            cached = self._entry_points[normalized] = _entry_point_groups(dist) if dist else frozenset()
+        return cached
+
+    def dependents(self, python_version: str | None) -> Mapping[str, tuple[tuple[str, str | None], ...]]:
+        """Installed distribution → the installed distributions whose ``Requires-Dist`` names it, each with
+        the extra it comes through (``None``: always). Markers are evaluated for the venv's Python and this
+        platform (an extra's requirements for that extra). Computed once per index and Python version."""
+        cached = self._dependents.get(python_version)
+        if cached is None:
+            cached = self._dependents[python_version] = _dependents(self._dists, python_version)
+        return cached

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from venvsense.environment.pyvenv import Environment, read_environment
@@ -28,8 +28,11 @@ def in_project_environments(project_root: Path) -> list[Path]:
 
 
 def find_environment(project_root: Path, *, configured: Path | None = None,
-                     environ: Mapping[str, str] | None = None) -> Environment | None:
-    """The environment a project uses: the configured one, else its own venv, else ``$VIRTUAL_ENV``.
+                     environ: Mapping[str, str] | None = None,
+                     is_project: Callable[[Path], bool] | None = None) -> Environment | None:
+    """The environment a project uses: the configured one, else its own venv, else the venv of the nearest
+    enclosing project (``is_project`` tells a project's folder; a nested ``docs/`` project is developed with
+    its parent's venv), else ``$VIRTUAL_ENV``.
 
     A configured path is taken even when it is broken (it comes back with ``problems``) so that the user
     is told, rather than another environment being picked silently. A relative path is relative to
@@ -42,11 +45,36 @@ def find_environment(project_root: Path, *, configured: Path | None = None,
     own = in_project_environments(project_root)
     if own:
         return read_environment(own[0], "in-project")
+    if is_project is not None:
+        enclosing = enclosing_environment(project_root, is_project)
+        if enclosing is not None:
+            return read_environment(enclosing, "enclosing-project")
     variables = os.environ if environ is None else environ
     virtual_env = variables.get("VIRTUAL_ENV", "").strip()
     if virtual_env:
         path = Path(virtual_env)
         return read_environment(path if path.is_absolute() else project_root / path, "VIRTUAL_ENV")
+    return None
+
+
+def enclosing_environment(project_root: Path, is_project: Callable[[Path], bool]) -> Path | None:
+    """The in-project venv of the nearest folder above ``project_root`` that is a project and has one, looking
+    no further than the repository's root (the first folder up holding ``.git``) and never at the home folder
+    or above it."""
+    home = Path.home()
+    try:
+        if (project_root / ".git").exists():
+            return None
+        for folder in project_root.absolute().parents:
+            if folder == home or folder in home.parents:
+                return None
+            own = in_project_environments(folder)
+            if own and is_project(folder):
+                return own[0]
+            if (folder / ".git").exists():
+                return None
+    except OSError:
+        return None
     return None
 
 

@@ -23,7 +23,7 @@ from venvsense.declarations.requirements import read_requirements
 from venvsense.declarations.setupcfg import read_setup_cfg
 from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
-from venvsense.model.discovery import Project, project_at
+from venvsense.model.discovery import Project, is_project_root, project_at
 from venvsense.tomlfile import TomlFile, read_toml
 
 
@@ -120,7 +120,7 @@ def read_model(
     if settings.requirement_globs and project.single_manifest is None:
         globbed = project_at(project.root, settings.requirement_globs)
         project = replace(project, requirements=globbed.requirements, main_requirements=globbed.main_requirements)
-    environment = find_environment(project.root, configured=settings.venv, environ=environ)
+    environment = find_environment(project.root, configured=settings.venv, environ=environ, is_project=is_project_root)
     installed = read_installed(environment) if environment and not environment.problems else None
     python_version_file = None
     if project.python_version:

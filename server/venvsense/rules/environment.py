@@ -83,15 +83,15 @@ def environment_findings(model: ProjectModel) -> list[Finding]:
     root = model.root
     if env is None:
         if model.declarations:
-            for manifest in model.sets:
-                if manifest.declarations:
-                    first = manifest.declarations[0]
-                    out.append(make(
-                        "VS101",
-                        f"{relative_path(manifest.path, root)} declares dependencies but this project has no "
-                        "virtual environment: create one with `venvsense create` (a .venv in the project folder)",
-                        first.file, first.range, package=None,
-                    ))
+            # once per project, on the first declaration of the main manifest
+            file, where = anchor(model)
+            manifests = ", ".join(dict.fromkeys(relative_path(m.path, root) for m in model.sets if m.declarations))
+            out.append(make(
+                "VS101",
+                f"this project declares dependencies ({manifests}) but has no virtual environment: create one "
+                "with `venvsense create` (a .venv in the project folder)",
+                file, where, package=None,
+            ))
         return out
     file, where = anchor(model)
     own = [p for p in in_project_environments(root) if p.resolve() != env.path.resolve()]
@@ -105,13 +105,16 @@ def environment_findings(model: ProjectModel) -> list[Finding]:
         via = "VIRTUAL_ENV points at" if env.source == "VIRTUAL_ENV" else "the configured venv is"
         out.append(make("VS102", f"{via} {env.path}, which belongs to another project; {detail}",
                         file, where, environment=str(env.path)))
-    elif env.source == "in-project":
+    elif env.source in ("in-project", "enclosing-project"):
         active = model.environ.get("VIRTUAL_ENV")
-        if active and not inside(Path(active), root) and not inside(root, Path(active).parent):
+        owner = root if env.source == "in-project" else env.path.parent
+        whose = f"this project's own {env.name}" if env.source == "in-project" else (
+            f"the enclosing project's {venv_label(env, root)}")
+        if active and not inside(Path(active), owner) and not inside(owner, Path(active).parent):
             out.append(make(
                 "VS102",
-                f"VIRTUAL_ENV points at {active}, which belongs to another project; this project's own "
-                f"{env.name} is checked instead — activate it in your terminal",
+                f"VIRTUAL_ENV points at {active}, which belongs to another project; {whose} "
+                "is checked instead — activate it in your terminal",
                 file, where, environment=active,
             ))
     label = venv_label(env, root)

@@ -3,6 +3,7 @@ classified imports (``venvsense.classify``) compared with what it declares and w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement
-from venvsense.mapping import ModuleIndex, Provider, covers, is_typing_only, is_used_without_import
+from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
 from venvsense.text import Position, Range
 
 
@@ -29,16 +30,20 @@ def _relaxed(statement: ImportStatement) -> str | None:
 def import_findings(
     usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
     installed: Installed | None, project_name: str | None, check_unused: bool,
-    used_without_import: Iterable[str] = (), environment_label: str | None = None,
+    used_without_import: Iterable[str] = (), environment_label: str | None = None, root: Path | None = None,
 ) -> list[Finding]:
-    """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv."""
+    """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv; ``root``
+    the project's folder (a declaration read from an included file outside it belongs to another project: it is
+    never this project's unused dependency)."""
     out: list[Finding] = []
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
     for declaration in declarations:
         if declaration.normalized:
-            for module in index.distribution_modules(declaration.normalized):
+            for module in _declared_modules(declaration, index):
                 declared_modules.setdefault(module, declaration)
+    python = environment.python if environment is not None else None
+    how: dict[str, str] = {}  # distribution → how it was installed, for its VS302 messages
     missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any]]] = {}
     # one Range object for every import at the same place (`import os` on line 3 of many files)
     ranges: dict[tuple[int, int, int, int], Range] = {}
@@ -82,14 +87,33 @@ def import_findings(
             settled[id(providers)] = True
             continue
         provider = item.providers[0]
-        out.append(make(
-            "VS302", f"'{item.module}' is imported but not declared ({_how_installed(provider, installed)})",
-            item.file, shared_range(item.statement), package=provider.distribution, module=item.module,
+        statement = item.statement
+        relaxed = _relaxed(statement)
+        why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+        installed_how = how.get(provider.distribution)
+        if installed_how is None:
+            installed_how = how[provider.distribution] = _how_installed(provider, index, python)
+        finding = make(
+            "VS302", f"'{item.module}' is imported but not declared "
+            f"({installed_how}){why}",
+            item.file, shared_range(statement), package=provider.distribution, module=item.module,
             distribution=provider.name, installed=provider.installed.version if provider.installed else None,
-        ))
+        )
+        # the weaker form, as for VS301: the code runs without it
+        out.append(finding.with_severity(Severity.HINT) if relaxed else finding)
     if check_unused and usage.scanned:
-        out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import)))
+        out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import), python, root))
     return out
+
+
+def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str, ...]:
+    """The import names a declaration provides; for a distribution that is not installed also its own name as
+    the declaration spells it (``pyArango`` → ``pyArango``), as import names are case-sensitive."""
+    modules = index.distribution_modules(declaration.normalized)
+    if index.installed_distribution(declaration.normalized) is not None:
+        return modules
+    spelled = declaration.name.strip().replace("-", "_").replace(".", "_")
+    return modules if spelled in modules or not spelled.isidentifier() else (*modules, spelled)
 
 
 def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
@@ -110,11 +134,22 @@ def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapp
 
 
 def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
-    """The declaration whose distribution would provide this import, when one does."""
+    """The declaration whose distribution would provide this import, when one does: the one providing the
+    longest name at or above the import (``pytest`` for ``import pytest``, not ``pytest-asyncio`` whose
+    ``pytest.asyncio`` lies under it); a name only under the import (a namespace portion) is the last resort."""
+    best: Declaration | None = None
+    best_rank = (-1, 0)
     for module, declaration in declared_modules.items():
-        if covers(module, item.target) or covers(module, item.module):
-            return declaration
-    return None
+        for name in (item.target, item.module):
+            if name == module or name.startswith(module + "."):
+                rank = (1, module.count("."))
+            elif module.startswith(name + "."):
+                rank = (0, -module.count("."))
+            else:
+                continue
+            if rank > best_rank:
+                best, best_rank = declaration, rank
+    return best
 
 
 def _suggestion(providers: list[Provider]) -> str:
@@ -131,29 +166,20 @@ def _suggested_package(providers: list[Provider]) -> str | None:
     return providers[0].distribution if providers else None
 
 
-def _how_installed(provider: Provider, installed: Installed | None) -> str:
+def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -> str:
+    """How the providing distribution came into the venv: another installed distribution's ``Requires-Dist``
+    (markers evaluated for the venv) decides "only as a dependency of X"; a ``REQUESTED`` file only breaks the
+    tie when nothing requires it (uv writes one for every package it installs)."""
     dist = provider.installed
     if dist is None:
         return f"provided by {provider.name}"
     what = f"installed: {dist.name} {dist.version}"
-    if installed is None:
-        return what
-    parents = sorted(
-        other.name for other in installed.distributions.values()
-        if other.normalized != dist.normalized and any(_requires(r) == dist.normalized for r in other.requires)
-    )
-    if dist.requested is False and parents:
+    parents = sorted({index.installed_name(parent) for parent, _ in index.dependents(python).get(dist.normalized, ())})
+    if parents:
         return f"{what}, only as a dependency of {', '.join(parents)}"
     if dist.requested:
         return f"{what}, installed by hand"
     return what
-
-
-def _requires(requirement: str) -> str:
-    name = requirement.split(";", 1)[0]
-    for stop in "[<>=!~ (@":
-        name = name.split(stop, 1)[0]
-    return canonicalize_name(name.strip()) if name.strip() else ""
 
 
 def _used(provided: str, imported: set[str], imported_prefixes: set[str]) -> bool:
@@ -174,8 +200,7 @@ def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
 
 
 def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], project_name: str | None,
-            extra_allowed: tuple[str, ...]) -> list[Finding]:
-    out: list[Finding] = []
+            extra_allowed: tuple[str, ...], python: str | None, root: Path | None) -> list[Finding]:
     third_party = usage.third_party
     imported = {item.target for item in third_party}
     imported |= {item.module for item in third_party}
@@ -185,6 +210,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     own = canonicalize_name(project_name) if project_name else None
     seen: set[tuple[Path, Range]] = set()
     locked: dict[Path, bool] = {}
+    outside: dict[Path, bool] = {}
+    candidates: list[tuple[Declaration, tuple[str, ...]]] = []
     for declaration in declarations:
         name = declaration.normalized
         if not name or declaration.transitive or name == own or declaration.kind == "editable":
@@ -192,15 +219,78 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
             continue
         seen.add((declaration.file, declaration.range))
+        if root is not None and _outside(declaration.file, root, outside):
+            continue  # included from another project's file (`-r ../requirements.txt`): that project's
         if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
             continue
-        modules = index.distribution_modules(name)
+        modules = _declared_modules(declaration, index)
         if any(_used(module, imported, imported_prefixes) for module in modules):
             continue
-        out.append(make(
-            "VS303", f"'{declaration.name}' is declared but never imported"
-            + ("" if declaration.primary else f" ({declaration.declaration_set})"),
-            declaration.file, declaration.range, package=name, secondary=not declaration.primary,
-            declaration_set=declaration.declaration_set, modules=list(modules),
-        ))
-    return out
+        candidates.append((declaration, modules))
+    if candidates:
+        candidates = _not_used_by_metadata(candidates, index, declarations, python)
+    if candidates:
+        by_string = string_imports(usage.scanned)
+        if by_string:
+            prefixes = {n.rsplit(".", d)[0] for n in by_string for d in range(n.count(".") + 1)}
+            candidates = [(d, modules) for d, modules in candidates
+                          if not any(_used(module, by_string, prefixes) for module in modules)]
+    return [make(
+        "VS303", f"'{declaration.name}' is declared but never imported"
+        + ("" if declaration.primary else f" ({declaration.declaration_set})"),
+        declaration.file, declaration.range, package=declaration.normalized, secondary=not declaration.primary,
+        declaration_set=declaration.declaration_set, modules=list(modules),
+    ) for declaration, modules in candidates]
+
+
+def _outside(path: Path, root: Path, known: dict[Path, bool]) -> bool:
+    if path not in known:
+        try:
+            path.relative_to(root)
+            known[path] = False
+        except ValueError:
+            known[path] = True
+    return known[path]
+
+
+def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]], index: ModuleIndex,
+                          declarations: list[Declaration], python: str | None,
+                          ) -> list[tuple[Declaration, tuple[str, ...]]]:
+    """The candidates that installed metadata does not show in use: a command or a plugin (its entry points), or
+    a library another declared and installed distribution requires (``Requires-Dist``, also through an extra
+    the project asks for)."""
+    extras: dict[str, set[str]] = {}
+    for declaration in declarations:
+        if declaration.normalized and index.installed_distribution(declaration.normalized) is not None:
+            extras.setdefault(declaration.normalized, set()).update(canonicalize_name(e) for e in declaration.extras)
+    dependents = index.dependents(python) if extras else {}
+    left: list[tuple[Declaration, tuple[str, ...]]] = []
+    for declaration, modules in candidates:
+        name = declaration.normalized
+        if used_by_entry_points(index.entry_point_groups(name)):
+            continue
+        if any(parent in extras and (extra is None or extra in extras[parent])
+               for parent, extra in dependents.get(name, ())):
+            continue
+        left.append((declaration, modules))
+    return left
+
+
+# `importlib.import_module("x")`, `pytest.importorskip("x")`, `__import__("x")` with a literal name
+_BY_STRING = re.compile(
+    rb"""\b(?:import_module|importorskip|__import__)\(\s*(?:name\s*=\s*)?[rRuU]?["']([A-Za-z_][\w.]*)["']""")
+_BY_STRING_HINTS = (b"import_module", b"importorskip", b"__import__")
+
+
+def string_imports(files: Iterable[Path]) -> set[str]:
+    """The module names the project's files import by string (one pass over their bytes, asked for only when
+    unused-dependency candidates are left): uses of a distribution, though not imports that must resolve."""
+    found: set[str] = set()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if any(hint in data for hint in _BY_STRING_HINTS):
+            found.update(m.decode("ascii", "replace") for m in _BY_STRING.findall(data))
+    return found

@@ -1,0 +1,231 @@
+"""No false alarm from the undeclared/unused rules and project-level noise (issue "Trusted on real projects":
+patterns 6, 7, 9, 11, 12, 13, 16, 17 and VS101 once per project): each test builds a small project with real
+files and a real venv, runs `venvsense check --format json` and looks at what it says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.wheels import build_wheel, pip_install
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def findings(root: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, object]]:
+    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    environ["VENVSENSE_CACHE_DIR"] = ""
+    environ.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "venvsense", "check", str(root), "--format", "json", *args],
+                            capture_output=True, text=True, env=environ, check=False)
+    assert result.returncode in (0, 1), result.stderr
+    return [f for p in json.loads(result.stdout)["projects"] for f in p["findings"]]
+
+
+def summary(found: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+    return [(f["code"], f["file"], f["package"]) for f in found]
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    house = tmp_path_factory.mktemp("trusted-wheels")
+    build_wheel(house, "alpha", "1.0")
+    build_wheel(house, "matplotlib", "3.9.0", modules=["matplotlib", "mpl_toolkits", "pylab.py"])
+    build_wheel(house, "pydantic", "1.10.0")
+    build_wheel(house, "tomli", "2.0.1")
+    build_wheel(house, "x", "1.0", modules=["xmod"])
+    build_wheel(house, "x-slim", "1.0", modules=["xmod"])
+    build_wheel(house, "uses-alpha", "1.0", requires=["alpha"])
+    build_wheel(house, "beta", "1.0")
+    build_wheel(house, "py2-user", "1.0", requires=['gamma; python_version < "3.0"'])
+    build_wheel(house, "gamma", "1.0")
+    build_wheel(house, "uses-beta", "1.0", extras={"fast": ["beta"], "slow": ["gamma"]})
+    build_wheel(house, "mytool", "1.0", files={"mytool-1.0.dist-info/entry_points.txt":
+                                              "[console_scripts]\nmytool = mytool:main\n"})
+    build_wheel(house, "hostplug", "1.0", files={"hostplug-1.0.dist-info/entry_points.txt":
+                                                "[pytest11]\nhostplug = hostplug.plugin\n"})
+    build_wheel(house, "registers", "1.0", files={"registers-1.0.dist-info/entry_points.txt":
+                                                 "[babel.extractors]\nx = registers:x\n"})
+    return house
+
+
+@pytest.fixture
+def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
+    def make(files: dict[str, str], installs: tuple[str, ...] = (), venv: bool = True) -> Path:
+        root = write(tmp_path / "proj", files)
+        if venv:
+            made = venv_factory(".venv", parent=root)
+            if installs:
+                pip_install(made, *installs, find_links=wheels, args=("--no-deps",))
+        return root
+
+    return make
+
+
+def test_a_declared_but_missing_distribution_provides_its_own_name(project):
+    root = project({"requirements.txt": "matplotlib\n", "app.py": "import matplotlib\nimport pylab\n"})
+    found = findings(root)
+    assert {(f["code"], f["package"]) for f in found} == {("VS201", "matplotlib"), ("VS301", "matplotlib")}
+    assert not [f for f in found if f["code"] == "VS303"]
+
+
+def test_uv_requested_marker_does_not_make_a_dependency_installed_by_hand(project, tmp_path):
+    root = project({"requirements.txt": "uses-alpha\n", "app.py": "import uses_alpha\nimport alpha\n"},
+                   installs=("uses-alpha", "alpha"))
+    for requested in (root / ".venv").glob("lib/python3*/site-packages/alpha-*.dist-info"):
+        (requested / "REQUESTED").write_text("", encoding="utf-8")
+    [finding] = [f for f in findings(root) if f["code"] == "VS302"]
+    assert "only as a dependency of uses-alpha" in str(finding["message"])
+
+
+def test_type_checking_imports_of_undeclared_packages_are_hints(project):
+    root = project({"requirements.txt": "pydantic\n",
+                    "app.py": "import pydantic\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    import alpha\n"}, installs=("pydantic", "alpha"))
+    [finding] = [f for f in findings(root) if f["code"] == "VS302"]
+    assert finding["severity"] == "hint"
+
+
+def test_the_message_names_the_declaration_that_provides_the_module(project):
+    root = project({"pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = []\n'
+                                      '[dependency-groups]\ntests = ["pytest", "pytest-asyncio"]\n',
+                    "tests/test_x.py": "import pytest\n"})
+    [finding] = [f for f in findings(root) if f["code"] == "VS301"]
+    assert "declared as pytest in group 'tests'" in str(finding["message"])
+
+
+def test_either_of_two_distributions_providing_one_module_declares_it(project):
+    root = project({"requirements.txt": "x-slim\n", "app.py": "import xmod\n"}, installs=("x", "x-slim"))
+    assert [f for f in findings(root) if f["code"] in ("VS302", "VS303")] == []
+
+
+def test_no_environment_is_reported_once_per_project(project):
+    root = project({"requirements.txt": "alpha\n", "requirements-dev.txt": "pydantic\n",
+                    "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["tomli"]\n'},
+                   venv=False)
+    assert [f["code"] for f in findings(root)].count("VS101") == 1
+
+
+def test_a_nested_project_without_a_venv_uses_the_enclosing_projects(project):
+    root = project({"requirements.txt": "alpha\n", "app.py": "import alpha\n",
+                    "docs/requirements.txt": "alpha\n", "docs/conf.py": "import alpha\n"}, installs=("alpha",))
+    assert findings(root) == []
+
+
+def codes(found: list[dict[str, object]]) -> list[tuple[object, object]]:
+    return sorted((f["code"], f["package"]) for f in found)
+
+
+# 7. a declared but missing distribution: its own name and its case variants are always candidates
+
+
+def test_a_declared_missing_distribution_in_the_curated_table_still_provides_its_own_name(project):
+    root = project({"requirements.txt": "matplotlib\npyArango\n", "app.py": "import matplotlib\nimport pyArango\n"})
+    found = findings(root)
+    assert codes(found) == [("VS201", "matplotlib"), ("VS201", "pyarango"), ("VS301", "matplotlib"),
+                            ("VS301", "pyarango")]
+    assert "declared as matplotlib" in str([f["message"] for f in found if f["package"] == "matplotlib"])
+
+
+def test_a_requirement_whose_marker_is_false_for_the_venv_makes_no_dependency(project):
+    root = project({"requirements.txt": "py2-user\ngamma\nbeta\n", "app.py": "import py2_user\nimport alpha\n"},
+                   installs=("py2-user", "gamma", "beta", "alpha"))
+    found = findings(root)
+    assert codes(found) == [("VS302", "alpha"), ("VS303", "beta"), ("VS303", "gamma")]
+    [undeclared] = [f for f in found if f["code"] == "VS302"]
+    assert "dependency" not in str(undeclared["message"])
+
+
+# 12. try/except ImportError, like if TYPE_CHECKING, lowers VS302 to a hint
+
+
+def test_optional_imports_of_undeclared_packages_are_hints(project):
+    root = project({"requirements.txt": "pydantic\n",
+                    "app.py": "import pydantic\ntry:\n    import alpha\nexcept ImportError:\n    alpha = None\n"},
+                   installs=("pydantic", "alpha"))
+    [finding] = [f for f in findings(root) if f["code"] == "VS302"]
+    assert finding["severity"] == "hint"
+    assert "inside try/except ImportError" in str(finding["message"])
+
+
+def test_an_undeclared_import_outside_such_blocks_stays_a_warning(project):
+    root = project({"requirements.txt": "pydantic\n", "app.py": "import pydantic\nimport alpha\n"},
+                   installs=("pydantic", "alpha"))
+    [finding] = [f for f in findings(root) if f["code"] == "VS302"]
+    assert finding["severity"] == "warning"
+
+
+# 6. used without an import, from installed metadata
+
+
+def test_commands_plugins_and_libraries_required_by_declared_ones_are_used(project):
+    root = project({"requirements.txt": "mytool\nhostplug\nuses-alpha\nalpha\nuses-beta[fast]\nbeta\n",
+                    "app.py": "import uses_alpha\nimport uses_beta\n"},
+                   installs=("mytool", "hostplug", "uses-alpha", "alpha", "uses-beta", "beta"))
+    assert findings(root) == []
+
+
+def test_a_library_required_only_through_an_extra_the_project_does_not_ask_for_is_unused(project):
+    root = project({"requirements.txt": "uses-beta[fast]\ngamma\nregisters\n", "app.py": "import uses_beta\n"},
+                   installs=("uses-beta", "beta", "gamma", "registers"))
+    assert codes(findings(root)) == [("VS303", "gamma"), ("VS303", "registers")]
+
+
+# 9. a nested project including its parent's requirements
+
+
+def test_what_a_nested_project_includes_from_its_parent_is_not_its_unused_dependency(project):
+    root = project({"requirements.txt": "alpha\n", "app.py": "import alpha\n",
+                    "docs/requirements.txt": "-r ../requirements.txt\npydantic\n", "docs/conf.py": "import pydantic\n"},
+                   installs=("alpha", "pydantic"))
+    assert findings(root) == []
+
+
+def test_a_nested_projects_own_unused_declaration_is_still_reported(project):
+    root = project({"requirements.txt": "alpha\n", "app.py": "import alpha\n",
+                    "docs/requirements.txt": "-r ../requirements.txt\npydantic\n", "docs/conf.py": ""},
+                   installs=("alpha", "pydantic"))
+    found = findings(root)
+    assert [(f["code"], f["file"], f["package"]) for f in found] == [("VS303", "requirements.txt", "pydantic")]
+
+
+# 16. imports by string
+
+
+def test_imports_by_string_are_uses(project):
+    root = project({"requirements.txt": "alpha\npydantic\ntomli\nbeta\n",
+                    "app.py": "import importlib\nmod = importlib.import_module('alpha')\n"
+                              "pd = __import__(\"pydantic\")\n",
+                    "tests/test_app.py": "import pytest\ntomli = pytest.importorskip('tomli')\n"},
+                   installs=("alpha", "pydantic", "tomli", "beta"))
+    assert codes(findings(root)) == [("VS301", "pytest"), ("VS303", "beta")]
+
+
+# 17. a nested project without a venv of its own: the enclosing project's
+
+
+def test_the_nested_projects_environment_is_the_enclosing_projects(project):
+    root = project({"requirements.txt": "alpha\n", "app.py": "import alpha\n",
+                    "lib/pyproject.toml": '[project]\nname = "lib"\nversion = "1"\ndependencies = ["pydantic"]\n',
+                    "lib/lib/__init__.py": "import pydantic\n"}, installs=("alpha",))
+    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    environ["VENVSENSE_CACHE_DIR"] = ""
+    result = subprocess.run([sys.executable, "-m", "venvsense", "check", str(root / "lib"), "--format", "json"],
+                            capture_output=True, text=True, env=environ, check=False)
+    [report] = json.loads(result.stdout)["projects"]
+    assert report["environment"]["path"] == str(root / ".venv")
+    assert report["environment"]["source"] == "enclosing-project"
+    assert codes(report["findings"]) == [("VS201", "pydantic"), ("VS301", "pydantic")]
+    assert "not installed in ../.venv" in str([f["message"] for f in report["findings"]])
