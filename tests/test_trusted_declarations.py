@@ -182,6 +182,8 @@ def test_computed_setup_py_values_are_one_information_finding_and_the_rest_is_ch
     assert [(f["severity"], start(f)) for f in dynamic] == [("information", (6, 1))]
     assert "requirements()" in str(dynamic[0]["message"])
     assert ("VS201", "beta") in codes(found)
+    # "not declared" cannot be known while some declarations are computed: no VS302 for `alpha`
+    assert "VS302" not in [f["code"] for f in found]
     model = read_model(project_at(root))
     assert model.declarations_incomplete
     assert [d.name for d in model.declarations] == ["beta"]

@@ -173,7 +173,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             project_name=model.name, check_unused=settings.check_unused,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
-            root=model.root,
+            root=model.root, incomplete=model.declarations_incomplete,
         ))
     report.findings = decide(found, settings)
     return report

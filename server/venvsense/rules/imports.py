@@ -31,10 +31,12 @@ def import_findings(
     usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
     installed: Installed | None, project_name: str | None, check_unused: bool,
     used_without_import: Iterable[str] = (), environment_label: str | None = None, root: Path | None = None,
+    incomplete: bool = False,
 ) -> list[Finding]:
     """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv; ``root``
     the project's folder (a declaration read from an included file outside it belongs to another project: it is
-    never this project's unused dependency)."""
+    never this project's unused dependency). ``incomplete``: some of the project's declarations could not be
+    read (computed at build time, VS209), so "not declared" cannot be known: no VS302."""
     out: list[Finding] = []
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
@@ -83,7 +85,8 @@ def import_findings(
             out.append(make_shared("VS301", message, item.file, shared_range(statement), data, package=package,
                                      severity=Severity.HINT if relaxed else None))
             continue
-        if any(p.distribution in declared for p in providers) or all(is_typing_only(p.distribution) for p in providers):
+        if incomplete or any(p.distribution in declared for p in providers) or all(
+                is_typing_only(p.distribution) for p in providers):
             settled[id(providers)] = True
             continue
         provider = item.providers[0]
