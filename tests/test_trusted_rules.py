@@ -229,3 +229,15 @@ def test_the_nested_projects_environment_is_the_enclosing_projects(project):
     assert report["environment"]["source"] == "enclosing-project"
     assert codes(report["findings"]) == [("VS201", "pydantic"), ("VS301", "pydantic")]
     assert "not installed in ../.venv" in str([f["message"] for f in report["findings"]])
+
+
+def test_an_import_declared_only_by_a_set_that_is_not_installed_is_at_the_sets_level(project):
+    pyproject = ('[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n'
+                 '[dependency-groups]\ntests = ["pytest"]\n')
+    root = project({"pyproject.toml": pyproject, "p/__init__.py": "import alpha\n",
+                    "tests/test_x.py": "import pytest\n"}, installs=("alpha",))
+    [finding] = [f for f in findings(root) if f["code"] == "VS301"]
+    assert (finding["severity"], finding["set"]) == ("warning", "group 'tests'")
+    (root / "pyproject.toml").write_text(pyproject + "[tool.venvsense]\nlower-secondary = false\n")
+    [finding] = [f for f in findings(root) if f["code"] == "VS301"]
+    assert finding["severity"] == "error"

@@ -149,7 +149,10 @@ def make(code: str, message: str, file: Path, range_: Range, *, package: str | N
 
 
 def make_shared(code: str, message: str, file: Path, range_: Range, data: dict[str, Any], *,
-                package: str | None = None, severity: Severity | None = None) -> Finding:
+                package: str | None = None, severity: Severity | None = None, secondary: bool = False,
+                declaration_set: str | None = None) -> Finding:
     """A finding whose ``message`` and ``data`` are shared with others, not copied (thousands of imports of one
-    missing module); nobody changes a finding's ``data``. ``severity``: the code's default when ``None``."""
-    return Finding(code, message, file, range_, severity or CATALOGUE[code].severity, package, None, data)
+    missing module); nobody changes a finding's ``data``. ``severity``: the code's default level for its set
+    when ``None``."""
+    level = severity or CATALOGUE[code].level(secondary=secondary)
+    return Finding(code, message, file, range_, level, package, declaration_set, data, secondary)

@@ -29,6 +29,8 @@ def level(finding: Finding, settings: Settings) -> Severity:
         weaker = finding.secondary or finding.severity < code.severity
         return configured.lowered() if weaker and settings.lower_secondary else configured
     if finding.secondary:
+        if finding.severity < code.level(secondary=True):
+            return finding.severity  # a rule's weaker form (an optional import) stays as weak
         # a set-level finding with no named set (a dependency-groups table error) is always lowered
         return code.level(secondary=settings.lower_secondary or finding.declaration_set is None)
     return finding.severity  # the catalogue's, or the rule's weaker level

@@ -46,7 +46,7 @@ def import_findings(
                 declared_modules.setdefault(module, declaration)
     python = environment.python if environment is not None else None
     how: dict[str, str] = {}  # distribution → how it was installed, for its VS302 messages
-    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any]]] = {}
+    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
     # one Range object for every import at the same place (`import os` on line 3 of many files)
     ranges: dict[tuple[int, int, int, int], Range] = {}
 
@@ -81,9 +81,13 @@ def import_findings(
             if described is None:
                 described = missing[(item.target, item.module, relaxed)] = _missing(
                     item, relaxed, declared_modules, index, environment_label or environment.name)
-            message, package, data = described
+            message, package, data, wanted = described
+            # an import that only a secondary set (tests, docs, an extra) declares: that set is not installed, a
+            # problem at the set's level
+            secondary = wanted is not None and not wanted.primary
             out.append(make_shared("VS301", message, item.file, shared_range(statement), data, package=package,
-                                     severity=Severity.HINT if relaxed else None))
+                                   severity=Severity.HINT if relaxed else None, secondary=secondary,
+                                   declaration_set=wanted.declaration_set if secondary and wanted else None))
             continue
         if incomplete or any(p.distribution in declared for p in providers) or all(
                 is_typing_only(p.distribution) for p in providers):
@@ -120,8 +124,9 @@ def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str
 
 
 def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
-             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any]]:
-    """A VS301's message, package to install and data, for an import of a module that is not installed."""
+             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any], Declaration | None]:
+    """A VS301's message, package to install, data and the declaration that names it (when one does), for an
+    import of a module that is not installed."""
     wanted = _declared_for(item, declared_modules)
     package: str | None
     if wanted is not None:
@@ -133,7 +138,7 @@ def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapp
         package = _suggested_package(providers)
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
     message = f"'{item.module}' is imported but not installed in {label}{suggestion}{why}"
-    return message, package, {"module": item.module}
+    return message, package, {"module": item.module}, wanted
 
 
 def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
