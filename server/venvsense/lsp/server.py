@@ -48,6 +48,7 @@ class VenvsenseServer(LanguageServer):
         discovery = Discovery(session, scheduler, publisher, client)
         poller = Poller(lambda: poll_targets(session), lambda paths: polled_changes(self.context, paths),
                         scheduler.spawn)
+        scheduler.record_baseline = poller.record
         self.context = Context(client=client, session=session, publisher=publisher, scheduler=scheduler,
                                discovery=discovery, poller=poller)
         handlers.register(self, self.context)
