@@ -12,6 +12,12 @@ Measures, on projects generated under ``benchmarks/.work/lsp`` (gitignored):
   dependencies declared and installed (stand-in wheels); goal ≤ 60 MB;
 * an external ``pip install`` (as in a terminal) → refreshed diagnostics, with a client that watches no
   files (the server's own poller); goal ≤ 2 s.
+* a paste storm: ``--storm`` (2,000) incremental one-character ``didChange`` written back to back to the
+  300-line ``requirements.txt`` and to the 2,000-line module (checks running meanwhile), then a
+  ``venvsense/getStatus``: changes read and applied per second (goal ≥ 2,000/s) and how long that status
+  waited (goal ≤ 100 ms after the last change was written).
+
+``--only storm`` runs just the paste storm.
 """
 
 from __future__ import annotations
@@ -177,6 +183,28 @@ async def edit_latency(client: Client, path: Path, line: int, variants: tuple[st
     return timings
 
 
+async def paste_storm(client: Client, path: Path, changes: int) -> tuple[float, float]:
+    """Type ``changes`` characters at the end of ``path``'s first line, one ``didChange`` each, as fast as the
+    pipe takes them, then ask for the status: (changes read and applied per second, status wait in ms after
+    the last change was written). The last version's diagnostics prove every change was applied."""
+    uri = path.as_uri()
+    text = path.read_text()
+    column = len(text.splitlines()[0])
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                                                            "text": text}})
+    await client.until(lambda: uri in client.published and client.published[uri].get("version") == 1)
+    started = time.perf_counter()
+    for version in range(2, changes + 2):
+        at = {"line": 0, "character": column + version - 2}
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"range": {"start": at, "end": at}, "text": "#"}]})
+    written = time.perf_counter()
+    await client.request("venvsense/getStatus", None)
+    answered = time.perf_counter()
+    await client.until(lambda: client.published[uri].get("version") == changes + 1)
+    return changes / (answered - started), (answered - written) * 1000
+
+
 def requirements_project(wheels: Path) -> Path:
     root = fresh("requirements-300")
     lines = [f"pkg{n:03d}==1.0" for n in range(280)] + [f"lib{n:02d}>=1.0  # installed" for n in range(20)]
@@ -247,6 +275,10 @@ async def main_async(args: argparse.Namespace) -> None:
     build_wheel(wheels, "beta", "1.0")
     env = environment(wheels)
     results: list[tuple[str, str, str]] = []
+    if args.only == "storm":
+        await storm_cases(wheels, env, args.storm, results)
+        report(args, results)
+        return
 
     root = requirements_project(wheels)
     client = Client()
@@ -292,6 +324,22 @@ async def main_async(args: argparse.Namespace) -> None:
     results.append(("external pip install → refreshed diagnostics (no client watching)",
                     f"median {statistics.median(refresh):.2f} s, max {max(refresh):.2f} s", "≤ 2 s"))
 
+    await storm_cases(wheels, env, args.storm, results)
+    report(args, results)
+
+
+async def storm_cases(wheels: Path, env: dict[str, str], changes: int, results: list[tuple[str, str, str]]) -> None:
+    for root, name in ((requirements_project(wheels), "requirements.txt"), (module_project(wheels), "app.py")):
+        client = Client()
+        await client.start(root, env)
+        await client.until(client.idle)
+        rate, wait = await paste_storm(client, root / name, changes)
+        await client.stop()
+        results.append((f"paste storm of {changes:,} changes, {name}",
+                        f"{rate:,.0f} changes/s, status {wait:.0f} ms after the last", "≥ 2,000/s"))
+
+
+def report(args: argparse.Namespace, results: list[tuple[str, str, str]]) -> None:
     print(f"venvsense LSP benchmark — {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}, {time.strftime('%Y-%m-%d')}, {args.edits} edits")
     width = max(len(r[0]) for r in results)
@@ -311,6 +359,8 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--files", type=int, default=4000)
     parser.add_argument("--installs", type=int, default=3)
+    parser.add_argument("--storm", type=int, default=2000)
+    parser.add_argument("--only", choices=("storm",))
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -112,3 +112,21 @@ async def test_a_new_requirement_glob_is_watched_and_its_new_files_are_read(make
         session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
             changes=[types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Created)]))
         await session.wait_codes(extra, lambda codes: codes == ["VS201"])
+
+
+async def test_an_install_finishing_right_after_a_check_is_noticed(make_project: ProjectMaker, workspace: Path,
+                                                                  wheels: Path, tmp_path: Path) -> None:
+    """The poller's baseline is what the check read: an install that lands before the first poll after the
+    check (here: the instant the first diagnostics arrive) is still a change."""
+    root = make_project(requirements="alpha==1.0\nbeta\n", installed=("alpha==1.0",))
+    manifest = root / "requirements.txt"
+    staging = make_venv(tmp_path / "staging")
+    await asyncio.to_thread(pip_install, staging, "beta", find_links=wheels)
+    built = [entry for entry in site_packages(staging).iterdir() if entry.name.startswith("beta")]
+    assert built
+    # a client that declares file watching but sends no events: only the poller can notice
+    async with lsp_session(workspace, watch=True) as session:
+        await session.wait_codes(manifest, lambda codes: codes == ["VS201"])
+        for entry in built:  # the install's last step, as fast as a rename
+            entry.rename(site_packages(root / ".venv") / entry.name)
+        await session.wait_codes(manifest, lambda codes: codes == [])

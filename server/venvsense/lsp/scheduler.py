@@ -21,6 +21,7 @@ from lsprotocol import types
 from venvsense.check import ProjectReport, check_project, recheck_manifests
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
+from venvsense.lsp.poller import check_baseline, project_targets, stamps
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.session import ProjectState, Session, Snapshot
 
@@ -44,6 +45,8 @@ class Scheduler:
         self.pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._indexed = False  # every project found at start-up has been checked once
+        # given the stamps of what each full check read (the poller compares the disk with them)
+        self.record_baseline: Callable[[dict[Path, int]], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -109,11 +112,16 @@ class Scheduler:
         incremental = (previous is not None and not state.needs_full_check
                        and all(p.suffix != ".py" for p in state.edited_buffers))
         project = state.project
+        known = project_targets(state.root, previous)
+        baseline: dict[Path, int] = {}
 
         def run() -> ProjectReport:
-            if incremental and previous is not None:
+            if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
-            return check_project(project, settings, overrides=snapshot.texts)
+            before, started = stamps(known), time.time_ns()
+            report = check_project(project, settings, overrides=snapshot.texts)
+            baseline.update(check_baseline(before, started, stamps(project_targets(state.root, report))))
+            return report
 
         try:
             report = await loop.run_in_executor(self.pool, run)
@@ -138,6 +146,8 @@ class Scheduler:
             state.edited_buffers.clear()
             state.incremental_checks += incremental
             self.publisher.publish(state, report, snapshot)
+            if baseline and self.record_baseline is not None:
+                self.record_baseline(baseline)
         elapsed = time.perf_counter() - started
         logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
         state.fresh.set()

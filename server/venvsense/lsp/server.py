@@ -7,11 +7,15 @@ loop with the open editor buffers as overrides (``scheduler.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
+import threading
+from typing import BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from venvsense import __version__
@@ -26,6 +30,9 @@ from venvsense.lsp.poller import Poller
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.scheduler import Scheduler
 from venvsense.lsp.session import Session
+from venvsense.lsp.stdio import MessageLoop, stdin_chunks
+
+logger = logging.getLogger("venvsense.lsp")
 
 
 class VenvsenseServer(LanguageServer):
@@ -41,9 +48,58 @@ class VenvsenseServer(LanguageServer):
         discovery = Discovery(session, scheduler, publisher, client)
         poller = Poller(lambda: poll_targets(session), lambda paths: polled_changes(self.context, paths),
                         scheduler.spawn)
+        scheduler.record_baseline = poller.record
         self.context = Context(client=client, session=session, publisher=publisher, scheduler=scheduler,
                                discovery=discovery, poller=poller)
         handlers.register(self, self.context)
+
+    def _stop(self) -> None:
+        self.shutdown()  # type: ignore[no-untyped-call]  # pygls' own
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio server with our transport loop (``stdio.py``: chunked reads, robust framing, an answer
+        to every request)."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        fd = (stdin or sys.stdin.buffer).fileno()
+
+        async def serve() -> None:
+            await MessageLoop(self.protocol, stdin_chunks(fd), stop).run()
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            logger.error("venvsense: the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self._stop()
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """pygls' TCP server (one client) with our transport loop."""
+        self._stop_event = stop = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+
+            async def read() -> bytes:
+                return await reader.read(1 << 16)
+
+            await MessageLoop(self.protocol, read, stop).run()
+            self._stop()
+
+        async def serve() -> None:
+            server = await asyncio.start_server(connection, host, port)
+            self._server = server
+            async with server:
+                await server.serve_forever()
+
+        try:
+            asyncio.run(serve())
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self._stop()
 
 
 def build_server() -> VenvsenseServer:

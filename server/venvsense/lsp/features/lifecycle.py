@@ -11,6 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from venvsense import __version__
+from venvsense.lsp.codec import speed_up
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.watching import register_watchers
 from venvsense.lsp.session import FolderSettings
@@ -65,6 +66,7 @@ def choose_diagnostic_mode(ctx: Context) -> None:
 
 
 def initialize(ctx: Context, params: types.InitializeParams) -> None:
+    speed_up(ctx.client.server.workspace)  # pygls made it just now, before any document is opened
     configure(ctx, params.initialization_options, initial=True)
     ctx.session.set_folders(params.workspace_folders or [], params.root_uri)
     choose_diagnostic_mode(ctx)

@@ -21,6 +21,7 @@ from lsprotocol import types
 from venvsense import manifests
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
+from venvsense.lsp.poller import project_targets
 from venvsense.lsp.scheduler import DISK_DEBOUNCE
 from venvsense.lsp.session import Session, inside
 
@@ -106,12 +107,7 @@ def poll_targets(session: Session) -> set[Path]:
     in use."""
     found: set[Path] = set()
     for root, state in session.projects.items():
-        found.add(root)
-        env = state.report.environment if state.report else None
-        if env is not None:
-            found.add(env.path)
-            found.add(env.path / "pyvenv.cfg")
-            found.update(env.site_packages)
+        found |= project_targets(root, state.report)
     return found
 
 
