@@ -14,7 +14,7 @@ from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
-from venvsense.imports import ImportStatement
+from venvsense.imports import ImportStatement, ScanResult
 from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
 from venvsense.text import Position, Range
 
@@ -287,18 +287,22 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
 # `importlib.import_module("x")`, `pytest.importorskip("x")`, `__import__("x")` with a literal name
 _BY_STRING = re.compile(
     rb"""\b(?:import_module|importorskip|__import__)\(\s*(?:name\s*=\s*)?[rRuU]?["']([A-Za-z_][\w.]*)["']""")
-_BY_STRING_HINTS = (b"import_module", b"importorskip", b"__import__")
+# only files that import what provides those calls are read (a whole tree's bytes cost more than the rest of a
+# warm check); ``__import__`` needs no import and is found only in those files too
+_BY_STRING_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
 
 
-def string_imports(files: Iterable[Path]) -> set[str]:
-    """The module names the project's files import by string (one pass over their bytes, asked for only when
-    unused-dependency candidates are left): uses of a distribution, though not imports that must resolve."""
+def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
+    """The module names the project's files import by string (asked for only when unused-dependency candidates
+    are left): uses of a distribution, though not imports that must resolve."""
     found: set[str] = set()
-    for path in files:
+    providers = _BY_STRING_PROVIDERS
+    for path, scan in scanned.items():
+        if not any(module.partition(".")[0] in providers for module in scan.modules):
+            continue
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        if any(hint in data for hint in _BY_STRING_HINTS):
-            found.update(m.decode("ascii", "replace") for m in _BY_STRING.findall(data))
+        found.update(m.decode("ascii", "replace") for m in _BY_STRING.findall(data))
     return found
