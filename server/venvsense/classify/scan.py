@@ -129,6 +129,9 @@ def same_local_code(usage: Usage, index: ModuleIndex, before: Iterable[str], aft
     """Whether declarations ``before`` and ``after`` (normalized names) leave the same local code: a
     classification made with ``before`` holds for ``after`` (a keystroke in a manifest rarely names a folder
     of the project)."""
+    before, after = set(before), set(after)
+    if before == after:  # the usual keystroke: a version changed, not a name
+        return True
     candidates = usage.local_candidates
     return declared_local(candidates, index, before) == declared_local(candidates, index, after)
 

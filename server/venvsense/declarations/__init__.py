@@ -55,9 +55,18 @@ class Declaration:
     transitive: bool = False
     # the canonical name (PEP 503), ``""`` without a name: computed once (a check asks for it many times)
     normalized: str = field(init=False, repr=False, compare=False)
+    # the hash, computed once: a keystroke's re-check looks 300 declarations up by value (hashing every field,
+    # ranges and paths included, each time cost more than judging them)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "normalized", _canonical(self.name) if self.name else "")
+        object.__setattr__(self, "_hash", hash((self.name, self.specifier, self.extras, self.marker, self.kind,
+                                                self.url, self.file, self.range, self.group, self.primary,
+                                                self.declaration_set, self.requirement, self.transitive)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True)
