@@ -3,6 +3,7 @@ classified imports (``venvsense.classify``) compared with what it declares and w
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
@@ -292,6 +294,13 @@ _BY_STRING = re.compile(
 _BY_STRING_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
 
 
+_BY_STRING_CALL = re.compile(rb"(?:import_module|importorskip|__import__)\(")
+_string_imports: MemoryCache[tuple[str, int, int], tuple[str, ...]] = MemoryCache(
+    "rules.imports.string_imports", key="a file's path, mtime (ns) and size",
+    invalidation="a changed file has another mtime or size, hence another key",
+    owner="the process: a re-check reads only the changed files again", limit=1 << 14)
+
+
 def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
     """The module names the project's files import by string (asked for only when unused-dependency candidates
     are left): uses of a distribution, though not imports that must resolve."""
@@ -300,9 +309,18 @@ def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
     for path, scan in scanned.items():
         if not any(module.partition(".")[0] in providers for module in scan.modules):
             continue
+        name = os.fspath(path)
         try:
-            data = path.read_bytes()
+            status = os.stat(name)
+            key = (name, status.st_mtime_ns, status.st_size)
+            names = _string_imports.get(key)
+            if names is None:
+                with open(name, "rb") as handle:
+                    data = handle.read()
+                names = tuple(m.decode("ascii", "replace") for m in _BY_STRING.findall(data)) \
+                    if _BY_STRING_CALL.search(data) else ()
+                _string_imports.put(key, names)
         except OSError:
             continue
-        found.update(m.decode("ascii", "replace") for m in _BY_STRING.findall(data))
+        found.update(names)
     return found
