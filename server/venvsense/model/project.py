@@ -19,7 +19,7 @@ from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
-from venvsense.declarations.requirements import read_requirements
+from venvsense.declarations.requirements import is_compiled, read_requirements
 from venvsense.declarations.setupcfg import read_setup_cfg
 from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
@@ -121,6 +121,10 @@ def read_model(
         globbed = project_at(project.root, settings.requirement_globs)
         project = replace(project, requirements=globbed.requirements, main_requirements=globbed.main_requirements)
     environment = find_environment(project.root, configured=settings.venv, environ=environ, is_project=is_project_root)
+    if environment is not None and environment.source == "enclosing-project" and _locks_its_own(project, buffers):
+        # a nested project that pins its own environment (an example app with its own lock) is not developed in
+        # the enclosing project's venv: it needs one of its own (VS101), as before pattern 17
+        environment = find_environment(project.root, configured=settings.venv, environ=environ)
     installed = read_installed(environment) if environment and not environment.problems else None
     python_version_file = None
     if project.python_version:
@@ -149,6 +153,27 @@ def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
             manifest.findings = [f for f in manifest.findings if f.code != "VS209"]
         else:
             unresolved(manifest)
+
+
+LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
+
+
+def _locks_its_own(project: Project, buffers: Mapping[Path, str]) -> bool:
+    """Whether the project pins an environment of its own: a lock file in its folder, or a requirements file
+    compiled by pip-tools/uv (its header or ``# via`` lines, looked for in the file's first 64 KB)."""
+    if any((project.root / name).is_file() for name in LOCK_FILES):
+        return True
+    for path in project.requirements:
+        text = buffers.get(path)
+        if text is None:
+            try:
+                with open(path, "rb") as handle:
+                    text = handle.read(1 << 16).decode("utf-8", "replace")
+            except OSError:
+                continue
+        if is_compiled(text):
+            return True
+    return False
 
 
 def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
