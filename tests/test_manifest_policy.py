@@ -4,7 +4,10 @@ manifest is (the extension's copies in package.json and server.ts are checked ag
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,16 @@ def test_configured_globs_do_not_follow_links_out_of_the_project(tmp_path: Path)
     assert manifests.glob_files(root, "deps/*.txt") == [root / "deps" / "ok.txt"]
     assert manifests.glob_files(root, "etclink/*") == []
     assert manifests.glob_files(root, "**/*.txt") == [root / "deps" / "ok.txt"]
+
+
+@pytest.mark.parametrize("glob", ["/etc/*.conf", "../other/*.txt", "deps/../../x.txt", "C:\\\\deps\\\\*.txt"])
+def test_a_configured_glob_outside_the_project_is_a_configuration_error(tmp_path: Path, glob: str) -> None:
+    (tmp_path / "requirements.txt").write_text("alpha\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.venvsense]\nrequirements = [{glob!r}]\n")
+    result = subprocess.run([sys.executable, "-m", "venvsense", "check", str(tmp_path), "--format", "json"],
+                            capture_output=True, text=True, check=False,
+                            env={**os.environ, "VENVSENSE_CACHE_DIR": ""})
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)["projects"][0]["findings"]
+    [error] = [f for f in found if f["code"] == "VS206"]
+    assert error["file"] == "pyproject.toml" and "relative to the project" in error["message"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -125,6 +125,11 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
             settings[_ATTRS[normalized]] = _bool(key, value)
         elif normalized in ("requirements", "known-first-party", "exclude", "used-without-import"):
             settings[_ATTRS[normalized]] = _strings(key, value)
+            if normalized == "requirements":
+                for glob in settings[_ATTRS[normalized]]:
+                    if glob.startswith(("/", "\\")) or PureWindowsPath(glob).drive or ".." in PurePath(glob).parts:
+                        raise SettingsError(f"requirements: {glob!r} must be a pattern relative to the project, "
+                                            "inside it (no absolute path, no '..')")
         elif normalized == "module-map":
             settings["module_map"] = {
                 str(module): _strings(f"module-map.{module}", dists)
