@@ -7,6 +7,7 @@ write, which are laid out by hand exactly as ``setup.py install`` / ``setup.py d
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -719,3 +720,45 @@ def test_any_bytes_as_metadata_never_raise(data: bytes) -> None:
 
 def teardown_module() -> None:
     shutil.rmtree(_scratch, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Hostile site-packages: nothing but regular files is read, and never without a bound
+# ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_or_a_device_as_metadata_is_not_read_and_does_not_hang(tmp_path: Path) -> None:
+    venv = fake_venv(tmp_path / ".venv")
+    site = venv / "lib/python3.11/site-packages"
+    fifo = site / "big-1.0.dist-info"
+    fifo.mkdir()
+    os.mkfifo(fifo / "METADATA")  # opening it for reading would block until a writer comes
+    zero = site / "zero-1.0.dist-info"
+    zero.mkdir()
+    (zero / "METADATA").symlink_to("/dev/zero")  # reading it whole would never end
+    (zero / "RECORD").symlink_to("/dev/zero")
+    installed = installed_in(venv)  # returns (the test would hang or run out of memory otherwise)
+    for name in ("big", "zero"):
+        dist = installed.distributions[name]
+        assert dist.version == "1.0" and "METADATA is missing or unreadable" in (dist.problem or "")
+
+
+def test_a_fifo_as_pyvenv_cfg_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    venv = fake_venv(tmp_path / ".venv", cfg=None)
+    os.mkfifo(venv / "pyvenv.cfg")
+    environment = read_environment(venv, "configured")
+    assert any("not a regular file" in problem for problem in environment.problems)
+
+
+def test_an_oversized_metadata_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    venv = fake_venv(tmp_path / ".venv")
+    dist = venv / "lib/python3.11/site-packages/huge-1.0.dist-info"
+    dist.mkdir()
+    with open(dist / "METADATA", "wb") as handle:  # a sparse 3 GB file: headers, then nothing but zeros
+        handle.write(b"Metadata-Version: 2.1\nName: huge\nVersion: 1.0\n\n")
+        handle.truncate(3 * 1024 ** 3)
+    [dist_read] = [d for d in installed_in(venv).distributions.values() if d.normalized == "huge"]
+    assert dist_read.version == "1.0"

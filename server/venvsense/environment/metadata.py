@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,34 @@ _NOT_IMPORTED = frozenset({"setup", "conftest", "noxfile", "tests", "test", "doc
                            "build", "dist", "benchmarks"})
 
 
-def read_bytes(path: Path) -> bytes | None:
+# The most read from one metadata file (METADATA, RECORD, entry points, .pth, pyvenv.cfg): real ones are far
+# smaller; a larger one (a link to /dev/zero, a sparse file) is read only this far, never whole.
+READ_LIMIT = 16 * 1024 * 1024
+
+
+def read_bytes(path: Path, limit: int = READ_LIMIT) -> bytes | None:
+    """The file's bytes (at most ``limit``), or ``None`` when it cannot be read or is not a regular file: a FIFO,
+    a device or a socket under site-packages is never opened for reading in a way that could block."""
     try:
-        return path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        left = limit
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def _read_lines(path: Path) -> list[str] | None:

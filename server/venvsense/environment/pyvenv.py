@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,12 @@ def read_environment(path: Path, source: Source) -> Environment:
 
 def _read_config(cfg: Path, problems: list[str]) -> PyvenvConfig | None:
     try:
-        data = cfg.read_bytes()
+        mode = os.stat(cfg).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO or a device would block or never end
+            problems.append("pyvenv.cfg is not a regular file, so it was not read.")
+            return None
+        with open(cfg, "rb") as handle:
+            data = handle.read(1 << 20)  # a real one is a few hundred bytes
     except FileNotFoundError:
         problems.append(f"{cfg.parent.name} has no pyvenv.cfg, so it is not a virtual environment "
                         "(or its creation was interrupted).")
