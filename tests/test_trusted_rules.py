@@ -13,25 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from support.wheels import build_wheel, pip_install
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def findings(root: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, object]]:
-    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    environ["VENVSENSE_CACHE_DIR"] = ""
-    environ.update(env or {})
-    result = subprocess.run([sys.executable, "-m", "venvsense", "check", str(root), "--format", "json", *args],
-                            capture_output=True, text=True, env=environ, check=False)
-    assert result.returncode in (0, 1), result.stderr
-    return [f for p in json.loads(result.stdout)["projects"] for f in p["findings"]]
+from support.projects import findings, project_maker
+from support.wheels import build_wheel
 
 
 def summary(found: list[dict[str, object]]) -> list[tuple[object, object, object]]:
@@ -63,15 +46,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    def make(files: dict[str, str], installs: tuple[str, ...] = (), venv: bool = True) -> Path:
-        root = write(tmp_path / "proj", files)
-        if venv:
-            made = venv_factory(".venv", parent=root)
-            if installs:
-                pip_install(made, *installs, find_links=wheels, args=("--no-deps",))
-        return root
-
-    return make
+    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def test_a_declared_but_missing_distribution_provides_its_own_name(project):
