@@ -228,3 +228,15 @@ def test_an_import_declared_only_by_a_set_that_is_not_installed_is_at_the_sets_l
     (root / "pyproject.toml").write_text(pyproject + "[tool.venvsense]\nlower-secondary = false\n")
     [finding] = [f for f in findings(root) if f["code"] == "VS301"]
     assert finding["severity"] == "error"
+
+
+def test_imports_by_string_are_read_from_whole_call_names_with_a_literal_argument(tmp_path):
+    from venvsense.imports import scan_file
+    from venvsense.rules.imports import string_imports
+
+    source = tmp_path / "m.py"
+    source.write_text("import importlib\nimportlib.import_module(name='alpha.sub')\nmy_import_module('beta')\n"
+                      "importlib.import_module(variable)\n__import__(\"gamma\")\n")
+    other = tmp_path / "n.py"  # no import of importlib or pytest: not read
+    other.write_text("__import__('delta')\n")
+    assert string_imports({source: scan_file(source), other: scan_file(other)}) == {"alpha.sub", "gamma"}

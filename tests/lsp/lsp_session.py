@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
 import time
@@ -294,3 +295,46 @@ class ProjectMaker:
             if installed:
                 pip_install(root / ".venv", *installed, find_links=self.wheels)
         return root
+
+
+# --- raw JSON-RPC over stdio (no client library filling in fields, nothing answered back) -------------------
+
+RawMessages = list[dict[str, Any]]
+
+
+def frame(message: dict[str, Any] | bytes, *, length: int | None = None, header: bytes | None = None) -> bytes:
+    """One message as the wire carries it; ``length`` overrides the Content-Length, ``header`` the header."""
+    body = message if isinstance(message, bytes) else json.dumps(
+        {"jsonrpc": "2.0", **message}, ensure_ascii=False).encode()
+    if header is None:
+        header = b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length)
+    return header + body
+
+
+async def raw_exchange(data: bytes, until: Callable[[RawMessages], bool], timeout: float = 30) -> RawMessages:
+    """Write ``data`` to a fresh ``venvsense serve`` exactly as given and collect what it sends until
+    ``until(received)``."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "venvsense", "serve", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(data)
+    received: RawMessages = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while not until(received):
+            length = 0
+            while (line := await process.stdout.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not length:
+                raise AssertionError(f"the server closed its output; received {received}")
+            received.append(json.loads(await process.stdout.readexactly(length)))
+
+    try:
+        await asyncio.wait_for(read(), timeout)
+    finally:
+        process.kill()
+        await process.wait()
+    return received

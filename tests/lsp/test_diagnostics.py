@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_session import ProjectMaker, lsp_session
+from lsp_session import ProjectMaker, frame, lsp_session, raw_exchange
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -138,32 +135,9 @@ async def test_a_bad_setting_is_reported_and_ignored(make_project: ProjectMaker,
 
 async def _raw_exchange(messages: list[dict[str, Any]],
                         until: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
-    """Send ``messages`` to a fresh ``venvsense serve`` exactly as written (no client library filling in
-    fields, nothing answered back) and collect what it sends until ``until(received)`` holds."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "venvsense", "serve", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL)
-    assert process.stdin is not None and process.stdout is not None
-    for message in messages:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    received: list[dict[str, Any]] = []
-
-    async def read() -> None:
-        assert process.stdout is not None
-        while not until(received):
-            length = 0
-            while (line := await process.stdout.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            received.append(json.loads(await process.stdout.readexactly(length)))
-
-    try:
-        await asyncio.wait_for(read(), 30)
-    finally:
-        process.kill()
-        await process.wait()
-    return received
+    """Send ``messages`` to a fresh ``venvsense serve`` exactly as written and collect what it sends until
+    ``until(received)`` holds."""
+    return await raw_exchange(b"".join(frame(message) for message in messages), until)
 
 
 def _responses(received: list[dict[str, Any]]) -> list[dict[str, Any]]:

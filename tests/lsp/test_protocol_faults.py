@@ -3,57 +3,23 @@ read), one framing error does not make the server deaf, and a paste storm of cha
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_session import ProjectMaker
+from lsp_session import ProjectMaker, RawMessages, frame
+from lsp_session import raw_exchange as exchange
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
-Received = list[dict[str, Any]]
+Received = RawMessages
 
 
-def frame(message: dict[str, Any] | bytes, *, length: int | None = None, header: bytes | None = None) -> bytes:
-    """One message as the wire carries it; ``length`` overrides the Content-Length, ``header`` the header."""
-    body = message if isinstance(message, bytes) else json.dumps(
-        {"jsonrpc": "2.0", **message}, ensure_ascii=False).encode()
-    if header is None:
-        header = b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length)
-    return header + body
 
 
-async def exchange(data: bytes, until: Callable[[Received], bool], timeout: float = 30) -> Received:
-    """Write ``data`` to a fresh ``venvsense serve`` and collect what it sends until ``until(received)``."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "venvsense", "serve", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL)
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(data)
-    received: Received = []
-
-    async def read() -> None:
-        assert process.stdout is not None
-        while not until(received):
-            length = 0
-            while (line := await process.stdout.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if not length:
-                raise AssertionError(f"the server closed its output; received {received}")
-            received.append(json.loads(await process.stdout.readexactly(length)))
-
-    try:
-        await asyncio.wait_for(read(), timeout)
-    finally:
-        process.kill()
-        await process.wait()
-    return received
 
 
 def responses(received: Received) -> dict[Any, dict[str, Any]]:
