@@ -335,6 +335,7 @@ class Report:
     unlabelled: list[Finding] = field(default_factory=list)
     false_errors: list[tuple[Finding, Label]] = field(default_factory=list)
     missed: list[tuple[Finding, Label]] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
 
 
 def evaluate(project: Project, findings: list[Finding], labels: list[Label], report: Report) -> None:
@@ -357,6 +358,8 @@ def evaluate(project: Project, findings: list[Finding], labels: list[Label], rep
             report.per_category[(f.tool, f.category)],
         ):
             tally.add(verdict, f.severity)
+        if f.tool == "venvsense" and f.severity == "error":
+            report.errors[project.repo] += 1
         if label is None:
             report.unlabelled.append(f)
             continue
@@ -404,11 +407,12 @@ def print_tables(report: Report, projects: Sequence[Project], markdown: bool) ->
     for (tool, code), t in sorted(report.per_code.items()):
         print(row([tool, code, t.cell(), str(t.false_error) if tool == "venvsense" else "-"]))
 
-    print("\nPer project")
-    head(["project", *TOOLS])
+    print("\nPer project (venvsense errors: its findings at error severity, true or false: what a new user sees red)")
+    head(["project", *TOOLS, "venvsense errors"])
     for p in projects:
         if any((p.repo, t) in report.per_project for t in TOOLS):
-            print(row([p.repo, *(report.per_project[(p.repo, t)].cell() for t in TOOLS)]))
+            cells = [report.per_project[(p.repo, t)].cell() for t in TOOLS]
+            print(row([p.repo, *cells, str(report.errors[p.repo])]))
 
     print(f"\nvenvsense findings false at error: {len(report.false_errors)}")
     for f, label in report.false_errors:
