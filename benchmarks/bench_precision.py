@@ -76,6 +76,7 @@ PROJECTS: tuple[Project, ...] = (
         "Django application (requirements files)",
         "uv pip install -r requirements.txt",
     ),
+    Project("saleor/saleor", "723cd4eba87dfc72822ade45dc08a3caa548428d", "Django application (GraphQL e-commerce)"),
     Project("modelcontextprotocol/python-sdk", "57394b0548d1e2dc2dce8d67d84985769df3b8bb", "uv workspace"),
 )
 
@@ -395,6 +396,16 @@ def print_tables(report: Report, projects: Sequence[Project], markdown: bool) ->
         print(
             row([tool, t.cell(), str(t.false), str(t.false_error) if tool == "venvsense" else "-", str(t.unlabelled)])
         )
+
+    print("\nThe claims all three make (undeclared, unused, dev-only), together")
+    head(["tool", "precision", "false"])
+    for tool in TOOLS:
+        shared = Tally()
+        for (owner, category), tally in report.per_category.items():
+            if owner == tool and category in COVERED_BY:
+                shared.true += tally.true
+                shared.false += tally.false
+        print(row([tool, shared.cell(), str(shared.false)]))
 
     print("\nPer shared category")
     cats = sorted({c for _, c in report.per_category})
