@@ -45,6 +45,7 @@ LABELS = REPO / "benchmarks" / "precision" / "labels"
 DEFAULT_REAL = Path(os.environ.get("VENVSENSE_REAL", "/work/real"))
 TOOLS = ("venvsense", "deptry", "fawltydeps")
 FAILURES: list[str] = []
+DEFAULT_VENVSENSE = REPO / ".venv" / "bin" / "venvsense"
 
 
 @dataclass(frozen=True)
@@ -228,13 +229,16 @@ def fawltydeps_findings(project: Project, raw: dict[str, list[dict[str, object]]
     return out
 
 
-def collect(project: Project, tree: Path, real: Path, refresh: bool) -> list[Finding]:
-    """Runs the three tools (or reads their cached output with ``refresh`` false) and returns their findings."""
+def collect(
+    project: Project, tree: Path, real: Path, refresh: bool, venvsense: Path = DEFAULT_VENVSENSE
+) -> list[Finding]:
+    """Runs the three tools and returns their findings. venvsense runs every time (it is what is measured); the
+    peers' output, pinned versions on a fixed tree, is reused from the last run unless ``refresh``."""
     cache = real / project.slug / "out"
     cache.mkdir(exist_ok=True)
     python = tree / ".venv" / "bin" / "python"
     commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
-        "venvsense": ([str(REPO / ".venv" / "bin" / "venvsense"), "check", "--format", "json", "."], None),
+        "venvsense": ([str(venvsense), "check", "--format", "json", "."], None),
         "deptry": (
             [str(python), "-m", "deptry", ".", "--json-output", str(cache / "deptry.json"), "--no-ansi"],
             {**os.environ, "PYTHONPATH": str(real / "tools" / "deptry-target")},
@@ -245,7 +249,7 @@ def collect(project: Project, tree: Path, real: Path, refresh: bool) -> list[Fin
     for tool, (args, env) in commands.items():
         target = cache / f"{tool}.json"
         failed = cache / f"{tool}.failed"
-        if refresh or not (target.exists() or failed.exists()):
+        if refresh or tool == "venvsense" or not (target.exists() or failed.exists()):
             target.unlink(missing_ok=True)
             failed.unlink(missing_ok=True)
             stdout, why = run_json(args, tree, env)
@@ -453,7 +457,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated owner/name or owner+name")
     parser.add_argument("--unlabelled", action="store_true", help="list every finding not labelled yet")
     parser.add_argument("--markdown", action="store_true", help="tables in Markdown")
-    parser.add_argument("--refresh", action="store_true", help="run the tools again (else reuse their last output)")
+    parser.add_argument(
+        "--refresh", action="store_true", help="run deptry and FawltyDeps again (else reuse their output)"
+    )
+    parser.add_argument(
+        "--venvsense", type=Path, default=DEFAULT_VENVSENSE, help="the venvsense executable to measure (another build)"
+    )
     args = parser.parse_args(argv)
     only = {o.replace("+", "/") for o in args.only.split(",") if o}
     report = Report()
@@ -469,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             continue
-        findings = collect(project, tree, args.real, args.refresh)
+        findings = collect(project, tree, args.real, args.refresh, args.venvsense)
         labels = load_labels(LABELS / f"{project.slug}.toml")
         evaluate(project, findings, labels, report)
         unused = [lb for lb in labels if lb.uses == 0]
