@@ -54,7 +54,8 @@ def _write_text(what: str, document: dict[str, Any], out: TextIO) -> None:
         for item in document["imports"]:
             flags = "".join(f" [{flag}]" for flag in ("optional", "type_checking") if item[flag])
             provider = f" → {item['distribution']}" if item["distribution"] else ""
-            out.write(f"  {item['file']}:{item['line']}:{item['column']}: {item['module'] or '.'} "
+            written = "." * item["level"] + item["module"]  # a relative import as written: `.`, `.app`, `..x`
+            out.write(f"  {item['file']}:{item['line']}:{item['column']}: {written} "
                       f"({item['kind']}{provider}){flags}\n")
     elif what == "env":
         for dist in document["distributions"]:
@@ -87,7 +88,8 @@ def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
     root = report.project.root
     return [
         {
-            "module": item.module, "top": item.top, "file": relative_path(item.file, root),
+            "module": item.module, "level": item.statement.level, "top": item.top,
+            "file": relative_path(item.file, root),
             "line": item.statement.line + 1, "column": item.statement.column + 1, "kind": item.kind,
             "optional": item.statement.optional, "type_checking": item.statement.type_checking,
             "distribution": item.distribution,

@@ -234,14 +234,17 @@ def _module_name(filename: str) -> str | None:
 
 
 def _modules_from_record(paths: Iterable[str]) -> set[str]:
+    """The top-level import names of the files a wheel installed: ``x.py``, ``x.cpython-….so``, and a folder
+    holding Python code (a ``.py``, ``.pyi`` or extension module at any depth) — not a folder of only data or
+    scripts (``extras/run.sh``), which nothing imports."""
     modules = set()
     for raw in paths:
         path = raw.replace("\\", "/")
         if not path or path.startswith(("/", "../")) or ":" in path[:3]:
             continue
-        top, separator, _ = path.partition("/")
+        top, separator, rest = path.partition("/")
         if separator:
-            if top.isidentifier() and top != "__pycache__":
+            if top.isidentifier() and top != "__pycache__" and rest.endswith((".py", ".pyi", ".so", ".pyd")):
                 modules.add(top)
         else:
             module = _module_name(top)
