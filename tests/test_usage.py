@@ -223,8 +223,8 @@ def test_show_imports_follows_the_contract(project):
     assert imports == [
         {"module": "os", "level": 0, "top": "os", "file": "a.py", "line": 1, "column": 8, "kind": "stdlib",
          "optional": False, "type_checking": False, "distribution": None},
-        {"module": "requests", "level": 0, "top": "requests", "file": "a.py", "line": 2, "column": 8, "kind": "third-party",
-         "optional": False, "type_checking": False, "distribution": "requests"},
+        {"module": "requests", "level": 0, "top": "requests", "file": "a.py", "line": 2, "column": 8,
+         "kind": "third-party", "optional": False, "type_checking": False, "distribution": "requests"},
         {"module": "", "level": 1, "top": "", "file": "a.py", "line": 3, "column": 6, "kind": "relative",
          "optional": False, "type_checking": False, "distribution": None},
         {"module": "yaml", "level": 0, "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",

@@ -60,7 +60,8 @@ class Progress:
         """What the line says now."""
         elapsed = time.monotonic() - self._begun
         done = f"{self._projects:,} project{'s' if self._projects != 1 else ''}, {self._files:,} files scanned"
-        return f"checking {self._current} … {done} ({elapsed:.0f} s)"
+        where = f" {self._current}" if self._current else ""
+        return f"checking{where} … {done} ({elapsed:.0f} s)"
 
     def _run(self) -> None:
         if self._stop.wait(self._delay):
