@@ -12,9 +12,7 @@ from typing import Any, TextIO
 from venvsense import findings
 from venvsense.check import ProjectReport, environment_json
 from venvsense.cli.output import finding_json, finding_line, write_json
-from venvsense.cli.progress import Progress
 from venvsense.cli.projects import UsageError, check_paths
-from venvsense.cli.readable import Paint, use_colour, write_text
 from venvsense.findings import Finding, Severity
 
 
@@ -67,7 +65,11 @@ def _interactive(out: TextIO) -> bool:
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     select, ignore = _codes(args.select), _codes(args.ignore)
     cwd = Path.cwd()
-    progress = Progress(sys.stderr, cwd) if args.format != "json" and _interactive(out) else None
+    progress = None
+    if args.format != "json" and _interactive(out):
+        from venvsense.cli.progress import Progress
+
+        progress = Progress(sys.stderr, cwd)
     with progress if progress is not None else nullcontext():
         reports = check_paths(args.paths, args.venv, disk_cache=args.disk_cache, watcher=progress)
     worst = Severity.OFF
@@ -87,5 +89,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             for finding in kept:
                 out.write(finding_line(finding, cwd) + "\n")
     else:
+        # the text for people (and the fix policy it reads) only when asked for: tools' formats start faster
+        from venvsense.cli.readable import Paint, use_colour, write_text
+
         write_text(shown, args.paths, out, Paint(use_colour(args.color, out)), cwd)
     return 1 if worst >= Severity.WARNING else 0
