@@ -16,7 +16,6 @@ from typing import TextIO
 from venvsense.check import ProjectReport
 from venvsense.cli.output import location, message_for_people, problem_key, shown_path
 from venvsense.findings import Finding, Severity
-from venvsense.fixes import INSTALL_CODES, repair_for
 
 WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "info",
          Severity.HINT: "hint"}
@@ -126,6 +125,9 @@ class FixWork:
 
     def add(self, report: ProjectReport, cwd: Path) -> bool:
         """Count what fixing ``report``'s project does; whether it does anything."""
+        # the fix policy (and the TOML editor it imports) only once something can be fixed
+        from venvsense.fixes import INSTALL_CODES, repair_for
+
         repair = repair_for(report)
         env = report.environment
         if repair == "create":
