@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from support.projects import write
-from support.wheels import build_wheel, pip_install
+from support.wheels import build_wheel, make_project, pip_install
 from venvsense.check import check_project
 from venvsense.cli.progress import Progress
 from venvsense.model import project_at
@@ -196,3 +196,16 @@ def test_show_env_lists_only_importable_names(workspace):
     [tool] = json.loads(result.stdout)["projects"][0]["distributions"]
     assert (tool["name"], tool["modules"]) == ("tool", ["tool"])
     assert "  tool 1.0  [tool]" in run("show", "env", "other", cwd=workspace).stdout.splitlines()
+
+
+def test_show_env_leaves_out_a_folder_of_scripts_beside_an_editable_package(tmp_path, venv_factory):
+    source = make_project(tmp_path / "source", "flatproj", "0.1", modules=["flatproj"], layout="flat")
+    write(source, {"extras/run_report.py": "print('report')\n", "nspace/inner/__init__.py": ""})
+    root = write(tmp_path / "user", {"requirements.txt": "flatproj\n"})
+    pip_install(venv_factory(".venv", parent=root), "-e", str(source), find_links=tmp_path)
+    document = json.loads(run("show", "env", ".", "--format", "json", cwd=root).stdout)
+    [dist] = [d for d in document["projects"][0]["distributions"] if d["name"] == "flatproj"]
+    assert dist["editable"] is True
+    # the project's root is on sys.path: its package, a namespace package holding one, its loose module (the
+    # in-tree build backend) — not extras/, a folder of scripts
+    assert dist["modules"] == ["flatproj", "nspace", "venvsense_test_backend"]

@@ -277,11 +277,15 @@ def _modules_in_folder(folder: Path) -> set[str]:
 
 
 def _looks_like_package(folder: Path) -> bool:
+    """A regular package (``__init__.py``), or a namespace package holding one; a folder of loose scripts
+    (``extras/run.py`` beside the project's package) is not something the distribution provides."""
     try:
-        names = [entry.name for entry in os.scandir(folder)]
+        entries = list(os.scandir(folder))
+        return any(entry.name == "__init__.py" for entry in entries) or any(
+            entry.is_dir() and entry.name.isidentifier() and os.path.isfile(os.path.join(entry.path, "__init__.py"))
+            for entry in entries)
     except OSError:
         return False
-    return "__init__.py" in names or any(name.endswith(".py") for name in names)
 
 
 _IMPORT_LINE = re.compile(r"import\s+([A-Za-z_][\w.]*)")
