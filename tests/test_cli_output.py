@@ -92,6 +92,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, session_venv_factory, wh
     return base
 
 
+def _python(root: Path) -> str | None:
+    env = check_project(project_at(root)).environment
+    return env.python if env is not None else None
+
+
 def test_a_set_that_is_not_installed_is_one_line_with_the_action(workspace):
     result = run("check", "app", cwd=workspace)
     assert result.returncode == 1
@@ -184,8 +189,9 @@ def test_the_progress_line_counts_projects_and_files_then_is_erased(workspace):
 def test_show_imports_prints_relative_imports_as_written(workspace):
     result = run("show", "imports", "app", cwd=workspace)
     lines = result.stdout.splitlines()
-    assert "  app/__init__.py:2:6: . (relative)" in lines
-    assert "  app/__init__.py:3:6: .core (relative)" in lines
+    assert lines[:2] == ["app", f"  environment: app/.venv (Python {_python(workspace / 'app')}, in-project)"]
+    assert "  app/app/__init__.py:2:6: . (relative)" in lines  # the path relative to where the command ran
+    assert "  app/app/__init__.py:3:6: .core (relative)" in lines
     document = json.loads(run("show", "imports", "app", "--format", "json", cwd=workspace).stdout)
     relative = [(i["module"], i["level"]) for i in document["projects"][0]["imports"] if i["kind"] == "relative"]
     assert relative == [("", 1), ("core", 1)]
