@@ -281,7 +281,7 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
         for dev in default_files(report):
             assert dev.file is not None
             _add_file(todo, report, dev.file, python,
-                      f"{dev.reason} (installed by default; --only-main leaves it out)")
+                      f"{dev.reason}, installed by default (--only-main leaves it out)")
         sets += [(d.group, d.reason, False) for d in default_groups(report, pyproject, pyproject_files) if d.group]
     asked = [(g, "--with-group", True) for g in options.groups]
     done: set[str] = set()
@@ -300,8 +300,7 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
                 _add_file(todo, report, path, python, f"asked for with --with-group {group}")
         elif members:
             entries = todo.add_declarations(members, python)
-            how = "asked for with --with-group" if explicit else f"{why}; installed by default, --only-main " \
-                "leaves it out"
+            how = "asked for with --with-group" if explicit else f"{why} (--only-main leaves it out)"
             todo.reasons.append(f"group '{group}' ({', '.join(entries)}): {how}")
         elif explicit:
             known = sorted({d.group for d in report.declarations if d.group != "main"})
