@@ -149,3 +149,22 @@ def test_the_cli_knows_the_new_flags(flag: str) -> None:
 
     args = build_parser().parse_args(["create", flag])
     assert getattr(args, flag[2:].replace("-", "_")) is True
+
+
+def test_runtime_dependencies_of_pyproject_that_requirements_txt_does_not_name_are_installed(tmp_path: Path) -> None:
+    pyproject = ('[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha", "beta>=1"]\n'
+                 '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n')
+    root = write_files(tmp_path / "built", {"requirements.txt": "alpha==1.0\n", "pyproject.toml": pyproject})
+    plan = plan_for(root)
+    args = install_args(plan)
+    assert args[-4:] == ["-r", str(root / "requirements.txt"), "-e", str(root)]
+    assert any(r.startswith("-e .: the project itself") and "beta" in r for r in plan.reasons)
+
+    itself = write_files(tmp_path / "itself", {"requirements.txt": "-e .\nalpha==1.0\n", "pyproject.toml": pyproject})
+    assert install_args(plan_for(itself))[-2:] == ["-r", str(itself / "requirements.txt")]
+
+    listed = write_files(tmp_path / "listed", {"requirements.txt": "alpha==1.0\n", "pyproject.toml": (
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha", "beta>=1"]\n')})
+    plan = plan_for(listed)
+    assert install_args(plan)[-1] == "beta>=1" and "alpha" not in install_args(plan)[-1]
+    assert "beta>=1: declared in pyproject.toml and not named by the main requirements file" in plan.reasons

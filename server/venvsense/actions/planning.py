@@ -251,11 +251,12 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
     todo = _Install([], [], [], [], [])
     extras: list[str] = []
     pyproject_files = [p for p in (report.project.pyproject, report.project.setup_cfg) if p and inside(p, real)]
+    main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
     if report.project.main_requirements:
         for path in report.project.main_requirements:
             _add_file(todo, report, path, python, "the main dependencies")
+        _add_uncovered(todo, report, main, python, pyproject)
     else:
-        main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
         if _buildable(report, pyproject):
             extras_text = ""
             extra_groups = [g for g in options.groups if _is_extra(report, pyproject, g, pyproject_files)]
@@ -309,6 +310,35 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
     todo.args = _unique_args(todo.args)
     todo.sources = list(dict.fromkeys(todo.sources))
     return todo
+
+
+def _add_uncovered(todo: _Install, report: ProjectReport, main: Sequence[Declaration], python: str | None,
+                   pyproject: Mapping[str, Any]) -> None:
+    """A project with a main requirements file whose ``pyproject.toml``/``setup.cfg`` also declares runtime
+    dependencies the file does not name: the check expects those too, so they are installed — the project
+    itself (``-e .``) when it is buildable and the file does not already install it, else the list."""
+    named = {d.normalized for d in report.declarations if d.file in todo.sources and d.normalized}
+    markers = marker_environment(python)
+    uncovered = [d for d in main if d.normalized and d.normalized not in named and marker_holds(d.marker, markers)]
+    if not uncovered:
+        return
+    names = ", ".join(dict.fromkeys(d.name for d in uncovered))
+    where = ", ".join(dict.fromkeys(relative_path(d.file, report.project.root) for d in uncovered))
+    project = _project_name(pyproject)
+    installs_itself = any(d.kind == "editable" or (project and d.normalized == project)
+                          for d in report.declarations if d.file in todo.sources)
+    if installs_itself:  # `-e .` in the file installs them
+        return
+    if _buildable(report, pyproject):
+        todo.args += ["-e", safe_path(report.project.root)]
+        todo.shown.append("-e .")
+        todo.reasons.append(f"-e .: the project itself, editable: {where} declares {names}, which the main "
+                            "requirements file does not name")
+        todo.sources += [d.file for d in uncovered]
+        todo.expected += [n for n in [project] if n] + _expected(uncovered, python)
+        return
+    entries = todo.add_declarations(uncovered, python)
+    todo.reasons.append(f"{', '.join(entries)}: declared in {where} and not named by the main requirements file")
 
 
 def _unique_args(args: Sequence[str]) -> list[str]:
