@@ -17,6 +17,7 @@ from pathlib import Path
 MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
 # A folder holding one of these files (or a requirements file, or a ``requirements/`` folder) is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
+_MARKER_NAMES = frozenset(PROJECT_MARKERS)
 REQUIREMENTS_SUFFIXES = (".txt", ".in")
 REQUIREMENTS_FOLDER = "requirements"
 # The first of these that exists is the project's main requirements file (``requirements.in`` when none does).
@@ -115,8 +116,11 @@ def is_requirements_file_name(name: str) -> bool:
 def is_project_listing(files: Iterable[str], folders: Iterable[str]) -> bool:
     """Whether a folder with these entries (names) is a project root: it holds a project marker file, a
     requirements file or a ``requirements/`` folder (``model.discovery.is_project_root`` on a listing)."""
-    return REQUIREMENTS_FOLDER in folders or any(
-        name in PROJECT_MARKERS or is_requirements_file_name(name) for name in files)
+    if REQUIREMENTS_FOLDER in folders:
+        return True
+    names = files if isinstance(files, (set, frozenset)) else set(files)
+    return not _MARKER_NAMES.isdisjoint(names) or any(
+        name.endswith(REQUIREMENTS_SUFFIXES) and is_requirements_file_name(name) for name in names)
 
 
 # --- globs (one dialect: ``*`` and ``?`` stay within a path segment, ``**`` spans segments) ------------------

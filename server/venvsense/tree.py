@@ -51,6 +51,17 @@ class Listing:
         """Whether the ignore rules ignore entry ``name`` of this folder."""
         return _ignored(self._rules, self._in_repository + name, name, folder)
 
+    def kept_files(self, names: list[str]) -> list[str]:
+        """The files among ``names`` (entries of this folder) that the ignore rules do not ignore."""
+        rules = self._rules
+        if not rules:
+            return names
+        prefix = self._in_repository
+        if len(rules) == 1:
+            offset, only = rules[0]
+            return [name for name in names if not only.verdict((prefix + name)[offset:], name, False)]
+        return [name for name in names if not _ignored(rules, prefix + name, name, False)]
+
 
 def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator[Listing]:
     """The folders under ``root`` (itself first), depth first, each folder's sub-folders in name order.
@@ -71,12 +82,12 @@ def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator
         links: list[str] = []
         for entry in entries:
             try:
-                if entry.is_symlink():
-                    links.append(entry.name)
-                elif entry.is_dir(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.name)
                 elif entry.is_file(follow_symlinks=False):
                     files.append(entry.name)
+                elif entry.is_symlink():
+                    links.append(entry.name)
             except OSError:
                 continue
         if relative:

@@ -41,14 +41,15 @@ def iter_python_files(
                 if not (globbed is not None and (globbed(relative + name) or globbed(relative + name + "/")))
                 and not (exclude_folder is not None and exclude_folder(Path(listing.path, name)))
             ]
-        base: Path | None = None
-        for name in listing.files:
-            if not name.endswith(".py") or (ignore_rules and listing.ignored(name)):
-                continue
-            if globbed is not None and globbed(relative + name):
-                continue
-            if base is None:
-                base = Path(listing.path)
+        names = [name for name in listing.files if name.endswith(".py")]
+        if not names:
+            continue
+        if ignore_rules:
+            names = listing.kept_files(names)
+        if globbed is not None:
+            names = [name for name in names if not globbed(relative + name)]
+        base = Path(listing.path)  # the folder's path parsed once, each file's name joined to it
+        for name in names:
             path = base / name
             if exclude_file is None or not exclude_file(path):
                 yield path
