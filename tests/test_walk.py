@@ -11,6 +11,7 @@ from pathlib import Path
 
 from support.projects import findings, write
 from venvsense.classify import project_files
+from venvsense.manifests import glob_files
 from venvsense.model import find_projects
 
 sys.path.insert(0, str(Path(__file__).parent / "lsp"))
@@ -147,3 +148,10 @@ def test_linked_requirements_out_of_the_project_are_not_manifests(tmp_path: Path
     (project,) = find_projects(root)
     assert project.requirements == (root / "requirements.txt", root / "requirements" / "inside.txt",
                                     root / "requirements" / "test.txt")
+
+
+def test_configured_globs_skip_the_root_build_output_only(tmp_path: Path) -> None:
+    root = write(tmp_path / "p", {"requirements.txt": "", "build/lib/pkg/requirements.txt": "",
+                                  "src/build/requirements.txt": "", "dist/requirements.txt": ""})
+    assert _relative(root, glob_files(root, "**/requirements.txt")) == [
+        "dist/requirements.txt", "requirements.txt", "src/build/requirements.txt"]

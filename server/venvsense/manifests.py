@@ -189,12 +189,14 @@ def glob_files(root: Path, glob: str) -> list[Path]:
     if not _within(os.path.realpath(start), inside):
         return []  # a literal folder that is a link out of the project
     found: list[Path] = []
+    top = os.fspath(root)
     for folder, folders, files in os.walk(start):
         below = 0 if folder == str(start) else Path(folder).relative_to(start).as_posix().count("/") + 1
         if depth is not None and below >= depth:
             folders[:] = []
         else:
-            folders[:] = [name for name in folders if not is_skipped_folder(name, os.path.join(folder, name))]
+            folders[:] = [name for name in folders if not is_skipped_folder(name, os.path.join(folder, name))
+                          and not (folder == top and _holds_build_output(os.path.join(folder, name), name))]
         base = Path(folder)
         for name in files:
             path = base / name
@@ -202,6 +204,17 @@ def glob_files(root: Path, glob: str) -> list[Path]:
                     not path.is_symlink() or _within(os.path.realpath(path), inside)):
                 found.append(path)
     return sorted(found)
+
+
+def _holds_build_output(path: str, name: str) -> bool:
+    if name not in BUILD_OUTPUT_DIRECTORIES:
+        return False
+    try:
+        with os.scandir(path) as scan:
+            entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in scan]
+    except OSError:
+        return False
+    return is_build_output(name, [n for n, is_dir in entries if not is_dir], [n for n, is_dir in entries if is_dir])
 
 
 def _within(path: str, folder: str) -> bool:
