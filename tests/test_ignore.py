@@ -160,3 +160,15 @@ def test_one_match_call_per_kind_whatever_the_number_of_patterns() -> None:
     assert rules.verdict("a/generated_7", "generated_7", True) is False
     assert rules.verdict("a/generated_5", "generated_5", False) is None  # folder-only pattern, a file
     assert rules.verdict("x/m.py", "m.py", False) is True
+
+
+def test_a_root_its_repository_ignores_keeps_only_its_own_rules(tmp_path: Path) -> None:
+    home = tmp_path / "home-repo"
+    project = home / "code" / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "m.py").write_text("")
+    (project / "skip.py").write_text("")
+    (project / ".gitignore").write_text("skip.py\n")
+    (home / ".gitignore").write_text("*\n!.bashrc\n")  # a home folder kept in git
+    _git(home, "init", "--quiet")
+    assert _walked(project) == [".gitignore", "pkg/m.py"]

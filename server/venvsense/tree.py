@@ -11,7 +11,9 @@ Every walk of a project or workspace (the module walk, project discovery) goes t
   artefacts (``manifests.is_build_output``), are dropped after one listing of their own;
 * git's ignore rules (``venvsense.ignore``): the repository's ``.git/info/exclude``, the ``.gitignore`` files
   of the folders from the repository's top down to the root, and each ``.gitignore`` met on the way; a nested
-  repository (a folder holding ``.git``) starts over with its own rules.
+  repository (a folder holding ``.git``) starts over with its own rules. A root that its repository ignores
+  (a project inside a home folder kept in git with ``*`` ignored) gets only the rules found from the root down.
+  The user's global excludes (``core.excludesFile``) are not read: a check says the same on every machine.
 
 No ``Path`` is made per entry: a listing is the folder's path, its path relative to the root, and names.
 """
@@ -149,14 +151,18 @@ def _repository_rules(root: str) -> tuple[str, _Rules]:
     relative = os.path.relpath(real, top).replace(os.sep, "/")
     if relative.startswith(".."):
         return "", ()
-    rules = list(_exclude_rules(top))
+    rules: _Rules = _exclude_rules(top)
     parts = relative.split("/")
     for depth in range(len(parts)):
         prefix = "/".join(parts[:depth])
         found = read_ignore_file(os.path.join(top, *parts[:depth], ".gitignore"))
         if found is not None:
-            rules.append((len(prefix) + 1 if prefix else 0, found))
-    return relative + "/", tuple(rules)
+            rules = (*rules, (len(prefix) + 1 if prefix else 0, found))
+        # a root inside a folder its repository ignores (a home folder kept in git with "*" in its
+        # .gitignore) is not that repository's content: its rules do not apply, the root's own do
+        if rules and _ignored(rules, "/".join(parts[:depth + 1]), parts[depth], True):
+            return "", ()
+    return relative + "/", rules
 
 
 def _exclude_rules(top: str) -> _Rules:
