@@ -172,3 +172,10 @@ def test_a_root_its_repository_ignores_keeps_only_its_own_rules(tmp_path: Path) 
     (home / ".gitignore").write_text("*\n!.bashrc\n")  # a home folder kept in git
     _git(home, "init", "--quiet")
     assert _walked(project) == [".gitignore", "pkg/m.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_an_ignore_file_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("")
+    os.mkfifo(tmp_path / ".gitignore")  # opening it for reading would wait for a writer forever
+    assert _walked(tmp_path) == ["a.py"]

@@ -32,7 +32,7 @@ def iter_python_files(
     globbed = _glob_matcher(exclude_globs)
     for listing in walk(root, ignore_rules=ignore_rules):
         relative = listing.relative
-        if relative and not nested_projects and is_project_listing(listing.files, listing.folders):
+        if relative and not nested_projects and is_project_listing(listing.files + listing.links, listing.folders):
             listing.folders.clear()
             continue
         if globbed is not None or exclude_folder is not None:
@@ -68,4 +68,3 @@ def _either(first: Callable[[Path], bool], second: Callable[[Path], bool] | None
     if second is None:
         return first
     return lambda path: first(path) or second(path)
-
