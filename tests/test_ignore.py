@@ -179,3 +179,36 @@ def test_an_ignore_file_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("")
     os.mkfifo(tmp_path / ".gitignore")  # opening it for reading would wait for a writer forever
     assert _walked(tmp_path) == ["a.py"]
+
+
+MORE_RULES = """\
+logs/**/
+*.min.*
+[a-c]*.md
+/top/*
+!/top/keep/
+x/**
+!x/y/
+**/z
+mid/**/end/
+q?.txt
+*[[:digit:]].dat
+dir\\[1\\].txt
+"""
+MORE_FILES = [
+    "logs/a.txt", "logs/sub/b.txt", "logs/sub/deeper/c.txt", "app.min.js", "src/lib.min.css", "a.md", "d.md",
+    "src/b.md", "top/a.txt", "top/keep/k.txt", "top/other/o.txt", "x/a.txt", "x/y/b.txt", "z", "src/z/f.txt",
+    "mid/end/e.txt", "mid/a/b/end/e.txt", "mid/end.txt", "q1.txt", "q12.txt", "f1.dat", "fx.dat", "dir[1].txt",
+    "dir1.txt",
+]
+
+
+def test_more_patterns_agree_with_git(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name in MORE_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x\n")
+    (root / ".gitignore").write_text(MORE_RULES, encoding="utf-8")
+    _git(root, "init", "--quiet")
+    expected = sorted(_git(root, "ls-files", "--others", "--exclude-standard", "-z").split("\0")[:-1])
+    assert _walked(root) == expected
