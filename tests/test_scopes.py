@@ -48,8 +48,9 @@ def test_scope_of_each_file_by_its_place(tmp_path: Path) -> None:
         "pkg/tools/run.py": "package", "pkg/scripts/cli.py": "package", "pkg/conf.py": "package",
         "tests/test_core.py": "tests", "tests/helpers.py": "tests", "pkg/tests/util.py": "tests",
         "src/pkg/test/data.py": "tests", "test_top.py": "tests", "pkg/core_test.py": "tests",
-        "conftest.py": "tests", "pkg/conftest.py": "tests", "app/tests.py": "tests",
+        "conftest.py": "tests", "pkg/conftest.py": "tests", "app/tests.py": "tests", "runtests.py": "tests",
         "docs/conf.py": "docs", "doc/ext/plugin.py": "docs", "site/conf.py": "docs",
+        "docs_src/tutorial/trio_app.py": "docs", "Documentation/gen.py": "docs", "docsite/x.py": "package",
         "scripts/release.py": "scripts", "tools/gen.py": "scripts", "benchmarks/run.py": "scripts",
         "examples/demo/app.py": "scripts", ".github/check.py": "scripts", "setup.py": "scripts",
         "noxfile.py": "scripts", "tasks.py": "scripts", "pkg/noxfile.py": "scripts",
@@ -118,10 +119,11 @@ def test_poetry_groups_are_for_development(tmp_path: Path) -> None:
                             '[tool.poetry.dependencies]\npython = "^3.9"\nrunlib = "*"\n'
                             'fastlib = { version = "*", optional = true }\n'
                             '[tool.poetry.extras]\nfast = ["fastlib"]\n'
-                            '[tool.poetry.group.test.dependencies]\ntesttool = "*"\n'})
+                            '[tool.poetry.group.test.dependencies]\ntesttool = "*"\n'
+                            '[tool.poetry.dev-dependencies]\ndevtool = "*"\n'})
     model = read_model(project_at(root))
     assert {d.normalized: development_only(d, root) for d in model.declarations} == {
-        "runlib": False, "fastlib": False, "testtool": True}
+        "runlib": False, "fastlib": False, "testtool": True, "devtool": True}
 
 
 # --- VS304 --------------------------------------------------------------------------------------------
@@ -211,3 +213,17 @@ def test_show_imports_says_each_files_scope(project: Callable[..., Path]) -> Non
     (document,) = json.loads(result.stdout)["projects"]
     assert {i["file"]: i["scope"] for i in document["imports"]} == {
         "pkg/__init__.py": "package", "checks/smoke.py": "tests", "docs/conf.py": "docs", "setup.py": "scripts"}
+
+
+def test_a_project_without_a_main_set_has_no_package_code(project: Callable[..., Path], tmp_path: Path) -> None:
+    # a uv workspace root: dependency groups only, no [project]; it builds and deploys nothing, so its own code
+    # is scripts (the members under packages/ are projects of their own)
+    root = project({
+        "pyproject.toml": '[dependency-groups]\ndev = ["devtool"]\n[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+        "check_blocks.py": "import devtool\n", "samples/app.py": "import devtool\n",
+    }, installs=("devtool",))
+    assert vs304(findings(root)) == set()
+    assert read_model(project_at(root)).scopes.of(root / "check_blocks.py") == "scripts"
+    packaged = write(tmp_path / "packaged", {"pyproject.toml": _PYPROJECT, "pkg/__init__.py": "import devtool\n",
+                                             "samples/app.py": "import devtool\n"})
+    assert vs304(findings(packaged)) == {("pkg/__init__.py", "devtool", "warning")}

@@ -139,7 +139,7 @@ def read_model(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
         sets=sets, python_version_file=python_version_file,
-        scopes=read_scopes(project.root, pyproject_toml, buffers),
+        scopes=read_scopes(project.root, pyproject_toml, buffers, packaged=_packaged(project, pyproject_toml)),
     )
 
 
@@ -158,6 +158,15 @@ def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
             manifest.findings = [f for f in manifest.findings if f.code != "VS209"]
         else:
             unresolved(manifest)
+
+
+def _packaged(project: Project, pyproject_toml: TomlFile | None) -> bool:
+    """Whether the project has a main set (``[project]``, Poetry's table, ``setup.py``/``setup.cfg``, a main
+    requirements file): else it has no package code (a uv workspace root with dependency groups only)."""
+    if project.main_requirements or project.setup_py or project.setup_cfg:
+        return True
+    data = pyproject_toml.data if pyproject_toml is not None and project.pyproject is not None else None
+    return data is not None and ("project" in data or bool(pyproject_toml and pyproject_toml.table("tool", "poetry")))
 
 
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")

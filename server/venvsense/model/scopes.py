@@ -5,15 +5,18 @@ is fine, while package code importing a distribution declared only for developme
 file's place alone (and pytest's ``testpaths``), never from its content:
 
 - **tests**: a folder ``tests``/``test`` at any depth (``pkg/tests/`` too), a file ``test_*.py``, ``*_test.py``,
-  ``tests.py`` or ``conftest.py``, and whatever pytest's ``testpaths`` names (``[tool.pytest.ini_options]`` or
-  ``[tool.pytest]`` in ``pyproject.toml``, ``[pytest]`` in ``pytest.ini``/``tox.ini``, ``[tool:pytest]`` in
-  ``setup.cfg``);
-- **docs**: a folder ``docs``/``doc`` at the project's root, and a Sphinx ``conf.py`` (one beside an
-  ``index.rst``/``index.md``) anywhere;
+  ``tests.py``, ``runtests.py`` or ``conftest.py``, and whatever pytest's ``testpaths`` names
+  (``[tool.pytest.ini_options]`` or ``[tool.pytest]`` in ``pyproject.toml``, ``[pytest]`` in
+  ``pytest.ini``/``tox.ini``, ``[tool:pytest]`` in ``setup.cfg``);
+- **docs**: a folder ``docs``/``doc`` at the project's root (``docs_src``, ``documentation``…), and a Sphinx
+  ``conf.py`` (one beside an ``index.rst``/``index.md``) anywhere;
 - **scripts**: a folder at the root for tooling (``scripts``, ``tools``, ``bin``, ``ci``, ``.github``,
   ``benchmarks``, ``examples``…) and build or task files anywhere (``setup.py``, ``noxfile.py``, ``tasks.py``,
   ``fabfile.py``…);
-- **package**: everything else (a tooling-named folder *inside* a package, ``pkg/tools/``, is package code).
+- **package**: everything else (a tooling-named folder *inside* a package, ``pkg/tools/``, is package code) —
+  when the project has a main set at all (``[project]``, Poetry's table, ``setup.py``/``setup.cfg``, a main
+  requirements file). A project with none (a uv workspace root holding only dependency groups) builds and
+  deploys nothing: its code outside tests and docs is scripts.
 """
 
 from __future__ import annotations
@@ -34,16 +37,19 @@ Scope = Literal["package", "tests", "docs", "scripts"]
 SCOPES: tuple[Scope, ...] = ("package", "tests", "docs", "scripts")
 
 _TEST_FOLDERS = frozenset({"tests", "test"})
-_TEST_FILES = frozenset({"conftest.py", "tests.py"})
+_TEST_FILES = frozenset({"conftest.py", "tests.py", "runtests.py", "run_tests.py"})
 _DOC_FOLDERS = frozenset({"docs", "doc"})
+# a documentation folder at the root: docs, doc, docs_src, doc-src, docsrc, docs_source, documentation
+_DOCS_FOLDER = re.compile(r"(?i)^(?:docs?(?:[-_]?(?:src|source|sources|examples?))?|documentation)$")
 _SPHINX_INDEXES = ("index.rst", "index.md", "index.txt")
 _SCRIPT_FOLDERS = frozenset({
     "scripts", "script", "tools", "tooling", "bin", "ci", ".github", ".circleci", "benchmarks", "benchmark",
-    "bench", "asv_bench", "examples", "example", "devtools", "dev", "utils_dev", "maintenance", "release",
+    "bench", "asv_bench", "examples", "example", "samples", "sample", "demo", "demos", "tutorials", "tutorial",
+    "notebooks", "templates", "devtools", "dev", "utils_dev", "maintenance", "release",
 })
 _SCRIPT_FILES = frozenset({
     "setup.py", "noxfile.py", "tasks.py", "fabfile.py", "dodo.py", "toxfile.py", "pavement.py", "hatch_build.py",
-    "build.py", "_build.py", "build_backend.py",
+    "build.py", "_build.py", "build_backend.py", "release.py", "bootstrap.py",
 })
 # pytest's configuration files, in the order pytest reads them, with the section holding its options
 _PYTEST_INI = (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
@@ -52,12 +58,14 @@ _MAX_CONFIG_BYTES = 1 << 20
 
 class Scopes:
     """The scope of each of a project's source files. ``test_paths``: pytest's ``testpaths`` (relative,
-    with ``/``; glob patterns allowed, as pytest allows them)."""
+    with ``/``; glob patterns allowed, as pytest allows them); ``packaged``: the project has a main set (else
+    it has no package code: what is not tests or docs is scripts)."""
 
-    __slots__ = ("_folders", "root", "test_paths")
+    __slots__ = ("_folders", "packaged", "root", "test_paths")
 
-    def __init__(self, root: Path, test_paths: Iterable[str] = ()) -> None:
+    def __init__(self, root: Path, test_paths: Iterable[str] = (), *, packaged: bool = True) -> None:
         self.root = root
+        self.packaged = packaged
         self.test_paths = tuple(p for p in (_clean(p) for p in test_paths) if p)
         self._folders: dict[str, Scope | None] = {}  # a folder (relative, "/") → its scope, None: by the file
 
@@ -83,7 +91,7 @@ class Scopes:
         if filename == "conf.py" and any(os.path.isfile(os.path.join(os.path.dirname(name), index))
                                          for index in _SPHINX_INDEXES):
             return "docs"
-        return "package"
+        return "package" if self.packaged else "scripts"
 
     def _folder_scope(self, folder: str) -> Scope | None:
         """The scope every file in ``folder`` has, or ``None`` when its files decide."""
@@ -94,20 +102,23 @@ class Scopes:
             return "tests"
         if any(part in _TEST_FOLDERS for part in parts):
             return "tests"
-        if parts[0] in _DOC_FOLDERS:
+        if _DOCS_FOLDER.match(parts[0]):
             return "docs"
         if parts[0] in _SCRIPT_FOLDERS:
             return "scripts"
         return None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Scopes) and (self.root, self.test_paths) == (other.root, other.test_paths)
+        return isinstance(other, Scopes) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.root, self.test_paths))
+        return hash(self._key())
+
+    def _key(self) -> tuple[object, ...]:
+        return self.root, self.test_paths, self.packaged
 
     def __repr__(self) -> str:
-        return f"Scopes({self.root}, test_paths={self.test_paths})"
+        return f"Scopes({self.root}, test_paths={self.test_paths}, packaged={self.packaged})"
 
 
 def _clean(path: str) -> str:
@@ -128,10 +139,11 @@ def _listed(relative: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def read_scopes(root: Path, pyproject_toml: TomlFile | None, buffers: Mapping[Path, str] | None = None) -> Scopes:
+def read_scopes(root: Path, pyproject_toml: TomlFile | None, buffers: Mapping[Path, str] | None = None, *,
+                packaged: bool = True) -> Scopes:
     """The project's scopes: pytest's ``testpaths`` from the first configuration that has pytest options
     (``pytest.ini``, ``pyproject.toml``, ``tox.ini``, ``setup.cfg``: pytest's own order), read without running
-    anything; a file that cannot be read or parsed adds no test paths."""
+    anything; a file that cannot be read or parsed adds no test paths. ``packaged``: ``Scopes.packaged``."""
     buffers = buffers or {}
     found = _from_ini(root / "pytest.ini", "pytest", buffers)
     if found is None and pyproject_toml is not None:
@@ -139,7 +151,7 @@ def read_scopes(root: Path, pyproject_toml: TomlFile | None, buffers: Mapping[Pa
     for name, section in _PYTEST_INI[1:]:
         if found is None:
             found = _from_ini(root / name, section, buffers)
-    return Scopes(root, found or ())
+    return Scopes(root, found or (), packaged=packaged)
 
 
 def _from_pyproject(pyproject_toml: TomlFile) -> tuple[str, ...] | None:
