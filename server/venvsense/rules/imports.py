@@ -139,7 +139,7 @@ class _DevelopmentOnly:
     """Which imports only a development set declares (VS304), and which files are package code, each answered
     once per check. ``active``: the project declares something for development and has scopes."""
 
-    __slots__ = ("_by_name", "_files", "_modules", "_providers", "_root", "_scopes", "active")
+    __slots__ = ("_by_name", "_files", "_modules", "_providers", "_root", "_scopes", "_tops", "active")
 
     def __init__(self, declarations: list[Declaration], root: Path | None, scopes: Scopes | None) -> None:
         self._root = root
@@ -153,6 +153,7 @@ class _DevelopmentOnly:
         self._files: dict[Path, bool] = {}
         self._providers: dict[int, Declaration | None] = {}
         self._modules: dict[tuple[str, str], Declaration | None] = {}
+        self._tops: set[str] | None = None
 
     def in_package(self, path: Path) -> bool:
         answer = self._files.get(path)
@@ -181,9 +182,14 @@ class _DevelopmentOnly:
     def of_module(self, item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
         """For an import nothing installed provides: the development declaration when the declaration that
         would provide it (``_declared_for``) is declared only for development."""
+        if self._tops is None:  # the top-level names development-only declarations provide: most imports are not
+            self._tops = {module.partition(".")[0] for module, declaration in declared_modules.items()
+                          if self._only(declaration.normalized)}
+        if item.top not in self._tops:
+            return None
         key = (item.target, item.module)
         if key not in self._modules:
-            wanted = _declared_for(item, declared_modules) if declared_modules else None
+            wanted = _declared_for(item, declared_modules)
             self._modules[key] = self._only(wanted.normalized) if wanted is not None else None
         return self._modules[key]
 
