@@ -85,6 +85,17 @@ def test_pytest_reads_the_first_file_with_its_section(tmp_path: Path) -> None:
     assert read_scopes(root, None).test_paths == ("a",)
 
 
+def test_a_test_path_that_is_the_package_itself_is_package_code(tmp_path: Path) -> None:
+    # doctests collected from the package (`testpaths = ["src", "mypkg", ...]`) do not make it test code
+    root = write(tmp_path, {"pytest.ini": "[pytest]\ntestpaths = src mypkg checks integration tests\n",
+                            "mypkg/__init__.py": "", "integration/__init__.py": "", "integration/conftest.py": "",
+                            "tests/__init__.py": ""})
+    scopes = read_scopes(root, None)
+    assert scopes.test_paths == ("checks", "integration", "tests")
+    assert [scopes.of(root / p) for p in ("src/pkg/a.py", "mypkg/a.py", "integration/a.py", "tests/a.py")] == [
+        "package", "package", "tests", "tests"]
+
+
 def test_unreadable_pytest_configuration_adds_nothing(tmp_path: Path) -> None:
     root = write(tmp_path, {"pytest.ini": "[pytest\ntestpaths = a\n", "tox.ini": "\x00\x01"})
     os.mkfifo(root / "setup.cfg") if hasattr(os, "mkfifo") else None

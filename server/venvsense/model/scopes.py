@@ -143,7 +143,11 @@ def read_scopes(root: Path, pyproject_toml: TomlFile | None, buffers: Mapping[Pa
                 packaged: bool = True) -> Scopes:
     """The project's scopes: pytest's ``testpaths`` from the first configuration that has pytest options
     (``pytest.ini``, ``pyproject.toml``, ``tox.ini``, ``setup.cfg``: pytest's own order), read without running
-    anything; a file that cannot be read or parsed adds no test paths. ``packaged``: ``Scopes.packaged``."""
+    anything; a file that cannot be read or parsed adds no test paths. ``packaged``: ``Scopes.packaged``.
+
+    A test path that is the package itself is left out (pytest collecting doctests from it: ``testpaths =
+    ["src", "tests"]``, ``["mypkg", "tests"]``): ``src``/``lib``, and a folder with an ``__init__.py``, no
+    ``conftest.py`` and no "test" in its name."""
     buffers = buffers or {}
     found = _from_ini(root / "pytest.ini", "pytest", buffers)
     if found is None and pyproject_toml is not None:
@@ -151,7 +155,16 @@ def read_scopes(root: Path, pyproject_toml: TomlFile | None, buffers: Mapping[Pa
     for name, section in _PYTEST_INI[1:]:
         if found is None:
             found = _from_ini(root / name, section, buffers)
-    return Scopes(root, found or (), packaged=packaged)
+    return Scopes(root, [p for p in found or () if not _package_folder(root, _clean(p))], packaged=packaged)
+
+
+def _package_folder(root: Path, relative: str) -> bool:
+    if relative.lower() in ("src", "lib", "."):
+        return True
+    if "test" in relative.rpartition("/")[2].lower() or any(c in relative for c in "*?["):
+        return False
+    folder = root / relative
+    return (folder / "__init__.py").is_file() and not (folder / "conftest.py").is_file()
 
 
 def _from_pyproject(pyproject_toml: TomlFile) -> tuple[str, ...] | None:
