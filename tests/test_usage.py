@@ -222,13 +222,13 @@ def test_show_imports_follows_the_contract(project):
     imports = json.loads(result.stdout)["projects"][0]["imports"]
     assert imports == [
         {"module": "os", "top": "os", "file": "a.py", "line": 1, "column": 8, "kind": "stdlib",
-         "optional": False, "type_checking": False, "distribution": None},
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
         {"module": "requests", "top": "requests", "file": "a.py", "line": 2, "column": 8, "kind": "third-party",
-         "optional": False, "type_checking": False, "distribution": "requests"},
+         "optional": False, "type_checking": False, "distribution": "requests", "scope": "package"},
         {"module": "", "top": "", "file": "a.py", "line": 3, "column": 6, "kind": "relative",
-         "optional": False, "type_checking": False, "distribution": None},
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
         {"module": "yaml", "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",
-         "optional": True, "type_checking": False, "distribution": None},
+         "optional": True, "type_checking": False, "distribution": None, "scope": "package"},
     ]
 
 
