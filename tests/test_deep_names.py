@@ -14,10 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from support.projects import write
 from support.wheels import build_wheel, pip_install
 from venvsense.check import check_project
+from venvsense.mapping import covers
 from venvsense.model import project_at
 from venvsense.rules.imports import DottedNames
 
@@ -89,3 +92,11 @@ def test_a_deep_name_makes_as_many_edges_as_it_has_parts() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 32 << 20, f"{peak / 2**20:.0f} MiB"
+
+
+_NAMES = st.lists(st.sampled_from(["a", "b", "ab", "a_b"]), min_size=1, max_size=4).map(".".join)
+
+
+@given(st.lists(_NAMES, max_size=6), _NAMES)
+def test_dotted_names_answer_as_covers_does_for_each_name(names: list[str], provided: str) -> None:
+    assert DottedNames(names).covers(provided) == any(covers(provided, name) for name in names)
