@@ -53,7 +53,9 @@ def test_a_dotted_name_of_50000_parts_is_checked_in_linear_memory(tmp_path: Path
     root = write(tmp_path / "deep", {
         "pyproject.toml": '[project]\nname = "deep"\nversion = "0"\ndependencies = ["a-b-c", "never-used"]\n'
                           '[tool.venvsense]\nvenv = "' + str(venv) + '"\n'
-                          '[tool.venvsense.module-map]\n"x.y.z" = "never-used"\n',
+                          '[tool.venvsense.module-map]\n"x.y.z" = "never-used"\n'
+                          # a key of 50,000 parts that is not a prefix of the import: every part is compared
+                          f'"{DEEP[:-1]}b" = "never-used"\n',
         "deep/__init__.py": "",
         "deep/mod.py": source,
     })

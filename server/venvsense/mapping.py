@@ -393,14 +393,36 @@ def _read_layout(distribution: Distribution) -> _Layout | None:
 
 # --- the index --------------------------------------------------------------------------------------
 
-def _longest_prefix(table: Mapping[str, object], parts: Sequence[str], depth: int) -> str | None:
-    """The longest dotted prefix of ``parts`` that is a key of ``table``, whose keys have at most ``depth``
-    parts: only that many prefixes are tried (a name of 50,000 parts costs no more than a short one)."""
-    for k in range(min(len(parts), depth), 0, -1):
-        key = ".".join(parts[:k])
-        if key in table:
-            return key
-    return None
+class _Prefixes:
+    """The keys of a table of dotted names, answering "the longest key that is a prefix of this name, at a dot" in
+    time linear in the name's length, whatever the keys: a tree of their parts (a module map written with keys of
+    thousands of parts costs no more than a short one)."""
+
+    __slots__ = ("_edges", "_keys")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._edges: dict[tuple[int, str], int] = {}  # (node, part) → child node; the root is 0
+        self._keys: dict[int, str] = {}  # the nodes where a key ends
+        for key in keys:
+            node = 0
+            for part in key.split("."):
+                child = self._edges.get((node, part))
+                if child is None:
+                    child = self._edges[(node, part)] = len(self._edges) + 1
+                node = child
+            self._keys[node] = key
+
+    def longest(self, parts: Sequence[str]) -> str | None:
+        found = None
+        node = 0
+        edges, keys = self._edges, self._keys
+        for part in parts:
+            child = edges.get((node, part))
+            if child is None:
+                break
+            node = child
+            found = keys.get(node, found)
+        return found
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -431,12 +453,11 @@ class ModuleIndex:
             names = _names(value)
             if module.strip() and names:
                 self._configured[module.strip()] = names
-        self._configured_depth = max((module.count(".") + 1 for module in self._configured), default=0)
+        self._configured_prefixes = _Prefixes(self._configured)
         self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
         self._curated_by_distribution: dict[str, list[str]] = {}
-        self._curated_depth = 0
+        self._curated_prefixes = _Prefixes(self._curated)
         for module, entry in self._curated.items():
-            self._curated_depth = max(self._curated_depth, module.count(".") + 1)
             for dist_name in entry.distributions:
                 self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
         self._configured_by_distribution: dict[str, list[str]] = {}
@@ -460,13 +481,13 @@ class ModuleIndex:
         parts = [p for p in module.strip().split(".") if p]
         if not parts:
             return []
-        key = _longest_prefix(self._configured, parts, self._configured_depth)
+        key = self._configured_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "configured") for name in self._configured[key]]
         found = self._installed_providers(parts)
         if found:
             return found
-        key = _longest_prefix(self._curated, parts, self._curated_depth)
+        key = self._curated_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "curated") for name in self._curated[key].distributions]
         return [self._provider(guess_distribution(parts[0]), "guess")]
@@ -490,7 +511,7 @@ class ModuleIndex:
         candidates = self._by_top.get(parts[0], [])
         if not candidates:
             return []
-        curated_key = _longest_prefix(self._curated, parts, self._curated_depth)
+        curated_key = self._curated_prefixes.longest(parts)
         curated_names = (
             {normalize(n) for n in self._curated[curated_key].distributions} if curated_key else set()
         )
