@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from support.projects import write
-from support.wheels import build_wheel, pip_install
+from support.wheels import build_wheel, pip_install, site_packages
 from venvsense.check import check_project
 from venvsense.mapping import covers
 from venvsense.model import project_at
@@ -39,6 +39,10 @@ def venv(session_venv_factory: Callable[..., Path], tmp_path_factory: pytest.Tem
                 files={"a/b/__init__.py": "", "a/b/c.py": ""})
     made = session_venv_factory()
     pip_install(made, "a-b-c", "a-ns", find_links=wheels, args=("--no-deps",))
+    # and a RECORD naming a file 50,000 folders deep (a hostile venv inside the workspace)
+    (record,) = site_packages(made).glob("a_ns-1.0.dist-info/RECORD")
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write("a/" * PARTS + "deep.py,,\n")
     return made
 
 

@@ -342,6 +342,10 @@ class _Layout:
 
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the deepest file a RECORD may name and be read for import names: real packages are a few dozen folders deep at
+# most, and every folder above a file is a name of the layout (a hostile RECORD line 50,000 folders deep would
+# make 50,000 names of up to 100 KB each)
+_MAX_RECORD_DEPTH = 256
 
 
 def _layout_from_paths(paths: Iterable[str]) -> _Layout:
@@ -351,7 +355,9 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
         path = raw.replace("\\", "/")
         if path.startswith(("/", "../")) or not path:
             continue
-        parts = path.split("/")
+        parts = path.split("/", _MAX_RECORD_DEPTH)
+        if len(parts) > _MAX_RECORD_DEPTH:
+            continue
         if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
             continue
         *folders, filename = parts
