@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from support.projects import write
 from support.wheels import build_wheel, pip_install, site_packages
 from venvsense.check import check_project
+from venvsense.dotted import DottedNames
 from venvsense.mapping import covers
 from venvsense.model import project_at
-from venvsense.rules.imports import DottedNames
 
 PARTS = 50_000
 DEEP = ".".join(["a"] * PARTS)  # 100 KB

@@ -26,6 +26,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 
 How = Literal["installed", "curated", "guess", "configured"]
@@ -399,38 +400,6 @@ def _read_layout(distribution: Distribution) -> _Layout | None:
 
 # --- the index --------------------------------------------------------------------------------------
 
-class _Prefixes:
-    """The keys of a table of dotted names, answering "the longest key that is a prefix of this name, at a dot" in
-    time linear in the name's length, whatever the keys: a tree of their parts (a module map written with keys of
-    thousands of parts costs no more than a short one)."""
-
-    __slots__ = ("_edges", "_keys")
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        self._edges: dict[tuple[int, str], int] = {}  # (node, part) → child node; the root is 0
-        self._keys: dict[int, str] = {}  # the nodes where a key ends
-        for key in keys:
-            node = 0
-            for part in key.split("."):
-                child = self._edges.get((node, part))
-                if child is None:
-                    child = self._edges[(node, part)] = len(self._edges) + 1
-                node = child
-            self._keys[node] = key
-
-    def longest(self, parts: Sequence[str]) -> str | None:
-        found = None
-        node = 0
-        edges, keys = self._edges, self._keys
-        for part in parts:
-            child = edges.get((node, part))
-            if child is None:
-                break
-            node = child
-            found = keys.get(node, found)
-        return found
-
-
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else list(value)
     return tuple(i.strip() for i in items if isinstance(i, str) and i.strip())
@@ -459,10 +428,10 @@ class ModuleIndex:
             names = _names(value)
             if module.strip() and names:
                 self._configured[module.strip()] = names
-        self._configured_prefixes = _Prefixes(self._configured)
+        self._configured_prefixes = DottedNames(self._configured)
         self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
         self._curated_by_distribution: dict[str, list[str]] = {}
-        self._curated_prefixes = _Prefixes(self._curated)
+        self._curated_prefixes = DottedNames(self._curated)
         for module, entry in self._curated.items():
             for dist_name in entry.distributions:
                 self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
