@@ -222,13 +222,14 @@ def test_show_imports_follows_the_contract(project):
     imports = json.loads(result.stdout)["projects"][0]["imports"]
     assert imports == [
         {"module": "os", "level": 0, "top": "os", "file": "a.py", "line": 1, "column": 8, "kind": "stdlib",
-         "optional": False, "type_checking": False, "distribution": None},
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
         {"module": "requests", "level": 0, "top": "requests", "file": "a.py", "line": 2, "column": 8,
-         "kind": "third-party", "optional": False, "type_checking": False, "distribution": "requests"},
+         "kind": "third-party", "optional": False, "type_checking": False, "distribution": "requests",
+         "scope": "package"},
         {"module": "", "level": 1, "top": "", "file": "a.py", "line": 3, "column": 6, "kind": "relative",
-         "optional": False, "type_checking": False, "distribution": None},
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
         {"module": "yaml", "level": 0, "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",
-         "optional": True, "type_checking": False, "distribution": None},
+         "optional": True, "type_checking": False, "distribution": None, "scope": "package"},
     ]
 
 

@@ -26,6 +26,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 
 How = Literal["installed", "curated", "guess", "configured"]
@@ -342,6 +343,10 @@ class _Layout:
 
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the deepest file a RECORD may name and be read for import names: real packages are a few dozen folders deep at
+# most, and every folder above a file is a name of the layout (a hostile RECORD line 50,000 folders deep would
+# make 50,000 names of up to 100 KB each)
+_MAX_RECORD_DEPTH = 256
 
 
 def _layout_from_paths(paths: Iterable[str]) -> _Layout:
@@ -351,7 +356,9 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
         path = raw.replace("\\", "/")
         if path.startswith(("/", "../")) or not path:
             continue
-        parts = path.split("/")
+        parts = path.split("/", _MAX_RECORD_DEPTH)
+        if len(parts) > _MAX_RECORD_DEPTH:
+            continue
         if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
             continue
         *folders, filename = parts
@@ -393,14 +400,6 @@ def _read_layout(distribution: Distribution) -> _Layout | None:
 
 # --- the index --------------------------------------------------------------------------------------
 
-def _longest_prefix(table: Mapping[str, object], parts: Sequence[str]) -> str | None:
-    for k in range(len(parts), 0, -1):
-        key = ".".join(parts[:k])
-        if key in table:
-            return key
-    return None
-
-
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else list(value)
     return tuple(i.strip() for i in items if isinstance(i, str) and i.strip())
@@ -429,8 +428,10 @@ class ModuleIndex:
             names = _names(value)
             if module.strip() and names:
                 self._configured[module.strip()] = names
+        self._configured_prefixes = DottedNames(self._configured)
         self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
         self._curated_by_distribution: dict[str, list[str]] = {}
+        self._curated_prefixes = DottedNames(self._curated)
         for module, entry in self._curated.items():
             for dist_name in entry.distributions:
                 self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
@@ -455,13 +456,13 @@ class ModuleIndex:
         parts = [p for p in module.strip().split(".") if p]
         if not parts:
             return []
-        key = _longest_prefix(self._configured, parts)
+        key = self._configured_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "configured") for name in self._configured[key]]
         found = self._installed_providers(parts)
         if found:
             return found
-        key = _longest_prefix(self._curated, parts)
+        key = self._curated_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "curated") for name in self._curated[key].distributions]
         return [self._provider(guess_distribution(parts[0]), "guess")]
@@ -485,7 +486,7 @@ class ModuleIndex:
         candidates = self._by_top.get(parts[0], [])
         if not candidates:
             return []
-        curated_key = _longest_prefix(self._curated, parts)
+        curated_key = self._curated_prefixes.longest(parts)
         curated_names = (
             {normalize(n) for n in self._curated[curated_key].distributions} if curated_key else set()
         )
@@ -506,7 +507,8 @@ class ModuleIndex:
                         continue
                     score = max(score, depth)
             # (a dotted name normalizes to a name with "-": only such distribution names can match)
-            for k in range(len(parts) if "-" in dist.normalized else 1, 1, -1):
+            # (at most as many parts as the name has: a deep import tries no more than a short one)
+            for k in range(min(len(parts), dist.normalized.count("-") + 1), 1, -1):
                 if normalize("-".join(parts[:k])) == dist.normalized:
                     score = max(score, k)
                     break
