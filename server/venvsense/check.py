@@ -25,7 +25,8 @@ from venvsense.model import Project, ProjectModel, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
-from venvsense.severity import decide
+from venvsense.severity import decide, finding_order
+from venvsense.text import Range
 from venvsense.tomlfile import TomlFile
 
 
@@ -175,5 +176,62 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete,
         ))
-    report.findings = decide(found, settings)
+    report.findings = cap_per_file(fold_outside(decide(found, settings), model.sets))
     return report
+
+
+def fold_outside(findings: list[Finding], manifests: list[Manifest]) -> list[Finding]:
+    """Findings in files outside the workspace (``Manifest.outside``) replaced by one per place that led to
+    them, counting them without a word of what those files say (a secret included by ``-r ../.pypirc`` is never
+    quoted, nor a package name read from it)."""
+    outside = {path: site for manifest in manifests for path, site in manifest.outside.items()}
+    if not outside:
+        return findings
+    kept: list[Finding] = []
+    folded: dict[tuple[Path, Range], list[Finding]] = {}
+    for finding in findings:
+        site = outside.get(finding.file)
+        if site is None:
+            kept.append(finding)
+        else:
+            folded.setdefault(site, []).append(finding)
+    for (file, range_), items in folded.items():
+        worst = max(items, key=lambda f: f.severity)
+        count = f"{len(items)} finding{'s' if len(items) > 1 else ''}"
+        if file in outside:  # a requirements file that is a link leading out of the workspace
+            code, where = "VS206", "this file leads outside the workspace: its"
+        else:
+            code, where = "VS207", "this include leads outside the workspace: the included file's"
+        kept.append(Finding(code, f"{where} {count} are not shown, nor any of its content (open a workspace "
+                            "holding that file to see them)", file, range_, worst.severity,
+                            declaration_set=worst.declaration_set, secondary=worst.secondary))
+    kept.sort(key=finding_order)
+    return kept
+
+
+PER_FILE = 1000  # the most findings shown for one file; one more says how many were left out
+
+
+def cap_per_file(findings: list[Finding], limit: int = PER_FILE) -> list[Finding]:
+    """At most ``limit`` findings per file (the first ones, in order), then one saying how many more there are
+    (a generated 700,000-line file with a problem on every line stays readable, and small)."""
+    if len(findings) <= limit:
+        return findings
+    counts: dict[Path, int] = {}
+    for finding in findings:
+        counts[finding.file] = counts.get(finding.file, 0) + 1
+    if max(counts.values()) <= limit:
+        return findings
+    kept: list[Finding] = []
+    seen: dict[Path, int] = {}
+    for finding in findings:
+        index = seen[finding.file] = seen.get(finding.file, 0) + 1
+        if index <= limit:
+            kept.append(finding)
+        elif index == limit + 1:
+            rest = counts[finding.file] - limit
+            kept.append(Finding(finding.code, f"{rest:,} more finding{'s' if rest > 1 else ''} in this file are not "
+                                f"shown (at most {limit:,} per file)", finding.file, finding.range,
+                                finding.severity, declaration_set=finding.declaration_set,
+                                secondary=finding.secondary))
+    return kept

@@ -129,7 +129,8 @@ def read_model(
     python_version_file = None
     if project.python_version:
         python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
-    sets = read_sets(project, buffers, environ, pyproject_toml)
+    sets = read_sets(project, buffers, environ, pyproject_toml, workspace=(*settings.workspace, project.root),
+                     trusted=settings.trusted)
     _resolve_dynamic(sets, installed)
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
@@ -177,16 +178,21 @@ def _locks_its_own(project: Project, buffers: Mapping[Path, str]) -> bool:
 
 
 def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
-              pyproject_toml: TomlFile | None = None) -> list[Manifest]:
+              pyproject_toml: TomlFile | None = None, *, workspace: tuple[Path, ...] | None = None,
+              trusted: bool = True) -> list[Manifest]:
     """Every declaration set of the project, main requirement files first; each declaration appears once.
-    ``pyproject_toml``: the model's parsed ``pyproject.toml`` (read here when not given)."""
+    ``pyproject_toml``: the model's parsed ``pyproject.toml`` (read here when not given). ``workspace``: the
+    folders whose files are the workspace's own (the project root's when ``None``); an untrusted workspace's
+    requirements files never read a file outside them."""
+    own = workspace if workspace is not None else (project.root,)
     manifests: list[Manifest] = []
     read: set[Path] = set()
     for path in project.requirements:
         if path in read:
             continue
         primary = path in project.main_requirements
-        manifest = read_requirements(path, primary=primary, overrides=buffers, environ=environ)
+        manifest = read_requirements(path, primary=primary, overrides=buffers, environ=environ, workspace=own,
+                                     follow_outside=trusted)
         read.update(manifest.files)
         manifests.append(manifest)
     if project.pyproject:
