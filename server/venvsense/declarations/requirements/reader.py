@@ -180,14 +180,13 @@ class _Reader:
         previous = remembered_lines(key) if compiled is None and starts is None else {}
         remembered: RememberedLines = {}
         read_lines = 0
+        skipped: list[str] = []  # what the caps left out, said once at the top (where a person looks first)
         if path in self.cut:
-            self.invalid(path, START, declaration_set, f"{path.name} is too large "
-                         f"({self.cut[path] / (1 << 20):,.0f} MB): only its first {MAX_BYTES >> 20} MB were read")
+            skipped.append(f"it is too large ({self.cut[path] / (1 << 20):,.0f} MB): only its first "
+                           f"{MAX_BYTES >> 20} MB were read")
         while index < count:
             if read_lines >= MAX_LINES:
-                # at the top, where a person looks first (and among the findings shown when there are many)
-                self.invalid(path, START, declaration_set, f"{path.name} has more than {MAX_LINES:,} lines: lines "
-                             f"{index + 1:,} to {count:,} were not read")
+                skipped.append(f"it has more than {MAX_LINES:,} lines: lines {index + 1:,} to {count:,} were not read")
                 break
             read_lines += 1
             raw = lines[index]
@@ -230,6 +229,8 @@ class _Reader:
             except Exception as error:  # a reader never raises: say what went wrong instead
                 self.invalid(path, line.range(0, len(line.text)), declaration_set,
                              f"venvsense could not read this line ({type(error).__name__}: {quote(str(error))})")
+        if skipped:
+            self.invalid(path, START, declaration_set, f"{path.name}: {'; '.join(skipped)}")
         if compiled is None:
             remember_lines(key, remembered)
 
