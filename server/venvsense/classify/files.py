@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from venvsense.caches import MemoryCache
+from venvsense.environment.metadata import read_bytes
 from venvsense.imports import iter_python_files
 from venvsense.model.discovery import is_project_root
 
 
 def _gitignore(root: Path) -> Callable[[str], bool] | None:
-    path = root / ".gitignore"
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    data = read_bytes(root / ".gitignore", limit=1 << 20)  # a regular file, never past 1 MB
+    if data is None:
         return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
     import pathspec
 
     spec = pathspec.PathSpec.from_lines("gitignore", lines)
