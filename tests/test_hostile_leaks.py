@@ -98,3 +98,29 @@ def test_a_trusted_check_still_reads_declarations_outside_the_workspace(hostile:
     assert SECRET_NAME.lower() in {d.normalized for d in report.declarations}
     assert SECRET not in _all_text([{"m": f.message} for f in report.findings])
     assert SECRET_NAME not in " ".join(f.message + str(f.package) for f in report.findings)
+
+
+def test_a_file_read_by_setup_cfg_or_pyproject_outside_the_workspace_is_not_shown(tmp_path: Path) -> None:
+    write(tmp_path, {"secret.txt": f"password = {SECRET}\n"})
+    cfg = write(tmp_path / "cfg", {"setup.cfg": "[options]\ninstall_requires = file: ../secret.txt\n"})
+    dynamic = write(tmp_path / "dyn", {"pyproject.toml": (
+        '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n'
+        '[tool.setuptools.dynamic]\ndependencies = {file = ["../secret.txt"]}\n')})
+    for root, manifest in ((cfg, "setup.cfg"), (dynamic, "pyproject.toml")):
+        found = findings(root)
+        assert SECRET not in _all_text(found)
+        assert [(f["file"], f["code"]) for f in found if f["code"] == "VS207"] == [(manifest, "VS207")]
+        assert "1 finding is not shown" in next(str(f["message"]) for f in found if f["code"] == "VS207")
+
+
+def test_an_untrusted_workspace_does_not_read_through_a_configured_glob_leading_out(tmp_path: Path) -> None:
+    secret = write(tmp_path / "secret", {"a.txt": f"{SECRET_NAME}\n", "b.txt": f"password = {SECRET}\n"})
+    globs = '[tool.venvsense]\nrequirements = ["linked/*.txt", "deps-*.txt"]\n'
+    root = write(tmp_path / "ws", {"pyproject.toml": globs})
+    os.symlink(secret, root / "linked")
+    os.symlink(secret / "a.txt", root / "deps-a.txt")
+    os.symlink(secret / "b.txt", root / "deps-b.txt")
+    report = check_project(project_at(root), Settings(trusted=False))
+    assert not report.declarations
+    assert not any(path.resolve().is_relative_to(secret.resolve()) for path in report.files)
+    assert SECRET not in " ".join(f.message for f in report.findings)

@@ -7,6 +7,7 @@ starts a process; ``recheck_manifests`` is the language server's keystroke path.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from venvsense.rules.declarations import conflicting_declarations, declaration_f
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
 from venvsense.severity import decide, finding_order
-from venvsense.text import Range
+from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
 
 
@@ -176,15 +177,23 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete,
         ))
-    report.findings = cap_per_file(fold_outside(decide(found, settings), model.sets))
+    report.findings = cap_per_file(fold_outside(decide(found, settings), model.sets,
+                                                (*settings.workspace, model.root)))
     return report
 
 
-def fold_outside(findings: list[Finding], manifests: list[Manifest]) -> list[Finding]:
-    """Findings in files outside the workspace (``Manifest.outside``) replaced by one per place that led to
-    them, counting them without a word of what those files say (a secret included by ``-r ../.pypirc`` is never
-    quoted, nor a package name read from it)."""
+def fold_outside(findings: list[Finding], manifests: list[Manifest], workspace: tuple[Path, ...]) -> list[Finding]:
+    """Findings in files outside the workspace replaced by one per place that led to them, counting them without
+    a word of what those files say (a secret included by ``-r ../.pypirc`` is never quoted, nor a package name
+    read from it). The places are those the requirements reader recorded (``Manifest.outside``); any other file a
+    manifest read whose real path is outside ``workspace`` (a ``file:`` of ``setup.cfg`` or of
+    ``[tool.setuptools.dynamic]``) counts at the top of that manifest."""
     outside = {path: site for manifest in manifests for path, site in manifest.outside.items()}
+    folders = [os.path.realpath(folder) for folder in workspace]
+    for manifest in manifests:
+        for path in manifest.files[1:]:
+            if path not in outside and not _inside_any(os.path.realpath(path), folders):
+                outside[path] = (manifest.path, START)
     if not outside:
         return findings
     kept: list[Finding] = []
@@ -200,13 +209,20 @@ def fold_outside(findings: list[Finding], manifests: list[Manifest]) -> list[Fin
         count = f"{len(items)} finding{'s' if len(items) > 1 else ''}"
         if file in outside:  # a requirements file that is a link leading out of the workspace
             code, where = "VS206", "this file leads outside the workspace: its"
+        elif range_ == START:
+            code, where = "VS207", "a file this manifest reads is outside the workspace: its"
         else:
             code, where = "VS207", "this include leads outside the workspace: the included file's"
-        kept.append(Finding(code, f"{where} {count} are not shown, nor any of its content (open a workspace "
+        verb = "is" if len(items) == 1 else "are"
+        kept.append(Finding(code, f"{where} {count} {verb} not shown, nor any of its content (open a workspace "
                             "holding that file to see them)", file, range_, worst.severity,
                             declaration_set=worst.declaration_set, secondary=worst.secondary))
     kept.sort(key=finding_order)
     return kept
+
+
+def _inside_any(path: str, folders: list[str]) -> bool:
+    return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
 
 
 PER_FILE = 1000  # the most findings shown for one file; one more says how many were left out
