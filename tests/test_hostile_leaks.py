@@ -101,7 +101,7 @@ def test_a_trusted_check_still_reads_declarations_outside_the_workspace(hostile:
 
 
 def test_a_file_read_by_setup_cfg_or_pyproject_outside_the_workspace_is_not_shown(tmp_path: Path) -> None:
-    write(tmp_path, {"secret.txt": f"password = {SECRET}\n"})
+    write(tmp_path, {"secret.txt": f"password = {SECRET}\n{SECRET_NAME}\n"})
     cfg = write(tmp_path / "cfg", {"setup.cfg": "[options]\ninstall_requires = file: ../secret.txt\n"})
     dynamic = write(tmp_path / "dyn", {"pyproject.toml": (
         '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n'
@@ -110,7 +110,11 @@ def test_a_file_read_by_setup_cfg_or_pyproject_outside_the_workspace_is_not_show
         found = findings(root)
         assert SECRET not in _all_text(found)
         assert [(f["file"], f["code"]) for f in found if f["code"] == "VS207"] == [(manifest, "VS207")]
-        assert "1 finding is not shown" in next(str(f["message"]) for f in found if f["code"] == "VS207")
+        assert "2 findings are not shown" in next(str(f["message"]) for f in found if f["code"] == "VS207")
+        # untrusted, the file is not read at all: nothing is declared from it
+        untrusted = check_project(project_at(root), Settings(trusted=False))
+        assert SECRET_NAME.lower() not in {d.normalized for d in untrusted.declarations}
+        assert SECRET not in " ".join(f.message for f in untrusted.findings)
 
 
 def test_an_untrusted_workspace_does_not_read_through_a_configured_glob_leading_out(tmp_path: Path) -> None:

@@ -188,9 +188,13 @@ def fold_outside(findings: list[Finding], manifests: list[Manifest], workspace: 
     read from it). The places are those the requirements reader recorded (``Manifest.outside``); any other file a
     manifest read whose real path is outside ``workspace`` (a ``file:`` of ``setup.cfg`` or of
     ``[tool.setuptools.dynamic]``) counts at the top of that manifest."""
-    outside = {path: site for manifest in manifests for path, site in manifest.outside.items()}
     folders = [os.path.realpath(folder) for folder in workspace]
+    outside: dict[Path, tuple[Path, Range]] = {}
     for manifest in manifests:
+        for path, (file, range_) in manifest.outside.items():
+            # a place that is itself outside (a `file:` of setup.cfg leading out, then a link): the manifest's top
+            where = os.path.join(os.path.realpath(file.parent), file.name)
+            outside[path] = (file, range_) if _inside_any(where, folders) else (manifest.path, START)
         for path in manifest.files[1:]:
             if path not in outside and not _inside_any(os.path.realpath(path), folders):
                 outside[path] = (manifest.path, START)
@@ -199,11 +203,11 @@ def fold_outside(findings: list[Finding], manifests: list[Manifest], workspace: 
     kept: list[Finding] = []
     folded: dict[tuple[Path, Range], list[Finding]] = {}
     for finding in findings:
-        site = outside.get(finding.file)
-        if site is None:
+        place = outside.get(finding.file)
+        if place is None:
             kept.append(finding)
         else:
-            folded.setdefault(site, []).append(finding)
+            folded.setdefault(place, []).append(finding)
     for (file, range_), items in folded.items():
         worst = max(items, key=lambda f: f.severity)
         count = f"{len(items)} finding{'s' if len(items) > 1 else ''}"

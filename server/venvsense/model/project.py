@@ -19,7 +19,7 @@ from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
-from venvsense.declarations.requirements import is_compiled, read_requirements
+from venvsense.declarations.requirements import is_compiled, read_requirements, workspace_boundary
 from venvsense.declarations.setupcfg import read_setup_cfg
 from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
@@ -185,6 +185,12 @@ def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[st
     folders whose files are the workspace's own (the project root's when ``None``); an untrusted workspace's
     requirements files never read a file outside them."""
     own = workspace if workspace is not None else (project.root,)
+    with workspace_boundary(own, follow_outside=trusted):  # also for setup.cfg's and pyproject's `file:`s
+        return _dedupe(_read_sets(project, buffers, environ, pyproject_toml, own, trusted))
+
+
+def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
+               pyproject_toml: TomlFile | None, own: tuple[Path, ...], trusted: bool) -> list[Manifest]:
     manifests: list[Manifest] = []
     read: set[Path] = set()
     for path in project.requirements:
@@ -202,7 +208,7 @@ def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[st
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
     if project.setup_py and project.single_manifest is None:
         manifests.append(read_setup_py(project.setup_py, buffers.get(project.setup_py)))
-    return _dedupe(manifests)
+    return manifests
 
 
 def _dedupe(manifests: list[Manifest]) -> list[Manifest]:

@@ -4,6 +4,7 @@ requirements reader, walking the logical lines and following ``-r``/``-c`` inclu
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import os
 import re
@@ -35,7 +36,7 @@ from venvsense.declarations.requirements.requirement import (
 from venvsense.findings import make
 from venvsense.text import START, Position, Range, UnreadableFile, read_text
 
-__all__ = ["read_requirements"]
+__all__ = ["read_requirements", "workspace_boundary"]
 
 INVALID = "VS206"
 UNRESOLVABLE = "VS207"
@@ -46,7 +47,7 @@ _INCLUDE_URL = re.compile(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: incl
 def read_requirements(
     path: Path, *, primary: bool, declaration_set: str | None = None,
     overrides: Mapping[Path, str] | None = None, environ: Mapping[str, str] | None = None,
-    workspace: Sequence[Path] | None = None, follow_outside: bool = True,
+    workspace: Sequence[Path] | None = None, follow_outside: bool | None = None,
 ) -> Manifest:
     """Read one requirements file and, recursively, the ``-r``/``-c`` files it includes.
 
@@ -59,9 +60,15 @@ def read_requirements(
     path is elsewhere (``-r ../secret.txt``, ``-r /etc/shadow``, a link leading out) is recorded in
     ``Manifest.outside`` with the place that led to it, so that nothing found in it is ever shown with its
     content; with ``follow_outside`` false (an untrusted workspace) it is not read at all (VS207 on the include,
-    VS206 on a link that is itself a requirements file).
+    VS206 on a link that is itself a requirements file). Both default to the ``workspace_boundary`` in force
+    (how the readers of ``setup.cfg``, ``pyproject.toml`` and ``setup.py`` read their ``file:`` references).
     """
     path = Path(os.path.abspath(path))
+    boundary = _BOUNDARY.get()
+    if workspace is None and boundary is not None:
+        workspace = boundary[0]
+    if follow_outside is None:
+        follow_outside = boundary[1] if boundary is not None else True
     folders = None if workspace is None else tuple(_real(folder) for folder in workspace)
     reader = _Reader(primary, overrides or {}, os.environ if environ is None else environ, path, folders,
                      follow_outside)
@@ -86,6 +93,20 @@ def read_requirements(
 
 
 _LARGE = 1 << 20
+# (the workspace's folders, whether to read files outside them) for every read_requirements in the block of
+# ``workspace_boundary``: a context variable, so each check's thread has its own
+_BOUNDARY: contextvars.ContextVar[tuple[tuple[Path, ...], bool] | None] = contextvars.ContextVar(
+    "venvsense_requirements_boundary", default=None)
+
+
+@contextlib.contextmanager
+def workspace_boundary(workspace: Sequence[Path], *, follow_outside: bool) -> Iterator[None]:
+    """Within the block, requirements files are read with this boundary unless a call gives its own."""
+    token = _BOUNDARY.set((tuple(workspace), follow_outside))
+    try:
+        yield
+    finally:
+        _BOUNDARY.reset(token)
 # How much of one requirements file is read. The largest real ones (a pip-compile lock with hashes for a thousand
 # packages) hold a few thousand requirements in a few MB; past these, the rest of the file is skipped with a
 # VS206 saying so, so that a generated 700,000-line file costs a second, not minutes and gigabytes.
