@@ -128,3 +128,16 @@ def test_an_untrusted_workspace_does_not_read_through_a_configured_glob_leading_
     assert not report.declarations
     assert not any(path.resolve().is_relative_to(secret.resolve()) for path in report.files)
     assert SECRET not in " ".join(f.message for f in report.findings)
+
+
+def test_every_quoted_line_is_cut_at_80_characters(tmp_path: Path) -> None:
+    long = "y" * 5000
+    root = write(tmp_path / "p", {
+        "pyproject.toml": f'[project]\nname = "x"\nversion = "1"\ndependencies = ["{long} = 1"]\n',
+        "requirements.txt": f"{long} = 1\n-r {long}.txt\n--index-url http://{long}\n",
+        "setup.cfg": f"[options]\npython_requires = {long}\n",
+    })
+    found = findings(root)
+    assert len(found) >= 4
+    for finding in found:
+        assert long[:81] not in str(finding["message"]), finding

@@ -8,8 +8,9 @@ starts a process; ``recheck_manifests`` is the language server's keystroke path.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +178,8 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete,
         ))
-    report.findings = cap_per_file(fold_outside(decide(found, settings), model.sets,
-                                                (*settings.workspace, model.root)))
+    report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
+                                                           (*settings.workspace, model.root))))
     return report
 
 
@@ -227,6 +228,27 @@ def fold_outside(findings: list[Finding], manifests: list[Manifest], workspace: 
 
 def _inside_any(path: str, folders: list[str]) -> bool:
     return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
+
+
+QUOTE_LIMIT = 80  # the most characters of a file's text a message quotes
+_LONG_QUOTE = re.compile(rf"'([^'\n]{{{QUOTE_LIMIT + 1},}})'|\"([^\"\n]{{{QUOTE_LIMIT + 1},}})\"")
+
+
+def _cut(match: re.Match[str]) -> str:
+    quote = match.group()[0]
+    return f"{quote}{match.group()[1:QUOTE_LIMIT]}…{quote}"
+
+
+def cap_quotes(findings: list[Finding]) -> list[Finding]:
+    """Every quoted text in a message cut at ``QUOTE_LIMIT`` characters, whichever reader quoted it (a 5 MB line
+    is not repeated into a diagnostic). The requirements reader cuts its own quotes as it makes them."""
+    out = findings
+    for index, finding in enumerate(findings):
+        if len(finding.message) > QUOTE_LIMIT + 2 and _LONG_QUOTE.search(finding.message):
+            if out is findings:
+                out = list(findings)
+            out[index] = replace(finding, message=_LONG_QUOTE.sub(_cut, finding.message))
+    return out
 
 
 PER_FILE = 1000  # the most findings shown for one file; one more says how many were left out

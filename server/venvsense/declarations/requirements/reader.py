@@ -84,7 +84,7 @@ def read_requirements(
         text = reader.load(path)
     except UnreadableFile as error:
         reader.manifest.files.append(path)
-        reader.manifest.findings.append(make(INVALID, f"{path.name} {error.reason}", path, START,
+        reader.manifest.findings.append(make(INVALID, f"{quote(path.name)} {error.reason}", path, START,
                                              secondary=not primary, declaration_set=declaration_set or path.name))
         return reader.manifest
     with _gc_paused(len(text) > _LARGE):
@@ -331,7 +331,7 @@ class _Reader:
         else:
             included = Path(os.path.normpath(os.path.join(path.parent, option.value)))
         if included in chain:
-            cycle = " → ".join(p.name for p in (*chain[chain.index(included):], included))
+            cycle = " → ".join(quote(p.name) for p in (*chain[chain.index(included):], included))
             self.manifest.findings.append(make(
                 UNRESOLVABLE, f"{flag} {target}: the includes form a cycle ({cycle}); pip refuses the file",
                 path, range_, secondary=not self.primary, declaration_set=path.name))
@@ -350,7 +350,7 @@ class _Reader:
             text = self.load(included)
         except UnreadableFile as error:
             self.manifest.findings.append(make(
-                UNRESOLVABLE, f"{flag} {target}: {included.name} {error.reason}", path, range_,
+                UNRESOLVABLE, f"{flag} {target}: {quote(included.name)} {error.reason}", path, range_,
                 secondary=not self.primary, declaration_set=path.name))
             return
         self.read(included, text, constraint=constraint, declaration_set=included.name, chain=(*chain, included))
