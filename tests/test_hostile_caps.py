@@ -46,7 +46,7 @@ def test_a_700k_line_requirements_file_is_checked_in_bounded_memory(huge: Path) 
     messages = [f.message for f in report.findings]
     skipped = next(m for m in messages if m.startswith("requirements.txt: "))
     assert "it is too large (20 MB): only its first 16 MB were read" in skipped
-    assert f"it has more than {MAX_LINES:,} lines: lines {MAX_LINES + 1:,} to " in skipped
+    assert f"it has more than {MAX_LINES:,} requirement lines: lines {MAX_LINES + 1:,} to " in skipped
     assert "more findings in this file are not shown (at most 1,000 per file)" in messages[-1]
 
 

@@ -111,7 +111,7 @@ def workspace_boundary(workspace: Sequence[Path], *, follow_outside: bool) -> It
 # packages) hold a few thousand requirements in a few MB; past these, the rest of the file is skipped with a
 # VS206 saying so, so that a generated 700,000-line file costs a second, not minutes and gigabytes.
 MAX_BYTES = 16 * 1024 * 1024
-MAX_LINES = 20_000  # lines, a line continued with a backslash counting once
+MAX_LINES = 20_000  # requirement and option lines (a continued line counts once; comments and blanks do not)
 
 
 def _real(path: Path) -> Path:
@@ -207,12 +207,13 @@ class _Reader:
                            f"{MAX_BYTES >> 20} MB were read")
         while index < count:
             if read_lines >= MAX_LINES:
-                skipped.append(f"it has more than {MAX_LINES:,} lines: lines {index + 1:,} to {count:,} were not read")
+                skipped.append(f"it has more than {MAX_LINES:,} requirement lines: lines {index + 1:,} to {count:,} "
+                               "were not read")
                 break
-            read_lines += 1
             raw = lines[index]
             known = previous.get((index, raw))
             if known is not None:
+                read_lines += 1
                 out.append(known)
                 remembered[(index, raw)] = known
                 index += 1
@@ -234,6 +235,7 @@ class _Reader:
                         range_ = Range(Position(index, column), Position(index, column + len(content)))
                         transitive = compiled is not None and only_via_packages(comment, index, compiled)
                         made = self.declaration(simple, path, range_, content, declaration_set, transitive)
+                        read_lines += 1
                         out.append(made)
                         if compiled is None and starts is None:
                             remembered[(index, line_text)] = made
@@ -244,6 +246,7 @@ class _Reader:
                 line, index = None, index + 1
             if line is None:
                 continue
+            read_lines += 1
             try:
                 self.read_line(path, base, line, compiled, constraint=constraint, declaration_set=declaration_set,
                                chain=chain)
