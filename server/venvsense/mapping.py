@@ -28,6 +28,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
+from venvsense.environment.metadata import read_bytes
 
 How = Literal["installed", "curated", "guess", "configured"]
 
@@ -223,11 +224,10 @@ def _entry_point_groups(dist: Distribution) -> frozenset[str]:
     meta = dist.metadata_path
     if not meta.name.endswith((".dist-info", ".egg-info")):
         return frozenset()
-    try:
-        text = (meta / "entry_points.txt").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    data = read_bytes(meta / "entry_points.txt", kind="entry_points.txt")
+    if data is None:
         return frozenset()
-    return frozenset(_SECTION.findall(text))
+    return frozenset(_SECTION.findall(data.decode("utf-8", errors="replace")))
 
 
 @lru_cache(maxsize=16384)
@@ -385,13 +385,19 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
 def _read_layout(distribution: Distribution) -> _Layout | None:
     meta = distribution.metadata_path
     try:
+        # (read with the venv's caps: only regular files, never past the RECORD limit)
         if meta.name.endswith(".dist-info"):
-            text = (meta / "RECORD").read_text(encoding="utf-8", errors="replace")
-            rows = csv.reader(io.StringIO(text))
+            data = read_bytes(meta / "RECORD", kind="RECORD")
+            if data is None:
+                return None
+            rows = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")))
             return _layout_from_paths(row[0] for row in rows if row)
         if meta.name.endswith(".egg-info") and meta.is_dir():
             # installed-files.txt paths are relative to the .egg-info folder itself
-            lines = (meta / "installed-files.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+            data = read_bytes(meta / "installed-files.txt", kind="RECORD")
+            if data is None:
+                return None
+            lines = data.decode("utf-8", errors="replace").splitlines()
             return _layout_from_paths(line.strip()[3:] for line in lines if line.strip().startswith("../"))
     except (OSError, csv.Error):
         return None

@@ -4,6 +4,7 @@ mtime and size are unchanged (the language server's re-checks, and the CLI's on-
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,10 @@ SCANS: MemoryCache[str, tuple[int, int, ScanResult]] = MemoryCache(
 )
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def scan_file(path: Path) -> ScanResult:
     """The import statements of one file, from a process-wide cache while its mtime and size are unchanged.
 
@@ -37,13 +42,21 @@ def scan_file(path: Path) -> ScanResult:
     return _read_and_scan(name)
 
 
+MAX_MODULE_BYTES = 32 * 1024 * 1024  # the largest real modules (generated tables) are a few MB
+
+
 def _read_and_scan(name: str) -> ScanResult:
     try:
-        with open(name, "rb") as file:
+        with open(name, "rb", opener=_nonblocking) as file:
             status = os.fstat(file.fileno())
-            data = file.read()
+            if not stat.S_ISREG(status.st_mode):  # a FIFO or a device could block or never end
+                return ScanResult((), "is not a regular file: its imports are not read")
+            data = file.read(MAX_MODULE_BYTES + 1)
     except OSError as error:
         return ScanResult((), f"cannot be read ({error.strerror or error})")
+    if len(data) > MAX_MODULE_BYTES:
+        return ScanResult((), f"is too large ({max(status.st_size, len(data)) / (1 << 20):,.0f} MB, more than "
+                              f"{MAX_MODULE_BYTES >> 20} MB): its imports are not read")
     result = scan_bytes(data)
     SCANS.put(name, (status.st_mtime_ns, status.st_size, result))
     return result
