@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
+from venvsense.classify.byname import used_by_name
 from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
@@ -245,6 +246,9 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
             prefixes = {n.rsplit(".", d)[0] for n in by_string for d in range(n.count(".") + 1)}
             candidates = [(d, modules) for d, modules in candidates
                           if not any(_used(module, by_string, prefixes) for module in modules)]
+    if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
+        named = used_by_name(root, usage.scanned)
+        candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"
         + ("" if declaration.primary else f" ({declaration.declaration_set})"),

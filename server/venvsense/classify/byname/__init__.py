@@ -1,0 +1,247 @@
+"""Distributions a project uses by name, not by import (issue 11, pattern 16): a module named in a string of
+its settings (Django's ``INSTALLED_APPS``, ``MIDDLEWARE``, backends, ``DATABASES`` engines and the driver they
+load, Sphinx's ``extensions``, logging handler classes), the driver of a database or broker URL
+(``mysql+pymysql://``), an entry point (``module:attr``) in its ``pyproject.toml``/``setup.cfg``/``setup.py`` or a
+paste deploy ``.ini`` (``use = egg:Dist#main``), a command its own tooling runs (a Makefile, tox ``commands``,
+a noxfile, pre-commit hooks, GitHub workflow ``run:`` steps, a Procfile, pdm/hatch/poe scripts), a tool its
+config files are for (``[tool.black]``, ``[flake8]``, ``.coveragerc``), and ``tzdata`` read by ``zoneinfo``.
+
+Cheap by design: only the files likely to name something are read — settings-like Python files (by name, or
+holding ``INSTALLED_APPS``), Python files importing what reads names or URLs (``django.conf``, SQLAlchemy,
+Celery, ``logging.config``, ...), ``setup.py`` and a noxfile, and a fixed set of config files at the project's
+root (``.ini`` files also one folder down); each file's names are kept per (path, mtime, size, how it is read).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from venvsense.caches import MemoryCache
+from venvsense.classify.byname.commands import (
+    TOOL_FILES,
+    lines_names,
+    noxfile_names,
+    section_tools,
+    tox_commands,
+    yaml_names,
+)
+from venvsense.classify.byname.config import pyproject_names
+from venvsense.classify.byname.names import (
+    DISTRIBUTION,
+    MODULE,
+    NameFound,
+    entry_point_names,
+    ini_names,
+    python_names,
+    url_names,
+)
+from venvsense.imports import ScanResult
+from venvsense.manifests import is_skipped_folder
+
+__all__ = ["NameUse", "UsedByName", "used_by_name"]
+
+
+@dataclass(frozen=True, slots=True)
+class NameUse:
+    """Where a distribution or module is used by name: ``file``, 1-based ``line``, and how (``what``)."""
+
+    file: Path
+    line: int
+    what: str
+
+
+class UsedByName:
+    """The modules (``modules``: every dotted prefix of a named module) and distributions (``distributions``,
+    by normalized name: ``egg:`` references, commands, configured tools) a project uses by name."""
+
+    __slots__ = ("distributions", "modules")
+
+    def __init__(self, modules: dict[str, NameUse], distributions: dict[str, NameUse]) -> None:
+        self.modules = modules
+        self.distributions = distributions
+
+    def use_of(self, normalized: str, modules: Iterable[str]) -> NameUse | None:
+        """Where the distribution ``normalized``, providing ``modules``, is used by name (``None``: nowhere)."""
+        found = self.distributions.get(normalized)
+        if found is not None:
+            return found
+        for module in modules:
+            found = self.modules.get(module)
+            if found is not None:
+                return found
+        return None
+
+
+# Python files read because of what they import: libraries that load modules or drivers named in strings
+_CONSUMERS = ("django.conf", "sqlalchemy", "celery", "kombu", "logging.config", "alembic", "flask_sqlalchemy",
+              "sqlmodel", "databases", "tortoise", "peewee", "playhouse", "dj_database_url", "environ", "decouple",
+              "pydantic_settings", "flask", "channels", "dramatiq", "rq", "huey")
+_LOOSE_STEMS = ("settings", "conf")  # names meaning "a settings file": strings in it may be bare module names
+_STRICT_NAMES = frozenset({"conftest.py", "runtests.py", "manage.py", "wsgi.py", "asgi.py", "celery.py",
+                           "celeryconfig.py", "gunicorn.conf.py", "gunicorn_config.py"})
+_MARKERS = (b"INSTALLED_APPS", b"MIDDLEWARE", b"CELERY_", b"_BACKEND")
+_TZ_READERS = ("zoneinfo", "backports.zoneinfo", "django")
+
+_file_names: MemoryCache[tuple[str, int, int, str], tuple[NameFound, ...]] = MemoryCache(
+    "classify.byname.file_names", key="a file's path, mtime (ns), size, and how it is read",
+    invalidation="a changed file has another mtime or size, hence another key",
+    owner="the process: a re-check reads only the changed files again", limit=1 << 13)
+
+
+def _python_mode(path: Path, scan: ScanResult) -> str | None:
+    name = path.name
+    if name == "setup.py":
+        return "setup.py"
+    if name == "noxfile.py":
+        return "noxfile"
+    stem = path.stem.lower()
+    if any(part in stem for part in _LOOSE_STEMS) or path.parent.name.lower() == "settings":
+        return "settings"
+    if name in _STRICT_NAMES or "config" in stem:
+        return "python"
+    for module in scan.modules:
+        if module.startswith(_CONSUMERS) and (module in _CONSUMERS or module.partition(".")[0] in _CONSUMERS
+                                              or module.startswith("django.conf")):
+            return "python"
+    return None
+
+
+def _read_names(path: str, mode: str) -> tuple[NameFound, ...]:
+    with open(path, "rb") as handle:
+        data = handle.read(1 << 22)
+    if mode == "settings" or mode == "python":
+        loose = mode == "settings" or any(marker in data for marker in _MARKERS)
+        return tuple(python_names(data, loose))
+    if mode == "setup.py":
+        return tuple(entry_point_names(data))
+    text = data.decode("utf-8", "replace")
+    if mode == "noxfile":
+        return tuple(noxfile_names(text) + python_names(data, False))
+    if mode == "pyproject":
+        return tuple(pyproject_names(text))
+    if mode == "cfg":  # setup.cfg, tox.ini: tools by section, entry points, commands, names in values
+        return tuple(section_tools(text) + tox_commands(text) + entry_point_names(data) + ini_names(text))
+    if mode == "ini":
+        return tuple(ini_names(text))
+    if mode == "env":
+        return tuple(url_names(data))
+    if mode == "make":
+        return tuple(lines_names(text, "a Makefile recipe", recipe_only=True))
+    if mode == "procfile":
+        return tuple(lines_names(text, "a Procfile"))
+    if mode == "just":
+        return tuple(lines_names(text, "a justfile recipe", recipe_only=False))
+    if mode == "workflow":
+        return tuple(yaml_names(text, "a workflow step"))
+    if mode == "pre-commit":
+        return tuple(yaml_names(text, "a pre-commit hook"))
+    if mode == "compose":
+        return tuple(url_names(data))
+    return ()
+
+
+def _config_mode(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered == "pyproject.toml":
+        return "pyproject"
+    if lowered in {"setup.cfg", "tox.ini"}:
+        return "cfg"
+    if lowered in {".pre-commit-config.yaml", ".pre-commit-config.yml"}:
+        return "pre-commit"
+    if lowered in {"makefile", "gnumakefile"} or lowered.endswith(".mk"):
+        return "make"
+    if lowered == "justfile":
+        return "just"
+    if lowered == "procfile" or lowered.startswith("procfile."):
+        return "procfile"
+    if lowered.startswith(".env") or lowered.endswith(".env"):
+        return "env"
+    if lowered.startswith(("docker-compose", "compose")) and lowered.endswith((".yml", ".yaml")):
+        return "compose"
+    if lowered.endswith((".ini", ".cfg")) or lowered in {".coveragerc", ".flake8", ".pylintrc", "pylintrc"}:
+        return "ini"
+    return None
+
+
+def _config_files(root: Path) -> list[tuple[str, str]]:
+    """(path, mode) of the config files at the root, ``.ini`` files one folder down, and GitHub workflows."""
+    found: list[tuple[str, str]] = []
+    folders: list[str] = []
+    try:
+        with os.scandir(root) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(".") and not is_skipped_folder(entry.name, entry.path):
+                        folders.append(entry.path)
+                    continue
+                mode = _config_mode(entry.name)
+                if mode is not None or entry.name in TOOL_FILES:
+                    found.append((entry.path, mode or "tool"))
+    except OSError:
+        return found
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                found.extend((entry.path, "ini") for entry in entries
+                             if entry.name.endswith(".ini") and entry.is_file(follow_symlinks=False))
+        except OSError:
+            continue
+    workflows = os.path.join(root, ".github", "workflows")
+    try:
+        with os.scandir(workflows) as entries:
+            found.extend((entry.path, "workflow") for entry in entries
+                         if entry.name.endswith((".yml", ".yaml")) and entry.is_file(follow_symlinks=False))
+    except OSError:
+        pass
+    return found
+
+
+def _names_of(path: str, mode: str) -> tuple[NameFound, ...]:
+    try:
+        status = os.stat(path)
+        key = (path, status.st_mtime_ns, status.st_size, mode)
+        names = _file_names.get(key)
+        if names is None:
+            names = _file_names.put(key, _read_names(path, mode) if mode != "tool" else ())
+    except OSError:
+        return ()
+    return names
+
+
+def used_by_name(root: Path, scanned: Mapping[Path, ScanResult]) -> UsedByName:
+    """What the project at ``root`` (its Python files' scans in ``scanned``) uses by name."""
+    modules: dict[str, NameUse] = {}
+    distributions: dict[str, NameUse] = {}
+
+    def add(path: Path, found: Iterable[NameFound]) -> None:
+        for item in found:
+            if item.kind == MODULE:
+                parts = item.name.split(".")
+                for depth in range(1, len(parts) + 1):
+                    modules.setdefault(".".join(parts[:depth]), NameUse(path, item.line, item.what))
+            elif item.kind == DISTRIBUTION:
+                distributions.setdefault(canonicalize_name(item.name), NameUse(path, item.line, item.what))
+
+    files = [(os.fspath(path), mode) for path, scan in scanned.items()
+             if (mode := _python_mode(path, scan)) is not None]
+    files.extend(_config_files(root))
+    for name, mode in files:
+        path = Path(name)
+        if path.name in TOOL_FILES:
+            distributions.setdefault(canonicalize_name(TOOL_FILES[path.name]),
+                                     NameUse(path, 1, "its config file"))
+        add(path, _names_of(name, mode))
+    for path, scan in scanned.items():  # tzdata: the time zone database zoneinfo reads when the OS has none
+        for index, module in enumerate(scan.modules):
+            if module in _TZ_READERS:
+                distributions.setdefault("tzdata", NameUse(path, scan.statement_at(index).line + 1,
+                                                           f"read by zoneinfo (import {module})"))
+                break
+        if "tzdata" in distributions:
+            break
+    return UsedByName(modules, distributions)
