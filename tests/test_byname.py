@@ -20,7 +20,9 @@ LIBRARIES = {
     "mysqlclient": ["MySQLdb"], "tzdata": ["tzdata"], "myapp-lib": ["myapp_lib"], "filterlib": ["filterlib"],
     "pluglib": ["pluglib"], "cfgplug": ["cfgplug"], "setupplug": ["setupplug"], "breathe": ["breathe"],
     "pydata-sphinx-theme": ["pydata_sphinx_theme"], "redis": ["redis"], "sqlalchemy": ["sqlalchemy"],
-    "django": ["django"], "beta": ["beta"],
+    "django": ["django"], "beta": ["beta"], "boto3": ["boto3"], "mkautodoc": ["mkautodoc"],
+    "mkdocs-material": ["material"], "pymdown-extensions": ["pymdownx"],
+    "coverage-conditional-plugin": ["coverage_conditional_plugin"],
     "whitenoise": ["whitenoise"],
 }
 
@@ -54,7 +56,8 @@ LOGGING = {"formatters": {"json": {"()": "pythonjsonlogger.jsonlogger.JsonFormat
 '''
     root = write(tmp_path / "site", {
         "requirements.txt": requirements("django", "django-cors-headers", "django-redis", "django-storages",
-                                         "psycopg2-binary", "python-json-logger", "whitenoise", "redis", "beta"),
+                                         "boto3", "psycopg2-binary", "python-json-logger", "whitenoise", "redis",
+                                         "beta"),
         "manage.py": "import django\n",
         "site/settings/__init__.py": "",
         "site/settings/base.py": settings,
@@ -136,5 +139,21 @@ def test_sphinx_conf_names_extensions_and_themes(tmp_path: Path, venv: Path) -> 
         "requirements.txt": requirements("breathe", "pydata-sphinx-theme", "beta"),
         "docs/conf.py": "extensions = ['sphinx.ext.autodoc', 'breathe']\n"
                         "html_theme = 'pydata_sphinx_theme'\n",
+    })
+    assert unused(root, venv) == ["beta"]
+
+
+def test_names_in_tool_tables_and_mkdocs_yml(tmp_path: Path, venv: Path) -> None:
+    # hprec's FP-2 (flask: gha-update run by tox in pyproject, pre-commit-uv), FP-3 (httpx: mkautodoc),
+    # FP-9 (uvicorn: coverage plugins)
+    root = write(tmp_path / "lib", {
+        "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n[dependency-groups]\n'
+                          'dev = ["coverage-conditional-plugin", "gha-update", "pre-commit-uv", "beta"]\n'
+                          'docs = ["mkautodoc", "mkdocs-material", "pymdown-extensions"]\n'
+                          '[tool.coverage.run]\nplugins = ["coverage_conditional_plugin"]\n'
+                          '[tool.tox.env.update-actions]\ncommands = [["gha-update"]]\n',
+        "mkdocs.yml": "site_name: x\ntheme:\n  name: material\nmarkdown_extensions:\n  - mkautodoc\n"
+                      "  - pymdownx.highlight:\n      anchor_linenums: true\nplugins:\n  - search\n",
+        "lib/__init__.py": "",
     })
     assert unused(root, venv) == ["beta"]

@@ -37,6 +37,7 @@ from venvsense.classify.byname.names import (
     NameFound,
     entry_point_names,
     ini_names,
+    mkdocs_names,
     python_names,
     url_names,
 )
@@ -140,6 +141,8 @@ def _read_names(path: str, mode: str) -> tuple[NameFound, ...]:
         return tuple(yaml_names(text, "a workflow step"))
     if mode == "pre-commit":
         return tuple(yaml_names(text, "a pre-commit hook"))
+    if mode == "mkdocs":
+        return tuple(mkdocs_names(text))
     if mode == "compose":
         return tuple(url_names(data))
     return ()
@@ -155,6 +158,8 @@ def _config_mode(name: str) -> str | None:
         return "pre-commit"
     if lowered in {"makefile", "gnumakefile"} or lowered.endswith(".mk"):
         return "make"
+    if lowered in {"mkdocs.yml", "mkdocs.yaml"}:
+        return "mkdocs"
     if lowered == "justfile":
         return "just"
     if lowered == "procfile" or lowered.startswith("procfile."):

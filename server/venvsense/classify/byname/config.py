@@ -6,12 +6,20 @@ script tables (pdm, Hatch, poe, taskipy)."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from venvsense.classify.byname.commands import command_names
-from venvsense.classify.byname.names import DISTRIBUTION, MODULE, NameFound, dotted_string, toml_strings
+from venvsense.classify.byname.names import (
+    DISTRIBUTION,
+    INSTALL_KEYS,
+    MODULE,
+    NameFound,
+    dotted_string,
+    toml_strings,
+)
 from venvsense.tomlfile import read_toml
 
 _NO_PATH = Path("pyproject.toml")  # read_toml names the file only in errors; the text is given
@@ -46,6 +54,27 @@ def _script_tables(tool: Mapping[str, Any]) -> Iterator[Any]:
         yield taskipy.get("tasks", {})
 
 
+_COMMAND_KEYS = re.compile(r"commands(?:_pre|_post)?")
+_LOOSE_KEYS = re.compile(r"plugin|extension", re.IGNORECASE)
+
+
+def _keyed_strings(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    """(the innermost key, string) for every string in a TOML value, without what install keys list; a list of
+    strings under a ``commands`` key is one command line per inner list."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, Mapping):
+        for inner, item in value.items():
+            if not INSTALL_KEYS.search(str(inner)):
+                yield from _keyed_strings(item, str(inner))
+    elif isinstance(value, list):
+        if _COMMAND_KEYS.fullmatch(key) and value and all(isinstance(item, str) for item in value):
+            yield key, shlex.join(value)
+            return
+        for item in value:
+            yield from _keyed_strings(item, key)
+
+
 def pyproject_names(text: str) -> list[NameFound]:
     """The names in one ``pyproject.toml``'s text (nothing when it does not parse: VS206 says why elsewhere)."""
     data = read_toml(_NO_PATH, text).data or {}
@@ -67,9 +96,12 @@ def pyproject_names(text: str) -> list[NameFound]:
                                f"[tool.{name}] configures it"))
         if name in {"poetry", "pdm", "hatch", "uv", "poe", "taskipy", "setuptools", "flit", "maturin"}:
             continue  # project managers: their tables list what to install and scripts (read below)
-        for value in toml_strings(table):
-            if "." in value or ":" in value:
-                found.extend(dotted_string(value, _line_of(text, value), False, f"a name in [tool.{name}]"))
+        for key, value in _keyed_strings(table, ""):
+            if _COMMAND_KEYS.fullmatch(key):  # tox in pyproject: commands = [["gha-update"], ["pytest", "-x"]]
+                found.extend(command_names(value, _line_of(text, value.split(" ", 1)[0]), f"[tool.{name}] {key}"))
+            else:  # plugins = ["coverage_conditional_plugin"] names a module; elsewhere only dotted names do
+                found.extend(dotted_string(value, _line_of(text, value), bool(_LOOSE_KEYS.search(key)),
+                                           f"a name in [tool.{name}]"))
     for table in _script_tables(tool):
         for value in toml_strings(table):
             found.extend(command_names(value, _line_of(text, value), "a project script"))

@@ -67,6 +67,11 @@ _IMPLIED: Mapping[str, tuple[str, ...]] = {
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher": ("bcrypt",),
     "django.contrib.auth.hashers.BCryptPasswordHasher": ("bcrypt",),
     "django.contrib.auth.hashers.ScryptPasswordHasher": (),
+    # django-storages backends and the client library each loads
+    "storages.backends.s3boto3": ("boto3",), "storages.backends.s3": ("boto3",),
+    "storages.backends.gcloud": ("google.cloud.storage",), "storages.backends.azure_storage": ("azure.storage.blob",),
+    "storages.backends.dropbox": ("dropbox",), "storages.backends.sftpstorage": ("paramiko",),
+    "storages.backends.apache_libcloud": ("libcloud",),
 }
 
 
@@ -157,7 +162,7 @@ def url_names(data: bytes) -> list[NameFound]:
 
 
 # ini values that list distributions to install (tox `deps`), not names the project uses
-_INSTALL_KEYS = re.compile(r"deps|requires|install|dependencies|extras|requirements", re.IGNORECASE)
+INSTALL_KEYS = re.compile(r"deps|requires|install|dependencies|extras|requirements", re.IGNORECASE)
 _INI_LINE = re.compile(r"^\s*(?:([\w.\-:]+)\s*[=:]\s*)?(.*?)\s*$")
 
 
@@ -177,7 +182,7 @@ def ini_names(text: str) -> list[NameFound]:
             continue
         key, value = match.group(1), match.group(2)
         if key is not None and not continued:
-            skipping = bool(_INSTALL_KEYS.search(key))
+            skipping = bool(INSTALL_KEYS.search(key))
         elif not continued:
             value = stripped
         if skipping:
@@ -189,7 +194,7 @@ def ini_names(text: str) -> list[NameFound]:
     return found
 
 
-def toml_strings(value: Any, skip: re.Pattern[str] = _INSTALL_KEYS) -> Iterator[str]:
+def toml_strings(value: Any, skip: re.Pattern[str] = INSTALL_KEYS) -> Iterator[str]:
     """Every string inside a parsed TOML value, without the values of keys that list what to install."""
     if isinstance(value, str):
         yield value
@@ -208,3 +213,33 @@ def first(values: Iterable[NameFound]) -> dict[tuple[str, str], NameFound]:
     for value in values:
         out.setdefault((value.kind, value.name), value)
     return out
+
+
+_YAML_KEY = re.compile(r"^([A-Za-z_]\w*):\s*(.*?)\s*$")
+_YAML_ITEM = re.compile(r"^(\s*)-\s+([A-Za-z_][\w.]*)\s*:?\s*(?:#.*)?$")
+_YAML_NAME = re.compile(r"^\s+name:\s*['\"]?([A-Za-z_][\w.\-]*)['\"]?\s*$")
+
+
+def mkdocs_names(text: str) -> list[NameFound]:
+    """The modules an ``mkdocs.yml`` loads by name: its ``markdown_extensions`` (``pymdownx.highlight``,
+    ``mkautodoc``), ``plugins`` and theme (``theme: name: material``), read line by line."""
+    found: list[NameFound] = []
+    section = ""
+    indent: int | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        top = _YAML_KEY.match(line)
+        if top is not None:
+            section, indent = top.group(1), None
+            if section == "theme" and top.group(2):
+                found.append(NameFound(MODULE, top.group(2).strip("'\""), number, "the mkdocs theme"))
+            continue
+        if section in {"markdown_extensions", "plugins"}:
+            item = _YAML_ITEM.match(line)
+            if item is not None and (indent is None or len(item.group(1)) == indent):
+                indent = len(item.group(1))
+                found.append(NameFound(MODULE, item.group(2), number, f"mkdocs {section}"))
+        elif section == "theme":
+            name = _YAML_NAME.match(line)
+            if name is not None:
+                found.append(NameFound(MODULE, name.group(1).replace("-", "_"), number, "the mkdocs theme"))
+    return found
