@@ -148,12 +148,21 @@ def test_names_in_tool_tables_and_mkdocs_yml(tmp_path: Path, venv: Path) -> None
     # FP-9 (uvicorn: coverage plugins)
     root = write(tmp_path / "lib", {
         "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n[dependency-groups]\n'
-                          'dev = ["coverage-conditional-plugin", "gha-update", "pre-commit-uv", "beta"]\n'
+                          'dev = ["coverage-conditional-plugin", "gha-update", "pre-commit-uv", "poethepoet", "beta"]\n'
                           'docs = ["mkautodoc", "mkdocs-material", "pymdown-extensions"]\n'
                           '[tool.coverage.run]\nplugins = ["coverage_conditional_plugin"]\n'
-                          '[tool.tox.env.update-actions]\ncommands = [["gha-update"]]\n',
+                          '[tool.tox.env.update-actions]\ncommands = [["gha-update"]]\n'
+                          '[tool.poe.tasks]\nlint = "echo"\n',
         "mkdocs.yml": "site_name: x\ntheme:\n  name: material\nmarkdown_extensions:\n  - mkautodoc\n"
                       "  - pymdownx.highlight:\n      anchor_linenums: true\nplugins:\n  - search\n",
         "lib/__init__.py": "",
+    })
+    assert unused(root, venv) == ["beta"]
+
+
+def test_importing_a_backend_module_uses_the_client_it_loads(tmp_path: Path, venv: Path) -> None:
+    root = write(tmp_path / "shop", {  # saleor: `from storages.backends.azure_storage import AzureStorage`
+        "requirements.txt": requirements("django-storages", "boto3", "beta"),
+        "shop/storage.py": "from storages.backends.s3boto3 import S3Boto3Storage\n",
     })
     assert unused(root, venv) == ["beta"]

@@ -15,7 +15,7 @@ root (``.ini`` files also one folder down); each file's names are kept per (path
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +36,12 @@ from venvsense.classify.byname.names import (
     MODULE,
     NameFound,
     entry_point_names,
+    implied_modules,
+    implying_prefixes,
     ini_names,
     mkdocs_names,
     python_names,
+    python_needles,
     url_names,
 )
 from venvsense.imports import ScanResult
@@ -79,35 +82,43 @@ class UsedByName:
 
 
 # Python files read because of what they import: libraries that load modules or drivers named in strings
-_CONSUMERS = ("django.conf", "sqlalchemy", "celery", "kombu", "logging.config", "alembic", "flask_sqlalchemy",
-              "sqlmodel", "databases", "tortoise", "peewee", "playhouse", "dj_database_url", "environ", "decouple",
-              "pydantic_settings", "flask", "channels", "dramatiq", "rq", "huey")
-_LOOSE_STEMS = ("settings", "conf")  # names meaning "a settings file": strings in it may be bare module names
+_CONSUMERS = frozenset({"sqlalchemy", "celery", "kombu", "alembic", "flask_sqlalchemy", "sqlmodel", "databases",
+                        "tortoise", "peewee", "playhouse", "dj_database_url", "environ", "decouple",
+                        "pydantic_settings", "dramatiq", "rq", "huey"})
+_CONSUMER_MODULES = frozenset({"logging.config"})
 _STRICT_NAMES = frozenset({"conftest.py", "runtests.py", "manage.py", "wsgi.py", "asgi.py", "celery.py",
                            "celeryconfig.py", "gunicorn.conf.py", "gunicorn_config.py"})
 _MARKERS = (b"INSTALLED_APPS", b"MIDDLEWARE", b"CELERY_", b"_BACKEND")
-_TZ_READERS = ("zoneinfo", "backports.zoneinfo", "django")
+_TZ_READERS = frozenset({"zoneinfo", "backports.zoneinfo", "django"})
 
 _file_names: MemoryCache[tuple[str, int, int, str], tuple[NameFound, ...]] = MemoryCache(
     "classify.byname.file_names", key="a file's path, mtime (ns), size, and how it is read",
     invalidation="a changed file has another mtime or size, hence another key",
     owner="the process: a re-check reads only the changed files again", limit=1 << 13)
 
+_file_lacks: MemoryCache[tuple[str, int, int, str, tuple[bytes, ...]], bool] = MemoryCache(
+    "classify.byname.file_lacks", key="a file's path, mtime (ns), size, how it is read, and the needles sought",
+    invalidation="a changed file has another mtime or size; other candidates, other needles: another key",
+    owner="the process: a re-check with the same candidates opens no file it already searched", limit=1 << 14)
 
-def _python_mode(path: Path, scan: ScanResult) -> str | None:
-    name = path.name
+
+def _python_mode(path: str, scan: ScanResult) -> str | None:
+    """How a Python file is read: ``settings`` (every short string, bare names too: a settings file by its name
+    or folder, Sphinx's ``conf.py``), ``python`` (dotted names, entry points and URLs: files named like
+    configuration, or importing what loads names), ``setup.py``, ``noxfile``; ``None``: not read."""
+    folder, _, name = path.rpartition(os.sep)
     if name == "setup.py":
         return "setup.py"
     if name == "noxfile.py":
         return "noxfile"
-    stem = path.stem.lower()
-    if any(part in stem for part in _LOOSE_STEMS) or path.parent.name.lower() == "settings":
+    stem = name[:-3].lower() if name.endswith(".py") else name.lower()
+    if "settings" in stem or stem == "conf" or folder.rpartition(os.sep)[2].lower() == "settings":
         return "settings"
     if name in _STRICT_NAMES or "config" in stem:
         return "python"
+    consumers, consumer_modules = _CONSUMERS, _CONSUMER_MODULES
     for module in scan.modules:
-        if module.startswith(_CONSUMERS) and (module in _CONSUMERS or module.partition(".")[0] in _CONSUMERS
-                                              or module.startswith("django.conf")):
+        if module in consumer_modules or module.partition(".")[0] in consumers:
             return "python"
     return None
 
@@ -206,22 +217,39 @@ def _config_files(root: Path) -> list[tuple[str, str]]:
     return found
 
 
-def _names_of(path: str, mode: str) -> tuple[NameFound, ...]:
+def _names_of(path: str, mode: str, needles: tuple[bytes, ...] | None = None) -> tuple[NameFound, ...]:
+    """The names in one file, kept by (path, mtime, size, mode). A Python file that holds none of ``needles``
+    (what could name a wanted module) is not parsed, and nothing is kept for it."""
     try:
         status = os.stat(path)
         key = (path, status.st_mtime_ns, status.st_size, mode)
         names = _file_names.get(key)
         if names is None:
-            names = _file_names.put(key, _read_names(path, mode) if mode != "tool" else ())
+            if mode == "tool":
+                return ()
+            if needles is not None:
+                if _file_lacks.get((*key, needles)):
+                    return ()
+                with open(path, "rb") as handle:
+                    data = handle.read(1 << 22)
+                if not any(needle in data for needle in needles):
+                    _file_lacks.put((*key, needles), True)
+                    return ()
+            names = _file_names.put(key, _read_names(path, mode))
     except OSError:
         return ()
     return names
 
 
-def used_by_name(root: Path, scanned: Mapping[Path, ScanResult]) -> UsedByName:
-    """What the project at ``root`` (its Python files' scans in ``scanned``) uses by name."""
+def used_by_name(root: Path, scanned: Mapping[Path, ScanResult],
+                 wanted: Iterable[tuple[str, Iterable[str]]]) -> UsedByName:
+    """What the project at ``root`` (its Python files' scans in ``scanned``) uses by name, as far as the
+    ``wanted`` distributions go ((normalized name, its modules) pairs: the unused-dependency candidates): a
+    Python file is parsed only when its bytes hold something that could name one of their modules."""
     modules: dict[str, NameUse] = {}
     distributions: dict[str, NameUse] = {}
+    wanted = list(wanted)
+    needles = python_needles(module for _, provided in wanted for module in provided)
 
     def add(path: Path, found: Iterable[NameFound]) -> None:
         for item in found:
@@ -232,21 +260,41 @@ def used_by_name(root: Path, scanned: Mapping[Path, ScanResult]) -> UsedByName:
             elif item.kind == DISTRIBUTION:
                 distributions.setdefault(canonicalize_name(item.name), NameUse(path, item.line, item.what))
 
-    files = [(os.fspath(path), mode) for path, scan in scanned.items()
-             if (mode := _python_mode(path, scan)) is not None]
-    files.extend(_config_files(root))
-    for name, mode in files:
+    if needles:
+        for path, scan in scanned.items():
+            name = os.fspath(path)
+            mode = _python_mode(name, scan)
+            if mode is not None:
+                add(path, _names_of(name, mode, needles))
+    for name, mode in _config_files(root):
         path = Path(name)
         if path.name in TOOL_FILES:
-            distributions.setdefault(canonicalize_name(TOOL_FILES[path.name]),
-                                     NameUse(path, 1, "its config file"))
+            distributions.setdefault(canonicalize_name(TOOL_FILES[path.name]), NameUse(path, 1, "its config file"))
         add(path, _names_of(name, mode))
-    for path, scan in scanned.items():  # tzdata: the time zone database zoneinfo reads when the OS has none
-        for index, module in enumerate(scan.modules):
-            if module in _TZ_READERS:
-                distributions.setdefault("tzdata", NameUse(path, scan.statement_at(index).line + 1,
-                                                           f"read by zoneinfo (import {module})"))
-                break
-        if "tzdata" in distributions:
-            break
+    if any(normalized == "tzdata" for normalized, _ in wanted):
+        _tz_reader(scanned, distributions)
+    prefixes = implying_prefixes(module for _, provided in wanted for module in provided)
+    if prefixes:  # `from storages.backends.s3boto3 import ...` loads boto3 as surely as the string does
+        _implied_by_imports(scanned, prefixes, add)
     return UsedByName(modules, distributions)
+
+
+def _implied_by_imports(scanned: Mapping[Path, ScanResult], prefixes: tuple[str, ...],
+                        add: Callable[[Path, Iterable[NameFound]], None]) -> None:
+    for path, scan in scanned.items():
+        for index, module in enumerate(scan.modules):
+            if module.startswith(prefixes):
+                line = scan.statement_at(index).line + 1
+                add(path, (NameFound(MODULE, implied, line, f"import {module} (it loads {implied})")
+                           for implied in implied_modules(module)))
+
+
+def _tz_reader(scanned: Mapping[Path, ScanResult], distributions: dict[str, NameUse]) -> None:
+    """tzdata: the time zone database ``zoneinfo`` reads where the system has none (Windows, slim images)."""
+    readers = _TZ_READERS
+    for path, scan in scanned.items():
+        for index, module in enumerate(scan.modules):
+            if module in readers:
+                distributions["tzdata"] = NameUse(path, scan.statement_at(index).line + 1,
+                                                  f"read by zoneinfo (import {module})")
+                return

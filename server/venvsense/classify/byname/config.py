@@ -54,6 +54,9 @@ def _script_tables(tool: Mapping[str, Any]) -> Iterator[Any]:
         yield taskipy.get("tasks", {})
 
 
+# [tool.X] tables named after a tool's command rather than its distribution
+_TOOL_DISTRIBUTIONS = {"poe": ("poethepoet",), "bumpversion": ("bump2version", "bumpversion"),
+                       "bump-my-version": ("bump-my-version",), "pyright": ("pyright", "basedpyright")}
 _COMMAND_KEYS = re.compile(r"commands(?:_pre|_post)?")
 _LOOSE_KEYS = re.compile(r"plugin|extension", re.IGNORECASE)
 
@@ -92,8 +95,9 @@ def pyproject_names(text: str) -> list[NameFound]:
         for module in _entry_points(table):
             found.append(NameFound(MODULE, module, _line_of(text, module), "an entry point"))
     for name, table in tool.items():
-        found.append(NameFound(DISTRIBUTION, name, _line_of(text, f"[tool.{name}", _line_of(text, "[tool")),
-                               f"[tool.{name}] configures it"))
+        line = _line_of(text, f"[tool.{name}", _line_of(text, "[tool"))
+        found.extend(NameFound(DISTRIBUTION, distribution, line, f"[tool.{name}] configures it")
+                     for distribution in (name, *_TOOL_DISTRIBUTIONS.get(name, ())))
         if name in {"poetry", "pdm", "hatch", "uv", "poe", "taskipy", "setuptools", "flit", "maturin"}:
             continue  # project managers: their tables list what to install and scripts (read below)
         for key, value in _keyed_strings(table, ""):

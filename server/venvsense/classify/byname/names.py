@@ -75,11 +75,34 @@ _IMPLIED: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _implied(dotted: str) -> tuple[str, ...]:
+def implied_modules(dotted: str) -> tuple[str, ...]:
+    """What a Django string or module loads without naming it (``django.db.backends.postgresql`` → psycopg)."""
     for prefix, modules in _IMPLIED.items():
         if dotted == prefix or dotted.startswith(prefix + "."):
             return modules
     return ()
+
+
+def implying_prefixes(modules: Iterable[str]) -> tuple[str, ...]:
+    """The ``_IMPLIED`` prefixes that load one of ``modules`` (compared by top-level name)."""
+    tops = {module.partition(".")[0] for module in modules}
+    return tuple(prefix for prefix, implied in _IMPLIED.items()
+                 if any(module.partition(".")[0] in tops for module in implied))
+
+
+def python_needles(modules: Iterable[str]) -> tuple[bytes, ...]:
+    """What a Python file's bytes must hold to name one of ``modules``: a module's top-level name, or the
+    Django string, URL scheme (``postgresql://``) or driver (``+mysqldb``) that stands for it."""
+    tops = {module.partition(".")[0] for module in modules}  # by top-level name: `google` or `google.cloud.x`
+
+    def wanted(implied: Iterable[str]) -> bool:
+        return any(module.partition(".")[0] in tops for module in implied)
+
+    found = {top.encode("utf-8") for top in tops}
+    found.update(prefix.encode() for prefix in implying_prefixes(tops))
+    found.update(f"{scheme}://".encode() for scheme, implied in _DEFAULT_DRIVERS.items() if wanted(implied))
+    found.update(f"+{driver}".encode() for driver, implied in _DRIVER_MODULES.items() if wanted(implied))
+    return tuple(sorted(found))
 
 
 def url_modules(scheme: str, driver: str | None) -> tuple[str, ...]:
@@ -126,7 +149,7 @@ def dotted_string(text: str, line: int, loose: bool, what: str) -> Iterator[Name
         return
     if _DOTTED.fullmatch(text):
         yield NameFound(MODULE, text, line, what)
-        for module in _implied(text):
+        for module in implied_modules(text):
             yield NameFound(MODULE, module, line, f"{text} (its driver)")
     elif loose and _BARE.fullmatch(text):
         yield NameFound(MODULE, text, line, what)
