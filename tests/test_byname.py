@@ -22,7 +22,8 @@ LIBRARIES = {
     "pydata-sphinx-theme": ["pydata_sphinx_theme"], "redis": ["redis"], "sqlalchemy": ["sqlalchemy"],
     "django": ["django"], "beta": ["beta"], "boto3": ["boto3"], "mkautodoc": ["mkautodoc"],
     "mkdocs-material": ["material"], "pymdown-extensions": ["pymdownx"],
-    "coverage-conditional-plugin": ["coverage_conditional_plugin"],
+    "coverage-conditional-plugin": ["coverage_conditional_plugin"], "pywatchman": ["pywatchman"],
+    "uvloop": ["uvloop"],
     "whitenoise": ["whitenoise"],
 }
 
@@ -127,10 +128,12 @@ def test_tools_run_by_the_projects_tooling_are_used(tmp_path: Path, venv: Path) 
     assert unused(root, venv) == ["beta"]
 
 
-def test_tzdata_is_read_by_zoneinfo(tmp_path: Path, venv: Path) -> None:
-    root = write(tmp_path / "tz", {"requirements.txt": requirements("tzdata", "beta"), "app.py": "import os\n"})
-    assert unused(root, venv) == ["beta", "tzdata"]
-    (root / "app.py").write_text("from zoneinfo import ZoneInfo\n")
+def test_what_the_standard_library_or_a_declared_library_loads_when_installed(tmp_path: Path, venv: Path) -> None:
+    root = write(tmp_path / "tz", {"requirements.txt": requirements("tzdata", "pywatchman", "uvloop", "beta"),
+                                   "app.py": "import os\n"})
+    assert unused(root, venv) == ["beta", "pywatchman", "tzdata", "uvloop"]
+    (root / "app.py").write_text("from zoneinfo import ZoneInfo\nimport django.conf\n")
+    (root / "Procfile").write_text("web: uvicorn app:app\n")  # uvicorn runs with uvloop when it is there
     assert unused(root, venv) == ["beta"]
 
 

@@ -89,7 +89,17 @@ _CONSUMER_MODULES = frozenset({"logging.config"})
 _STRICT_NAMES = frozenset({"conftest.py", "runtests.py", "manage.py", "wsgi.py", "asgi.py", "celery.py",
                            "celeryconfig.py", "gunicorn.conf.py", "gunicorn_config.py"})
 _MARKERS = (b"INSTALLED_APPS", b"MIDDLEWARE", b"CELERY_", b"_BACKEND")
-_TZ_READERS = frozenset({"zoneinfo", "backports.zoneinfo", "django"})
+# Distributions another library (or the standard library) loads when they are installed, without the project
+# importing them: each with the modules whose import makes them used. tzdata: the time zone database zoneinfo
+# reads where the system has none; pywatchman: Django's autoreloader; python-dotenv: Flask's CLI reads .env;
+# uvloop/httptools/watchfiles/websockets/wsproto: uvicorn's event loop, HTTP parser, reloader and WebSocket
+# protocols; email-validator: pydantic's EmailStr; watchdog: Werkzeug's reloader.
+_LOADED_BY: dict[str, tuple[str, ...]] = {
+    "tzdata": ("zoneinfo", "backports.zoneinfo", "django", "pendulum"), "pywatchman": ("django",),
+    "python-dotenv": ("flask",), "uvloop": ("uvicorn",), "httptools": ("uvicorn",), "watchfiles": ("uvicorn",),
+    "websockets": ("uvicorn",), "wsproto": ("uvicorn",), "email-validator": ("pydantic",),
+    "watchdog": ("werkzeug", "flask"),
+}
 
 _file_names: MemoryCache[tuple[str, int, int, str], tuple[NameFound, ...]] = MemoryCache(
     "classify.byname.file_names", key="a file's path, mtime (ns), size, and how it is read",
@@ -271,8 +281,9 @@ def used_by_name(root: Path, scanned: Mapping[Path, ScanResult],
         if path.name in TOOL_FILES:
             distributions.setdefault(canonicalize_name(TOOL_FILES[path.name]), NameUse(path, 1, "its config file"))
         add(path, _names_of(name, mode))
-    if any(normalized == "tzdata" for normalized, _ in wanted):
-        _tz_reader(scanned, distributions)
+    loaded = {normalized: _LOADED_BY[normalized] for normalized, _ in wanted if normalized in _LOADED_BY}
+    if loaded:
+        _loaded_by_imports(scanned, loaded, distributions)
     prefixes = implying_prefixes(module for _, provided in wanted for module in provided)
     if prefixes:  # `from storages.backends.s3boto3 import ...` loads boto3 as surely as the string does
         _implied_by_imports(scanned, prefixes, add)
@@ -289,12 +300,24 @@ def _implied_by_imports(scanned: Mapping[Path, ScanResult], prefixes: tuple[str,
                            for implied in implied_modules(module)))
 
 
-def _tz_reader(scanned: Mapping[Path, ScanResult], distributions: dict[str, NameUse]) -> None:
-    """tzdata: the time zone database ``zoneinfo`` reads where the system has none (Windows, slim images)."""
-    readers = _TZ_READERS
+def _loaded_by_imports(scanned: Mapping[Path, ScanResult], loaded: dict[str, tuple[str, ...]],
+                       distributions: dict[str, NameUse]) -> None:
+    """Each distribution in ``loaded`` that an import of one of its loaders (top-level names) makes used."""
+    by_loader: dict[str, list[str]] = {}
+    for normalized, loaders in loaded.items():
+        if normalized in distributions:
+            continue
+        for loader in loaders:
+            if loader in distributions:  # the loader is run as a command (uvicorn in a Procfile)
+                distributions[normalized] = distributions[loader]
+                break
+            by_loader.setdefault(loader, []).append(normalized)
     for path, scan in scanned.items():
+        if not by_loader:
+            return
         for index, module in enumerate(scan.modules):
-            if module in readers:
-                distributions["tzdata"] = NameUse(path, scan.statement_at(index).line + 1,
-                                                  f"read by zoneinfo (import {module})")
-                return
+            top = module.partition(".")[0]
+            found = by_loader.pop(module, None) or by_loader.pop(top, None)
+            for normalized in found or ():
+                distributions.setdefault(normalized, NameUse(path, scan.statement_at(index).line + 1,
+                                                             f"loaded by {module} when installed"))
