@@ -5,6 +5,10 @@ against one real venv holding real wheels; a declaration that nothing names stay
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -169,3 +173,24 @@ def test_importing_a_backend_module_uses_the_client_it_loads(tmp_path: Path, ven
         "shop/storage.py": "from storages.backends.s3boto3 import S3Boto3Storage\n",
     })
     assert unused(root, venv) == ["beta"]
+
+
+def test_show_imports_says_where_each_distribution_is_used_by_name(tmp_path: Path, venv: Path) -> None:
+    root = write(tmp_path / "site", {
+        "requirements.txt": requirements("django", "django-cors-headers", "psycopg2-binary", "beta"),
+        "site/settings.py": 'INSTALLED_APPS = ["corsheaders"]\n'
+                            'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n',
+    })
+    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    environ["VENVSENSE_CACHE_DIR"] = ""
+    command = [sys.executable, "-m", "venvsense", "show", "imports", str(root), "--venv", str(venv)]
+    result = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, env=environ, check=True)
+    [document] = json.loads(result.stdout)["projects"]
+    assert document["used_by_name"] == [
+        {"distribution": "django", "file": "site/settings.py", "line": 2, "how": "a name in a string"},
+        {"distribution": "django-cors-headers", "file": "site/settings.py", "line": 1, "how": "a name in a string"},
+        {"distribution": "psycopg2-binary", "file": "site/settings.py", "line": 2,
+         "how": "django.db.backends.postgresql loads it"},
+    ]
+    text = subprocess.run(command, capture_output=True, text=True, env=environ, check=True).stdout
+    assert "site/settings.py:1: django-cors-headers used by name (a name in a string)\n" in text

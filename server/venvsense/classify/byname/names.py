@@ -150,7 +150,7 @@ def dotted_string(text: str, line: int, loose: bool, what: str) -> Iterator[Name
     if _DOTTED.fullmatch(text):
         yield NameFound(MODULE, text, line, what)
         for module in implied_modules(text):
-            yield NameFound(MODULE, module, line, f"{text} (its driver)")
+            yield NameFound(MODULE, module, line, f"{text} loads it")
     elif loose and _BARE.fullmatch(text):
         yield NameFound(MODULE, text, line, what)
 
