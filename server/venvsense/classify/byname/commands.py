@@ -24,10 +24,7 @@ def command_names(line: str, number: int, what: str) -> Iterator[NameFound]:
     """The commands a shell line runs (each part of ``a && b | c``): the first word that is not an assignment
     or a runner, as a distribution name, and ``python -m module`` (also ``coverage run -m``) as a module."""
     for part in _SPLIT.split(line):
-        try:
-            words = shlex.split(part, comments=True)
-        except ValueError:
-            words = part.split()
+        words = [word.strip("\"'") for word in part.partition(" #")[0].split()]  # shlex is 10x slower here
         index = 0
         while index < len(words):
             raw = words[index]
