@@ -110,7 +110,7 @@ def _by_name_json(report: ProjectReport) -> list[dict[str, Any]]:
         if declaration.normalized and declaration.normalized not in wanted:
             spelled = declaration.name.strip().replace("-", "_").replace(".", "_")
             wanted[declaration.normalized] = (*index.distribution_modules(declaration.normalized), spelled)
-    named = used_by_name(report.project.root, report.usage.scanned, wanted.items())
+    named = used_by_name(report.project.root, report.usage, wanted.items())
     found = []
     for normalized, modules in sorted(wanted.items()):
         use = named.use_of(normalized, modules)

@@ -247,7 +247,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
             candidates = [(d, modules) for d, modules in candidates
                           if not any(_used(module, by_string, prefixes) for module in modules)]
     if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
-        named = used_by_name(root, usage.scanned, ((d.normalized, modules) for d, modules in candidates))
+        named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
         candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"

@@ -15,7 +15,7 @@ root (``.ini`` files also one folder down); each file's names are kept per (path
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from venvsense.classify.byname.names import (
     python_needles,
     url_names,
 )
-from venvsense.imports import ScanResult
+from venvsense.classify.records import Usage
 from venvsense.manifests import is_skipped_folder
 
 __all__ = ["NameUse", "UsedByName", "used_by_name"]
@@ -85,7 +85,7 @@ class UsedByName:
 _CONSUMERS = frozenset({"sqlalchemy", "celery", "kombu", "alembic", "flask_sqlalchemy", "sqlmodel", "databases",
                         "tortoise", "peewee", "playhouse", "dj_database_url", "environ", "decouple",
                         "pydantic_settings", "dramatiq", "rq", "huey"})
-_CONSUMER_MODULES = frozenset({"logging.config"})
+_STDLIB_LOADERS = frozenset({"zoneinfo", "backports.zoneinfo"})
 _STRICT_NAMES = frozenset({"conftest.py", "runtests.py", "manage.py", "wsgi.py", "asgi.py", "celery.py",
                            "celeryconfig.py", "gunicorn.conf.py", "gunicorn_config.py"})
 _MARKERS = (b"INSTALLED_APPS", b"MIDDLEWARE", b"CELERY_", b"_BACKEND")
@@ -112,10 +112,10 @@ _file_lacks: MemoryCache[tuple[str, int, int, str, tuple[bytes, ...]], bool] = M
     owner="the process: a re-check with the same candidates opens no file it already searched", limit=1 << 14)
 
 
-def _python_mode(path: str, scan: ScanResult) -> str | None:
-    """How a Python file is read: ``settings`` (every short string, bare names too: a settings file by its name
-    or folder, Sphinx's ``conf.py``), ``python`` (dotted names, entry points and URLs: files named like
-    configuration, or importing what loads names), ``setup.py``, ``noxfile``; ``None``: not read."""
+def _python_mode(path: str) -> str | None:
+    """How a Python file is read by its name: ``settings`` (every short string, bare names too: a settings file
+    by its name or folder, Sphinx's ``conf.py``), ``python`` (dotted names, entry points and URLs: files named
+    like configuration), ``setup.py``, ``noxfile``; ``None``: not by its name (what it imports may still say)."""
     folder, _, name = path.rpartition(os.sep)
     if name == "setup.py":
         return "setup.py"
@@ -126,10 +126,6 @@ def _python_mode(path: str, scan: ScanResult) -> str | None:
         return "settings"
     if name in _STRICT_NAMES or "config" in stem:
         return "python"
-    consumers, consumer_modules = _CONSUMERS, _CONSUMER_MODULES
-    for module in scan.modules:
-        if module in consumer_modules or module.partition(".")[0] in consumers:
-            return "python"
     return None
 
 
@@ -251,11 +247,10 @@ def _names_of(path: str, mode: str, needles: tuple[bytes, ...] | None = None) ->
     return names
 
 
-def used_by_name(root: Path, scanned: Mapping[Path, ScanResult],
-                 wanted: Iterable[tuple[str, Iterable[str]]]) -> UsedByName:
-    """What the project at ``root`` (its Python files' scans in ``scanned``) uses by name, as far as the
-    ``wanted`` distributions go ((normalized name, its modules) pairs: the unused-dependency candidates): a
-    Python file is parsed only when its bytes hold something that could name one of their modules."""
+def used_by_name(root: Path, usage: Usage, wanted: Iterable[tuple[str, Iterable[str]]]) -> UsedByName:
+    """What the project at ``root`` (its classified imports in ``usage``) uses by name, as far as the ``wanted``
+    distributions go ((normalized name, its modules) pairs: the unused-dependency candidates): a Python file is
+    parsed only when its bytes hold something that could name one of their modules."""
     modules: dict[str, NameUse] = {}
     distributions: dict[str, NameUse] = {}
     wanted = list(wanted)
@@ -271,11 +266,17 @@ def used_by_name(root: Path, scanned: Mapping[Path, ScanResult],
                 distributions.setdefault(canonicalize_name(item.name), NameUse(path, item.line, item.what))
 
     if needles:
-        for path, scan in scanned.items():
-            name = os.fspath(path)
-            mode = _python_mode(name, scan)
+        files: dict[Path, str] = {}
+        for path in usage.scanned:
+            mode = _python_mode(os.fspath(path))
             if mode is not None:
-                add(path, _names_of(name, mode, needles))
+                files[path] = mode
+        consumers = _CONSUMERS
+        for item in usage.third_party:  # files importing what loads names or URLs (SQLAlchemy, Celery, ...)
+            if item.file not in files and item.top in consumers:
+                files[item.file] = "python"
+        for path, mode in files.items():
+            add(path, _names_of(os.fspath(path), mode, needles))
     for name, mode in _config_files(root):
         path = Path(name)
         if path.name in TOOL_FILES:
@@ -283,26 +284,22 @@ def used_by_name(root: Path, scanned: Mapping[Path, ScanResult],
         add(path, _names_of(name, mode))
     loaded = {normalized: _LOADED_BY[normalized] for normalized, _ in wanted if normalized in _LOADED_BY}
     if loaded:
-        _loaded_by_imports(scanned, loaded, distributions)
+        _loaded_by_imports(usage, loaded, distributions)
     prefixes = implying_prefixes(module for _, provided in wanted for module in provided)
     if prefixes:  # `from storages.backends.s3boto3 import ...` loads boto3 as surely as the string does
-        _implied_by_imports(scanned, prefixes, add)
+        for path, scan in usage.scanned.items():  # every import: a local `storages.py` may shadow the name
+            for index, module in enumerate(scan.modules):
+                if module.startswith(prefixes):
+                    line = scan.statement_at(index).line + 1
+                    add(path, (NameFound(MODULE, implied, line, f"import {module} (it loads {implied})")
+                               for implied in implied_modules(module)))
     return UsedByName(modules, distributions)
 
 
-def _implied_by_imports(scanned: Mapping[Path, ScanResult], prefixes: tuple[str, ...],
-                        add: Callable[[Path, Iterable[NameFound]], None]) -> None:
-    for path, scan in scanned.items():
-        for index, module in enumerate(scan.modules):
-            if module.startswith(prefixes):
-                line = scan.statement_at(index).line + 1
-                add(path, (NameFound(MODULE, implied, line, f"import {module} (it loads {implied})")
-                           for implied in implied_modules(module)))
-
-
-def _loaded_by_imports(scanned: Mapping[Path, ScanResult], loaded: dict[str, tuple[str, ...]],
+def _loaded_by_imports(usage: Usage, loaded: dict[str, tuple[str, ...]],
                        distributions: dict[str, NameUse]) -> None:
-    """Each distribution in ``loaded`` that an import of one of its loaders (top-level names) makes used."""
+    """Each distribution in ``loaded`` that an import of one of its loaders (top-level names, or
+    ``zoneinfo``/``backports.zoneinfo`` from the standard library) makes used."""
     by_loader: dict[str, list[str]] = {}
     for normalized, loaders in loaded.items():
         if normalized in distributions:
@@ -312,12 +309,18 @@ def _loaded_by_imports(scanned: Mapping[Path, ScanResult], loaded: dict[str, tup
                 distributions[normalized] = distributions[loader]
                 break
             by_loader.setdefault(loader, []).append(normalized)
-    for path, scan in scanned.items():
+    if not by_loader:
+        return
+    if any(loader.startswith(("zoneinfo", "backports.")) for loader in by_loader):  # stdlib: not third-party
+        for path, scan in usage.scanned.items():
+            for index, module in enumerate(scan.modules):
+                for normalized in by_loader.pop(module, ()) if module in _STDLIB_LOADERS else ():
+                    distributions.setdefault(normalized, NameUse(path, scan.statement_at(index).line + 1,
+                                                                 f"loaded by {module} when installed"))
+    for item in usage.third_party:
         if not by_loader:
             return
-        for index, module in enumerate(scan.modules):
-            top = module.partition(".")[0]
-            found = by_loader.pop(module, None) or by_loader.pop(top, None)
-            for normalized in found or ():
-                distributions.setdefault(normalized, NameUse(path, scan.statement_at(index).line + 1,
-                                                             f"loaded by {module} when installed"))
+        found = by_loader.pop(item.top, None) or by_loader.pop(item.module, None)
+        for normalized in found or ():
+            distributions.setdefault(normalized, NameUse(item.file, item.statement.line + 1,
+                                                         f"loaded by {item.module} when installed"))
