@@ -122,9 +122,13 @@ def _python_mode(path: str) -> str | None:
     if name == "noxfile.py":
         return "noxfile"
     stem = name[:-3].lower() if name.endswith(".py") else name.lower()
-    if "settings" in stem or stem == "conf" or folder.rpartition(os.sep)[2].lower() == "settings":
+    parent = folder.rpartition(os.sep)[2].lower()
+    if parent == "migrations":
+        return None
+    # settings.py, settings_local.py, test_settings.py, a settings/ package — not shop_settings_update.py
+    if stem.startswith("settings") or stem.endswith("settings") or stem == "conf" or parent == "settings":
         return "settings"
-    if name in _STRICT_NAMES or "config" in stem:
+    if name in _STRICT_NAMES or stem.startswith("config") or stem.endswith("config"):
         return "python"
     return None
 
