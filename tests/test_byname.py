@@ -27,7 +27,7 @@ LIBRARIES = {
     "django": ["django"], "beta": ["beta"], "boto3": ["boto3"], "mkautodoc": ["mkautodoc"],
     "mkdocs-material": ["material"], "pymdown-extensions": ["pymdownx"],
     "coverage-conditional-plugin": ["coverage_conditional_plugin"], "pywatchman": ["pywatchman"],
-    "uvloop": ["uvloop"],
+    "uvloop": ["uvloop"], "dotted.lib": ["dotted"],
     "whitenoise": ["whitenoise"],
 }
 
@@ -105,12 +105,13 @@ def test_the_projects_own_entry_points_name_modules_of_declared_distributions(tm
     root = write(tmp_path / "host", {
         "pyproject.toml": '[project]\nname = "host"\nversion = "1"\ndependencies = ["pluglib", "beta"]\n'
                           '[project.entry-points."host.plugins"]\nx = "pluglib.sub:Plugin"\n',
-        "setup.cfg": "[options.entry_points]\nhost.more =\n    y = cfgplug.mod:thing\n",
+        "setup.cfg": "[options.entry_points]\nhost.more =\n    y = cfgplug.mod:thing\n"
+                     "[options.extras_require]\ntest =\n    dotted.lib\n",  # what to install names no use
         "setup.py": "from setuptools import setup\nsetup(install_requires=['cfgplug', 'setupplug'],\n"
                     "      entry_points={'host.x': ['z = setupplug:z']})\n",
         "host/__init__.py": "",
     })
-    assert unused(root, venv) == ["beta"]
+    assert unused(root, venv) == ["beta", "dotted-lib"]
 
 
 def test_tools_run_by_the_projects_tooling_are_used(tmp_path: Path, venv: Path) -> None:

@@ -193,11 +193,13 @@ def ini_names(text: str) -> list[NameFound]:
     """The names in an ``.ini``/``.cfg`` file's values (paste deploy ``use = egg:Dist#main``, ``module:factory``,
     dotted paths, URLs), skipping values that list what to install."""
     found: list[NameFound] = []
-    skipping = False
+    skipping = section_skips = False
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
         if not stripped or stripped[0] in "#;[":
-            skipping = False if stripped.startswith("[") else skipping
+            if stripped.startswith("["):  # [options.extras_require]: every value lists what to install
+                section_skips = bool(INSTALL_KEYS.search(stripped))
+                skipping = section_skips
             continue
         continued = raw[:1].isspace()
         match = _INI_LINE.match(raw)
@@ -205,7 +207,7 @@ def ini_names(text: str) -> list[NameFound]:
             continue
         key, value = match.group(1), match.group(2)
         if key is not None and not continued:
-            skipping = bool(INSTALL_KEYS.search(key))
+            skipping = section_skips or bool(INSTALL_KEYS.search(key))
         elif not continued:
             value = stripped
         if skipping:
