@@ -6,10 +6,11 @@ paste deploy ``.ini`` (``use = egg:Dist#main``), a command its own tooling runs 
 a noxfile, pre-commit hooks, GitHub workflow ``run:`` steps, a Procfile, pdm/hatch/poe scripts), a tool its
 config files are for (``[tool.black]``, ``[flake8]``, ``.coveragerc``), and ``tzdata`` read by ``zoneinfo``.
 
-Cheap by design: only the files likely to name something are read — settings-like Python files (by name, or
-holding ``INSTALLED_APPS``), Python files importing what reads names or URLs (``django.conf``, SQLAlchemy,
-Celery, ``logging.config``, ...), ``setup.py`` and a noxfile, and a fixed set of config files at the project's
-root (``.ini`` files also one folder down); each file's names are kept per (path, mtime, size, how it is read).
+Cheap by design: only the files likely to name something are read — settings-like Python files (by name or
+folder), Python files importing what reads names or URLs (SQLAlchemy, Celery, ...), ``setup.py`` and a noxfile,
+and a fixed set of config files at the project's root (``.ini`` files also one folder down); a Python file is
+parsed only when its bytes hold what could name a candidate's module; each file's names are kept per (path,
+mtime, size, how it is read).
 """
 
 from __future__ import annotations
