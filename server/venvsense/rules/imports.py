@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
+from venvsense.classify.byname import used_by_name
 from venvsense.declarations import Declaration
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
@@ -330,6 +331,9 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         if by_string:
             candidates = [(d, modules) for d, modules in candidates
                           if not any(by_string.covers(module) for module in modules)]
+    if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
+        named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
+        candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"
         + ("" if declaration.primary else f" ({declaration.declaration_set})"),
