@@ -24,7 +24,7 @@ from typing import Any
 from venvsense.imports.cache import SCANS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 
-PERSISTENT_MIN_FILES = 500
+PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
 _PERSISTENT_FORMAT = ("venvsense-scan-cache", 5, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
