@@ -375,6 +375,28 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     return _Layout(frozenset(names), frozenset(regular))
 
 
+def _record_text(distribution: Distribution) -> str | None:
+    """A ``.dist-info``'s ``RECORD``, with a newline in front (``None``: none, or unreadable)."""
+    meta = distribution.metadata_path
+    if not meta.name.endswith(".dist-info"):
+        return None
+    try:
+        return "\n" + (meta / "RECORD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _listed_as_regular(record: str, module: str) -> bool:
+    """Whether ``RECORD`` (see ``_record_text``) lists top-level ``module`` as a regular package (its
+    ``__init__``) or a plain module, as ``_layout_from_paths`` would count it; found by a string search
+    instead of building the layout of the whole file list (which, for Django, is thousands of rows).
+    ``False`` also when this cannot be told simply (quoted rows, extension modules): then the layout
+    decides."""
+    if not _IDENTIFIER_PATH.match(module):
+        return False
+    return any(f"\n{module}{tail}," in record for tail in ("/__init__.py", "/__init__.pyi", ".py", ".pyi"))
+
+
 def _read_layout(distribution: Distribution) -> _Layout | None:
     meta = distribution.metadata_path
     try:
@@ -546,9 +568,13 @@ class ModuleIndex:
         modules = dist.modules if dist is not None else ()
         installed_names = [m for m in modules if all(p.isidentifier() for p in m.split("."))]
         if dist is not None and installed_names:
-            layout = self._layout(dist)
+            record = None if dist.normalized in self._layouts else _record_text(dist)
             for module in installed_names:
-                if layout is not None and "." not in module and layout.is_namespace(module):
+                if "." in module or (record is not None and _listed_as_regular(record, module)):
+                    found.append(module)  # a regular package or module: no need to read its whole RECORD
+                    continue
+                layout = self._layout(dist)
+                if layout is not None and layout.is_namespace(module):
                     found.extend(layout.portions(module) or [module])
                 else:
                     found.append(module)
