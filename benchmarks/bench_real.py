@@ -12,7 +12,8 @@ For each tree, alternating, ``--repeat`` times (median):
 
 * ``venvsense check`` cold: a fresh process with an empty cache folder of its own (``$VENVSENSE_CACHE_DIR``);
 * ``venvsense check`` warm: the same cache folder again (the second run);
-* ``deptry .`` (0.25.x) and ``fawltydeps`` (their default options, run in the tree); both installed from PyPI
+* ``deptry .`` (0.25.x) and ``fawltydeps`` (their default options, run in the tree; FawltyDeps timed in the
+  first round only: it takes tens of seconds on a large tree); both installed from PyPI
   into the benchmark's own venv ``benchmarks/.work/peers-real``, where a ``.pth`` file puts the tree's venv
   (when it has one) after their own packages, so they map imports to the tree's installed distributions.
 
@@ -177,7 +178,6 @@ def measure(tree: Tree, root: Path, repeat: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="venvsense-real-") as temporary:
         timed([*venvsense, "check", "."], root, _environment(Path(temporary) / "first"), (0, 1))
         timed(deptry, root, peer_env, DEPTRY_OK)
-        timed(fawltydeps, root, peer_env, FAWLTYDEPS_OK)
         runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "warm", "fawltydeps")}
         cpu: dict[str, list[float | None]] = {name: [] for name in runs}
 
@@ -191,7 +191,8 @@ def measure(tree: Tree, root: Path, repeat: int) -> dict[str, object]:
             run("cold", [*venvsense, "check", "."], env, (0, 1))
             run("deptry", deptry, peer_env, DEPTRY_OK)
             run("warm", [*venvsense, "check", "."], env, (0, 1))
-            run("fawltydeps", fawltydeps, peer_env, FAWLTYDEPS_OK)
+            if number == 0:  # once: it takes tens of seconds on a large tree
+                run("fawltydeps", fawltydeps, peer_env, FAWLTYDEPS_OK)
     row: dict[str, object] = {"tree": tree, "modules": _modules(root), "distributions": _distributions(venv),
                               "projects": projects, "findings": findings}
     for name in runs:
@@ -283,6 +284,7 @@ def main() -> None:
         if tree.venv and not (root / ".venv" / "pyvenv.cfg").is_file():
             _log(f"note: {tree.repository} is measured without its venv (install it with: {tree.venv})")
         rows.append(measure(tree, root, arguments.repeat))
+        _log(f"  {rows[-1]}")  # as it is measured: a long run interrupted still tells something
     start = startup(arguments.startup) if arguments.startup else []
     report(rows, start)
 
