@@ -384,6 +384,19 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     return _Layout(frozenset(names), frozenset(regular))
 
 
+def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> set[str]:
+    """Which top-level ``modules`` the distribution's ``RECORD`` lists as a regular package or a plain module, as
+    ``_layout_from_paths`` would, found by a string search (a layout of Django's is thousands of rows); those
+    it cannot tell so are left out."""
+    meta = distribution.metadata_path
+    try:
+        record = "\n" + (meta / "RECORD").read_text("utf-8", "replace") if meta.name.endswith(".dist-info") else ""
+    except OSError:
+        return set()
+    tails = ("/__init__.py", "/__init__.pyi", ".py", ".pyi")
+    return {m for m in modules if _IDENTIFIER_PATH.match(m) and any(f"\n{m}{t}," in record for t in tails)}
+
+
 def _read_layout(distribution: Distribution) -> _Layout | None:
     meta = distribution.metadata_path
     try:
@@ -556,12 +569,11 @@ class ModuleIndex:
         modules = dist.modules if dist is not None else ()
         installed_names = [m for m in modules if all(p.isidentifier() for p in m.split("."))]
         if dist is not None and installed_names:
-            layout = self._layout(dist)
-            for module in installed_names:
-                if layout is not None and "." not in module and layout.is_namespace(module):
-                    found.extend(layout.portions(module) or [module])
-                else:
-                    found.append(module)
+            regular = set() if dist.normalized in self._layouts else _listed_as_regular(dist, installed_names)
+            for module in installed_names:  # (a regular package or module: no need to read its whole RECORD)
+                layout = None if "." in module or module in regular else self._layout(dist)
+                namespace = layout is not None and layout.is_namespace(module)
+                found.extend((layout.portions(module) or [module]) if layout and namespace else [module])
         else:
             # not installed: the curated table's names, and always the distribution's own name (the table
             # lists `pylab` for matplotlib; `import matplotlib` is matplotlib's too)
