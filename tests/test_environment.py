@@ -11,7 +11,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from support.wheels import (
     site_packages,
     uv,
 )
+from support.work import calls
 from venvsense.environment import (
     BrokenDependency,
     Environment,
@@ -571,15 +571,13 @@ def test_reading_many_distributions_is_fast(tmp_path: Path) -> None:
         (info / "RECORD").write_text(f"pkg{index}/__init__.py,,\npkg{index}-1.{index}.dist-info/RECORD,,\n")
         (info / "INSTALLER").write_text("pip\n")
     env = read_environment(venv, "in-project")
-    start = time.perf_counter()
-    installed = read_installed(env)
-    cold = time.perf_counter() - start
-    start = time.perf_counter()
-    read_installed(env)
-    warm = time.perf_counter() - start
+    installed, cold = calls(lambda: read_installed(env))
+    again, warm = calls(lambda: read_installed(env))
     assert len(installed.distributions) == 300
-    assert cold < 300 * 0.003  # a few ms per distribution at most
-    assert warm < 0.005
+    # counted, not timed: a bounded number of calls per distribution cold (the long METADATA bodies are not
+    # parsed line by line), and warm one look at the venv, not one per distribution
+    assert cold < 300 * 300, cold  # ~250 per distribution measured; parsing each body line would be 750+
+    assert again is installed and warm < 300, warm
 
 
 # ----------------------------------------------------------------------------------------------------
