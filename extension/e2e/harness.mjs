@@ -104,6 +104,10 @@ export function writeUserSettings(userDataDir, venvsense) {
     };
     mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
     writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // code-server is a remote: settings of machine scope (venvsense.server.interpreter is machine-overridable)
+    // come from the machine's settings, not the browser user's.
+    mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(venvsense, null, 2));
 }
 
 function codeServerEnv() {
@@ -133,9 +137,10 @@ export function freePort() {
 
 /**
  * Starts code-server in its own process group on a free port; `trusted: false` leaves workspace trust on
- * (the folder then opens in Restricted Mode). Returns { url, stop, log }.
+ * (the folder then opens in Restricted Mode); `workspace` (a .code-workspace file) opens a multi-root
+ * workspace instead of `folder`. Returns { url, stop, log }.
  */
-export async function startCodeServer({ userDataDir, folder, trusted, logFile }) {
+export async function startCodeServer({ userDataDir, folder, workspace, trusted, logFile }) {
     const port = await freePort();
     const args = [
         codeServerEntry,
@@ -148,7 +153,7 @@ export async function startCodeServer({ userDataDir, folder, trusted, logFile })
         '--extensions-dir', path.join(userDataDir, 'ext'),
     ];
     if (trusted) args.push('--disable-workspace-trust');
-    args.push(folder);
+    args.push(workspace ?? folder);
     const child = spawn(node24, args, { env: codeServerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (chunk) => (log += chunk));
@@ -171,7 +176,8 @@ export async function startCodeServer({ userDataDir, folder, trusted, logFile })
         }
         try {
             const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-            if (response.ok) return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`, stop, pid: child.pid };
+            const query = workspace ? `workspace=${encodeURIComponent(workspace)}` : `folder=${encodeURIComponent(folder)}`;
+            if (response.ok) return { url: `http://127.0.0.1:${port}/?${query}`, stop, pid: child.pid };
         } catch {
             // Not listening yet.
         }

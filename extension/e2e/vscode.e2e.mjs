@@ -3,13 +3,18 @@
 // Screenshots of every step go to test-artifacts/e2e/ at the repository root.
 //
 // Needs what e2e/setup-tools.sh installs (run-tests does that) and a .vsix from `npm run package`.
+// It also makes the images the extension's README shows (test-artifacts/e2e/media/): the tooltip screenshot
+// and an animated walk-through assembled from the trusted run's screenshots; VENVSENSE_E2E_UPDATE_MEDIA=1
+// copies them into extension/media/.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeApng } from './apng.mjs';
 import {
     artifactsDir,
+    extensionDir,
     buildWheels,
     copyProject,
     ensureDir,
@@ -53,8 +58,16 @@ async function step(page, name, body) {
     }
 }
 
+/** The README's images: made from these screenshots (and checked against README.md's links). */
+const MEDIA = {
+    'screenshot.png': '12-status-tooltip',
+    'walkthrough.png': ['01-problems-vs101', '02b-status-fixes', '03-quick-fix-menu', '05-healthy'],
+};
+const WALKTHROUGH_DELAYS_MS = [3000, 3000, 3000, 4000];
+
 async function openWorkbench(url) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    // Small enough for the README's images (the walk-through ships in the .vsix), big enough for the menus.
+    const context = await browser.newContext({ viewport: { width: 1120, height: 700 } });
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -86,6 +99,16 @@ async function statusIcon(page) {
     const icon = item.locator('.codicon').first();
     if ((await icon.count()) === 0) return '';
     return (await icon.getAttribute('class')) ?? '';
+}
+
+/** Hovers venvsense's status-bar item and returns its tooltip's text (left shown). */
+async function statusTooltipText(page) {
+    await page.mouse.move(700, 300);
+    await page.locator('.part.statusbar [aria-label^="venvsense: "]').first().hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'venvsense' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.waitForTimeout(300); // the fade-in, before a screenshot
+    return ((await hover.innerText()) ?? '').trim();
 }
 
 async function showProblems(page) {
@@ -157,6 +180,27 @@ async function failOnErrorNotification(page) {
     }
 }
 
+/** Fails when VS Code shows a warning from venvsense about a setting (the server refused a value). */
+async function assertNoSettingWarnings(page) {
+    const toasts = await page.locator('.notification-toast', { hasText: 'venvsense: setting' }).allInnerTexts();
+    assert.deepEqual(toasts.map((t) => t.replace(/\s+/g, ' ').trim()), [], 'settings the server refused');
+}
+
+/** The Python the extension started the server with, from its log ("starting the language server with …"). */
+function serverStartedWith(userDataDir) {
+    const logs = path.join(userDataDir, 'logs');
+    const found = [];
+    const walk = (folder) => {
+        for (const entry of readdirSync(folder, { withFileTypes: true })) {
+            const full = path.join(folder, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else if (entry.name === 'venvsense.log') found.push(readFileSync(full, 'utf8'));
+        }
+    };
+    if (existsSync(logs)) walk(logs);
+    return found.join('\n').match(/starting the language server with (\S+)/)?.[1];
+}
+
 function saveLogs(userDataDir, name) {
     const logs = path.join(userDataDir, 'logs');
     if (existsSync(logs)) cpSync(logs, path.join(artifactsDir, `logs-${name}`), { recursive: true });
@@ -226,6 +270,7 @@ describe('venvsense in VS Code, trusted workspace', () => {
             await shot(page, '02b-status-fixes');
             await page.keyboard.press('Escape');
             assert.ok(picks[0]?.startsWith('Create .venv here'), `status-bar fixes: ${JSON.stringify(picks)}`);
+            await assertNoSettingWarnings(page);
         });
     });
 
@@ -273,7 +318,78 @@ describe('venvsense in VS Code, trusted workspace', () => {
             await shot(page, '05-healthy');
         });
     });
+
+    test('(d2) the tooltip names the venv, the counts per severity and the top problems with their fixes', async () => {
+        assert.ok(created, '(c) did not create the venv');
+        await step(page, '12-status-tooltip', async () => {
+            // A package the wheelhouse does not have, and a pin the installed vsbeta 2.1 does not meet.
+            writeFileSync(path.join(trustedProject, 'requirements.txt'), 'vsalpha==1.0\nvsbeta==2.0\nvsgamma\nvsdelta==1.2\n');
+            await waitFor(async () => /^\.venv · 1 missing, 1 mismatched$/.test(await statusText(page)), 'the status bar to say "1 missing, 1 mismatched"', 60_000);
+            assert.match(await statusIcon(page), /codicon-warning/);
+            let tooltip = '';
+            await waitFor(
+                async () => {
+                    tooltip = await statusTooltipText(page);
+                    return /VS201/.test(tooltip) && /VS202/.test(tooltip);
+                },
+                'the tooltip to list VS201 and VS202',
+                30_000,
+                1000,
+            );
+            await shot(page, '12-status-tooltip');
+            const flat = tooltip.replace(/\s+/g, ' ');
+            assert.match(flat, new RegExp(`Environment: ${path.join(trustedProject, '.venv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), flat);
+            assert.match(flat, /Python: 3\.\d+\.\d+/, flat);
+            assert.match(flat, /Source: in-project/, flat);
+            assert.match(flat, /Problems: \d+ errors?, \d+ warnings?, \d+ information, \d+ hints?/, flat);
+            assert.match(flat, /requirements\.txt:4 VS201 vsdelta==1\.2 is declared but not installed .* fix: Install vsdelta==1\.2/, flat);
+            assert.match(flat, /requirements\.txt:2 VS202 .*vsbeta.* fix: Install vsbeta==2\.0/, flat);
+            await page.mouse.move(700, 300);
+            await assertNoSettingWarnings(page);
+            assert.equal(serverStartedWith(userDataDir), serverPython, 'the server runs on venvsense.server.interpreter');
+        });
+    });
 });
+
+/** Chromium's own decoder on an animated PNG: how many frames, and each one's width and duration (µs). */
+async function decodeAnimation(file) {
+    const page = await browser.newPage();
+    try {
+        await page.goto(`file://${path.dirname(file)}/`); // a secure context, for ImageDecoder
+        return await page.evaluate(async (base64) => {
+            const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+            const decoder = new ImageDecoder({ data: bytes, type: 'image/png' });
+            await decoder.tracks.ready;
+            const frames = [];
+            for (let i = 0; i < decoder.tracks.selectedTrack.frameCount; i++) {
+                const { image } = await decoder.decode({ frameIndex: i });
+                frames.push({ width: image.displayWidth, duration: image.duration });
+            }
+            return frames;
+        }, readFileSync(file).toString('base64'));
+    } finally {
+        await page.close();
+    }
+}
+
+test('the README shows the images this test makes', async () => {
+    const mediaDir = ensureDir(path.join(artifactsDir, 'media'));
+    copyFileSync(path.join(artifactsDir, `${MEDIA['screenshot.png']}.png`), path.join(mediaDir, 'screenshot.png'));
+    const frames = MEDIA['walkthrough.png'].map((name) => path.join(artifactsDir, `${name}.png`));
+    writeApng(path.join(mediaDir, 'walkthrough.png'), frames, WALKTHROUGH_DELAYS_MS);
+    const decoded = await decodeAnimation(path.join(mediaDir, 'walkthrough.png'));
+    assert.deepEqual(decoded.map((frame) => frame.duration / 1000), WALKTHROUGH_DELAYS_MS, 'Chromium plays every frame');
+    const readme = readFileSync(path.join(extensionDir, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/!\[[^\]]*\]\((media\/[^)\s]+)\)/g)].map((m) => m[1]);
+    assert.deepEqual(linked.sort(), Object.keys(MEDIA).map((name) => `media/${name}`).sort(), 'README.md links these images');
+    for (const name of Object.keys(MEDIA)) {
+        const made = path.join(mediaDir, name);
+        console.log(`e2e: ${name} ${Math.round(statSync(made).size / 1024)} KiB`);
+        if (process.env.VENVSENSE_E2E_UPDATE_MEDIA === '1') copyFileSync(made, path.join(extensionDir, 'media', name));
+        assert.ok(existsSync(path.join(extensionDir, 'media', name)), `extension/media/${name} (VENVSENSE_E2E_UPDATE_MEDIA=1 writes it)`);
+    }
+});
+
 
 describe('venvsense in VS Code, untrusted workspace (Restricted Mode)', () => {
     const userDataDir = path.join(work, 'untrusted', 'user-data');
@@ -363,6 +479,59 @@ describe('venvsense in VS Code, untrusted workspace (Restricted Mode)', () => {
             );
             await shot(page, '11-trusted-quick-fix');
             await page.keyboard.press('Escape');
+        });
+    });
+});
+
+describe('venvsense in VS Code, a multi-root workspace', () => {
+    const userDataDir = path.join(work, 'multi', 'user-data');
+    const workspaceFile = path.join(work, 'multi', 'shops.code-workspace');
+    let page;
+
+    before(async () => {
+        for (const name of ['api', 'web']) writeProject(path.join(work, 'multi', name));
+        writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: 'api' }, { path: 'web' }] }));
+        writeUserSettings(userDataDir, { 'venvsense.server.interpreter': serverPython });
+        installExtension(userDataDir, findVsix());
+        const server = await startCodeServer({
+            userDataDir,
+            workspace: workspaceFile,
+            trusted: true,
+            logFile: path.join(artifactsDir, 'code-server-multi.log'),
+        });
+        servers.push(server);
+        browser ??= await launchBrowser();
+        page = await openWorkbench(server.url);
+        await openFile(page, 'app.py');
+    });
+
+    after(() => saveLogs(userDataDir, 'multi'));
+
+    test('(g) the status-bar menu groups the fixes per project', async () => {
+        await step(page, '13-multi-root-fixes', async () => {
+            await waitFor(async () => (await statusText(page)) === 'No venv', 'the status bar item to say "No venv"', 90_000);
+            let picks = [];
+            await waitFor(
+                async () => {
+                    picks = await statusBarFixes(page);
+                    if (picks.filter((t) => t.includes('Create .venv here')).length === 2) return true;
+                    await page.keyboard.press('Escape'); // the second project is not checked yet
+                    return false;
+                },
+                'a "Create .venv here" for each project',
+                60_000,
+                1000,
+            );
+            await shot(page, '13-multi-root-fixes');
+            await page.keyboard.press('Escape');
+            const text = picks.join('\n');
+            const api = text.indexOf('api — no venv');
+            const web = text.indexOf('web — no venv');
+            assert.ok(api >= 0 && web >= 0, `status-bar fixes: ${JSON.stringify(picks)}`);
+            assert.equal(picks.filter((t) => t.includes('Re-check')).length, 2, JSON.stringify(picks));
+            assert.equal(picks.filter((t) => t.includes('Show output')).length, 1, JSON.stringify(picks));
+            assert.ok(picks.at(-1).includes('Show output'), JSON.stringify(picks));
+            await assertNoSettingWarnings(page);
         });
     });
 });

@@ -26,7 +26,7 @@ test('defaults when nothing is set', () => {
         checkImports: true,
         checkUnused: true,
         requirements: [],
-        install: { findLinks: [], noIndex: false, indexUrl: '' },
+        install: { findLinks: [], noIndex: false },
     });
 });
 
@@ -90,4 +90,9 @@ test("a folder's pulled settings are read like the initialization options, with 
     assert.deepEqual((answer.install as { findLinks: string[] }).findLinks, ['/home/me/w']);
     assert.equal(answer.trusted, false); // never what the raw answer said
     assert.deepEqual(configurationAnswer('python', { a: 1 }, () => readServerSettings(config({})), true), { a: 1 });
+});
+
+test('an empty index URL is left out (the server reads only a URL there; none means the default index)', () => {
+    assert.equal('indexUrl' in readServerSettings(config({ 'install.indexUrl': '  ' })).install, false);
+    assert.equal(readServerSettings(config({ 'install.indexUrl': 'https://pypi.example/simple' })).install.indexUrl, 'https://pypi.example/simple');
 });

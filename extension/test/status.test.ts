@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import {
     fixesFor,
+    fixGroups,
     mergeStatus,
     projectForFile,
     ProjectStatus,
@@ -152,4 +153,59 @@ test('while an action runs only the output is offered', () => {
 
 test('a server that lists no fixes still offers the output', () => {
     assert.deepEqual(ids(fixesFor(project(), true)), ['showOutput']);
+});
+
+const missing = (line: number, name: string, fix: string | null) => ({
+    code: 'VS201',
+    severity: 'error' as const,
+    message: `${name} is declared but not installed in .venv`,
+    uri: uri('/work/app/requirements.txt'),
+    line,
+    fix,
+});
+
+test('the tooltip lists the top problems with where they are and their fixes', () => {
+    const p = project({
+        state: 'problems',
+        counts: { error: 4, warning: 0, information: 2, hint: 0 },
+        problems: [missing(0, 'alpha==1.0', 'Install alpha==1.0'), missing(1, 'beta', 'Install beta'), missing(2, 'gamma', null)],
+    });
+    const lines = statusTooltip(p).split('\n');
+    assert.ok(lines.includes('Top 3 of 6:'), lines.join('\n'));
+    assert.ok(lines.includes('- $(error) requirements.txt:1 VS201 alpha==1.0 is declared but not installed in .venv — fix: *Install alpha==1.0*'));
+    assert.ok(lines.includes('- $(error) requirements.txt:3 VS201 gamma is declared but not installed in .venv'));
+    assert.ok(lines.indexOf('Top 3 of 6:') < lines.findIndex((line) => line.includes('alpha')));
+});
+
+test('the tooltip says "All of them" when every problem is listed, and nothing from an older server', () => {
+    const p = project({ state: 'problems', counts: { ...none, error: 1 }, problems: [missing(0, 'alpha', 'Install alpha')] });
+    assert.ok(statusTooltip(p).includes('All of them:'));
+    assert.ok(!statusTooltip(project({ state: 'problems', counts: { ...none, error: 1 } })).includes('Top'));
+});
+
+test('a problem outside the project shows its full path, and Markdown in messages is escaped', () => {
+    const p = project({
+        problems: [{ code: 'VS102', severity: 'warning', message: 'uses `/other/.venv`', uri: uri('/other/x.txt'), line: 4, fix: 'Use this project\'s .venv' }],
+    });
+    assert.ok(statusTooltip(p).includes("- $(warning) /other/x.txt:5 VS102 uses \\`/other/.venv\\` — fix: *Use this project's .venv*"), statusTooltip(p));
+});
+
+test('with several projects the fixes are grouped per project, the current one first', () => {
+    const api = project({ root: uri('/work/api'), summary: 'no venv', state: 'missing', fixes: [{ title: 'Create .venv here', command: CREATE_ENVIRONMENT }] });
+    const web = project({ root: uri('/work/web'), fixes: [{ title: 'Re-check', command: RECHECK }] });
+    const app = project({ fixes: [{ title: 'Install missing', command: INSTALL_MISSING }] });
+    const groups = fixGroups([api, web, app], web, true);
+    assert.deepEqual(groups.map((g) => g.label), ['web', 'api', 'app']);
+    assert.deepEqual(groups.map((g) => g.fixes.map((f) => f.id)), [['recheck'], ['createEnvironment'], ['installMissing']]);
+    assert.ok(groups.every((g) => g.fixes.every((f) => f.id !== 'showOutput')));
+});
+
+test('grouped fixes: repeated folder names get their parent, busy and untrusted projects offer no process', () => {
+    const one = project({ root: uri('/work/a/api'), fixes: [{ title: 'Install missing', command: INSTALL_MISSING }, { title: 'Re-check', command: RECHECK }] });
+    const two = project({ root: uri('/work/b/api'), fixes: [{ title: 'Fix versions', command: FIX_VERSIONS }] });
+    const groups = fixGroups([two, one], undefined, false);
+    assert.deepEqual(groups.map((g) => g.label), ['a/api', 'b/api']);
+    assert.deepEqual(groups.map((g) => g.fixes.map((f) => f.id)), [['recheck'], []]);
+    const busy = fixGroups([one], undefined, true, new Set([one.root]));
+    assert.deepEqual(busy[0].fixes, []);
 });

@@ -16,7 +16,8 @@ export interface ServerSettings {
     install: {
         findLinks: string[];
         noIndex: boolean;
-        indexUrl: string;
+        /** Left out when empty: the server refuses anything but a URL, and none means the default index. */
+        indexUrl?: string;
     };
 }
 
@@ -63,6 +64,8 @@ export function readServerSettings(config: Reader, workspaceFolder?: string, hom
     const expand = (value: string): string => expandPath(value, workspaceFolder, home);
     const installer = config.get<string>('installer', 'auto');
     const severity = config.get<Record<string, unknown>>('severity', {}) ?? {};
+    const rawIndexUrl = config.get<unknown>('install.indexUrl', '');
+    const indexUrl = typeof rawIndexUrl === 'string' ? rawIndexUrl.trim() : '';
     return {
         venv: expand(config.get<string>('venv', '') ?? ''),
         installer: installer === 'uv' || installer === 'pip' ? installer : 'auto',
@@ -75,7 +78,7 @@ export function readServerSettings(config: Reader, workspaceFolder?: string, hom
         install: {
             findLinks: strings(config.get<unknown>('install.findLinks', [])).map(expand),
             noIndex: config.get<boolean>('install.noIndex', false) === true,
-            indexUrl: config.get<string>('install.indexUrl', '') ?? '',
+            ...(indexUrl ? { indexUrl } : {}),
         },
     };
 }

@@ -35,6 +35,16 @@ export interface ServerFix {
     arguments?: unknown[];
 }
 
+/** One of the project's most severe findings, with the title of its first fix (`null`: none offered). */
+export interface Problem {
+    code: string;
+    severity: 'error' | 'warning' | 'information' | 'hint';
+    message: string;
+    uri: string;
+    line: number;
+    fix: string | null;
+}
+
 export interface ProjectStatus {
     root: string;
     environment: Environment | null;
@@ -43,6 +53,8 @@ export interface ProjectStatus {
     summary: string;
     /** Most relevant first; absent from servers older than this field. */
     fixes?: ServerFix[];
+    /** The top three findings, errors first; absent from servers older than this field. */
+    problems?: Problem[];
 }
 
 export interface StatusNotification {
@@ -143,6 +155,23 @@ function escapeMarkdown(text: string): string {
     return text.replace(/([\\`*_[\]<>|])/g, '\\$1');
 }
 
+const SEVERITY_ICONS: Record<Problem['severity'], string> = {
+    error: '$(error)',
+    warning: '$(warning)',
+    information: '$(info)',
+    hint: '$(lightbulb)',
+};
+
+/** `- $(error) requirements.txt:2 VS201 requests==2.32.3 is declared but not installed — fix: Install requests==2.32.3` */
+export function problemLine(project: ProjectStatus, problem: Problem): string {
+    const root = toFsPath(project.root);
+    const file = toFsPath(problem.uri);
+    const where = `${isInside(file, root) ? path.relative(root, file) : file}:${problem.line + 1}`;
+    const icon = SEVERITY_ICONS[problem.severity] ?? '';
+    const fix = problem.fix ? ` — fix: *${escapeMarkdown(problem.fix)}*` : '';
+    return `- ${icon} ${escapeMarkdown(where)} ${problem.code} ${escapeMarkdown(problem.message)}${fix}`;
+}
+
 export function statusTooltip(project: ProjectStatus, trusted = true): string {
     const lines: string[] = [];
     const root = toFsPath(project.root);
@@ -161,6 +190,14 @@ export function statusTooltip(project: ProjectStatus, trusted = true): string {
         `Problems: ${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ` +
             `${c.information} information, ${c.hint} hint${c.hint === 1 ? '' : 's'}`,
     );
+    const problems = project.problems ?? [];
+    if (problems.length) {
+        lines.push('');
+        const total = c.error + c.warning + c.information + c.hint;
+        lines.push(total > problems.length ? `Top ${problems.length} of ${total}:` : 'All of them:');
+        lines.push('');
+        for (const problem of problems) lines.push(problemLine(project, problem));
+    }
     if (project.summary) {
         lines.push('');
         lines.push(escapeMarkdown(project.summary));
@@ -252,3 +289,33 @@ export function fixesFor(project: ProjectStatus, trusted: boolean): Fix[] {
     const fixes = busy ? [] : (project.fixes ?? []).map(fromServer).filter((fix) => trusted || !fix.runsProcess);
     return [...fixes, SHOW_OUTPUT_FIX];
 }
+
+/** The fixes of one project, for a quick pick that lists several projects. */
+export interface FixGroup {
+    project: ProjectStatus;
+    /** The project folder's name, as the group's heading. */
+    label: string;
+    fixes: Fix[];
+}
+
+/**
+ * The fixes of every known project, the current one first, then by root; "Show output" is left to the caller
+ * (it is not about one project). Names that repeat (two `api` folders) get their parent folder added.
+ */
+export function fixGroups(projects: readonly ProjectStatus[], current: ProjectStatus | undefined, trusted: boolean, busyRoots: ReadonlySet<string> = new Set()): FixGroup[] {
+    const ordered = [...projects].sort((a, b) => {
+        if (current && a.root === current.root) return -1;
+        if (current && b.root === current.root) return 1;
+        return toFsPath(a.root).localeCompare(toFsPath(b.root));
+    });
+    const names = ordered.map((project) => path.basename(toFsPath(project.root)));
+    return ordered.map((project, index) => {
+        const root = toFsPath(project.root);
+        const repeated = names.filter((name) => name === names[index]).length > 1;
+        const label = repeated ? path.join(path.basename(path.dirname(root)), names[index]) : names[index] || root;
+        const shown = busyRoots.has(project.root) ? { ...project, state: 'busy' as const } : project;
+        return { project, label, fixes: fixesFor(shown, trusted).filter((fix) => fix.id !== SHOW_OUTPUT_FIX.id) };
+    });
+}
+
+export const SHOW_OUTPUT_ITEM: Fix = SHOW_OUTPUT_FIX;

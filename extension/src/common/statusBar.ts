@@ -7,6 +7,8 @@ import {
     CodeCounts,
     Fix,
     fixesFor,
+    fixGroups,
+    SHOW_OUTPUT_ITEM,
     mergeStatus,
     projectForFile,
     ProjectStatus,
@@ -138,9 +140,14 @@ export class StatusBar implements vscode.Disposable {
         this.item.show();
     }
 
-    /** The quick pick of the fixes that apply to the current project now; resolves to the one picked. */
+    /**
+     * The quick pick of the fixes that apply now: the current project's, or — with several projects (a
+     * multi-root workspace, nested projects) — every project's under its name, the current one first.
+     */
     async pickFix(): Promise<{ fix: Fix; project: ProjectStatus } | undefined> {
         const project = this.currentProject();
+        const projects = [...this.projects.values()];
+        if (projects.length > 1) return this.pickGroupedFix(projects, project);
         if (!project) {
             void vscode.window.showInformationMessage('venvsense: open a file of a Python project to see its fixes.');
             return undefined;
@@ -155,5 +162,25 @@ export class StatusBar implements vscode.Disposable {
             },
         );
         return picked ? { fix: picked.fix, project } : undefined;
+    }
+
+    private async pickGroupedFix(
+        projects: ProjectStatus[],
+        current: ProjectStatus | undefined,
+    ): Promise<{ fix: Fix; project: ProjectStatus } | undefined> {
+        type Item = vscode.QuickPickItem & { fix?: Fix; project?: ProjectStatus };
+        const items: Item[] = [];
+        for (const group of fixGroups(projects, current, vscode.workspace.isTrusted, new Set(this.running.keys()))) {
+            items.push({ label: `${group.label} — ${group.project.summary}`, kind: vscode.QuickPickItemKind.Separator });
+            for (const fix of group.fixes) items.push({ label: fix.label, detail: fix.detail, fix, project: group.project });
+        }
+        items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+        items.push({ label: SHOW_OUTPUT_ITEM.label, detail: SHOW_OUTPUT_ITEM.detail, fix: SHOW_OUTPUT_ITEM, project: current ?? projects[0] });
+        const picked = await vscode.window.showQuickPick(items, {
+            title: `venvsense — ${projects.length} projects`,
+            placeHolder: 'Fixes per project',
+            matchOnDetail: true,
+        });
+        return picked?.fix && picked.project ? { fix: picked.fix, project: picked.project } : undefined;
     }
 }

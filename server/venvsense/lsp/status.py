@@ -5,21 +5,27 @@
 ``fixes`` are the fixes for the whole project (the engine's ``project_fixes``) as LSP ``Command`` objects —
 ``{"title", "command", "arguments": [{"project": root}]}`` — for a client to offer as they are; empty until the
 project is checked.
+``problems`` are the project's most severe findings (at most ``TOP_PROBLEMS``, errors first, then in file order),
+each ``{"code", "severity", "message", "uri", "line", "fix"}`` — ``line`` 0-based, ``fix`` the title of the
+finding's first fix (``None`` when it has none or only one that runs a process in an untrusted workspace).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from venvsense.check import ProjectReport, environment_json
-from venvsense.fixes import project_fixes
+from venvsense.findings import Finding, Severity
+from venvsense.fixes import finding_fixes, project_fixes
+from venvsense.lsp.convert import uri_of
 from venvsense.protocol import GET_STATUS_REQUEST, STATUS_NOTIFICATION
+from venvsense.text import UnreadableFile, read_text
 
-__all__ = ["GET_STATUS_REQUEST", "STATUS_NOTIFICATION", "project_status"]
+__all__ = ["GET_STATUS_REQUEST", "STATUS_NOTIFICATION", "TOP_PROBLEMS", "project_status"]
 
 EMPTY_COUNTS = {"error": 0, "warning": 0, "information": 0, "hint": 0}
-
-
+TOP_PROBLEMS = 3
 
 
 def _plural(n: int, word: str) -> str:
@@ -32,6 +38,33 @@ def fixes_json(root_uri: str, report: ProjectReport | None, trusted: bool = True
         return []
     return [{"title": fix.title, "command": fix.command, "arguments": [{"project": root_uri, **fix.arguments}]}
             for fix in project_fixes(report, trusted=trusted) if fix.command is not None]
+
+
+def _disk_text(path: Path) -> str | None:
+    try:
+        return read_text(path)
+    except UnreadableFile:
+        return None
+
+
+def top_findings(report: ProjectReport, limit: int = TOP_PROBLEMS) -> list[Finding]:
+    """The project's most severe findings: errors first, then warnings, …; in file order within a severity."""
+    shown = [f for f in report.findings if f.severity != Severity.OFF]
+    ordered = sorted(shown, key=lambda f: (-f.severity, str(f.file), f.range.start.line, f.range.start.column))
+    return ordered[:limit]
+
+
+def problems_json(report: ProjectReport | None, trusted: bool = True) -> list[dict[str, Any]]:
+    """The top findings with the title of each one's first fix (read against the files on disk)."""
+    if report is None:
+        return []
+    problems: list[dict[str, Any]] = []
+    for finding in top_findings(report):
+        fixes = finding_fixes(report, finding, trusted=trusted, text_of=_disk_text)
+        problems.append({"code": finding.code, "severity": finding.severity.label, "message": finding.message,
+                         "uri": uri_of(finding.file), "line": finding.range.start.line,
+                         "fix": fixes[0].title if fixes else None})
+    return problems
 
 
 def project_status(root_uri: str, report: ProjectReport | None, busy: str | None,
@@ -64,4 +97,5 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         "counts": counts,
         "summary": summary,
         "fixes": fixes_json(root_uri, report, trusted),
+        "problems": problems_json(report, trusted),
     }
