@@ -21,7 +21,7 @@ from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
-from venvsense.imports import DiskScanCache
+from venvsense.imports import DiskScanCache, scan_source
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
@@ -138,6 +138,29 @@ def recheck_manifests(
     ):
         scan = (previous.usage, previous.modules)
     return _check(model, scan, None)
+
+
+# modules read for more than their imports (sys.path set-up, declarations, a PEP 723 block): never on the fast path
+_READ_FOR_MORE = frozenset({"setup.py", "conftest.py", "noxfile.py"})
+
+
+def imports_unchanged(previous: ProjectReport, buffers: Mapping[Path, str]) -> bool:
+    """Whether editing the module ``buffers`` leaves ``previous`` as it stands: each one is a module ``previous``
+    scanned, and its imports read now exactly as then (the same statements at the same places, the same gates).
+
+    A module edit can change only that module's imports (what the import rules judge); modules the engine reads
+    for more — ``setup.py``, ``conftest.py``, a script's ``# /// script`` block, settings files (read from disk,
+    not from the buffer, until saved) — are judged by the full check. This is the keystroke path of an editor:
+    a body being typed, imports untouched, costs one scan of that buffer instead of a project check."""
+    usage = previous.usage
+    if usage is None or not buffers:
+        return False
+    for path, text in buffers.items():
+        before = usage.scanned.get(path)
+        if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE or "# ///" in text
+                or scan_source(text) != before):
+            return False
+    return True
 
 
 def _declared_names(declarations: list[Declaration]) -> set[str]:

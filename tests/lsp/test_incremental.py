@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from lsp_session import ProjectMaker, lsp_session
+from lsprotocol import types
 
 import venvsense.check as analysis
 from venvsense.check import check_project, recheck_manifests
@@ -93,3 +94,39 @@ async def test_the_server_rechecks_manifest_edits_without_reading_modules(make_p
         session.open(module)
         await session.wait_for(lambda: [d.range.start.line for d in session.diagnostics(module)] == [3],
                                what="the module scanned again once its buffer is open")
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_module_edit_that_keeps_its_imports_keeps_every_finding(make_project: ProjectMaker,
+                                                                        workspace: Path) -> None:
+    """The keystroke path: typing in a module's body (its imports read exactly as before) re-publishes the last
+    findings for the new version without checking the project again; an edit that changes an import — its
+    place, its gate, the module — is checked in full."""
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",), files={
+        "app.py": "import alpha\nimport missing_mod\n\n\ndef f():\n    return 1\n",
+        "other.py": "import alpha\n",
+    })
+    app, other = root / "app.py", root / "other.py"
+    async with lsp_session(workspace) as session:
+        session.open(app)
+        await session.wait_codes(app, lambda codes: codes == ["VS301"])
+        # another module changes on disk with no event the server hears of: only a project check would see it
+        other.write_text("import alpha\nimport gamma_missing\n")
+        for body in ("    return 2\n", "    value = 3\n    return value\n"):
+            version = session.change(app, "import alpha\nimport missing_mod\n\n\ndef f():\n" + body)
+            await session.wait_for(lambda version=version: any(p.uri == app.as_uri() and p.version == version
+                                                               for p in session.published))
+            assert session.codes(app) == ["VS301"]
+            assert session.diagnostics(app)[0].range.start.line == 1
+            assert session.codes(other) == [], "a body edit must not check the project again"
+        # the import moves down a line: checked in full (and the disk change of other.py is seen with it)
+        session.change(app, "import alpha\n\nimport missing_mod\n\n\ndef f():\n    return 1\n")
+        await session.wait_for(lambda: [d.range.start.line for d in session.diagnostics(app)] == [2],
+                               what="the moved import's finding on its new line")
+        await session.wait_codes(other, lambda codes: codes == ["VS301"])
+        # the same import, now guarded: a different gate, a different severity
+        session.change(app, "import alpha\n\ntry:\n    import missing_mod\nexcept ImportError:\n    pass\n")
+        await session.wait_for(lambda: [(d.range.start.line, d.severity) for d in session.diagnostics(app)]
+                               and session.diagnostics(app)[0].range.start.line == 3
+                               and session.diagnostics(app)[0].severity != types.DiagnosticSeverity.Error,
+                               what="the guarded import's finding, not an error")

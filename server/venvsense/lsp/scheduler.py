@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 
-from venvsense.check import ProjectReport, check_project, recheck_manifests
+from venvsense.check import ProjectReport, check_project, imports_unchanged, recheck_manifests
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
@@ -115,7 +115,14 @@ class Scheduler:
         known = project_targets(state.root, previous)
         baseline: dict[Path, int] = {}
 
+        # only module buffers edited: when their imports read as before, every finding of ``previous`` stands
+        edited = {path: snapshot.texts[path] for path in state.edited_buffers if path in snapshot.texts}
+        modules_only = (previous is not None and not state.needs_full_check and len(edited) == len(state.edited_buffers)
+                        and all(p.suffix == ".py" for p in edited))
+
         def run() -> ProjectReport:
+            if modules_only and previous is not None and imports_unchanged(previous, edited):
+                return previous
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
