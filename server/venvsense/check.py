@@ -21,7 +21,7 @@ from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
 from venvsense.imports import DiskScanCache
 from venvsense.mapping import ModuleIndex
-from venvsense.model import Project, ProjectModel, read_model
+from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
@@ -47,6 +47,7 @@ class ProjectReport:
     usage: Usage | None = None
     modules: ModuleIndex | None = None
     pyproject_toml: TomlFile | None = None
+    scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -150,7 +151,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
            disk_cache: DiskScanCache | None) -> ProjectReport:
     settings = model.settings
     report = ProjectReport(model.project, settings, model.environment, model.installed, model.sets,
-                           model.python_version_file, pyproject_toml=model.pyproject_toml)
+                           model.python_version_file, pyproject_toml=model.pyproject_toml, scopes=model.scopes)
     found = reader_findings(model)
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:
@@ -173,7 +174,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             project_name=model.name, check_unused=settings.check_unused,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
-            root=model.root, incomplete=model.declarations_incomplete,
+            root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
         ))
     report.findings = decide(found, settings)
     return report

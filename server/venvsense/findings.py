@@ -95,6 +95,9 @@ _CODES = [
          "an import provided by an installed distribution that the project does not declare"),
     Code("VS303", "unused-dependency", Severity.INFORMATION,
          "a declared dependency that nothing in the project imports"),
+    Code("VS304", "dev-only-import", Severity.WARNING,
+         "package code imports a distribution the project declares only for development (a dependency group, "
+         "a dev/test/docs requirements file)"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

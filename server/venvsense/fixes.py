@@ -11,6 +11,7 @@ VS201/203  Install <declared requirement>, Install all missing (commands)
 VS202      Install <declared requirement> (command), Change pin to name==installed (edit)
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
+VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -192,7 +193,7 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
         return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
-    if code == "VS302":
+    if code in ("VS302", "VS304"):
         return add_requirement_fixes(report, finding, package, text_of)
     return []
 

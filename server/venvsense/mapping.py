@@ -393,8 +393,10 @@ def _read_layout(distribution: Distribution) -> _Layout | None:
 
 # --- the index --------------------------------------------------------------------------------------
 
-def _longest_prefix(table: Mapping[str, object], parts: Sequence[str]) -> str | None:
-    for k in range(len(parts), 0, -1):
+def _longest_prefix(table: Mapping[str, object], parts: Sequence[str], depth: int) -> str | None:
+    """The longest dotted prefix of ``parts`` that is a key of ``table``, whose keys have at most ``depth``
+    parts: only that many prefixes are tried (a name of 50,000 parts costs no more than a short one)."""
+    for k in range(min(len(parts), depth), 0, -1):
         key = ".".join(parts[:k])
         if key in table:
             return key
@@ -429,9 +431,12 @@ class ModuleIndex:
             names = _names(value)
             if module.strip() and names:
                 self._configured[module.strip()] = names
+        self._configured_depth = max((module.count(".") + 1 for module in self._configured), default=0)
         self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
         self._curated_by_distribution: dict[str, list[str]] = {}
+        self._curated_depth = 0
         for module, entry in self._curated.items():
+            self._curated_depth = max(self._curated_depth, module.count(".") + 1)
             for dist_name in entry.distributions:
                 self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
         self._configured_by_distribution: dict[str, list[str]] = {}
@@ -455,13 +460,13 @@ class ModuleIndex:
         parts = [p for p in module.strip().split(".") if p]
         if not parts:
             return []
-        key = _longest_prefix(self._configured, parts)
+        key = _longest_prefix(self._configured, parts, self._configured_depth)
         if key is not None:
             return [self._provider(name, "configured") for name in self._configured[key]]
         found = self._installed_providers(parts)
         if found:
             return found
-        key = _longest_prefix(self._curated, parts)
+        key = _longest_prefix(self._curated, parts, self._curated_depth)
         if key is not None:
             return [self._provider(name, "curated") for name in self._curated[key].distributions]
         return [self._provider(guess_distribution(parts[0]), "guess")]
@@ -485,7 +490,7 @@ class ModuleIndex:
         candidates = self._by_top.get(parts[0], [])
         if not candidates:
             return []
-        curated_key = _longest_prefix(self._curated, parts)
+        curated_key = _longest_prefix(self._curated, parts, self._curated_depth)
         curated_names = (
             {normalize(n) for n in self._curated[curated_key].distributions} if curated_key else set()
         )
@@ -506,7 +511,8 @@ class ModuleIndex:
                         continue
                     score = max(score, depth)
             # (a dotted name normalizes to a name with "-": only such distribution names can match)
-            for k in range(len(parts) if "-" in dist.normalized else 1, 1, -1):
+            # (at most as many parts as the name has: a deep import tries no more than a short one)
+            for k in range(min(len(parts), dist.normalized.count("-") + 1), 1, -1):
                 if normalize("-".join(parts[:k])) == dist.normalized:
                     score = max(score, k)
                     break

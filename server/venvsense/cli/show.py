@@ -10,6 +10,7 @@ from venvsense.check import ProjectReport, environment_json
 from venvsense.cli.output import relative_path, write_json
 from venvsense.cli.projects import check_paths
 from venvsense.environment import read_installed
+from venvsense.model import Scopes
 
 
 def register(commands: Any) -> None:
@@ -85,12 +86,13 @@ def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
     if report.usage is None:
         return []
     root = report.project.root
+    scopes = report.scopes if report.scopes is not None else Scopes(root)
     return [
         {
             "module": item.module, "top": item.top, "file": relative_path(item.file, root),
             "line": item.statement.line + 1, "column": item.statement.column + 1, "kind": item.kind,
             "optional": item.statement.optional, "type_checking": item.statement.type_checking,
-            "distribution": item.distribution,
+            "distribution": item.distribution, "scope": scopes.of(item.file),
         }
         for item in sorted(report.usage.imports, key=lambda i: (str(i.file), i.statement.line, i.statement.column))
     ]

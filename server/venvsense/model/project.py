@@ -24,6 +24,7 @@ from venvsense.declarations.setupcfg import read_setup_cfg
 from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
 from venvsense.model.discovery import Project, is_project_root, project_at
+from venvsense.model.scopes import Scopes, read_scopes
 from venvsense.tomlfile import TomlFile, read_toml
 
 
@@ -41,6 +42,8 @@ class ProjectModel:
     fields read here beside ``sets`` (a lock file is one more set; a script is a set and the one source file it
     governs); *scopes* — which sets govern which source files (package code, tests, docs, scripts) — become a
     field mapping set to file globs, read by the import rules instead of "every set governs every file".
+    ``scopes`` already says which part of the project each source file is (package code, tests, docs,
+    scripts; ``model.scopes``), for the rules that judge an import by where it is (VS304).
     The project's source files are walked lazily by the import classification (``classify.scan_project``),
     only when import checks are on.
     """
@@ -55,6 +58,7 @@ class ProjectModel:
     installed: Installed | None
     sets: list[Manifest]
     python_version_file: PythonVersionFile | None
+    scopes: Scopes
 
     @property
     def root(self) -> Path:
@@ -135,6 +139,7 @@ def read_model(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
         sets=sets, python_version_file=python_version_file,
+        scopes=read_scopes(project.root, pyproject_toml, buffers, packaged=_packaged(project, pyproject_toml)),
     )
 
 
@@ -153,6 +158,15 @@ def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
             manifest.findings = [f for f in manifest.findings if f.code != "VS209"]
         else:
             unresolved(manifest)
+
+
+def _packaged(project: Project, pyproject_toml: TomlFile | None) -> bool:
+    """Whether the project has a main set (``[project]``, Poetry's table, ``setup.py``/``setup.cfg``, a main
+    requirements file): else it has no package code (a uv workspace root with dependency groups only)."""
+    if project.main_requirements or project.setup_py or project.setup_cfg:
+        return True
+    data = pyproject_toml.data if pyproject_toml is not None and project.pyproject is not None else None
+    return data is not None and ("project" in data or bool(pyproject_toml and pyproject_toml.table("tool", "poetry")))
 
 
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")

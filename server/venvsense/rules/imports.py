@@ -1,5 +1,6 @@
-"""The import rules: VS301 import-not-installed, VS302 undeclared-import, VS303 unused-dependency — a project's
-classified imports (``venvsense.classify``) compared with what it declares and what is installed."""
+"""The import rules: VS301 import-not-installed, VS302 undeclared-import, VS303 unused-dependency, VS304
+dev-only-import — a project's classified imports (``venvsense.classify``) compared with what it declares, what
+is installed and where each file is (its scope, ``model.scopes``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, ScanResult
 from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
+from venvsense.model.scopes import Scopes, development_only
 from venvsense.text import Position, Range
 
 
@@ -33,13 +35,15 @@ def import_findings(
     usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
     installed: Installed | None, project_name: str | None, check_unused: bool,
     used_without_import: Iterable[str] = (), environment_label: str | None = None, root: Path | None = None,
-    incomplete: bool = False,
+    incomplete: bool = False, scopes: Scopes | None = None,
 ) -> list[Finding]:
-    """VS301, VS302 and VS303 for one project. ``environment_label`` is how messages name the venv; ``root``
-    the project's folder (a declaration read from an included file outside it belongs to another project: it is
-    never this project's unused dependency). ``incomplete``: some of the project's declarations could not be
-    read (computed at build time, VS209), so "not declared" cannot be known: no VS302."""
+    """VS301, VS302, VS303 and VS304 for one project. ``environment_label`` is how messages name the venv;
+    ``root`` the project's folder (a declaration read from an included file outside it belongs to another
+    project: it is never this project's unused dependency). ``incomplete``: some of the project's declarations
+    could not be read (computed at build time, VS209), so "not declared" cannot be known: no VS302.
+    ``scopes``: which files are package code (VS304 is only about those; without it, none is)."""
     out: list[Finding] = []
+    development = _DevelopmentOnly(declarations, root, scopes)
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
     for declaration in declarations:
@@ -71,6 +75,17 @@ def import_findings(
         if not providers:
             statement = item.statement
             relaxed = _relaxed(statement)
+            if development.active:
+                dev_only = development.of_module(item, declared_modules)
+                if dev_only is not None and development.in_package(item.file):
+                    # package code importing what only developers install: that is the problem (VS304, which
+                    # needs no venv), not that this venv lacks it
+                    key = (item.file, statement.line, item.top)
+                    if not statement.type_checking and key not in reported_missing:
+                        reported_missing.add(key)
+                        out.append(_dev_only_import(item, dev_only, relaxed, shared_range(statement),
+                                                    installed=False))
+                    continue
             if not usable:
                 continue  # VS101/VS104 stand for these
             assert environment is not None
@@ -93,7 +108,12 @@ def import_findings(
             continue
         if incomplete or any(p.distribution in declared for p in providers) or all(
                 is_typing_only(p.distribution) for p in providers):
-            settled[id(providers)] = True
+            dev_only = development.of_providers(providers) if development.active else None
+            if dev_only is None:
+                settled[id(providers)] = True
+            elif development.in_package(item.file) and not item.statement.type_checking:
+                out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
+                                            shared_range(item.statement), installed=True))
             continue
         provider = item.providers[0]
         statement = item.statement
@@ -113,6 +133,80 @@ def import_findings(
     if check_unused and usage.scanned:
         out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import), python, root))
     return out
+
+
+class _DevelopmentOnly:
+    """Which imports only a development set declares (VS304), and which files are package code, each answered
+    once per check. ``active``: the project declares something for development and has scopes."""
+
+    __slots__ = ("_by_name", "_files", "_modules", "_providers", "_root", "_scopes", "_tops", "active")
+
+    def __init__(self, declarations: list[Declaration], root: Path | None, scopes: Scopes | None) -> None:
+        self._root = root
+        self._scopes = scopes
+        self._by_name: dict[str, list[Declaration]] = {}
+        for declaration in declarations:
+            if declaration.normalized and not declaration.transitive:
+                self._by_name.setdefault(declaration.normalized, []).append(declaration)
+        self.active = scopes is not None and any(
+            development_only(d, root) for found in self._by_name.values() for d in found)
+        self._files: dict[Path, bool] = {}
+        self._providers: dict[int, Declaration | None] = {}
+        self._modules: dict[tuple[str, str], Declaration | None] = {}
+        self._tops: set[str] | None = None
+
+    def in_package(self, path: Path) -> bool:
+        answer = self._files.get(path)
+        if answer is None:
+            assert self._scopes is not None
+            answer = self._files[path] = self._scopes.of(path) == "package"
+        return answer
+
+    def _only(self, name: str) -> Declaration | None:
+        """The first development declaration of ``name`` when every declaration of it is one; else ``None``."""
+        found = self._by_name.get(name)
+        if not found or not all(development_only(d, self._root) for d in found):
+            return None
+        return found[0]
+
+    def of_providers(self, providers: tuple[Provider, ...]) -> Declaration | None:
+        """For an installed import: the development declaration when the providers the project declares are
+        declared only for development."""
+        key = id(providers)  # the tuples are shared by every import of one module
+        if key not in self._providers:
+            declared = [p.distribution for p in providers if p.distribution in self._by_name]
+            only = [self._only(name) for name in declared]
+            self._providers[key] = only[0] if only and all(only) else None
+        return self._providers[key]
+
+    def of_module(self, item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
+        """For an import nothing installed provides: the development declaration when the declaration that
+        would provide it (``_declared_for``) is declared only for development."""
+        if self._tops is None:  # the top-level names development-only declarations provide: most imports are not
+            self._tops = {module.partition(".")[0] for module, declaration in declared_modules.items()
+                          if self._only(declaration.normalized)}
+        if item.top not in self._tops:
+            return None
+        key = (item.target, item.module)
+        if key not in self._modules:
+            wanted = _declared_for(item, declared_modules)
+            self._modules[key] = self._only(wanted.normalized) if wanted is not None else None
+        return self._modules[key]
+
+
+def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: str | None, range_: Range, *,
+                     installed: bool) -> Finding:
+    """VS304: package code imports a distribution the project declares only for development; a hint when the
+    import is optional (inside try/except ImportError: the package runs without it)."""
+    why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+    absent = "" if installed else ", and it is not installed"
+    finding = make(
+        "VS304", f"'{item.module}' is imported by package code, but '{declaration.name}' is declared only for "
+        f"development ({declaration.declaration_set}){absent}: users of the package will not have it{why}",
+        item.file, range_, package=declaration.normalized, module=item.module,
+        declared_in=declaration.declaration_set,
+    )
+    return finding.with_severity(Severity.HINT) if relaxed else finding
 
 
 def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str, ...]:
@@ -192,13 +286,46 @@ def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -
     return what
 
 
-def _used(provided: str, imported: set[str], imported_prefixes: set[str]) -> bool:
-    """``covers(provided, i)`` for some ``i`` in ``imported``, in constant time: ``provided`` is imported or is
-    a package above an import (``imported_prefixes``), or an import names a namespace above it."""
-    if provided in imported_prefixes:
+class DottedNames:
+    """A set of dotted module names that answers ``covers(provided, i)`` for some ``i`` in it — ``provided`` is
+    one of the names, a package above one, or below one — in time linear in the length of ``provided``, from a
+    tree of the names' parts (built in time and memory linear in the names' length: an import of 50,000
+    parts makes 50,000 edges, not the 50,000 prefixes of up to 100 KB each a set of prefixes held)."""
+
+    __slots__ = ("_edges", "_ends")
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._edges: dict[tuple[int, str], int] = {}  # (node, part) → child node; the root is 0
+        self._ends: set[int] = set()  # the nodes where a name ends
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        edges = self._edges
+        node = 0
+        for part in name.split("."):
+            child = edges.get((node, part))
+            if child is None:
+                child = edges[(node, part)] = len(edges) + 1
+            node = child
+        self._ends.add(node)
+
+    def covers(self, provided: str) -> bool:
+        """Whether ``provided`` is used by one of the names: it is one, a package above one, or a name ends at
+        a package above it (a namespace an import names)."""
+        edges, ends = self._edges, self._ends
+        node = 0
+        for part in provided.split("."):
+            if node and node in ends:
+                return True
+            child = edges.get((node, part))
+            if child is None:
+                return False
+            node = child
         return True
-    parts = provided.split(".")
-    return any(".".join(parts[:depth]) in imported for depth in range(1, len(parts)))
+
+    def __bool__(self) -> bool:
+        return bool(self._edges)
 
 
 def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
@@ -216,7 +343,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     imported |= {item.module for item in third_party}
     imported |= usage.inactive_modules()  # gated out for this venv's Python or platform: still a use
     used_distributions = {p.distribution for item in third_party for p in item.providers}
-    imported_prefixes = {name.rsplit(".", depth)[0] for name in imported for depth in range(name.count(".") + 1)}
+    used = DottedNames(imported)
     own = canonicalize_name(project_name) if project_name else None
     seen: set[tuple[Path, Range]] = set()
     locked: dict[Path, bool] = {}
@@ -234,17 +361,16 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
             continue
         modules = _declared_modules(declaration, index)
-        if any(_used(module, imported, imported_prefixes) for module in modules):
+        if any(used.covers(module) for module in modules):
             continue
         candidates.append((declaration, modules))
     if candidates:
         candidates = _not_used_by_metadata(candidates, index, declarations, python)
     if candidates:
-        by_string = string_imports(usage.scanned)
+        by_string = DottedNames(string_imports(usage.scanned))
         if by_string:
-            prefixes = {n.rsplit(".", d)[0] for n in by_string for d in range(n.count(".") + 1)}
             candidates = [(d, modules) for d, modules in candidates
-                          if not any(_used(module, by_string, prefixes) for module in modules)]
+                          if not any(by_string.covers(module) for module in modules)]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"
         + ("" if declaration.primary else f" ({declaration.declaration_set})"),

@@ -1,0 +1,91 @@
+"""A dotted name of 50,000 parts (issue 12, item 8): time and memory linear in its length.
+
+Measured as a bound on the check's peak memory (``tracemalloc``): a quadratic step that holds every prefix of
+the name at once needs gigabytes here. A quadratic step that makes each prefix and drops it (trying every
+prefix against a table) shows only in time: ~100 s here against under 1 s, so a bound of 30 s (generous for
+a loaded machine) is kept as well.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.projects import write
+from support.wheels import build_wheel, pip_install
+from venvsense.check import check_project
+from venvsense.model import project_at
+from venvsense.rules.imports import DottedNames
+
+PARTS = 50_000
+DEEP = ".".join(["a"] * PARTS)  # 100 KB
+_BOUND = 64 << 20  # before the fix: 2.4 GB for one such import
+
+
+@pytest.fixture(scope="module")
+def venv(session_venv_factory: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a distribution providing `a` whose name has dashes (the name-against-import comparison), a namespace
+    # portion `a.b` (the RECORD layout walk) and one a module map names
+    wheels = tmp_path_factory.mktemp("deep-wheels")
+    build_wheel(wheels, "a-b-c", "1.0", modules=["a"])
+    build_wheel(wheels, "a-ns", "1.0", modules=[], top_level=False,
+                files={"a/b/__init__.py": "", "a/b/c.py": ""})
+    made = session_venv_factory()
+    pip_install(made, "a-b-c", "a-ns", find_links=wheels, args=("--no-deps",))
+    return made
+
+
+@pytest.mark.parametrize("source", [
+    f"import {DEEP}\n",
+    f"from {DEEP} import a\n",
+    f"import {DEEP} as alias\n",
+    f"from .{DEEP} import a\n",
+    f"import importlib\nimportlib.import_module('{DEEP}')\n",
+])
+def test_a_dotted_name_of_50000_parts_is_checked_in_linear_memory(tmp_path: Path, venv: Path, source: str) -> None:
+    root = write(tmp_path / "deep", {
+        "pyproject.toml": '[project]\nname = "deep"\nversion = "0"\ndependencies = ["a-b-c", "never-used"]\n'
+                          '[tool.venvsense]\nvenv = "' + str(venv) + '"\n'
+                          '[tool.venvsense.module-map]\n"x.y.z" = "never-used"\n',
+        "deep/__init__.py": "",
+        "deep/mod.py": source,
+    })
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        report = check_project(project_at(root))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < _BOUND, f"{peak / 2**20:.0f} MiB"
+    assert time.perf_counter() - started < 30
+    codes = {f.code for f in report.findings}
+    assert "VS303" in codes  # the check ran to the end: `never-used` is reported
+    assert report.usage is not None and any(len(i.module) >= 2 * PARTS - 1 for i in report.usage.imports
+                                            ) == (not source.startswith("import importlib"))
+
+
+def test_dotted_names_cover_what_a_set_of_prefixes_did() -> None:
+    names = DottedNames(["google.cloud.storage.blob", "yaml", "zope"])
+    for used in ("google", "google.cloud", "google.cloud.storage", "google.cloud.storage.blob", "yaml",
+                 "zope.interface", "zope.interface.deep"):
+        assert names.covers(used), used
+    for unused in ("goog", "google.api", "google.cloud.storage.blob2", "yam", "yaml2", "zop", ""):
+        assert not names.covers(unused), unused
+    assert not DottedNames()
+    assert not DottedNames().covers("a")
+
+
+def test_a_deep_name_makes_as_many_edges_as_it_has_parts() -> None:
+    tracemalloc.start()
+    try:
+        names = DottedNames([DEEP])
+        assert names.covers("a") and names.covers(DEEP) and names.covers(DEEP + ".b") and not names.covers("b")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20, f"{peak / 2**20:.0f} MiB"
