@@ -21,6 +21,7 @@ from venvsense.tomlfile import TomlFile, read_toml
 
 # what an implied or declared setuptools provides to a build script
 _SETUPTOOLS_MODULES = frozenset({"setuptools", "pkg_resources", "distutils", "_distutils_hack"})
+SETUPTOOLS_MODULES = _SETUPTOOLS_MODULES
 BUILD_SCRIPTS = frozenset({"setup.py"})
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
 

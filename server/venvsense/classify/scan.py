@@ -11,6 +11,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from venvsense.caches import MemoryCache
 from venvsense.classify.context import (
     BUILD_SCRIPTS,
+    SETUPTOOLS_MODULES,
     Gates,
     build_modules,
     declared_local,
@@ -162,7 +163,9 @@ class _ProjectContext:
             return INACTIVE
         if top in TYPE_CHECKER_ONLY or (top in self.python2 and flags & (FLAG_OPTIONAL | FLAG_FALLBACK)):
             return 2
-        if self.build and path.name in BUILD_SCRIPTS and path.parent == self.root and top.lower() in self.build:
+        # setuptools in the root setup.py is its build tool whatever the backend (a shim beside poetry-core)
+        if path.name in BUILD_SCRIPTS and path.parent == self.root and (
+                top.lower() in self.build or top in SETUPTOOLS_MODULES):
             return BUILD
         return THIRD_PARTY
 

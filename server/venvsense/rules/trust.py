@@ -1,0 +1,246 @@
+"""When an import that is not installed is no error (issue 11, "no false alarm at error"): the facts that lower
+VS301 to a hint, and the declarations VS303 cannot judge in this venv. ``rules.imports`` asks ``Trust`` once
+per missing module and file.
+
+A VS301 is a hint, with the reason in its message, when
+
+- the declaration that provides the module has an environment marker that is false for the venv
+  (``colorama; sys_platform == "win32"`` on Linux, ``brotlicffi; implementation_name == "pypy"`` on CPython):
+  it is not meant to be installed there ("declared for sys_platform == "win32" only");
+- the file declares its own environment with PEP 723 inline script metadata (``# /// script``) and the module
+  is one its ``dependencies`` provide: ``uv run`` makes that environment, not the project's venv;
+- no declaration provides the module and the project treats it as optional somewhere: an import of it inside
+  ``try``/``except ImportError`` (or in such a handler) in any file, or a probe ``find_spec("m")`` /
+  ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not
+  is_botocore_available(): raise``; a second import after ``except ImportError: return``), so they are
+  optional too;
+- the import is in a test file (``model.scopes``'s "tests") and nothing knows the module: no declaration, no
+  installed distribution, no curated or configured mapping (the distribution would be "a guess from the
+  name"): tests import modules they write themselves (``tmp_path / "app.py"`` on ``syspath_prepend``) or
+  that must not exist (an importer's error path). A test file that writes ``"<module>.py"`` itself gets no
+  finding at all (``written_by_the_file``).
+
+A declaration whose marker is false for the venv is never VS303 (its use cannot be judged there: on the
+platform it is for, it may provide an imported module — ``PyPyDispatcher`` for ``pydispatch`` on PyPy).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from venvsense.caches import MemoryCache
+from venvsense.classify import ClassifiedImport, Usage
+from venvsense.declarations import Declaration
+from venvsense.environment import marker_environment
+from venvsense.mapping import ModuleIndex, guess_distribution
+from venvsense.rules.declarations import marker_holds
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+_PROBE_CALLS = (b"find_spec(", b"importorskip(")
+_PROBE_ARGUMENT = re.compile(rb"""\s*(?:name\s*=\s*)?[rRuU]?["']([A-Za-z_][\w.]*)["']""")
+_PROBE_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
+# PEP 723's reference expression for a metadata block (https://peps.python.org/pep-0723/)
+_SCRIPT_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
+_HEAD_BYTES = 1 << 16
+
+
+def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None) -> bool:
+    """Whether the declaration's environment marker is false for the venv (``markers``; ``None``: unknown, so
+    never): the declaration is not meant to be installed there."""
+    return markers is not None and bool(declaration.marker) and not marker_holds(declaration.marker, markers)
+
+
+class Trust:
+    """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
+
+    __slots__ = ("_files", "_in_tests", "_index", "_markers", "_optional", "_scripts", "_tests", "_usage")
+
+    def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
+                 in_tests: Callable[[Path], bool] | None = None) -> None:
+        self._usage = usage
+        self._index = index
+        self._markers = marker_environment(python) if python else None
+        self._optional: frozenset[str] | None = None
+        self._scripts: dict[Path, frozenset[str] | None] = {}
+        self._files: dict[Path, bytes] = {}
+        self._in_tests = in_tests
+        self._tests: dict[Path, bool] = {}
+
+    @property
+    def markers(self) -> Mapping[str, str] | None:
+        return self._markers
+
+    def excluded(self, declaration: Declaration) -> bool:
+        return marker_excluded(declaration, self._markers)
+
+    def lowered(self, item: ClassifiedImport, wanted: Declaration | None) -> str | None:
+        """Why this import of a module that is not installed is only a hint, or ``None``."""
+        if item.statement.fallback:
+            return "it is an except ImportError fallback, tried only when the import before it failed"
+        if wanted is not None:
+            if self.excluded(wanted):
+                return f"declared for {wanted.marker.strip() if wanted.marker else ''} only, not for this venv"
+            return None
+        script = self._script_modules(item.file)
+        if script is not None and (item.top in script or _slim_of(item.top, script)):
+            return "declared in the file's inline script metadata (PEP 723), which makes its own environment"
+        if item.top in self.optional():
+            return "the project imports it as optional elsewhere (try/except ImportError or find_spec), so it is"
+        if self._in_test(item.file) and self._unknown(item):
+            return "a test's import of a module nothing declares, installs or maps (a guess from the name)"
+        return None
+
+    def written_by_the_file(self, item: ClassifiedImport) -> bool:
+        """A test file that writes the module itself (``"<top>.py"`` or a ``"<top>"`` folder path in its
+        text) before importing it: no finding at all."""
+        if not self._in_test(item.file):
+            return False
+        data = self._read(item.file)
+        top = item.top.encode("ascii", "replace")
+        return any(quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+
+    # -- the parts
+
+    def _in_test(self, path: Path) -> bool:
+        if self._in_tests is None:
+            return False
+        answer = self._tests.get(path)
+        if answer is None:
+            answer = self._tests[path] = self._in_tests(path)
+        return answer
+
+    def _unknown(self, item: ClassifiedImport) -> bool:
+        providers = self._index.providers(item.target)
+        return not providers or providers[0].how == "guess"
+
+    def optional(self) -> frozenset[str]:
+        """The top-level modules the project imports inside try/except ImportError (or in such a handler) or
+        probes with ``find_spec``/``importorskip`` somewhere."""
+        if self._optional is None:
+            found: set[str] = set()
+            for item in self._usage.third_party:
+                if item.top not in found:
+                    statement = item.statement
+                    if statement.optional or statement.fallback:
+                        found.add(item.top)
+            found.update(name.partition(".")[0] for name in _probed(self._usage))
+            self._optional = frozenset(found)
+        return self._optional
+
+    def _read(self, path: Path) -> bytes:
+        data = self._files.get(path)
+        if data is None:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(_HEAD_BYTES * 4)
+            except OSError:
+                data = b""
+            self._files[path] = data
+        return data
+
+    def _script_modules(self, path: Path) -> frozenset[str] | None:
+        """The top-level modules a file's PEP 723 ``dependencies`` provide (``None``: no script block)."""
+        if path not in self._scripts:
+            self._scripts[path] = _script_modules(self._read(path)[:_HEAD_BYTES], self._index)
+        return self._scripts[path]
+
+
+def declared_ignoring_case(item: ClassifiedImport, declared_modules: Mapping[str, Declaration],
+                           index: ModuleIndex) -> Declaration | None:
+    """The declaration of a distribution that is not installed whose name is the import's top-level name in
+    another case (``import IPython`` with ``ipython`` declared): its module names are known only as the
+    declaration spells them."""
+    top = item.top.lower()
+    for module, declaration in declared_modules.items():
+        if module.partition(".")[0].lower() == top and index.installed_distribution(declaration.normalized) is None:
+            return declaration
+    return None
+
+
+def _slim_of(top: str, modules: frozenset[str]) -> bool:
+    """``pydantic_ai`` for a declared ``pydantic-ai-slim``: a distribution named like the module plus a
+    ``-slim``/``-lite``/``-core`` variant suffix (kept in ``modules`` as its guessed name)."""
+    guess = guess_distribution(top).replace("-", "_")
+    return any(f"{guess}_{suffix}" in modules for suffix in ("slim", "lite", "core"))
+
+
+def _script_modules(head: bytes, index: ModuleIndex) -> frozenset[str] | None:
+    if b"# /// script" not in head:
+        return None
+    text = head.decode("utf-8", "replace")
+    for match in _SCRIPT_BLOCK.finditer(text):
+        if match.group("type") != "script":
+            continue
+        content = "".join(line[2:] if line.startswith("# ") else line[1:]
+                          for line in match.group("content").splitlines(keepends=True))
+        try:
+            data = tomllib.loads(content)
+        except tomllib.TOMLDecodeError:
+            return frozenset()
+        found: set[str] = set()
+        dependencies = data.get("dependencies")
+        for written in dependencies if isinstance(dependencies, list) else ():
+            if not isinstance(written, str):
+                continue
+            try:
+                requirement = Requirement(written)
+            except InvalidRequirement:
+                continue
+            name = canonicalize_name(requirement.name)
+            found.update(m.partition(".")[0] for m in index.distribution_modules(name))
+            found.add(name.replace("-", "_"))
+            # an extra named like a distribution brings it (`pydantic-ai-slim[openai]` → openai)
+            found.update(canonicalize_name(extra).replace("-", "_") for extra in requirement.extras)
+        return frozenset(found)
+    return None
+
+
+_probes: MemoryCache[tuple[str, int, int], tuple[str, ...]] = MemoryCache(
+    "rules.trust.probes", key="a file's path, mtime (ns) and size",
+    invalidation="a changed file has another mtime or size, hence another key",
+    owner="the process: a re-check reads only the changed files again", limit=1 << 14)
+
+
+def _probed(usage: Usage) -> set[str]:
+    """The module names the project's files probe with ``find_spec("m")`` or ``importorskip("m")``."""
+    found: set[str] = set()
+    for path, scan in usage.scanned.items():
+        if not any(module.partition(".")[0] in _PROBE_PROVIDERS for module in scan.modules):
+            continue
+        name = os.fspath(path)
+        try:
+            status = os.stat(name)
+            key = (name, status.st_mtime_ns, status.st_size)
+            names = _probes.get(key)
+            if names is None:
+                with open(name, "rb") as handle:
+                    data = handle.read()
+                names = _probe_names(data)
+                _probes.put(key, names)
+        except OSError:
+            continue
+        found.update(names)
+    return found
+
+
+def _probe_names(data: bytes) -> tuple[str, ...]:
+    found: list[str] = []
+    for call in _PROBE_CALLS:
+        at = data.find(call)
+        while at != -1:
+            argument = _PROBE_ARGUMENT.match(data, at + len(call))
+            if argument is not None:
+                found.append(argument.group(1).decode("ascii", "replace"))
+            at = data.find(call, at + len(call))
+    return tuple(found)

@@ -1,0 +1,168 @@
+"""No false alarm at error on the patterns the precision benchmark found on real projects (issue 11,
+benchmarks/precision: FP-1, 4-8, 11, 14-19, MISS-1): each test builds a small project with real files and a
+real venv, runs `venvsense check --format json` and looks at the severity and wording of what it says; each
+also keeps a true finding beside the pattern, so the rule cannot be "say nothing"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.projects import findings, project_maker
+from support.wheels import build_wheel
+
+
+def module_of(finding: dict[str, object]) -> str:
+    return str(finding["message"]).split("'")[1]
+
+
+def by_module(found: list[dict[str, object]], code: str = "VS301") -> dict[str, dict[str, object]]:
+    return {f"{f['file']}:{module_of(f)}": f for f in found if f["code"] == code}
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    house = tmp_path_factory.mktemp("trusted-real-wheels")
+    build_wheel(house, "alpha", "1.0")
+    return house
+
+
+@pytest.fixture
+def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
+    return project_maker(tmp_path / "proj", venv_factory, wheels)
+
+
+def test_a_declaration_whose_marker_is_false_for_the_venv_is_never_an_error_nor_unused(project):
+    # FP-4 (scrapy brotlicffi on PyPy only), FP-11 (httpie colorama on win32 only), FP-7/FP-10 (VS303)
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\n'
+                          'dependencies = ["alpha", "winonly; sys_platform == \'nothing\'",\n'
+                          '  "pypyonly; implementation_name == \'nothing\'",\n'
+                          '  "unusedwin; sys_platform == \'nothing\'",\n'
+                          '  "needed; sys_platform != \'nothing\'"]\n',
+        "p/__init__.py": "import alpha\nimport winonly.initialise\nimport pypyonly\nimport needed\n",
+    }, installs=("alpha",))
+    found = findings(root)
+    missing = by_module(found)
+    assert missing["p/__init__.py:winonly.initialise"]["severity"] == "hint"
+    assert 'declared for sys_platform == "nothing" only' in str(missing["p/__init__.py:winonly.initialise"]["message"])
+    assert missing["p/__init__.py:pypyonly"]["severity"] == "hint"
+    assert missing["p/__init__.py:needed"]["severity"] == "error"  # its marker holds: really missing
+    assert [f for f in found if f["code"] == "VS303"] == []  # unusedwin cannot be judged on this platform
+
+
+def test_an_import_error_fallback_is_a_hint(project):
+    # FP-14 (seaborn typing_extensions), FP-23 (black tomli)
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app.py": "import alpha\ntry:\n    from typing import Literal\nexcept ImportError:\n"
+                  "    from typing_extensions import Literal\nimport unguarded_missing\n",
+    }, installs=("alpha",))
+    missing = by_module(findings(root))
+    assert missing["app.py:typing_extensions"]["severity"] == "hint"
+    assert "fallback" in str(missing["app.py:typing_extensions"]["message"])
+    assert missing["app.py:unguarded_missing"]["severity"] == "error"
+
+
+def test_a_module_the_project_treats_as_optional_somewhere_is_no_error_elsewhere(project):
+    # FP-6 (scrapy pygments after `except ImportError: return`), FP-15 (botocore after find_spec, fastcluster)
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app/__init__.py": "import alpha\n",
+        "app/display.py": "def colour(text):\n    try:\n        from pygments import highlight\n"
+                          "    except ImportError:\n        return text\n"
+                          "    from pygments.lexers import PythonLexer\n    return highlight(text, PythonLexer())\n",
+        "app/boto.py": "from importlib.util import find_spec\n\n"
+                       "def is_botocore_available():\n    return find_spec('botocore') is not None\n",
+        "app/s3.py": "class Handler:\n    def __init__(self):\n        import botocore.session\n",
+        "app/plain.py": "import never_guarded\n",
+    }, installs=("alpha",))
+    missing = by_module(findings(root))
+    assert missing["app/display.py:pygments"]["severity"] == "hint"  # inside the try
+    assert missing["app/display.py:pygments.lexers"]["severity"] == "hint"
+    assert "optional" in str(missing["app/display.py:pygments.lexers"]["message"])
+    assert missing["app/s3.py:botocore.session"]["severity"] == "hint"
+    assert missing["app/plain.py:never_guarded"]["severity"] == "error"
+
+
+def test_a_module_named_like_its_declared_distribution_in_another_case_is_declared(project):
+    # FP-5 (scrapy `import IPython` with ipython in extra 'ipython')
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[project.optional-dependencies]\nshell = ["ipython>=8"]\n',
+        "p/__init__.py": "import alpha\n\ndef start():\n    from IPython.terminal.embed import InteractiveShellEmbed\n",
+    }, installs=("alpha",))
+    found = findings(root)
+    [ipython] = [f for f in found if f["code"] == "VS301"]
+    assert "declared as ipython>=8 in extra 'shell'" in str(ipython["message"])
+    assert ipython["severity"] != "error"
+    assert [f for f in found if f["code"] == "VS303"] == []
+
+
+def test_griffelib_provides_griffe(project):
+    # FP-19 (python-sdk: group 'docs' griffelib, `import griffe`)
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ndocs = ["griffelib==2.1.0"]\n',
+        "p/__init__.py": "import alpha\n",
+        "scripts/gen_ref_pages.py": "import griffe\n",
+    }, installs=("alpha",))
+    found = findings(root)
+    [griffe] = [f for f in found if f["code"] == "VS301"]
+    assert "declared as griffelib==2.1.0 in group 'docs'" in str(griffe["message"])
+    assert griffe["severity"] != "error"
+    assert [f for f in found if f["code"] == "VS303"] == []
+
+
+def test_setuptools_in_a_setup_py_shim_of_another_backend_is_no_finding(project):
+    # FP-16 (rich: setup.py imports setuptools, the build is poetry-core)
+    root = project({
+        "pyproject.toml": '[build-system]\nrequires = ["poetry-core>=1.0.0"]\n'
+                          'build-backend = "poetry.core.masonry.api"\n\n'
+                          '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "setup.py": "import setuptools\nsetuptools.setup(name='p')\n",
+        "p/__init__.py": "import alpha\nimport setuptools\n",
+    }, installs=("alpha",))
+    assert [(f["file"], module_of(f)) for f in findings(root) if f["code"] == "VS301"] == [
+        ("p/__init__.py", "setuptools")]  # package code importing it is still reported
+
+
+def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
+    # FP-1 (flask: modules written into tmp_path on syspath_prepend), FP-8 (uvicorn: import does_not_exist)
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "p/__init__.py": "import alpha\nimport guessed_in_package\n",
+        "tests/test_config.py": "def test_a(tmp_path, monkeypatch):\n"
+                                "    monkeypatch.syspath_prepend(str(tmp_path))\n"
+                                "    (tmp_path / 'made_here.py').write_text('app = 1')\n"
+                                "    (tmp_path / \"made_package\").mkdir()\n"
+                                "    from made_here import app\n    import made_package\n",
+        "tests/importer/raise_import_error.py": "import does_not_exist  # noqa\n",
+        "tests/test_yaml.py": "import yaml\n",
+    }, installs=("alpha",))
+    missing = by_module(findings(root))
+    assert "tests/test_config.py:made_here" not in missing
+    assert "tests/test_config.py:made_package" not in missing
+    assert missing["tests/importer/raise_import_error.py:does_not_exist"]["severity"] == "hint"
+    assert missing["p/__init__.py:guessed_in_package"]["severity"] == "error"  # package code: still an error
+    assert missing["tests/test_yaml.py:yaml"]["severity"] == "error"  # the table knows PyYAML: not a guess
+
+
+def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):
+    # FP-17 (python-sdk examples/mcpserver/memory.py)
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "p/__init__.py": "import alpha\n",
+        "examples/memory.py": '# /// script\n# dependencies = ["pydantic-ai-slim[openai]", "asyncpg", "numpy"]\n'
+                              "# ///\nimport asyncpg\nimport numpy as np\nfrom openai import AsyncOpenAI\n"
+                              "from pydantic_ai import Agent\nimport pandas\n",
+        "examples/text_me.py": "# /// script\n# dependencies = []\n# ///\nfrom pydantic_settings import BaseSettings\n",
+    }, installs=("alpha",))
+    missing = by_module(findings(root))
+    for module in ("asyncpg", "numpy", "openai", "pydantic_ai"):
+        assert missing[f"examples/memory.py:{module}"]["severity"] == "hint", module
+        assert "PEP 723" in str(missing[f"examples/memory.py:{module}"]["message"])
+    assert missing["examples/memory.py:pandas"]["severity"] == "error"  # the block does not declare it
+    assert missing["examples/text_me.py:pydantic_settings"]["severity"] == "error"
