@@ -140,7 +140,8 @@ def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
                                 "    (tmp_path / \"made_package\").mkdir()\n"
                                 "    from made_here import app\n    import made_package\n",
         "tests/importer/raise_import_error.py": "import does_not_exist  # noqa\n",
-        "tests/test_yaml.py": "import yaml\n",
+        "tests/test_yaml.py": "import yaml\nimport pytest\n",
+        "tests/data/cases/comments.py": "import some_formatted_input\n",
     }, installs=("alpha",))
     missing = by_module(findings(root))
     assert "tests/test_config.py:made_here" not in missing
@@ -148,6 +149,8 @@ def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
     assert missing["tests/importer/raise_import_error.py:does_not_exist"]["severity"] == "hint"
     assert missing["p/__init__.py:guessed_in_package"]["severity"] == "error"  # package code: still an error
     assert missing["tests/test_yaml.py:yaml"]["severity"] == "error"  # the table knows PyYAML: not a guess
+    assert missing["tests/test_yaml.py:pytest"]["severity"] == "error"  # a test module's own top-level import
+    assert missing["tests/data/cases/comments.py:some_formatted_input"]["severity"] == "hint"  # not collected
 
 
 def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):
@@ -166,3 +169,50 @@ def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):
         assert "PEP 723" in str(missing[f"examples/memory.py:{module}"]["message"])
     assert missing["examples/memory.py:pandas"]["severity"] == "error"  # the block does not declare it
     assert missing["examples/text_me.py:pydantic_settings"]["severity"] == "error"
+
+
+def test_a_module_inside_a_package_is_not_a_top_level_name(project):
+    # MISS-1 (rich: rich/emoji.py hid tools/make_emoji.py's `import emoji`); test apps a conftest puts on
+    # sys.path (a folder that is no package) stay local code
+    root = project({
+        "pyproject.toml": '[project]\nname = "pkg"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "pkg/__init__.py": "import alpha\n",
+        "pkg/emoji.py": "",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/markup.py": "",
+        "tools/make_emoji.py": "import emoji\nimport markup\nimport helper\n",
+        "tools/helper.py": "",
+        "tests/test_apps/cliapp/__init__.py": "",
+        "tests/test_cli.py": "import cliapp\n",
+        "tests/__init__.py": "",
+        "tests/integration/__init__.py": "",
+        "tests/integration/subdir/__init__.py": "",
+        "tests/integration/subdir/aplugin.py": "",
+        "tests/unit/finder_test.py": "import sys\ndef test_a():\n    orig = sys.path[:]\n"
+                                     "    load(paths=('tests/integration/subdir',))\n    import aplugin\n",
+    }, installs=("alpha",))
+    assert sorted(module_of(f) for f in findings(root) if f["code"] == "VS301") == ["emoji", "markup"]
+
+
+def test_a_uv_workspace_members_package_is_its_declared_distribution(project):
+    # FP-18 (python-sdk: tests import `stories`, the package of member mcp-example-stories, group 'dev')
+    root = project({
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ndev = ["mcp-example-stories"]\n'
+                          '[tool.uv.workspace]\nmembers = ["examples"]\n'
+                          '[tool.uv.sources]\nmcp-example-stories = { workspace = true }\n',
+        "p/__init__.py": "import alpha\n",
+        "examples/pyproject.toml": '[project]\nname = "mcp-example-stories"\nversion = "0"\n'
+                                   '[tool.hatch.build.targets.wheel]\npackages = ["stories"]\n',
+        "examples/stories/__init__.py": "",
+        "tests/examples/conftest.py": "from stories import harness\nfrom stories._hosting import host\n"
+                                      "import not_a_member\n",
+    }, installs=("alpha",))
+    found = [f for f in findings(root) if f["file"] == "tests/examples/conftest.py"]
+    missing = by_module(found)
+    for module in ("stories", "stories._hosting"):
+        finding = missing[f"tests/examples/conftest.py:{module}"]
+        assert "declared as mcp-example-stories in group 'dev'" in str(finding["message"])
+        assert finding["severity"] != "error"
+    assert missing["tests/examples/conftest.py:not_a_member"]["severity"] == "error"
+    assert [f for f in findings(root) if f["code"] == "VS303"] == []

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from venvsense.manifests import is_environment_folder, is_skipped_name
 from venvsense.tomlfile import TomlFile, read_toml
 
@@ -316,3 +318,34 @@ class ScriptFolder:
                 return True
             return not _skipped(candidate, None) and contains_python(candidate)
         return top in self._extensions
+
+
+def workspace_members(project_root: Path, pyproject_toml: TomlFile | None = None) -> dict[str, frozenset[str]]:
+    """A uv workspace's members (``[tool.uv.workspace] members``, globs, less ``exclude``), read statically:
+    each member's distribution (``[project] name``, normalized) → its top-level import names
+    (``first_party_modules`` of the member: ``[tool.hatch.build.targets.wheel] packages = ["stories"]``, the
+    folders at its root or under ``src/``). Empty for a project that is no workspace root."""
+    if pyproject_toml is None:
+        path = project_root / "pyproject.toml"
+        if not path.is_file():
+            return {}
+        pyproject_toml = read_toml(path)
+    workspace = _table(pyproject_toml.table("tool"), "uv", "workspace")
+    excluded: set[Path] = set()
+    for pattern in _strings(workspace.get("exclude")):
+        excluded.update(project_root.glob(pattern))
+    members: dict[str, frozenset[str]] = {}
+    for pattern in _strings(workspace.get("members")):
+        try:
+            folders = sorted(project_root.glob(pattern))
+        except (ValueError, OSError):
+            continue
+        for folder in folders:
+            manifest = folder / "pyproject.toml"
+            if folder in excluded or folder == project_root or not manifest.is_file():
+                continue
+            member_toml = read_toml(manifest)
+            name = _table(member_toml.data, "project").get("name")
+            if isinstance(name, str) and name:
+                members.setdefault(canonicalize_name(name), first_party_modules(folder, pyproject_toml=member_toml))
+    return members

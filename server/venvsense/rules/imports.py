@@ -20,7 +20,7 @@ from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, ScanResult
 from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
 from venvsense.model.scopes import Scopes, development_only
-from venvsense.rules.trust import Trust, declared_ignoring_case
+from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
 
 
@@ -46,7 +46,8 @@ def import_findings(
     out: list[Finding] = []
     development = _DevelopmentOnly(declarations, root, scopes)
     python = environment.python if environment is not None else None
-    trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None)
+    trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
+                  root)
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
     for declaration in declarations:
@@ -99,11 +100,11 @@ def import_findings(
             described = missing.get((item.target, item.module, relaxed))
             if described is None:
                 described = missing[(item.target, item.module, relaxed)] = _missing(
-                    item, relaxed, declared_modules, index, environment_label or environment.name)
+                    item, relaxed, declared_modules, index, environment_label or environment.name, trust)
             message, package, data, wanted = described
             severity = Severity.HINT if relaxed else None
             if relaxed is None:  # the facts of `rules.trust` that make it no error
-                if wanted is None and trust.written_by_the_file(item):
+                if wanted is None and trust.local_to_the_file(item):
                     continue
                 lowered = trust.lowered(item, wanted)
                 if lowered is not None:
@@ -230,10 +231,13 @@ def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str
 
 
 def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
-             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any], Declaration | None]:
+             index: ModuleIndex, label: str, trust: Trust | None = None,
+             ) -> tuple[str, str | None, dict[str, Any], Declaration | None]:
     """A VS301's message, package to install, data and the declaration that names it (when one does), for an
     import of a module that is not installed."""
-    wanted = _declared_for(item, declared_modules) or declared_ignoring_case(item, declared_modules, index)
+    wanted = _declared_for(item, declared_modules)
+    if wanted is None and trust is not None:
+        wanted = trust.declared_otherwise(item, declared_modules)
     package: str | None
     if wanted is not None:
         suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declaration_set})"

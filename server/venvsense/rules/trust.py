@@ -14,11 +14,16 @@ A VS301 is a hint, with the reason in its message, when
   ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not
   is_botocore_available(): raise``; a second import after ``except ImportError: return``), so they are
   optional too;
-- the import is in a test file (``model.scopes``'s "tests") and nothing knows the module: no declaration, no
-  installed distribution, no curated or configured mapping (the distribution would be "a guess from the
-  name"): tests import modules they write themselves (``tmp_path / "app.py"`` on ``syspath_prepend``) or
-  that must not exist (an importer's error path). A test file that writes ``"<module>.py"`` itself gets no
-  finding at all (``written_by_the_file``).
+- the import is in the tests (``model.scopes``'s "tests"), inside a function or in a file pytest does not
+  collect (a helper, a data file a formatter test reads, a module an importer test loads), and nothing knows
+  the module: no declaration, no installed distribution, no curated or configured mapping (the distribution
+  would be "a guess from the name"): tests import modules they write themselves (``tmp_path / "app.py"`` on
+  ``syspath_prepend``) or that must not exist (an importer's error path). A test module's own top-level
+  ``import pytest`` with pytest nowhere stays an error.
+
+No finding at all (``local_to_the_file``) for a module a test file writes itself (``"<module>.py"`` in its
+text), or one in a folder of the project that the file (or a ``conftest.py`` above it) names as a string while
+touching ``sys.path``.
 
 A declaration whose marker is false for the venv is never VS303 (its use cannot be judged there: on the
 platform it is for, it may provide an imported module — ``PyPyDispatcher`` for ``pydispatch`` on PyPy).
@@ -39,6 +44,7 @@ from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
 from venvsense.environment import marker_environment
+from venvsense.firstparty import workspace_members
 from venvsense.mapping import ModuleIndex, guess_distribution
 from venvsense.rules.declarations import marker_holds
 
@@ -64,11 +70,15 @@ def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None)
 class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
-    __slots__ = ("_files", "_in_tests", "_index", "_markers", "_optional", "_scripts", "_tests", "_usage")
+    __slots__ = ("_files", "_holding", "_in_tests", "_index", "_markers", "_optional", "_root", "_scripts", "_tests",
+                 "_usage", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
-                 in_tests: Callable[[Path], bool] | None = None) -> None:
+                 in_tests: Callable[[Path], bool] | None = None, root: Path | None = None) -> None:
         self._usage = usage
+        self._root = root
+        self._holding: dict[str, list[str]] | None = None
+        self._workspace: dict[str, frozenset[str]] | None = None
         self._index = index
         self._markers = marker_environment(python) if python else None
         self._optional: frozenset[str] | None = None
@@ -84,6 +94,24 @@ class Trust:
     def excluded(self, declaration: Declaration) -> bool:
         return marker_excluded(declaration, self._markers)
 
+    def declared_otherwise(self, item: ClassifiedImport,
+                           declared_modules: Mapping[str, Declaration]) -> Declaration | None:
+        """The declaration providing a module that no declared module name matches exactly: a distribution
+        that is not installed named like the module in another case (``IPython`` ↔ ``ipython``), or a uv
+        workspace member whose package it is (``stories`` of ``mcp-example-stories``, read from the member's
+        ``pyproject.toml``)."""
+        found = declared_ignoring_case(item, declared_modules, self._index)
+        if found is not None or self._root is None:
+            return found
+        if self._workspace is None:
+            self._workspace = workspace_members(self._root)
+        for distribution, modules in self._workspace.items():
+            if item.top in modules:
+                for declaration in declared_modules.values():
+                    if declaration.normalized == distribution:
+                        return declaration
+        return None
+
     def lowered(self, item: ClassifiedImport, wanted: Declaration | None) -> str | None:
         """Why this import of a module that is not installed is only a hint, or ``None``."""
         if item.statement.fallback:
@@ -97,20 +125,63 @@ class Trust:
             return "declared in the file's inline script metadata (PEP 723), which makes its own environment"
         if item.top in self.optional():
             return "the project imports it as optional elsewhere (try/except ImportError or find_spec), so it is"
-        if self._in_test(item.file) and self._unknown(item):
+        if self._in_test(item.file) and (item.statement.in_function or not _collected(item.file)) \
+                and self._unknown(item):
             return "a test's import of a module nothing declares, installs or maps (a guess from the name)"
         return None
 
-    def written_by_the_file(self, item: ClassifiedImport) -> bool:
-        """A test file that writes the module itself (``"<top>.py"`` or a ``"<top>"`` folder path in its
-        text) before importing it: no finding at all."""
-        if not self._in_test(item.file):
-            return False
+    def local_to_the_file(self, item: ClassifiedImport) -> bool:
+        """No finding at all: a test file writes the module itself (``"<top>.py"`` or a ``"<top>"`` folder in
+        its text) before importing it; or the file, or a ``conftest.py`` above it, touches ``sys.path`` and
+        names as a string a folder of the project that holds the module (flake8's test passes
+        ``"tests/integration/subdir"`` to code that puts it on ``sys.path``, then imports ``aplugin`` from it)."""
         data = self._read(item.file)
         top = item.top.encode("ascii", "replace")
-        return any(quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+        if self._in_test(item.file) and any(
+                quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b"")):
+            return True
+        folders = self._holding_folders().get(item.top)
+        if not folders:
+            return False
+        texts = [data, *(self._read(c) for c in self._conftests_above(item.file))]
+        for text in texts:
+            if not any(marker in text for marker in (b"sys.path", b"syspath_prepend", b"PYTHONPATH")):
+                continue
+            for folder in folders:
+                names = (folder.encode("utf-8", "replace"), folder.rpartition("/")[2].encode("utf-8", "replace"))
+                if any(quote + name + quote in text for name in names for quote in (b'"', b"'")):
+                    return True
+        return False
 
     # -- the parts
+
+    def _holding_folders(self) -> dict[str, list[str]]:
+        """Each name of a module or folder of the project → the folders (relative, ``/``) holding one."""
+        if self._holding is None:
+            self._holding = {}
+            root = self._root
+            for path in self._usage.scanned:
+                try:
+                    parts = path.relative_to(root).parts if root is not None else ()
+                except ValueError:
+                    continue
+                for depth in range(1, len(parts)):
+                    name = parts[depth] if depth < len(parts) - 1 else parts[depth].rpartition(".")[0]
+                    holders = self._holding.setdefault(name, [])
+                    folder = "/".join(parts[:depth])
+                    if folder not in holders:
+                        holders.append(folder)
+        return self._holding
+
+    def _conftests_above(self, path: Path) -> list[Path]:
+        found: list[Path] = []
+        folder = path.parent
+        while self._root is not None and (folder == self._root or self._root in folder.parents):
+            conftest = folder / "conftest.py"
+            if conftest in self._usage.scanned and conftest != path:
+                found.append(conftest)
+            folder = folder.parent
+        return found
 
     def _in_test(self, path: Path) -> bool:
         if self._in_tests is None:
@@ -154,6 +225,14 @@ class Trust:
         if path not in self._scripts:
             self._scripts[path] = _script_modules(self._read(path)[:_HEAD_BYTES], self._index)
         return self._scripts[path]
+
+
+def _collected(path: Path) -> bool:
+    """A file pytest collects or loads itself (``test_*.py``, ``*_test.py``, ``conftest.py``); the other files
+    of a test folder are helpers or data (``tests/data/cases/*.py`` a formatter reads, a module an importer test
+    loads)."""
+    name = path.name
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
 
 
 def declared_ignoring_case(item: ClassifiedImport, declared_modules: Mapping[str, Declaration],
