@@ -141,7 +141,8 @@ def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
                                 "    from made_here import app\n    import made_package\n",
         "tests/importer/raise_import_error.py": "import does_not_exist  # noqa\n",
         "tests/test_yaml.py": "import yaml\nimport pytest\n",
-        "tests/data/cases/comments.py": "import some_formatted_input\n",
+        "tests/data/cases/comments.py": "import some_formatted_input\n",  # black's formatter cases
+        "tests/helpers.py": "import guessed_helper\n",
     }, installs=("alpha",))
     missing = by_module(findings(root))
     assert "tests/test_config.py:made_here" not in missing
@@ -150,7 +151,8 @@ def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
     assert missing["p/__init__.py:guessed_in_package"]["severity"] == "error"  # package code: still an error
     assert missing["tests/test_yaml.py:yaml"]["severity"] == "error"  # the table knows PyYAML: not a guess
     assert missing["tests/test_yaml.py:pytest"]["severity"] == "error"  # a test module's own top-level import
-    assert missing["tests/data/cases/comments.py:some_formatted_input"]["severity"] == "hint"  # not collected
+    assert "tests/data/cases/comments.py:some_formatted_input" not in missing  # test data, not code
+    assert missing["tests/helpers.py:guessed_helper"]["severity"] == "hint"  # a helper pytest does not collect
 
 
 def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):

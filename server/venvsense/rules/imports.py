@@ -104,7 +104,7 @@ def import_findings(
             message, package, data, wanted = described
             severity = Severity.HINT if relaxed else None
             if relaxed is None:  # the facts of `rules.trust` that make it no error
-                if wanted is None and trust.local_to_the_file(item):
+                if wanted is None and trust.silent(item):
                     continue
                 lowered = trust.lowered(item, wanted)
                 if lowered is not None:

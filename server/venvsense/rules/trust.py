@@ -21,9 +21,10 @@ A VS301 is a hint, with the reason in its message, when
   ``syspath_prepend``) or that must not exist (an importer's error path). A test module's own top-level
   ``import pytest`` with pytest nowhere stays an error.
 
-No finding at all (``local_to_the_file``) for a module a test file writes itself (``"<module>.py"`` in its
-text), or one in a folder of the project that the file (or a ``conftest.py`` above it) names as a string while
-touching ``sys.path``.
+No finding at all (``silent``) for a module a test file writes itself (``"<module>.py"`` in its text), one in a
+folder of the project that the file (or a ``conftest.py`` above it) names as a string while touching
+``sys.path``, and an unknown module imported by test data (a file under ``tests/**/data/`` that pytest does not
+collect: black's formatter cases).
 
 A declaration whose marker is false for the venv is never VS303 (its use cannot be judged there: on the
 platform it is for, it may provide an imported module — ``PyPyDispatcher`` for ``pydispatch`` on PyPy).
@@ -59,6 +60,7 @@ _PROBE_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
 # PEP 723's reference expression for a metadata block (https://peps.python.org/pep-0723/)
 _SCRIPT_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 _HEAD_BYTES = 1 << 16
+_DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data"})
 
 
 def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None) -> bool:
@@ -129,6 +131,20 @@ class Trust:
                 and self._unknown(item):
             return "a test's import of a module nothing declares, installs or maps (a guess from the name)"
         return None
+
+    def silent(self, item: ClassifiedImport) -> bool:
+        """No finding at all for this import of a module that is not installed and that no declaration
+        provides: local to the file (``local_to_the_file``) or test data (``test_data``)."""
+        return self.local_to_the_file(item) or self.test_data(item)
+
+    def test_data(self, item: ClassifiedImport) -> bool:
+        """A file of the tests under a data folder (``tests/data/cases/comments.py``: ``data``, ``testdata``,
+        ``test_data``) that pytest does not collect is input a test reads (a formatter's cases), not code that
+        runs: its imports of modules nothing declares, installs or maps are no finding."""
+        if not self._in_test(item.file) or _collected(item.file):
+            return False
+        parts = item.file.parts[len(self._root.parts):-1] if self._root is not None else item.file.parts[:-1]
+        return any(part.lower() in _DATA_FOLDERS for part in parts) and self._unknown(item)
 
     def local_to_the_file(self, item: ClassifiedImport) -> bool:
         """No finding at all: a test file writes the module itself (``"<top>.py"`` or a ``"<top>"`` folder in
