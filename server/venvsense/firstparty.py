@@ -349,3 +349,27 @@ def workspace_members(project_root: Path, pyproject_toml: TomlFile | None = None
             if isinstance(name, str) and name:
                 members.setdefault(canonicalize_name(name), first_party_modules(folder, pyproject_toml=member_toml))
     return members
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def enclosing_first_party(project_root: Path) -> frozenset[str]:
+    """The top-level import names of the nearest project above ``project_root`` (a folder holding a
+    ``pyproject.toml``, ``setup.py`` or ``setup.cfg``), looking no further than the repository's root (the
+    first folder holding ``.git``) and never at the home folder or above: a nested ``docs/`` or ``tests/``
+    project imports the project it documents or tests (``import flake8`` in ``docs/source/conf.py``)."""
+    home = Path.home()
+    try:
+        if (project_root / ".git").exists():
+            return frozenset()
+        for folder in project_root.absolute().parents:
+            if folder == home or folder in home.parents:
+                return frozenset()
+            if any((folder / name).is_file() for name in _PROJECT_FILES):
+                return first_party_modules(folder)
+            if (folder / ".git").exists():
+                return frozenset()
+    except OSError:
+        return frozenset()
+    return frozenset()

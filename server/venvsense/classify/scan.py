@@ -31,7 +31,7 @@ from venvsense.classify.records import (
 )
 from venvsense.classify.stored import DiskClassification, Stored
 from venvsense.environment import Environment, Installed
-from venvsense.firstparty import ScriptFolder, ScriptFolders, first_party_modules
+from venvsense.firstparty import ScriptFolder, ScriptFolders, enclosing_first_party, first_party_modules
 from venvsense.imports import DiskScanCache, ScanResult, scan_files, scan_source
 from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, GATE_SHIFT
 from venvsense.mapping import ModuleIndex
@@ -80,6 +80,9 @@ def scan_project(
     stdlib = supported_stdlib(python, tuple(requires_python))
     first_party = first_party_modules(root, known=known_first_party, pyproject_toml=pyproject_toml,
                                       setup_cfg_text=setup_cfg_text)
+    enclosing = enclosing_first_party(root)
+    if enclosing:  # the enclosing project's packages, unless this project declares their distribution
+        first_party |= enclosing - declared_local(enclosing, mapping.index, declared)
     candidates = local_candidates(root, files)
     local = local_modules(candidates, installed, declared_local(candidates, mapping.index, declared))
     project = _ProjectContext(local, build_modules(root, pyproject_toml), Gates(python), root)

@@ -90,7 +90,13 @@ def import_findings(
                                                     installed=False))
                     continue
             if not usable:
-                continue  # VS101/VS104 stand for these
+                if environment is None and not incomplete:  # what needs no venv: is it declared at all?
+                    undeclared = trust.undeclared_without_venv(item, declared_modules, project_name, relaxed)
+                    key = (item.file, statement.line, item.top)
+                    if undeclared is not None and key not in reported_missing:
+                        reported_missing.add(key)
+                        out.append(undeclared)
+                continue  # VS101/VS104 stand for the rest
             assert environment is not None
             key = (item.file, statement.line, item.top)
             if key in reported_missing:

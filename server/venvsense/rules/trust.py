@@ -45,6 +45,7 @@ from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
 from venvsense.environment import marker_environment
+from venvsense.findings import Finding, Severity, make
 from venvsense.firstparty import workspace_members
 from venvsense.mapping import ModuleIndex, guess_distribution
 from venvsense.rules.declarations import marker_holds
@@ -72,8 +73,8 @@ def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None)
 class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
-    __slots__ = ("_files", "_holding", "_in_tests", "_index", "_markers", "_optional", "_root", "_scripts", "_tests",
-                 "_usage", "_workspace")
+    __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_markers", "_optional",
+                 "_root", "_scripts", "_tests", "_usage", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
                  in_tests: Callable[[Path], bool] | None = None, root: Path | None = None) -> None:
@@ -81,6 +82,8 @@ class Trust:
         self._root = root
         self._holding: dict[str, list[str]] | None = None
         self._workspace: dict[str, frozenset[str]] | None = None
+        self._direct: dict[str, Declaration] | None = None
+        self._declared: dict[tuple[str, str], bool] = {}
         self._index = index
         self._markers = marker_environment(python) if python else None
         self._optional: frozenset[str] | None = None
@@ -113,6 +116,38 @@ class Trust:
                     if declaration.normalized == distribution:
                         return declaration
         return None
+
+    def undeclared_without_venv(self, item: ClassifiedImport, declared_modules: Mapping[str, Declaration],
+                                project_name: str | None, relaxed: str | None) -> Finding | None:
+        """VS302 for a project without a venv (VS101 stands for what needs one): an import that no direct
+        declaration provides — by its name, the curated table or the configured module map (a pin a lock file
+        holds only ``# via`` another package declares nothing); a hint when guarded or lowered (``lowered``)."""
+        if self._direct is None:
+            self._direct = {module: d for module, d in declared_modules.items() if not d.transitive}
+        key = (item.target, item.module)
+        declared = self._declared.get(key)
+        if declared is None:
+            declared = self._declared[key] = _declared_by(item, self._direct) or (
+                self.declared_otherwise(item, self._direct) is not None)
+        if declared:
+            return None
+        if project_name and canonicalize_name(project_name).replace("-", "_") == item.top.lower():
+            return None
+        if self.silent(item):
+            return None
+        providers = self._index.providers(item.target)
+        guess = providers[0].how == "guess" if providers else True
+        name = providers[0].name if providers else item.top
+        why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+        lowered = None if relaxed else self.lowered(item, None)
+        if lowered:
+            why = f"; {lowered}"
+        finding = make(
+            "VS302", f"'{item.module}' is imported but not declared (no declaration of this project provides it; "
+            f"{'probably ' if guess else ''}provided by '{name}'{' — a guess from the name' if guess else ''})"
+            f"{why}", item.file, item.range, package=canonicalize_name(name), module=item.module,
+            distribution=name, installed=None)
+        return finding.with_severity(Severity.HINT) if relaxed or lowered else finding
 
     def lowered(self, item: ClassifiedImport, wanted: Declaration | None) -> str | None:
         """Why this import of a module that is not installed is only a hint, or ``None``."""
@@ -241,6 +276,15 @@ class Trust:
         if path not in self._scripts:
             self._scripts[path] = _script_modules(self._read(path)[:_HEAD_BYTES], self._index)
         return self._scripts[path]
+
+
+def _declared_by(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> bool:
+    """Whether a declared module is the import, a package above it or a portion under it."""
+    for name in (item.target, item.module):
+        for module in declared_modules:
+            if name == module or name.startswith(module + ".") or module.startswith(name + "."):
+                return True
+    return False
 
 
 def _collected(path: Path) -> bool:
