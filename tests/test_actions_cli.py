@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from support.permissions import as_ordinary_user
-from support.wheels import build_wheel, make_venv
+from support.projects import findings
+from support.wheels import build_wheel, make_project, make_venv
 from test_actions_support import pid_alive, slow_sdist, write_files
 
 pytestmark = pytest.mark.slow
@@ -129,8 +130,35 @@ def test_an_unreachable_index_is_named_as_the_cause_and_the_new_venv_removed(
     # a closed port on this machine: refused at once, no traffic leaves it
     root = write_files(tmp_path / "proj", {"requirements.txt": "alpha==1.0\n-i http://127.0.0.1:9/simple\n"})
     monkeypatch.setenv("PIP_RETRIES", "1")  # one retry: pip only says why (connection refused) when it retries
-    result = venvsense("create", str(root), "--installer", "pip", cwd=tmp_path)
+    refused = venvsense("create", str(root), "--installer", "pip", cwd=tmp_path)
+    assert refused.returncode == 3  # an index chosen by the project's file needs the person's explicit consent
+    assert "--index-url http://127.0.0.1:9/simple  (requirements.txt line 2)" in refused.stdout
+    assert "run again with --allow-index-url" in refused.stderr and "venv:" not in refused.stderr
+    assert not (root / ".venv").exists() and not (root / ".venv.venvsense-new").exists()
+    result = venvsense("create", str(root), "--installer", "pip", "--allow-index-url", cwd=tmp_path)
     assert result.returncode == 3
     assert "the package index cannot be reached" in result.stderr
     assert "--index-url http://127.0.0.1:9/simple  (requirements.txt line 2)" in result.stdout
     assert not (root / ".venv").exists()
+
+
+def test_create_then_check_on_a_healthy_project_with_a_test_group_shows_no_error(tmp_path: Path,
+                                                                                   wheelhouse: Path) -> None:
+    """Issue 11: a user's first run does not end in red. The test group (PEP 735) is installed by default, so
+    the test suite's imports of it are satisfied."""
+    build_wheel(wheelhouse, "alpha", "1.0")
+    build_wheel(wheelhouse, "checker", "2.0")
+    build_wheel(wheelhouse, "linter", "1.0")
+    root = make_project(tmp_path / "proj", "app", "1.0", requires=["alpha"])  # an in-tree backend: offline
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + (
+        'requires-python = ">=3.9"\ndependencies = ["alpha"]\n\n'
+        '[dependency-groups]\ntest = ["checker>=2"]\nlint = ["linter"]\n'))
+    write_files(root, {"src/app/__init__.py": "import alpha\n", "tests/test_app.py": "import checker\n\nimport app\n"})
+    result = venvsense("create", str(root), "--no-index", "--find-links", str(wheelhouse), cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stdout + result.stderr  # 1: the lint group is not installed
+    assert "group 'test' (checker>=2): a PEP 735 development group" in result.stdout
+    assert "linter" not in result.stdout.split("Steps:")[1].split("Created")[0]
+    found = findings(root)
+    assert not [f for f in found if f["severity"] == "error"], found
+    # what is left is about the group nobody installs by default, not about the code or its tests
+    assert {(f["code"], f.get("package")) for f in found} <= {("VS201", "linter"), ("VS303", "linter")}, found

@@ -93,9 +93,10 @@ def test_create_plan_from_requirements_with_uv(tmp_path: Path) -> None:
     report = check_project(project_at(root))
     plan = plan_create(report, Options(installer="uv", find_links=(str(tmp_path / "wh"),), no_index=True))
     venv_step, install_step = plan.steps
-    assert plan.venv == root / ".venv" and plan.build_at == root / ".venv" and plan.action == "create"
-    assert venv_step.argv[1:3] == ("venv", "--python") and venv_step.argv[-1] == str(root / ".venv")
-    assert install_step.argv[1:5] == ("pip", "install", "--python", str(root / ".venv" / "bin" / "python"))
+    assert plan.venv == root / ".venv" and plan.build_at == root / ".venv.venvsense-new" and plan.action == "create"
+    assert venv_step.argv[1:3] == ("venv", "--python") and venv_step.argv[-1] == str(root / ".venv.venvsense-new")
+    staged_python = str(root / ".venv.venvsense-new" / "bin" / "python")
+    assert install_step.argv[1:5] == ("pip", "install", "--python", staged_python)
     assert install_step.argv[-2:] == ("-r", str(root / "requirements.txt"))
     assert f"--find-links={tmp_path / 'wh'}" in install_step.argv and "--no-index" in install_step.argv
     assert set(plan.expected) == {"alpha", "beta"}  # what -r brings along, includes too
@@ -107,7 +108,7 @@ def test_create_plan_with_pip_uses_the_new_venvs_own_pip(tmp_path: Path) -> None
     plan = plan_create(check_project(project_at(root)), Options(installer="pip"))
     venv_step, install_step = plan.steps
     assert venv_step.argv[1:3] == ("-m", "venv") and "--without-pip" not in venv_step.argv
-    assert install_step.argv[:4] == (str(root / ".venv" / "bin" / "python"), "-m", "pip", "install")
+    assert install_step.argv[:4] == (str(root / ".venv.venvsense-new" / "bin" / "python"), "-m", "pip", "install")
     assert "--break-system-packages" not in install_step.argv
 
 

@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "venvsense"
 
 # Lowest first. A module belongs to the first entry that is a prefix of its dotted name (after "venvsense.").
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("text", "findings", "manifests", "tomlfile", "caches", "protocol", "stdlib", "config",
-                    "severity", "__init__")),
+    ("foundation", ("text", "findings", "manifests", "ignore", "tree", "tomlfile", "caches", "protocol", "stdlib",
+                    "config", "severity", "dotted", "__init__")),
     ("readers", ("declarations", "environment", "imports", "mapping", "firstparty", "model", "classify")),
     ("rules", ("rules", "check", "edits", "fixes")),
     ("actions", ("actions",)),

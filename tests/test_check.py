@@ -339,22 +339,23 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_readme_example_for_project_b(examples):
-    result = run_cli("check", "project-b", cwd=examples)
+    result = run_cli("check", "project-b", "--format", "concise", cwd=examples)
     assert result.returncode == 1
     python = (examples / "project-b" / ".venv" / "pyvenv.cfg").read_text()
     version = next(line.split("=")[1].strip() for line in python.splitlines() if line.startswith("version"))
     expected = [
         "project-b/requirements.txt:1:1: VS201 boto3==1.28.3 is declared but not installed in .venv",
         "project-b/requirements.txt:3:1: VS202 pandas==1.5.3 is declared but 2.2.3 is installed in .venv",
+        "project-b/requirements.txt:4:1: VS201 PyYAML==6.0.2 is declared but not installed in .venv",
     ]
-    if version != "3.12.2":
+    if not version.startswith("3.12."):
         expected.insert(0, f"project-b/.python-version:1:1: VS103 .venv was built with Python {version} but "
-                           ".python-version asks for 3.12.2")
+                           ".python-version asks for 3.12")
     assert [line for line in result.stdout.splitlines() if "VS3" not in line] == expected
 
 
 def test_project_a_is_healthy(examples):
-    result = run_cli("check", "project-a", "--ignore", "VS3", cwd=examples)
+    result = run_cli("check", "project-a", "--ignore", "VS3", "--format", "concise", cwd=examples)
     python = (examples / "project-a" / ".venv" / "pyvenv.cfg").read_text()
     version = next(line.split("=")[1].strip() for line in python.splitlines() if line.startswith("version"))
     if version.startswith("3.11."):
@@ -383,14 +384,15 @@ def test_json_output_follows_the_contract(examples):
         "code": "VS201", "name": "not-installed", "severity": "error",
         "message": "boto3==1.28.3 is declared but not installed in .venv", "file": "requirements.txt",
         "range": {"start": {"line": 1, "column": 1}, "end": {"line": 1, "column": 14}},
-        "package": "boto3", "set": "requirements.txt",
+        "package": "boto3", "set": "requirements.txt", "problem": None,
     }
 
 
 def test_a_single_manifest_file_is_checked_on_its_own(examples):
     (examples / "project-b" / "requirements-docs.txt").write_text("sphinx\n")
     try:
-        result = run_cli("check", "project-b/requirements-docs.txt", "--select", "VS2", cwd=examples)
+        result = run_cli("check", "project-b/requirements-docs.txt", "--select", "VS2", "--format", "concise",
+                         cwd=examples)
     finally:
         (examples / "project-b" / "requirements-docs.txt").unlink()
     assert result.stdout.splitlines() == [

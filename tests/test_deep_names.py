@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from support.projects import write
-from support.wheels import build_wheel, pip_install
+from support.wheels import build_wheel, pip_install, site_packages
 from venvsense.check import check_project
+from venvsense.dotted import DottedNames
+from venvsense.mapping import covers
 from venvsense.model import project_at
-from venvsense.rules.imports import DottedNames
 
 PARTS = 50_000
 DEEP = ".".join(["a"] * PARTS)  # 100 KB
@@ -36,6 +39,10 @@ def venv(session_venv_factory: Callable[..., Path], tmp_path_factory: pytest.Tem
                 files={"a/b/__init__.py": "", "a/b/c.py": ""})
     made = session_venv_factory()
     pip_install(made, "a-b-c", "a-ns", find_links=wheels, args=("--no-deps",))
+    # and a RECORD naming a file 50,000 folders deep (a hostile venv inside the workspace)
+    (record,) = site_packages(made).glob("a_ns-1.0.dist-info/RECORD")
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write("a/" * PARTS + "deep.py,,\n")
     return made
 
 
@@ -50,7 +57,9 @@ def test_a_dotted_name_of_50000_parts_is_checked_in_linear_memory(tmp_path: Path
     root = write(tmp_path / "deep", {
         "pyproject.toml": '[project]\nname = "deep"\nversion = "0"\ndependencies = ["a-b-c", "never-used"]\n'
                           '[tool.venvsense]\nvenv = "' + str(venv) + '"\n'
-                          '[tool.venvsense.module-map]\n"x.y.z" = "never-used"\n',
+                          '[tool.venvsense.module-map]\n"x.y.z" = "never-used"\n'
+                          # a key of 50,000 parts that is not a prefix of the import: every part is compared
+                          f'"{DEEP[:-1]}b" = "never-used"\n',
         "deep/__init__.py": "",
         "deep/mod.py": source,
     })
@@ -89,3 +98,11 @@ def test_a_deep_name_makes_as_many_edges_as_it_has_parts() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 32 << 20, f"{peak / 2**20:.0f} MiB"
+
+
+_NAMES = st.lists(st.sampled_from(["a", "b", "ab", "a_b"]), min_size=1, max_size=4).map(".".join)
+
+
+@given(st.lists(_NAMES, max_size=6), _NAMES)
+def test_dotted_names_answer_as_covers_does_for_each_name(names: list[str], provided: str) -> None:
+    assert DottedNames(names).covers(provided) == any(covers(provided, name) for name in names)

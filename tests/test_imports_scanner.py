@@ -668,7 +668,7 @@ def test_iter_python_files_skips_environments_and_tool_folders(tmp_path: Path) -
         ".git/hook.py",
         "node_modules/x.py",
         "app/__pycache__/c.py",
-        "build/b.py",
+        "build/lib/b.py",
         "dist/d.py",
         ".tox/t.py",
         "lib/site-packages/s.py",
@@ -677,6 +677,7 @@ def test_iter_python_files_skips_environments_and_tool_folders(tmp_path: Path) -
     ]:
         _touch(tmp_path / name)
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "dist" / "pkg-1.0-py3-none-any.whl").write_bytes(b"")  # build output: holds artefacts
     found = [path.relative_to(tmp_path).as_posix() for path in iter_python_files(tmp_path)]
     assert found == ["top.py", "app/main.py", "app/sub/mod.py"]
 

@@ -221,14 +221,15 @@ def test_show_imports_follows_the_contract(project):
                             capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
     imports = json.loads(result.stdout)["projects"][0]["imports"]
     assert imports == [
-        {"module": "os", "top": "os", "file": "a.py", "line": 1, "column": 8, "kind": "stdlib",
-         "optional": False, "type_checking": False, "distribution": None},
-        {"module": "requests", "top": "requests", "file": "a.py", "line": 2, "column": 8, "kind": "third-party",
-         "optional": False, "type_checking": False, "distribution": "requests"},
-        {"module": "", "top": "", "file": "a.py", "line": 3, "column": 6, "kind": "relative",
-         "optional": False, "type_checking": False, "distribution": None},
-        {"module": "yaml", "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",
-         "optional": True, "type_checking": False, "distribution": None},
+        {"module": "os", "level": 0, "top": "os", "file": "a.py", "line": 1, "column": 8, "kind": "stdlib",
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
+        {"module": "requests", "level": 0, "top": "requests", "file": "a.py", "line": 2, "column": 8,
+         "kind": "third-party", "optional": False, "type_checking": False, "distribution": "requests",
+         "scope": "package"},
+        {"module": "", "level": 1, "top": "", "file": "a.py", "line": 3, "column": 6, "kind": "relative",
+         "optional": False, "type_checking": False, "distribution": None, "scope": "package"},
+        {"module": "yaml", "level": 0, "top": "yaml", "file": "a.py", "line": 5, "column": 12, "kind": "third-party",
+         "optional": True, "type_checking": False, "distribution": None, "scope": "package"},
     ]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from venvsense.manifests import is_environment_folder, is_skipped_name
+from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_environment_folder, is_skipped_name
 from venvsense.tomlfile import TomlFile, read_toml
 
 # Folders that hold Python files but not the project's importable code, on top of the manifest policy's
@@ -49,7 +49,8 @@ def module_name_of_file(name: str) -> str | None:
 
 def _skipped(path: Path, exclude: Callable[[Path], bool] | None) -> bool:
     name = path.name
-    if name.startswith(".") or is_skipped_name(name) or name in NOT_IMPORTABLE_DIRS or name.endswith(".dist-info"):
+    if name.startswith(".") or is_skipped_name(name) or name in NOT_IMPORTABLE_DIRS or name.endswith(".dist-info") \
+            or name in BUILD_OUTPUT_DIRECTORIES:
         return True
     if is_environment_folder(path):
         return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pathlib import Path
 MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", ".python-version", "Pipfile"})
 # A folder holding one of these files (or a requirements file, or a ``requirements/`` folder) is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
+_MARKER_NAMES = frozenset(PROJECT_MARKERS)
 REQUIREMENTS_SUFFIXES = (".txt", ".in")
 REQUIREMENTS_FOLDER = "requirements"
 # The first of these that exists is the project's main requirements file (``requirements.in`` when none does).
@@ -24,13 +26,20 @@ MAIN_REQUIREMENTS = (
     "requirements/production.txt", "requirements/common.txt", "requirements/requirements.txt",
 )
 
-# Folders never searched for projects nor for Python files: VCS metadata, tool caches, build output, installs.
-# A folder holding ``pyvenv.cfg`` (a venv) and ``*.egg-info`` are skipped as well (``is_skipped_folder``).
+# Folders never searched for projects nor for Python files, by their name alone: VCS metadata, tool caches and
+# environments, installed code. Nobody's importable code lives in them (most names are not even importable).
+# Besides these (see ``venvsense.tree``): a folder holding ``pyvenv.cfg`` (a venv), a ``build``/``dist`` folder
+# at a project's root holding build artefacts (``is_build_output``), ``*.egg-info``, and what the project's git
+# ignore rules ignore. A folder merely *named* ``build``, ``dist``, ``env`` or ``venv`` elsewhere is searched.
 SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".eggs",
+    ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".tox", ".nox", ".eggs",
     "site-packages", "dist-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".idea",
     ".vscode", ".venv", ".direnv", "__pypackages__",
 })
+# Folders that are build output at a project's root when they hold build artefacts (``is_build_output``).
+BUILD_OUTPUT_DIRECTORIES = frozenset({"build", "dist"})
+_BUILD_FOLDER_PREFIXES = ("lib", "bdist.", "temp.", "scripts-")
+_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip", ".egg", ".tar.bz2")
 
 # What an editor is asked to watch (LSP ``workspace/didChangeWatchedFiles``), in the LSP glob dialect.
 WATCH_GLOBS = (
@@ -76,13 +85,42 @@ def is_environment_folder(path: str | os.PathLike[str]) -> bool:
 
 
 def is_skipped_name(name: str) -> bool:
-    """A folder skipped by its name alone."""
+    """A folder skipped by its name alone (``SKIPPED_DIRECTORIES``, ``*.egg-info``)."""
     return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")
 
 
 def is_skipped_folder(name: str, path: str | os.PathLike[str]) -> bool:
     """A folder never searched: by its name, or because it is a venv."""
     return is_skipped_name(name) or is_environment_folder(path)
+
+
+def is_build_output(name: str, files: Iterable[str], folders: Iterable[str]) -> bool:
+    """Whether a ``build``/``dist`` folder at a project's root (``name``), with these entries, holds build
+    artefacts: ``build/lib*``, ``build/bdist.*``, ``build/temp.*``, ``build/scripts-*``; ``dist/*.whl``,
+    ``dist/*.tar.gz``, ``dist/*.zip``, ``dist/*.egg``; or a ``*.egg-info`` folder in either."""
+    if any(folder.endswith(".egg-info") for folder in folders):
+        return True
+    if name == "build":
+        return any(folder.startswith(_BUILD_FOLDER_PREFIXES) for folder in folders)
+    if name == "dist":
+        return any(file.endswith(_DIST_SUFFIXES) for file in files)
+    return False
+
+
+def is_requirements_file_name(name: str) -> bool:
+    """A requirements file by its name alone: ``*.txt``/``*.in`` naming "requirements", not ``constraints*``."""
+    lower = name.lower()
+    return lower.endswith(REQUIREMENTS_SUFFIXES) and REQUIREMENTS_FOLDER in lower and not is_constraints_name(name)
+
+
+def is_project_listing(files: Iterable[str], folders: Iterable[str]) -> bool:
+    """Whether a folder with these entries (names) is a project root: it holds a project marker file, a
+    requirements file or a ``requirements/`` folder (``model.discovery.is_project_root`` on a listing)."""
+    if REQUIREMENTS_FOLDER in folders:
+        return True
+    names = files if isinstance(files, (set, frozenset)) else set(files)
+    return not _MARKER_NAMES.isdisjoint(names) or any(
+        name.endswith(REQUIREMENTS_SUFFIXES) and is_requirements_file_name(name) for name in names)
 
 
 # --- globs (one dialect: ``*`` and ``?`` stay within a path segment, ``**`` spans segments) ------------------
@@ -151,12 +189,14 @@ def glob_files(root: Path, glob: str) -> list[Path]:
     if not _within(os.path.realpath(start), inside):
         return []  # a literal folder that is a link out of the project
     found: list[Path] = []
+    top = os.fspath(root)
     for folder, folders, files in os.walk(start):
         below = 0 if folder == str(start) else Path(folder).relative_to(start).as_posix().count("/") + 1
         if depth is not None and below >= depth:
             folders[:] = []
         else:
-            folders[:] = [name for name in folders if not is_skipped_folder(name, os.path.join(folder, name))]
+            folders[:] = [name for name in folders if not is_skipped_folder(name, os.path.join(folder, name))
+                          and not (folder == top and _holds_build_output(os.path.join(folder, name), name))]
         base = Path(folder)
         for name in files:
             path = base / name
@@ -164,6 +204,17 @@ def glob_files(root: Path, glob: str) -> list[Path]:
                     not path.is_symlink() or _within(os.path.realpath(path), inside)):
                 found.append(path)
     return sorted(found)
+
+
+def _holds_build_output(path: str, name: str) -> bool:
+    if name not in BUILD_OUTPUT_DIRECTORIES:
+        return False
+    try:
+        with os.scandir(path) as scan:
+            entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in scan]
+    except OSError:
+        return False
+    return is_build_output(name, [n for n, is_dir in entries if not is_dir], [n for n, is_dir in entries if is_dir])
 
 
 def _within(path: str, folder: str) -> bool:

@@ -26,6 +26,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 
 How = Literal["installed", "curated", "guess", "configured"]
@@ -342,6 +343,10 @@ class _Layout:
 
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the deepest file a RECORD may name and be read for import names: real packages are a few dozen folders deep at
+# most, and every folder above a file is a name of the layout (a hostile RECORD line 50,000 folders deep would
+# make 50,000 names of up to 100 KB each)
+_MAX_RECORD_DEPTH = 256
 
 
 def _layout_from_paths(paths: Iterable[str]) -> _Layout:
@@ -351,7 +356,9 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
         path = raw.replace("\\", "/")
         if path.startswith(("/", "../")) or not path:
             continue
-        parts = path.split("/")
+        parts = path.split("/", _MAX_RECORD_DEPTH)
+        if len(parts) > _MAX_RECORD_DEPTH:
+            continue
         if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
             continue
         *folders, filename = parts
@@ -393,16 +400,6 @@ def _read_layout(distribution: Distribution) -> _Layout | None:
 
 # --- the index --------------------------------------------------------------------------------------
 
-def _longest_prefix(table: Mapping[str, object], parts: Sequence[str], depth: int) -> str | None:
-    """The longest dotted prefix of ``parts`` that is a key of ``table``, whose keys have at most ``depth``
-    parts: only that many prefixes are tried (a name of 50,000 parts costs no more than a short one)."""
-    for k in range(min(len(parts), depth), 0, -1):
-        key = ".".join(parts[:k])
-        if key in table:
-            return key
-    return None
-
-
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else list(value)
     return tuple(i.strip() for i in items if isinstance(i, str) and i.strip())
@@ -431,12 +428,11 @@ class ModuleIndex:
             names = _names(value)
             if module.strip() and names:
                 self._configured[module.strip()] = names
-        self._configured_depth = max((module.count(".") + 1 for module in self._configured), default=0)
+        self._configured_prefixes = DottedNames(self._configured)
         self._curated: Mapping[str, CuratedEntry] = curated if curated is not None else curated_table()
         self._curated_by_distribution: dict[str, list[str]] = {}
-        self._curated_depth = 0
+        self._curated_prefixes = DottedNames(self._curated)
         for module, entry in self._curated.items():
-            self._curated_depth = max(self._curated_depth, module.count(".") + 1)
             for dist_name in entry.distributions:
                 self._curated_by_distribution.setdefault(normalize(dist_name), []).append(module)
         self._configured_by_distribution: dict[str, list[str]] = {}
@@ -460,13 +456,13 @@ class ModuleIndex:
         parts = [p for p in module.strip().split(".") if p]
         if not parts:
             return []
-        key = _longest_prefix(self._configured, parts, self._configured_depth)
+        key = self._configured_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "configured") for name in self._configured[key]]
         found = self._installed_providers(parts)
         if found:
             return found
-        key = _longest_prefix(self._curated, parts, self._curated_depth)
+        key = self._curated_prefixes.longest(parts)
         if key is not None:
             return [self._provider(name, "curated") for name in self._curated[key].distributions]
         return [self._provider(guess_distribution(parts[0]), "guess")]
@@ -490,7 +486,7 @@ class ModuleIndex:
         candidates = self._by_top.get(parts[0], [])
         if not candidates:
             return []
-        curated_key = _longest_prefix(self._curated, parts, self._curated_depth)
+        curated_key = self._curated_prefixes.longest(parts)
         curated_names = (
             {normalize(n) for n in self._curated[curated_key].distributions} if curated_key else set()
         )

@@ -41,6 +41,8 @@ def _cases() -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
     cases += [
         ("check-all-text", ("check", "."), {}),
         ("check-all-json", ("check", ".", "--format", "json"), {}),
+        ("check-all-concise", ("check", ".", "--format", "concise"), {}),
+        ("check-reqs-colour", ("check", "reqs", "--color", "always"), {}),
         ("check-reqs-select", ("check", "reqs", "--select", "VS2", "--ignore", "VS205"), {}),
         ("check-manifest-file", ("check", "reqs/requirements-dev.txt"), {}),
         ("check-b-with-a-venv", ("check", "examples/project-b", "--venv", "examples/project-a/.venv"), {}),

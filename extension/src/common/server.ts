@@ -28,6 +28,7 @@ import {
     STATUS_NOTIFICATION,
 } from './constants';
 import { StatusNotification } from './status';
+import { registerConfirmIndex } from './confirmIndex';
 const RUNNING_CONTEXT = 'venvsense.serverRunning';
 const MAX_CRASHES = 4;
 const CRASH_WINDOW_MS = 3 * 60 * 1000;
@@ -285,6 +286,7 @@ export class LanguageServer implements vscode.Disposable {
             if (event.newState === State.Stopped) this.host.serverStopped();
         });
         client.onNotification(STATUS_NOTIFICATION, (status: StatusNotification) => this.host.statusChanged(status));
+        registerConfirmIndex(client); // the modal consent for index URLs set by a project's file
         this.client = client;
         this.log.info(
             `starting the language server with ${interpreter.command.join(' ')} (Python ${interpreter.version}, from ${interpreter.source})` +

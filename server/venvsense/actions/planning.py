@@ -9,7 +9,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from venvsense.actions.safety import (
     safe_value,
     venv_python,
 )
+from venvsense.actions.sources import default_files, default_groups, inside, merged, real_root
 from venvsense.actions.steps import (
     ActionError,
     ActionKind,
@@ -63,6 +64,7 @@ class Options:
     no_index: bool = False
     index_url: str | None = None
     environ: Mapping[str, str] | None = None
+    only_main: bool = False
 
 
 def staging_path(venv: Path) -> Path:
@@ -116,13 +118,16 @@ def _manifests_holding(report: ProjectReport, files: Iterable[Path]) -> list[Man
     return [m for m in report.manifests if wanted & set(m.files or [m.path])]
 
 
-def _index_settings(manifests: Iterable[Manifest], root: Path) -> list[IndexSetting]:
+def _index_settings(manifests: Iterable[Manifest], root: Path, real: str) -> list[IndexSetting]:
+    """The index options the manifests' files set, those of files outside the project (``real``) left out."""
     out: list[IndexSetting] = []
     for manifest in manifests:
         for option in manifest.index_options:
+            if not inside(option.file, real):
+                continue
             where = relative_path(option.file, root)
             line = option.range.start.line + 1
-            out.append(IndexSetting(option.option, option.value, f"{where} line {line}"))
+            out.append(IndexSetting(option.option, option.value, f"{where} line {line}", from_file=True))
     return out
 
 
@@ -191,26 +196,67 @@ class _Install:
     expected: list[str]
     index: list[IndexSetting]
     notes: list[str]
+    reasons: list[str] = field(default_factory=list)
+    sources: list[Path] = field(default_factory=list)
+
+    def add_declarations(self, declarations: Sequence[Declaration], python: str | None) -> list[str]:
+        """Each declaration as an argument (one per distribution); the arguments as shown."""
+        shown = []
+        for argument, members in merged(declarations, _requirement_arg):
+            self.args.append(safe_requirement(argument) if members[0].kind == "registry" else argument)
+            shown.append(argument if members[0].kind == "registry" else members[0].requirement)
+            self.sources += [m.file for m in members]
+        self.shown += shown
+        self.expected += _expected(declarations, python)
+        return shown
+
+
+def _add_file(todo: _Install, report: ProjectReport, path: Path, python: str | None, why: str) -> None:
+    """A requirements file: ``-r file`` when every file it reads is inside the project; its inside entries one
+    by one when it includes something outside (the installer would read that itself); nothing when the file
+    itself is outside (a link out of the project)."""
+    root, real = report.project.root, real_root(report)
+    shown = relative_path(path, root)
+    if not inside(path, real):
+        todo.notes.append(f"{shown} is a link to a file outside the project: nothing of it is installed")
+        return
+    manifest = _manifest_for(report, path)
+    files = (manifest.files or [path]) if manifest is not None else [path]
+    outside = [f for f in files if not inside(f, real)]
+    if manifest is not None:
+        todo.index += _index_settings([manifest], root, real)
+    if not outside:
+        todo.args += ["-r", safe_path(path)]
+        todo.shown.append(f"-r {shown}")
+        todo.reasons.append(f"-r {shown}: {why}")
+        todo.sources += files
+        if manifest is not None:
+            todo.expected += _expected(manifest.declarations, python)
+        return
+    kept = [d for d in manifest.declarations if inside(d.file, real)] if manifest is not None else []
+    names = ", ".join(relative_path(f, root, climb=True) for f in outside)
+    todo.notes.append(f"{shown} includes {names}, outside the project: what is read there is not installed, "
+                      f"and {shown} is not passed to the installer (its own entries are listed instead)")
+    entries = todo.add_declarations(kept, python)
+    if entries:
+        todo.reasons.append(f"{', '.join(entries)}: from {shown}, {why}")
 
 
 def _declared_install(report: ProjectReport, options: Options, python: str | None,
                       pyproject: Mapping[str, Any]) -> _Install:
     """What ``create`` installs: the main requirements file(s) with ``-r``, else the pyproject/setup.cfg
-    dependencies (``-e .[groups]`` when buildable, else the list), plus the groups asked for."""
-    root = report.project.root
+    dependencies (``-e .[extras]`` when buildable, else the list); then the default development set (unless
+    ``only_main``) and the groups asked for — only what files inside the project declare."""
+    root, real = report.project.root, real_root(report)
     todo = _Install([], [], [], [], [])
     extras: list[str] = []
-    pyproject_files = [p for p in (report.project.pyproject, report.project.setup_cfg) if p]
+    pyproject_files = [p for p in (report.project.pyproject, report.project.setup_cfg) if p and inside(p, real)]
+    main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
     if report.project.main_requirements:
         for path in report.project.main_requirements:
-            todo.args += ["-r", safe_path(path)]
-            todo.shown.append(f"-r {relative_path(path, root)}")
-            manifest = _manifest_for(report, path)
-            if manifest is not None:
-                todo.expected += _expected(manifest.declarations, python)
-                todo.index += _index_settings([manifest], root)
+            _add_file(todo, report, path, python, "the main dependencies")
+        _add_uncovered(todo, report, main, python, pyproject)
     else:
-        main = [d for d in report.declarations if d.file in pyproject_files and d.group == "main"]
         if _buildable(report, pyproject):
             extras_text = ""
             extra_groups = [g for g in options.groups if _is_extra(report, pyproject, g, pyproject_files)]
@@ -219,42 +265,94 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
                 extras = extra_groups
             todo.args += ["-e", safe_path(root) + extras_text]
             todo.shown.append(f"-e .{extras_text}")
+            todo.reasons.append(f"-e .{extras_text}: the project itself, editable, with its main dependencies"
+                                + (f" and the extras {', '.join(extra_groups)} (--with-group)" if extras else ""))
+            todo.sources += list(dict.fromkeys(d.file for d in main)) or pyproject_files[:1]
             name = _project_name(pyproject)
             if name:
                 todo.expected.append(name)
             todo.expected += _expected(main, python)
         elif main:
-            for declaration in main:
-                todo.args.append(_requirement_arg(declaration))
-                todo.shown.append(declaration.requirement)
-            todo.expected += _expected(main, python)
+            entries = todo.add_declarations(main, python)
+            todo.reasons.append(f"{', '.join(entries)}: the main dependencies")
             todo.notes.append("the project is not buildable (no [build-system], no setup.py): its dependency "
                               "list is installed, not the project itself")
-    for group in options.groups:
-        if group in extras:
-            members = _group_declarations(report, group, pyproject_files)
-            todo.expected += _expected(members, python)
+    sets: list[tuple[str, str, bool]] = []  # (group, why, asked for)
+    if not options.only_main:
+        for dev in default_files(report):
+            assert dev.file is not None
+            _add_file(todo, report, dev.file, python,
+                      f"{dev.reason}, installed by default (--only-main leaves it out)")
+        sets += [(d.group, d.reason, False) for d in default_groups(report, pyproject, pyproject_files) if d.group]
+    asked = [(g, "--with-group", True) for g in options.groups]
+    done: set[str] = set()
+    for group, why, explicit in [*asked, *sets]:
+        key = canonicalize_name(group)
+        if key in done:
             continue
-        files = _group_files(report, group)
+        done.add(key)
+        if group in extras:
+            todo.expected += _expected(_group_declarations(report, group, pyproject_files), python)
+            continue
         members = _group_declarations(report, group, pyproject_files)
+        files = _group_files(report, group) if explicit else []
         if files:
             for path in files:
-                todo.args += ["-r", safe_path(path)]
-                todo.shown.append(f"-r {relative_path(path, root)}")
-                manifest = _manifest_for(report, path)
-                if manifest is not None:
-                    todo.expected += _expected(manifest.declarations, python)
-                    todo.index += _index_settings([manifest], root)
+                _add_file(todo, report, path, python, f"asked for with --with-group {group}")
         elif members:
-            for declaration in members:
-                todo.args.append(_requirement_arg(declaration))
-                todo.shown.append(declaration.requirement)
-            todo.expected += _expected(members, python)
-        else:
+            entries = todo.add_declarations(members, python)
+            how = "asked for with --with-group" if explicit else f"{why} (--only-main leaves it out)"
+            todo.reasons.append(f"group '{group}' ({', '.join(entries)}): {how}")
+        elif explicit:
             known = sorted({d.group for d in report.declarations if d.group != "main"})
             raise ActionError(f"--with-group {group}: no dependency group, extra or requirements-{group}.txt "
                               f"in {root} (known groups: {', '.join(known) or 'none'})")
+    todo.args = _unique_args(todo.args)
+    todo.sources = list(dict.fromkeys(todo.sources))
     return todo
+
+
+def _add_uncovered(todo: _Install, report: ProjectReport, main: Sequence[Declaration], python: str | None,
+                   pyproject: Mapping[str, Any]) -> None:
+    """A project with a main requirements file whose ``pyproject.toml``/``setup.cfg`` also declares runtime
+    dependencies the file does not name: the check expects those too, so they are installed — the project
+    itself (``-e .``) when it is buildable and the file does not already install it, else the list."""
+    named = {d.normalized for d in report.declarations if d.file in todo.sources and d.normalized}
+    markers = marker_environment(python)
+    uncovered = [d for d in main if d.normalized and d.normalized not in named and marker_holds(d.marker, markers)]
+    if not uncovered:
+        return
+    names = ", ".join(dict.fromkeys(d.name for d in uncovered))
+    where = ", ".join(dict.fromkeys(relative_path(d.file, report.project.root) for d in uncovered))
+    project = _project_name(pyproject)
+    installs_itself = any(d.kind == "editable" or (project and d.normalized == project)
+                          for d in report.declarations if d.file in todo.sources)
+    if installs_itself:  # `-e .` in the file installs them
+        return
+    if _buildable(report, pyproject):
+        todo.args += ["-e", safe_path(report.project.root)]
+        todo.shown.append("-e .")
+        todo.reasons.append(f"-e .: the project itself, editable: {where} declares {names}, which the main "
+                            "requirements file does not name")
+        todo.sources += [d.file for d in uncovered]
+        todo.expected += [n for n in [project] if n] + _expected(uncovered, python)
+        return
+    entries = todo.add_declarations(uncovered, python)
+    todo.reasons.append(f"{', '.join(entries)}: declared in {where} and not named by the main requirements file")
+
+
+def _unique_args(args: Sequence[str]) -> list[str]:
+    """The arguments with repeated ``-r file`` pairs and repeated requirements dropped (order kept)."""
+    out: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    index = 0
+    while index < len(args):
+        item = (args[index], args[index + 1]) if args[index] in ("-r", "-e", "-c") else (args[index],)
+        index += len(item)
+        if item not in seen:
+            seen.add(item)
+            out += item
+    return out
 
 
 def _is_extra(report: ProjectReport, pyproject: Mapping[str, Any], group: str,
@@ -334,7 +432,7 @@ def plan_create(report: ProjectReport, options: Options | None = None, *, recrea
     if action == "recreate" and not (venv / "pyvenv.cfg").is_file() and any(_listdir(venv)):
         raise ActionRefused(f"{venv} is not a virtual environment (no pyvenv.cfg) and not empty; "
                             "venvsense will not replace it")
-    build_at = staging_path(venv) if action == "recreate" else venv
+    build_at = staging_path(venv)  # built beside, moved into place only when complete
     pvf = report.python_version_file
     requires = next((m.requires_python[0] for m in report.manifests if m.requires_python), None)
     interpreter = choose_interpreter(
@@ -357,7 +455,8 @@ def plan_create(report: ProjectReport, options: Options | None = None, *, recrea
     if not todo.args:
         notes.append("the project declares nothing to install: only the venv is created")
     return Plan(action, report.project.root, venv, build_at, backend, interpreter, tuple(steps),
-                tuple(todo.shown), tuple(dict.fromkeys(todo.expected)), tuple(index), tuple(notes))
+                tuple(todo.shown), tuple(dict.fromkeys(todo.expected)), tuple(index), tuple(notes),
+                tuple(todo.reasons), tuple(relative_path(f, report.project.root) for f in todo.sources))
 
 
 def _listdir(path: Path) -> list[str]:
@@ -381,8 +480,10 @@ def plan_install(report: ProjectReport, options: Options | None = None,
         raise ActionRefused(f"{env.path} belongs to another project; venvsense will not install this "
                             "project's dependencies into it: create the project's own (venvsense create)")
     wanted = {canonicalize_name(p) for p in packages} if packages is not None else None
+    root, real = report.project.root, real_root(report)
     by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
-    chosen: dict[str, Declaration] = {}
+    chosen: dict[Declaration, list[str]] = {}
+    notes: list[str] = []
     for finding in report.findings:
         if finding.code not in INSTALL_CODES or finding.package is None:
             continue
@@ -391,9 +492,13 @@ def plan_install(report: ProjectReport, options: Options | None = None,
         declaration = by_place.get((finding.file, finding.range))
         if declaration is None:
             continue
-        chosen.setdefault(_requirement_arg(declaration), declaration)
+        if not inside(declaration.file, real):
+            notes.append(f"{declaration.requirement} is declared in a file outside the project "
+                         f"({declaration.file}): not installed")
+            continue
+        chosen.setdefault(declaration, []).append(_why(finding.code, finding.data))
     if wanted is not None:
-        for name in sorted(wanted - {d.normalized for d in chosen.values()}):
+        for name in sorted(wanted - {d.normalized for d in chosen}):
             declared = [d for d in report.declarations if d.normalized == name]
             if not declared:
                 raise ActionError(f"{name} is not declared by {report.project.root.name}; declare it first")
@@ -402,23 +507,43 @@ def plan_install(report: ProjectReport, options: Options | None = None,
     if backend.name == "pip" and not has_pip and not _own_pip_takes_python():
         raise ActionError(f"{env.path} has no pip and venvsense's own pip cannot install into it: use "
                           "--installer uv, or install pip into the venv (python -m ensurepip)")
-    args = list(chosen)
-    constraint_files = list(dict.fromkeys(c.file for c in report.constraints))
+    args: list[str] = []
+    shown: list[str] = []
+    reasons: list[str] = []
+    for argument, members in merged(chosen, _requirement_arg):
+        registry = members[0].kind == "registry"
+        args.append(safe_requirement(argument) if registry else argument)
+        shown.append(argument if registry else members[0].requirement)
+        why = "; ".join(dict.fromkeys(w for m in members for w in chosen[m]))
+        where = ", ".join(f"{relative_path(m.file, root)} line {m.range.start.line + 1}" for m in members)
+        reasons.append(f"{shown[-1]}: {why} (declared in {where})")
+    constraint_files = [c for c in dict.fromkeys(c.file for c in report.constraints) if inside(c, real)]
     for path in constraint_files:
         args += ["-c", safe_path(path)]
-    files = [d.file for d in chosen.values()]
-    index = [*_index_settings(_manifests_holding(report, files), report.project.root), *_cli_index(options)]
-    shown = [d.requirement for d in chosen.values()]
-    expected = tuple(dict.fromkeys(d.normalized for d in chosen.values() if d.normalized))
+    files = list(dict.fromkeys([*(d.file for d in chosen), *constraint_files]))
+    index = [*_index_settings(_manifests_holding(report, files), root, real), *_cli_index(options)]
+    expected = tuple(dict.fromkeys(d.normalized for d in chosen if d.normalized))
     steps: list[Step] = []
     if chosen:
         what = ", ".join(shown) + (" (with the -c constraint files)" if constraint_files else "")
         steps.append(Step("install", f"install {what}",
-                          _install_argv(backend, env.path, args, index, report.project.root, has_pip),
-                          expected))
-    notes = () if chosen else ("nothing to install: no VS201/VS202/VS203 findings",)
-    return Plan("install", report.project.root, env.path, env.path, backend, None, tuple(steps), tuple(shown),
-                expected, tuple(index), notes)
+                          _install_argv(backend, env.path, args, index, root, has_pip), expected))
+    else:
+        notes.append("nothing to install: no VS201/VS202/VS203 findings")
+    return Plan("install", root, env.path, env.path, backend, None, tuple(steps), tuple(shown),
+                expected, tuple(index), tuple(dict.fromkeys(notes)), tuple(reasons),
+                tuple(relative_path(f, root) for f in files))
+
+
+def _why(code: str, data: Mapping[str, Any]) -> str:
+    """Why a finding's package is in an install plan, in a few words."""
+    installed = data.get("installed")
+    if code == "VS202":
+        return f"installed {installed} does not match" if isinstance(installed, str) else "version mismatch"
+    if code == "VS203":
+        extra = data.get("extra")
+        return f"extra [{extra}] not installed" if isinstance(extra, str) else "an extra is not installed"
+    return "not installed"
 
 
 def plan_fix(report: ProjectReport, options: Options | None = None, *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import queue
 import re
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from venvsense.actions.safety import child_environment, ensure_virtual_environment, venv_lock
+from venvsense.actions import guard
+from venvsense.actions.safety import HeldLock, child_environment, ensure_virtual_environment, venv_lock
 from venvsense.actions.steps import ActionError, ActionRefused, Phase, Plan, Step
 from venvsense.environment import clear_cache, read_environment, read_installed
 
 Status = Literal["ok", "failed", "cancelled"]
+logger = logging.getLogger("venvsense.actions")
 OUTPUT_TAIL = 40
 
 
@@ -82,23 +85,44 @@ def _kill_group(process: subprocess.Popen[str], grace: float = 3.0) -> None:
         process.wait(timeout=grace)
 
 
+def _stop(process: subprocess.Popen[str], guarded: bool, grace: float = 10.0) -> None:
+    """Stop a command: a guarded one by closing the guard's pipe (it kills the command's group with SIGKILL
+    and removes its clean-up folder, the same as when venvsense dies), else by signalling its group."""
+    if not guarded:
+        _kill_group(process)
+        return
+    with contextlib.suppress(OSError):
+        if process.stdin is not None:
+            process.stdin.close()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:  # a guard that does not answer: at least the guard goes
+        _kill_group(process)
+
+
 def run_command(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
                 on_line: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
-                poll: float = 0.05) -> CommandResult:
+                poll: float = 0.05, cleanup: Path | None = None, keep_fds: Sequence[int] = ()) -> CommandResult:
     """Run ``argv`` (a list, never a shell) in a new session, streaming output lines to ``on_line``.
 
-    When ``cancel`` is set (or Ctrl-C arrives) the child's process group is terminated.
+    The command runs under a guard process (``venvsense.actions.guard``) wherever it can: if venvsense dies,
+    even by SIGKILL, the guard kills the command's process group and removes ``cleanup`` (an unfinished
+    staging folder); ``keep_fds`` (the venv's lock) are held by the guard until then. When ``cancel`` is set
+    (or Ctrl-C arrives) the command's process group is killed.
     """
     if isinstance(argv, str):  # a string would be one program name at best; never let it near a shell
         raise ActionRefused("commands are argument lists")
+    guarded = guard.available()
+    full = guard.guarded_argv(argv, cleanup) if guarded else list(argv)
     try:
         process = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
+            full, cwd=cwd, env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if guarded else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-            bufsize=1, start_new_session=True,
+            bufsize=1, start_new_session=True, pass_fds=tuple(keep_fds) if guarded else (),
         )
     except OSError as error:
-        return CommandResult(None, (), error=f"cannot start {argv[0]}: {error.strerror or error}")
+        return CommandResult(None, (), error=f"cannot start {full[0]}: {error.strerror or error}")
     lines: list[str] = []
     pending: queue.Queue[str | None] = queue.Queue()
 
@@ -114,7 +138,7 @@ def run_command(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[st
     try:
         while not done:
             if cancel is not None and cancel.is_set():
-                _kill_group(process)
+                _stop(process, guarded)
                 reader.join(timeout=2)
                 return CommandResult(process.returncode, tuple(lines), cancelled=True)
             try:
@@ -128,9 +152,14 @@ def run_command(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[st
             if on_line is not None:
                 on_line(line)
     except BaseException:  # Ctrl-C (KeyboardInterrupt) or a failing callback: never leave the child running
-        _kill_group(process)
+        _stop(process, guarded)
         raise
     returncode = process.wait()
+    if guarded and returncode == guard.CANNOT_START and lines and lines[-1].startswith(guard.MARKER):
+        return CommandResult(None, tuple(lines[:-1]), error="cannot start " + lines[-1][len(guard.MARKER):])
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
     return CommandResult(returncode, tuple(lines))
 
 
@@ -310,20 +339,28 @@ def execute(plan: Plan, *, progress: ProgressCallback | None = None, cancel: thr
             raise ActionError(f"{plan.venv} already exists; venvsense never overwrites a venv (use recreate)")
     cancel = cancel or threading.Event()
     started = time.monotonic()
-    with venv_lock(plan.venv):
-        return _execute_locked(plan, progress, cancel, child_environment(environ), started)
+    with venv_lock(plan.venv) as lock:
+        return _execute_locked(plan, progress, cancel, child_environment(environ), started, lock)
 
 
 def _execute_locked(plan: Plan, progress: ProgressCallback | None, cancel: threading.Event,
-                    env: dict[str, str], started: float) -> Outcome:
+                    env: dict[str, str], started: float, lock: HeldLock) -> Outcome:
     def emit(phase: Phase, message: str, percent: float | None = None) -> None:
         if progress is not None:
             progress(ProgressEvent(phase, message, percent))
 
+    if lock.stale_pid is not None:
+        who = f"process {lock.stale_pid}" if lock.stale_pid > 0 else "an earlier run"
+        message = f"took over the lock {lock.path.name} left by {who}, which is no longer running"
+        logger.warning("venvsense: %s", message)
+        emit("plan", message)
     created = plan.action in ("create", "recreate")
-    if plan.action == "recreate" and os.path.lexists(plan.build_at):
-        _remove(plan.build_at)  # left by an earlier run that was killed; it is ours by its name
+    if created and plan.build_at != plan.venv and os.path.lexists(plan.build_at):
+        emit("cleanup", f"removing {plan.build_at.name}, left unfinished by an earlier run")
+        _remove(plan.build_at)  # ours by its name, and the lock is ours
     shares = _shares(plan.steps)
+    cleanup = plan.build_at if created and plan.build_at != plan.venv else None
+    keep = (lock.fd,) if lock.fd is not None else ()
     try:
         for step, (low, high) in zip(plan.steps, shares, strict=True):
             emit(step.phase, step.description, low)
@@ -331,11 +368,16 @@ def _execute_locked(plan: Plan, progress: ProgressCallback | None, cancel: threa
             if step.phase == "install":
                 watcher = InstallProgress(progress, low, high, len(step.expected))
             result = run_command(step.argv, cwd=plan.project, env=env, cancel=cancel,
-                                 on_line=watcher.line if watcher else None)
+                                 on_line=watcher.line if watcher else None, cleanup=cleanup, keep_fds=keep)
             if result.cancelled or result.error or result.returncode != 0:
                 return _stopped(plan, step, result, created, started, emit)
-        if plan.action == "recreate":
-            emit("swap", f"swapping the new venv in for {plan.venv.name}", 95.0)
+        if created and plan.build_at != plan.venv:
+            if plan.action == "recreate":
+                emit("swap", f"swapping the new venv in for {plan.venv.name}", 95.0)
+            else:
+                emit("swap", f"moving the finished venv into place as {plan.venv.name}", 95.0)
+                if os.path.lexists(plan.venv):
+                    raise FileExistsError(errno.EEXIST, f"{plan.venv} appeared while it was being built")
             _swap(plan)
     except KeyboardInterrupt:
         if created:
@@ -383,7 +425,7 @@ def _stopped(plan: Plan, step: Step, result: CommandResult, created: bool, start
         installed: tuple[str, ...] = ()
         missing = tuple(plan.expected)
         kept = (" the old venv is untouched" if plan.action == "recreate" else
-                f" {plan.venv.name} was removed")
+                f" the unfinished {plan.venv.name} was removed")
     else:
         installed, missing, _ = _recheck(plan, plan.venv)
         kept = f" {plan.venv.name} is left as the installer left it"

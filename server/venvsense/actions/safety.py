@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -86,11 +87,33 @@ def lock_path(venv: Path) -> Path:
     return venv.with_name(venv.name + ".venvsense.lock")
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    """A venv's lock while held: its file, the descriptor holding the ``flock`` (a guard process is given it
+    so the lock outlives venvsense until the guard's clean-up is done), and the pid written in the file by
+    an earlier run that died holding it (``None`` when the file was new or cleanly released)."""
+
+    path: Path
+    fd: int | None
+    stale_pid: int | None = None
+
+
+def _stale_holder(fd: int) -> int | None:
+    """The pid an earlier run left in the lock file (it died without removing it)."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else -1 if text else None
+
+
 @contextlib.contextmanager
-def venv_lock(venv: Path) -> Iterator[Path]:
+def venv_lock(venv: Path) -> Iterator[HeldLock]:
     """Hold the venv's lock, or raise ``LockBusy`` at once (no waiting: the person is told instead).
 
-    ``fcntl.flock`` is released by the kernel if the process dies, so a crash never leaves a stale lock.
+    ``fcntl.flock`` is released by the kernel when the last process holding it dies, so a killed run never
+    blocks the next one: its file is left behind, and the next run takes it over (``stale_pid`` says whose
+    it was, for a log line).
     """
     path = lock_path(venv)
     try:
@@ -116,22 +139,24 @@ def venv_lock(venv: Path) -> Iterator[Path]:
         if same:
             break
         os.close(fd)  # the holder removed the file between our open and lock: take the new one
+    stale = _stale_holder(fd)
     try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield path
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield HeldLock(path, fd, stale)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
         os.close(fd)
 
 
-def _exclusive_file(path: Path, venv: Path) -> Iterator[Path]:  # pragma: no cover - Windows
+def _exclusive_file(path: Path, venv: Path) -> Iterator[HeldLock]:  # pragma: no cover - Windows
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise LockBusy(f"another venvsense run is changing {venv} right now ({path} exists)") from None
     try:
-        yield path
+        yield HeldLock(path, None)
     finally:
         os.close(fd)
         with contextlib.suppress(OSError):

@@ -52,6 +52,7 @@ class IndexSetting:
     option: str
     value: str
     origin: str
+    from_file: bool = False  # set by a file of the project (needs consent), not by the person
 
     def __str__(self) -> str:
         return f"{self.option} {self.value}" if self.value else self.option
@@ -77,9 +78,12 @@ class Plan:
     """An action ready to run.
 
     ``venv`` is where the environment ends up; ``build_at`` is where it is built: ``venv`` itself for
-    ``create`` and ``install``, a sibling ``<venv>.venvsense-new`` for ``recreate`` (swapped in on success).
+    ``install``, a sibling ``<venv>.venvsense-new`` for ``create`` and ``recreate`` (renamed or swapped into
+    place only when complete, so a killed run never leaves a half-made ``venv``).
     ``requirements`` are what will be installed, as a person reads them (``-r requirements.txt``,
-    ``requests>=2.31``); ``expected`` the normalized names that must be installed afterwards.
+    ``requests>=2.31``), one entry per distribution; ``reasons`` say why each entry (or set) is there;
+    ``sources`` name every file (relative to the project) its packages came from; ``expected`` the normalized
+    names that must be installed afterwards.
     """
 
     action: ActionKind
@@ -93,6 +97,14 @@ class Plan:
     expected: tuple[str, ...] = ()
     index: tuple[IndexSetting, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @property
+    def index_to_confirm(self) -> tuple[IndexSetting, ...]:
+        """The index options a project's file sets (not the person's own, on the command line or in settings),
+        which need the person's explicit consent before an install uses them; ``--no-index`` only narrows."""
+        return tuple(s for s in self.index if s.from_file and s.option != "--no-index")
 
     def describe(self) -> str:
         """The plan for a person to read: what, with which Python and installer, from where, each command."""
@@ -105,9 +117,17 @@ class Plan:
         lines.append(f"  Installer: {self.backend.name}{where} — {self.backend.reason}")
         if self.requirements:
             lines.append("  Installs: " + ", ".join(self.requirements))
+        if self.reasons:
+            lines.append("  Why:")
+            lines.extend(f"    {reason}" for reason in self.reasons)
+        if self.sources:
+            lines.append("  From files: " + ", ".join(self.sources))
         if self.index:
             lines.append("  Index options in force (packages may come from here):")
             lines.extend(f"    {setting}  ({setting.origin})" for setting in self.index)
+            if self.index_to_confirm:
+                lines.append("  The project's own files choose where packages come from: this needs your "
+                             "explicit consent before anything is installed")
         for note in self.notes:
             lines.append(f"  Note: {note}")
         lines.append("  Steps:")
@@ -117,4 +137,7 @@ class Plan:
         if self.action == "recreate":
             lines.append(f"    {len(self.steps) + 1}. swap {self.build_at.name} in for {self.venv.name} "
                          "(the old one is kept until the new one is complete)")
+        elif self.action == "create" and self.build_at != self.venv:
+            lines.append(f"    {len(self.steps) + 1}. rename {self.build_at.name} to {self.venv.name} "
+                         "(only once it is complete)")
         return "\n".join(lines)

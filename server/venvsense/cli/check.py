@@ -1,14 +1,16 @@
-"""``venvsense check``: report what is wrong with each project, as text lines or JSON; exit 1 on warnings or
-errors."""
+"""``venvsense check``: report what is wrong with each project — as text for people (``readable``), one
+concise line per finding for tools, or JSON — and exit 1 on warnings or errors."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
 from venvsense import findings
-from venvsense.check import environment_json
+from venvsense.check import ProjectReport, environment_json
 from venvsense.cli.output import finding_json, finding_line, write_json
 from venvsense.cli.projects import UsageError, check_paths
 from venvsense.findings import Finding, Severity
@@ -19,7 +21,11 @@ def register(commands: Any) -> None:
     check = commands.add_parser("check", help="report what is wrong (exit 1 on warnings or errors)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="project folders or manifest files (default .)")
     check.add_argument("--venv", metavar="DIR", help="the venv to check against, instead of discovery")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "concise", "json"), default="text",
+                       help="text: for people (default); concise: one 'path:line:col: CODE message' line per "
+                            "finding, for tools; json: the documented schema")
+    check.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text format (auto: on a terminal, unless NO_COLOR is set)")
     check.add_argument("--select", metavar="CODES", help="only these codes (comma-separated; VS2 = all VS2xx)")
     check.add_argument("--ignore", metavar="CODES", help="not these codes (comma-separated)")
     check.set_defaults(run=cmd_check)
@@ -49,26 +55,42 @@ def _selected(finding: Finding, select: list[str], ignore: list[str]) -> bool:
     return not any(finding.code.startswith(i) for i in ignore)
 
 
+def _interactive(out: TextIO) -> bool:
+    try:
+        return out.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     select, ignore = _codes(args.select), _codes(args.ignore)
-    reports = check_paths(args.paths, args.venv, disk_cache=args.disk_cache)
-    worst = Severity.OFF
-    documents = []
     cwd = Path.cwd()
-    lines = []
+    progress = None
+    if args.format != "json" and _interactive(out):
+        from venvsense.cli.progress import Progress
+
+        progress = Progress(sys.stderr, cwd)
+    with progress if progress is not None else nullcontext():
+        reports = check_paths(args.paths, args.venv, disk_cache=args.disk_cache, watcher=progress)
+    worst = Severity.OFF
+    shown: list[tuple[ProjectReport, list[Finding]]] = []
     for report in reports:
         kept = [f for f in report.findings if _selected(f, select, ignore)]
-        for finding in kept:
-            worst = max(worst, finding.severity)
-            lines.append(finding_line(finding, cwd))
-        documents.append({
+        worst = max([worst, *(f.severity for f in kept)])
+        shown.append((report, kept))
+    if args.format == "json":
+        write_json([{
             "root": str(report.project.root),
             "environment": environment_json(report.environment),
             "findings": [finding_json(f, report.project.root) for f in kept],
-        })
-    if args.format == "json":
-        write_json(documents, out)
+        } for report, kept in shown], out)
+    elif args.format == "concise":
+        for _, kept in shown:
+            for finding in kept:
+                out.write(finding_line(finding, cwd) + "\n")
     else:
-        for line in lines:
-            out.write(line + "\n")
+        # the text for people (and the fix policy it reads) only when asked for: tools' formats start faster
+        from venvsense.cli.readable import Paint, use_colour, write_text
+
+        write_text(shown, args.paths, out, Paint(use_colour(args.color, out)), cwd)
     return 1 if worst >= Severity.WARNING else 0

@@ -38,6 +38,9 @@ def register(commands: Any) -> None:
     create.add_argument("--python", metavar="X", help="a version (3.12, 3.12.1) or an interpreter path")
     create.add_argument("--with-group", action="append", default=[], metavar="G",
                         help="also install a dependency group, extra or requirements-G.txt (repeatable)")
+    create.add_argument("--only-main", action="store_true",
+                        help="install only the main dependencies, not the default development set (the dev/"
+                             "test groups, requirements-dev*.txt)")
     create.add_argument("--recreate", action="store_true",
                         help="replace an existing venv (built beside it, swapped in only on success)")
     create.add_argument("--venv-name", default=".venv", metavar="NAME",
@@ -49,7 +52,7 @@ def register(commands: Any) -> None:
     fix.add_argument("path", nargs="?", default=".", metavar="PATH", help="project folder (default .)")
     fix.add_argument("--python", metavar="X", help="for a venv that has to be (re)created")
     _common(fix)
-    fix.set_defaults(run=cmd_fix, with_group=[], venv_name=".venv")
+    fix.set_defaults(run=cmd_fix, with_group=[], venv_name=".venv", only_main=False)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -59,11 +62,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="also look for packages here (passed to the installer)")
     parser.add_argument("--no-index", action="store_true", help="do not use the package index (offline)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    parser.add_argument("--allow-index-url", action="store_true",
+                        help="accept the index options (-i, --extra-index-url, --find-links) that the project's "
+                             "requirements files set; without it such a plan is shown and not run")
 
 
 def _options(args: argparse.Namespace) -> Options:
     return Options(venv_name=args.venv_name, python=args.python, installer=args.installer,
-                   groups=tuple(args.with_group), find_links=tuple(args.find_links), no_index=args.no_index)
+                   groups=tuple(args.with_group), find_links=tuple(args.find_links), no_index=args.no_index,
+                   only_main=args.only_main)
 
 
 @contextmanager
@@ -121,9 +128,14 @@ def print_findings(report: ProjectReport, out: TextIO) -> int:
     return EXIT_FINDINGS if worst >= Severity.WARNING else EXIT_OK
 
 
-def _run_plan(plan: Plan, out: TextIO, err: TextIO) -> tuple[int, Outcome | None]:
+def _run_plan(plan: Plan, out: TextIO, err: TextIO, allow_index: bool) -> tuple[int, Outcome | None]:
     out.write(plan.describe() + "\n")
     out.flush()
+    if plan.index_to_confirm and not allow_index:
+        where = "; ".join(f"{setting} ({setting.origin})" for setting in plan.index_to_confirm)
+        err.write(f"venvsense: not run: the project's files choose where packages come from ({where}); read the "
+                  "plan, then run again with --allow-index-url to accept it\n")
+        return EXIT_FAILED, None
     cancel = threading.Event()
     try:
         with _ctrl_c(cancel, err):
@@ -162,7 +174,7 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
     if args.dry_run:
         out.write(plan.describe() + "\n")
         return EXIT_OK
-    code, _ = _run_plan(plan, out, err)
+    code, _ = _run_plan(plan, out, err, args.allow_index_url)
     if code == EXIT_FAILED and (project.root / args.venv_name).exists():
         print_verdict(project, out)  # the venv is still there (a failed recreate): show where it stands
     if code != EXIT_OK:
@@ -189,7 +201,7 @@ def cmd_fix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) ->
         if args.dry_run:
             out.write(plan.describe() + "\n")
             continue
-        code, _ = _run_plan(plan, out, err)
+        code, _ = _run_plan(plan, out, err, args.allow_index_url)
         if code == EXIT_INTERRUPTED:
             return code
         verdict = print_verdict(project, out)  # after a failure too: what the installer left is re-checked

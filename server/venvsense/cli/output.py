@@ -1,9 +1,10 @@
-"""What the command line prints: a finding as a text line or as JSON, the environment as JSON, and the one way
-the CLI shows a path relative to a folder."""
+"""What the command line prints: a finding as JSON or as one concise line, the environment as JSON, which
+findings are one problem, and the one way the CLI shows a path relative to a folder."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -12,10 +13,35 @@ from venvsense.model import paths
 
 SCHEMA = 1  # the version of the JSON documents ``check`` and ``show`` print (docs: the CLI's JSON contract)
 
+# the prefix of ``problem`` for imports whose distribution only a declaration set that is not installed declares
+SET_NOT_INSTALLED = "set-not-installed"
+
 
 def relative_path(path: Path, base: Path) -> str:
     """How the CLI shows a path: relative to ``base``, with ``..`` steps when outside it."""
     return paths.relative_path(path, base, climb=True)
+
+
+def shown_path(path: Path, cwd: Path) -> str:
+    """How the text output shows a path a person reads: relative to where they ran the command (``..`` steps
+    when close by), else absolute with the home folder as ``~``."""
+    shown = relative_path(path, cwd)
+    if shown.count("..") <= 2 and not os.path.isabs(shown):
+        return shown
+    home = str(Path.home())
+    text = str(path)
+    return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home + os.sep) else text
+
+
+def problem_key(finding: Finding) -> str | None:
+    """The key shared by the findings that are one problem, ``None`` for a finding that stands alone.
+
+    An import whose distribution the project declares only in a secondary set that is not installed (a test
+    group, a docs requirements file, an extra) is one problem per set — the set is not installed — however many
+    files import from it: ``set-not-installed:group 'tests'``."""
+    if finding.code == "VS301" and finding.secondary and finding.declaration_set:
+        return f"{SET_NOT_INSTALLED}:{finding.declaration_set}"
+    return None
 
 
 def _position(line: int, column: int) -> dict[str, int]:
@@ -36,13 +62,30 @@ def finding_json(finding: Finding, root: Path) -> dict[str, Any]:
         },
         "package": finding.package,
         "set": finding.declaration_set,
+        "problem": problem_key(finding),
     }
 
 
-def finding_line(finding: Finding, cwd: Path) -> str:
-    """The text format of one finding: ``path:line:column: CODE message`` (1-based; path relative to cwd)."""
+def location(finding: Finding, cwd: Path) -> str:
+    """``path:line:column`` of a finding (1-based; the path relative to ``cwd``)."""
     start = finding.range.start
-    return f"{relative_path(finding.file, cwd)}:{start.line + 1}:{start.column + 1}: {finding.code} {finding.message}"
+    return f"{relative_path(finding.file, cwd)}:{start.line + 1}:{start.column + 1}"
+
+
+def message_for_people(finding: Finding, cwd: Path) -> str:
+    """A finding's message as the text formats print it: a venv path it names (VS102, VS104) relative to where
+    the command was run, like every other path of the text output (JSON keeps the message as it is)."""
+    named = finding.data.get("environment")
+    message = finding.message
+    if isinstance(named, str) and os.path.isabs(named) and named in message:
+        message = message.replace(named, shown_path(Path(named), cwd))
+    return message
+
+
+def finding_line(finding: Finding, cwd: Path) -> str:
+    """The concise format of one finding, for tools and editors' problem matchers:
+    ``path:line:column: CODE message`` (1-based; path relative to cwd)."""
+    return f"{location(finding, cwd)}: {finding.code} {message_for_people(finding, cwd)}"
 
 
 def write_json(projects: list[dict[str, Any]], out: TextIO) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
@@ -14,6 +15,14 @@ from venvsense.model import Project, find_projects, is_project_root, project_at
 
 class UsageError(Exception):
     """Bad arguments or an unusable path: one line on stderr, exit 2."""
+
+
+class Watcher(Protocol):
+    """Told of each project as its check starts and ends (``check``'s progress line)."""
+
+    def started(self, project: Project) -> None: ...
+
+    def finished(self, report: ProjectReport) -> None: ...
 
 
 def projects_under(raw: str) -> list[Project]:
@@ -38,12 +47,16 @@ def projects_to_act_on(raw: str) -> list[Project]:
 
 
 def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
-                disk_cache: DiskScanCache | None = None) -> list[ProjectReport]:
+                disk_cache: DiskScanCache | None = None, watcher: Watcher | None = None) -> list[ProjectReport]:
     """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given;
-    ``disk_cache`` keeps import scans for the next run."""
+    ``disk_cache`` keeps import scans for the next run; ``watcher`` is told of each project."""
     settings = Settings(venv=Path(venv).resolve() if venv else None, check_imports=imports)
     reports = []
     for raw in paths or ["."]:
         for project in projects_under(raw):
+            if watcher is not None:
+                watcher.started(project)
             reports.append(check_project(project, settings, disk_cache=disk_cache))
+            if watcher is not None:
+                watcher.finished(reports[-1])
     return reports

@@ -4,10 +4,12 @@ the declared dependencies, the classified imports — as text or JSON."""
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Any, TextIO
 
 from venvsense.check import ProjectReport, environment_json
-from venvsense.cli.output import relative_path, write_json
+from venvsense.cli.output import relative_path, shown_path, write_json
 from venvsense.cli.projects import check_paths
 from venvsense.environment import read_installed
 from venvsense.model import Scopes
@@ -40,22 +42,25 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         write_json(documents, out)
         return 0
+    cwd = Path.cwd()
     for document in documents:
-        _write_text(args.what, document, out)
+        _write_text(args.what, document, out, cwd)
     return 0
 
 
-def _write_text(what: str, document: dict[str, Any], out: TextIO) -> None:
-    """One project of ``show`` in the text format, from its JSON document."""
+def _write_text(what: str, document: dict[str, Any], out: TextIO, cwd: Path) -> None:
+    """One project of ``show`` in the text format, from its JSON document (paths relative to ``cwd``)."""
     env = document["environment"]
-    out.write(f"{document['root']}\n")
-    out.write(f"  environment: {env['path']} (Python {env['python'] or '?'}, {env['source']})\n"
-              if env else "  environment: none\n")
+    root = Path(document["root"])
+    out.write(f"{shown_path(root, cwd)}\n")
+    out.write(f"  environment: {shown_path(Path(env['path']), cwd)} (Python {env['python'] or '?'}, "
+              f"{env['source']})\n" if env else "  environment: none\n")
     if what == "imports":
         for item in document["imports"]:
             flags = "".join(f" [{flag}]" for flag in ("optional", "type_checking") if item[flag])
             provider = f" → {item['distribution']}" if item["distribution"] else ""
-            out.write(f"  {item['file']}:{item['line']}:{item['column']}: {item['module'] or '.'} "
+            written = "." * item["level"] + item["module"]  # a relative import as written: `.`, `.app`, `..x`
+            out.write(f"  {shown_path(_under(root, item['file']), cwd)}:{item['line']}:{item['column']}: {written} "
                       f"({item['kind']}{provider}){flags}\n")
     elif what == "env":
         for dist in document["distributions"]:
@@ -64,9 +69,14 @@ def _write_text(what: str, document: dict[str, Any], out: TextIO) -> None:
             out.write(f"  {dist['name']} {dist['version']}{flag}  [{modules}]\n")
     else:
         for dep in document["declared"]:
-            where = f"{dep['file']}:{dep['line']}"
+            where = f"{shown_path(_under(root, dep['file']), cwd)}:{dep['line']}"
             group = "" if dep["group"] == "main" else f"  ({dep['group']})"
             out.write(f"  {dep['name']}{dep['specifier']}  {where}{group}\n")
+
+
+def _under(root: Path, relative: str) -> Path:
+    """A path of the JSON document (relative to the project, maybe with ``..``) made whole again."""
+    return Path(os.path.normpath(root / relative))
 
 
 def _declared_json(report: ProjectReport) -> list[dict[str, Any]]:
@@ -89,7 +99,8 @@ def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
     scopes = report.scopes if report.scopes is not None else Scopes(root)
     return [
         {
-            "module": item.module, "top": item.top, "file": relative_path(item.file, root),
+            "module": item.module, "level": item.statement.level, "top": item.top,
+            "file": relative_path(item.file, root),
             "line": item.statement.line + 1, "column": item.statement.column + 1, "kind": item.kind,
             "optional": item.statement.optional, "type_checking": item.statement.type_checking,
             "distribution": item.distribution, "scope": scopes.of(item.file),

@@ -234,14 +234,17 @@ def _module_name(filename: str) -> str | None:
 
 
 def _modules_from_record(paths: Iterable[str]) -> set[str]:
+    """The top-level import names of the files a wheel installed: ``x.py``, ``x.cpython-….so``, and a folder
+    holding Python code (a ``.py``, ``.pyi`` or extension module at any depth) — not a folder of only data or
+    scripts (``extras/run.sh``), which nothing imports."""
     modules = set()
     for raw in paths:
         path = raw.replace("\\", "/")
         if not path or path.startswith(("/", "../")) or ":" in path[:3]:
             continue
-        top, separator, _ = path.partition("/")
+        top, separator, rest = path.partition("/")
         if separator:
-            if top.isidentifier() and top != "__pycache__":
+            if top.isidentifier() and top != "__pycache__" and rest.endswith((".py", ".pyi", ".so", ".pyd")):
                 modules.add(top)
         else:
             module = _module_name(top)
@@ -274,11 +277,15 @@ def _modules_in_folder(folder: Path) -> set[str]:
 
 
 def _looks_like_package(folder: Path) -> bool:
+    """A regular package (``__init__.py``), or a namespace package holding one; a folder of loose scripts
+    (``extras/run.py`` beside the project's package) is not something the distribution provides."""
     try:
-        names = [entry.name for entry in os.scandir(folder)]
+        entries = list(os.scandir(folder))
+        return any(entry.name == "__init__.py" for entry in entries) or any(
+            entry.is_dir() and entry.name.isidentifier() and os.path.isfile(os.path.join(entry.path, "__init__.py"))
+            for entry in entries)
     except OSError:
         return False
-    return "__init__.py" in names or any(name.endswith(".py") for name in names)
 
 
 _IMPORT_LINE = re.compile(r"import\s+([A-Za-z_][\w.]*)")

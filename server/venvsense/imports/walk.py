@@ -1,63 +1,67 @@
-"""The Python files of a project tree, in a stable order, skipping the folders the manifest policy skips."""
+"""The Python files of a project tree, in a stable order, walked with the one folder walk (``venvsense.tree``)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from venvsense.manifests import is_environment_folder, is_skipped_name
+from venvsense.manifests import is_project_listing
+from venvsense.tree import walk
 
 
 def iter_python_files(
     root: Path, *, exclude: Callable[[Path], bool] | None = None,
     exclude_folder: Callable[[Path], bool] | None = None, exclude_file: Callable[[Path], bool] | None = None,
+    ignore_rules: bool = False, exclude_globs: Iterable[str] = (), nested_projects: bool = True,
 ) -> Iterator[Path]:
     """The ``*.py`` files under ``root``, in a stable order (each folder's files, then its sub-folders,
     sorted by name).
 
-    Skipped: the folders ``manifests.is_skipped_name`` names (``SKIPPED_DIRECTORIES``, ``*.egg-info``), virtual
-    environments (``manifests.is_environment_folder``), folders that cannot be read, and folders already visited
-    through a symbolic link. ``exclude`` is asked about every folder and file (a folder it excludes is not
-    entered); ``exclude_folder`` only about folders, ``exclude_file`` only about files (no need to ``stat``
-    a path to tell which it is).
+    Skipped as ``venvsense.tree.walk`` skips (symbolic links never followed, the policy's folders, venvs, build
+    output at the root) and: with ``ignore_rules``, what git's ignore rules ignore; what ``exclude_globs``
+    (``fnmatch`` patterns over root-relative POSIX paths, a folder also tried with a trailing ``/``) match;
+    with ``nested_projects=False``, every folder below the root that is a project root of its own. ``exclude``
+    is asked about every folder and file (a folder it excludes is not entered); ``exclude_folder`` only about
+    folders, ``exclude_file`` only about files.
     """
     if exclude is not None:
         exclude_folder = _either(exclude, exclude_folder)
         exclude_file = _either(exclude, exclude_file)
-    visited: set[tuple[int, int]] = set()
-    pending = [os.fspath(root)]
-    while pending:
-        folder = pending.pop()
-        try:
-            status = os.stat(folder)
-            identity = (status.st_dev, status.st_ino)
-            if identity in visited:
-                continue
-            visited.add(identity)
-            with os.scandir(folder) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
-        except OSError:
+    globbed = _glob_matcher(exclude_globs)
+    for listing in walk(root, ignore_rules=ignore_rules):
+        relative = listing.relative
+        if relative and not nested_projects and is_project_listing(listing.files + listing.links, listing.folders):
+            listing.folders.clear()
             continue
-        folders: list[str] = []
-        for entry in entries:
-            name = entry.name
-            try:
-                if entry.is_dir():
-                    if is_skipped_name(name):
-                        continue
-                    if exclude_folder is not None and exclude_folder(Path(entry.path)):
-                        continue
-                    folders.append(entry.path)
-                elif name.endswith(".py") and entry.is_file():
-                    path = Path(entry.path)
-                    if exclude_file is None or not exclude_file(path):
-                        yield path
-            except OSError:
-                continue
-        for sub in reversed(folders):
-            if not is_environment_folder(sub):
-                pending.append(sub)
+        if globbed is not None or exclude_folder is not None:
+            listing.folders[:] = [
+                name for name in listing.folders
+                if not (globbed is not None and (globbed(relative + name) or globbed(relative + name + "/")))
+                and not (exclude_folder is not None and exclude_folder(Path(listing.path, name)))
+            ]
+        names = [name for name in listing.files if name.endswith(".py")]
+        if not names:
+            continue
+        if ignore_rules:
+            names = listing.kept_files(names)
+        if globbed is not None:
+            names = [name for name in names if not globbed(relative + name)]
+        base = Path(listing.path)  # the folder's path parsed once, each file's name joined to it
+        for name in names:
+            path = base / name
+            if exclude_file is None or not exclude_file(path):
+                yield path
+
+
+def _glob_matcher(globs: Iterable[str]) -> Callable[[str], bool] | None:
+    """One compiled matcher for every ``fnmatch`` glob (``None`` when there is none)."""
+    patterns = [fnmatch.translate(glob) for glob in globs]
+    if not patterns:
+        return None
+    compiled = re.compile("|".join(patterns))
+    return lambda relative: compiled.match(relative) is not None
 
 
 def _either(first: Callable[[Path], bool], second: Callable[[Path], bool] | None) -> Callable[[Path], bool]:

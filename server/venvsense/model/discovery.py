@@ -18,9 +18,10 @@ from venvsense.manifests import (
     REQUIREMENTS_SUFFIXES,
     glob_files,
     is_constraints_name,
+    is_project_listing,
     is_requirements_name,
-    is_skipped_folder,
 )
+from venvsense.tree import walk
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,32 @@ def _requirements_files(root: Path) -> list[Path]:
     for entry in entries:
         path = Path(entry.path)
         try:
+            if entry.is_symlink() and not _links_inside(entry.path, root):
+                continue
             if entry.is_file() and is_requirements_name(path, root):
                 found.append(path)
             elif entry.is_dir() and entry.name.lower() == REQUIREMENTS_FOLDER:
-                found.extend(_files_under(path))
+                found.extend(_files_under(path, root))
         except OSError:
             continue
     return found
 
 
-def _files_under(folder: Path) -> list[Path]:
+def _files_under(folder: Path, root: Path) -> list[Path]:
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not is_skipped_folder(d, os.path.join(dirpath, d)))
-        found.extend(Path(dirpath, f) for f in sorted(filenames)
-                     if f.endswith(REQUIREMENTS_SUFFIXES) and not is_constraints_name(f))
+    for listing in walk(folder, ignore_rules=False):
+        linked = [name for name in listing.links if _links_inside(os.path.join(listing.path, name), root)
+                  and os.path.isfile(os.path.join(listing.path, name))]
+        found.extend(Path(listing.path, name) for name in sorted(listing.files + linked)
+                     if name.endswith(REQUIREMENTS_SUFFIXES) and not is_constraints_name(name))
     return found
+
+
+def _links_inside(link: str, folder: str | os.PathLike[str]) -> bool:
+    """Whether the symbolic link ``link`` resolves to a path inside ``folder`` (never read outside it)."""
+    target = os.path.realpath(link)
+    inside = os.path.realpath(folder)
+    return target == inside or target.startswith(inside.rstrip(os.sep) + os.sep)
 
 
 def is_project_root(folder: Path) -> bool:
@@ -146,31 +157,14 @@ def find_projects(path: Path, requirement_globs: Iterable[str] = ()) -> list[Pro
 
 
 def _walk_roots(top: Path) -> Iterator[Path]:
-    seen: set[tuple[int, int]] = set()
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        try:
-            st = folder.stat()
-        except OSError:
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            continue
-        seen.add(key)
-        root = is_project_root(folder)
+    """Project roots at or under ``top``, depth first in name order, walked as ``venvsense.tree.walk`` walks
+    (never through a symbolic link, so never out of ``top``; git's ignore rules honoured)."""
+    for listing in walk(top):
+        root = is_project_listing(listing.files + listing.links, listing.folders)
         if root:
-            yield folder
-        try:
-            children = sorted(
-                (Path(e.path) for e in os.scandir(folder) if e.is_dir()), key=lambda p: p.name, reverse=True
-            )
-        except OSError:
-            continue
-        for child in children:
-            if is_skipped_folder(child.name, child) or (root and child.name.lower() == REQUIREMENTS_FOLDER):
-                continue
-            # hidden folders hold tool state, not projects; .github holds workflow requirement files
-            if child.name.startswith(".") and child.name not in (".github",):
-                continue
-            stack.append(child)
+            yield Path(listing.path)
+        # hidden folders hold tool state, not projects; .github holds workflow requirement files
+        listing.folders[:] = [
+            name for name in listing.folders
+            if not (root and name.lower() == REQUIREMENTS_FOLDER) and (not name.startswith(".") or name == ".github")
+        ]

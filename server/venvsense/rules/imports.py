@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
+from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, ScanResult
@@ -304,48 +305,6 @@ def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -
     if dist.requested:
         return f"{what}, installed by hand"
     return what
-
-
-class DottedNames:
-    """A set of dotted module names that answers ``covers(provided, i)`` for some ``i`` in it — ``provided`` is
-    one of the names, a package above one, or below one — in time linear in the length of ``provided``, from a
-    tree of the names' parts (built in time and memory linear in the names' length: an import of 50,000
-    parts makes 50,000 edges, not the 50,000 prefixes of up to 100 KB each a set of prefixes held)."""
-
-    __slots__ = ("_edges", "_ends")
-
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        self._edges: dict[tuple[int, str], int] = {}  # (node, part) → child node; the root is 0
-        self._ends: set[int] = set()  # the nodes where a name ends
-        for name in names:
-            self.add(name)
-
-    def add(self, name: str) -> None:
-        edges = self._edges
-        node = 0
-        for part in name.split("."):
-            child = edges.get((node, part))
-            if child is None:
-                child = edges[(node, part)] = len(edges) + 1
-            node = child
-        self._ends.add(node)
-
-    def covers(self, provided: str) -> bool:
-        """Whether ``provided`` is used by one of the names: it is one, a package above one, or a name ends at
-        a package above it (a namespace an import names)."""
-        edges, ends = self._edges, self._ends
-        node = 0
-        for part in provided.split("."):
-            if node and node in ends:
-                return True
-            child = edges.get((node, part))
-            if child is None:
-                return False
-            node = child
-        return True
-
-    def __bool__(self) -> bool:
-        return bool(self._edges)
 
 
 def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:

@@ -9,12 +9,19 @@ workspace folder (or, with no workspace folders, a project the server already kn
 ``fixVersions``          ``packages``: names to bring in line (default: every VS201/VS202/VS203)
 ``recreateEnvironment``  ``python``, ``installer``
 ``recheck``              ``venv``: use this venv for the project in this session ("Use this project's .venv")
+
+``createEnvironment`` also takes ``onlyMain`` (true: not the default development set). An index option that
+one of the project's files sets (``-i``, ``--extra-index-url``, ``--find-links``) needs the person's consent
+before the first install that uses it in this session: the server sends ``venvsense/confirmIndex`` (the VS
+Code extension answers it with a modal dialog showing the URLs), and a client that does not know that request
+gets ``window/showMessageRequest`` with "Allow" / "Cancel" instead. No answer, or any other, is a no.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -22,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcMethodNotFound
 
 from venvsense import protocol
 from venvsense.actions.planning import Options, plan_create, plan_install
@@ -36,6 +43,8 @@ from venvsense.lsp.progress import Progress
 from venvsense.lsp.session import ProjectState, inside
 
 REQUEST_FAILED = -32803
+CONFIRM_INDEX = "venvsense/confirmIndex"
+ALLOW = "Allow"
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 OUTPUT_LINES_LOGGED = 40
 
@@ -122,9 +131,13 @@ def _options(ctx: Context, state: ProjectState, value: Mapping[str, Any]) -> Opt
     groups = value.get("groups", [])
     if not isinstance(groups, list) or not all(isinstance(g, str) and _NAME.fullmatch(g) for g in groups):
         raise _invalid("\"groups\" must be a list of group names")
+    only_main = value.get("onlyMain", False)
+    if not isinstance(only_main, bool):
+        raise _invalid("\"onlyMain\" must be true or false")
     backend: BackendName | None = None if installer == "auto" else installer
     return Options(python=python, installer=backend, groups=tuple(groups),
-                   find_links=settings.find_links, no_index=settings.no_index, index_url=settings.index_url)
+                   find_links=settings.find_links, no_index=settings.no_index, index_url=settings.index_url,
+                   only_main=only_main)
 
 
 def _refuse_untrusted(ctx: Context, what: str) -> None:
@@ -158,6 +171,11 @@ async def run_plan(ctx: Context, state: ProjectState, title: str,
         ctx.client.show(message)
         return {"status": "ok", "message": message}
     ctx.client.log(plan.describe(), types.MessageType.Info)
+    if not await _consent(ctx, state, plan):
+        message = (f"venvsense: nothing was installed in {state.root.name}: the index its files choose was not "
+                   "accepted")
+        ctx.client.show(message, types.MessageType.Warning)
+        return {"status": "declined", "message": message}
     progress = Progress(ctx.client, title)
     await progress.begin(plan.steps[0].description)
     state.busy = title
@@ -186,6 +204,53 @@ async def run_plan(ctx: Context, state: ProjectState, title: str,
     await ctx.scheduler.wait_current([state])
     return {"status": outcome.status, "message": outcome.message, "installed": list(outcome.installed),
             "missing": list(outcome.missing)}
+
+
+# --- consent for index options a project's file sets ------------------------------------------------------
+
+# per session: (project root, option, value) the person allowed; a session object is the key (it goes with it)
+_allowed: weakref.WeakKeyDictionary[Any, set[tuple[str, str, str]]] = weakref.WeakKeyDictionary()
+
+
+async def _consent(ctx: Context, state: ProjectState, plan: Plan) -> bool:
+    """Whether the person accepts the index options ``plan`` takes from the project's files (asked once per
+    option and value in a session; ``True`` at once when there are none)."""
+    allowed = _allowed.setdefault(ctx.session, set())
+    needed = [s for s in plan.index_to_confirm if (str(state.root), s.option, s.value) not in allowed]
+    if not needed:
+        return True
+    listed = "; ".join(f"{s.option} {s.value} ({s.origin})" for s in needed)
+    message = (f"venvsense: {state.root.name}'s requirements files choose where packages come from: {listed}. "
+               "Packages downloaded from there are installed, and their builds run code on this machine. "
+               "Install from there?")
+    params = {"project": convert.uri_of(state.root), "message": message,
+              "settings": [{"option": s.option, "value": s.value, "origin": s.origin} for s in needed]}
+    ctx.client.log(message, types.MessageType.Warning)
+    server = ctx.client.server
+    try:
+        answer = await server.protocol.send_request_async(CONFIRM_INDEX, params)
+        allow = answer is True or (isinstance(answer, Mapping) and answer.get("allow") is True) or \
+            getattr(answer, "allow", None) is True
+    except JsonRpcMethodNotFound:
+        allow = await _ask_with_a_message(ctx, message)
+    except JsonRpcException as error:
+        ctx.client.log(f"venvsense: {CONFIRM_INDEX} failed ({error}): taken as a no", types.MessageType.Warning)
+        allow = False
+    if allow:
+        allowed.update((str(state.root), s.option, s.value) for s in needed)
+    return allow
+
+
+async def _ask_with_a_message(ctx: Context, message: str) -> bool:
+    """The standard request every client knows: ``window/showMessageRequest`` with Allow / Cancel."""
+    try:
+        item = await ctx.client.server.window_show_message_request_async(types.ShowMessageRequestParams(
+            type=types.MessageType.Warning, message=message,
+            actions=[types.MessageActionItem(title=ALLOW), types.MessageActionItem(title="Cancel")]))
+    except JsonRpcException:
+        return False
+    title = getattr(item, "title", None) if item is not None else None
+    return title == ALLOW
 
 
 # --- the commands ---------------------------------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""The one folder walk: which folders of a project tree are entered, in which order, with git's ignore rules.
+
+Every walk of a project or workspace (the module walk, project discovery) goes through ``walk``:
+
+* **symbolic links are never followed** (neither folders nor files): a link out of the tree would read the
+  rest of the file system, and a link inside it reaches what the walk reaches in its own place — one file,
+  one path (the real one);
+* folders that ``manifests.is_skipped_name`` names (VCS metadata, tool caches, ``node_modules``…) and folders
+  the ignore rules ignore are dropped **before they are listed**;
+* a folder holding ``pyvenv.cfg`` (a venv), and a ``build``/``dist`` folder at the walk's root holding build
+  artefacts (``manifests.is_build_output``), are dropped after one listing of their own;
+* git's ignore rules (``venvsense.ignore``): the repository's ``.git/info/exclude``, the ``.gitignore`` files
+  of the folders from the repository's top down to the root, and each ``.gitignore`` met on the way; a nested
+  repository (a folder holding ``.git``) starts over with its own rules. A root that its repository ignores
+  (a project inside a home folder kept in git with ``*`` ignored) gets only the rules found from the root down.
+  The user's global excludes (``core.excludesFile``) are not read: a check says the same on every machine.
+
+No ``Path`` is made per entry: a listing is the folder's path, its path relative to the root, and names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from venvsense.ignore import IgnoreFile, read_ignore_file
+from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_build_output, is_skipped_name
+
+# how many folders above a root are searched for the repository's top (``.git``)
+_MAX_UP = 64
+
+_Rules = tuple[tuple[int, IgnoreFile], ...]  # (offset into the path relative to the repository, rules)
+
+
+class Listing:
+    """One folder met by the walk: its entries by kind (names, sorted; links apart, never walked).
+
+    ``folders`` are the sub-folders the walk will enter next: remove names from it to prune them."""
+
+    __slots__ = ("_in_repository", "_rules", "files", "folders", "links", "path", "relative")
+
+    def __init__(self, path: str, relative: str, files: list[str], folders: list[str], links: list[str],
+                 in_repository: str, rules: _Rules) -> None:
+        self.path = path  # the folder, as given (root joined with the relative path)
+        self.relative = relative  # relative to the root, POSIX, "" for the root, else ending with "/"
+        self.files = files  # regular files (not links)
+        self.folders = folders  # sub-folders still to walk (not links, not skipped, not ignored)
+        self.links = links  # symbolic links, of any kind
+        self._in_repository = in_repository
+        self._rules = rules
+
+    def ignored(self, name: str, *, folder: bool = False) -> bool:
+        """Whether the ignore rules ignore entry ``name`` of this folder."""
+        return _ignored(self._rules, self._in_repository + name, name, folder)
+
+    def kept_files(self, names: list[str]) -> list[str]:
+        """The files among ``names`` (entries of this folder) that the ignore rules do not ignore."""
+        rules = self._rules
+        if not rules:
+            return names
+        prefix = self._in_repository
+        if len(rules) == 1:
+            offset, only = rules[0]
+            return [name for name in names if not only.verdict((prefix + name)[offset:], name, False)]
+        return [name for name in names if not _ignored(rules, prefix + name, name, False)]
+
+
+def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator[Listing]:
+    """The folders under ``root`` (itself first), depth first, each folder's sub-folders in name order.
+
+    ``ignore_rules``: honour git's ignore rules (see the module's documentation)."""
+    top = os.fspath(root)
+    in_repository, rules = _repository_rules(top) if ignore_rules else ("", ())
+    pending: list[tuple[str, str, str, _Rules]] = [(top, "", in_repository, rules)]
+    while pending:
+        path, relative, in_repository, rules = pending.pop()
+        try:
+            with os.scandir(path) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        files: list[str] = []
+        folders: list[str] = []
+        links: list[str] = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(entry.name)
+                elif entry.is_symlink():
+                    links.append(entry.name)
+            except OSError:
+                continue
+        if relative:
+            if "pyvenv.cfg" in files:
+                continue  # a venv
+            if relative[:-1] in BUILD_OUTPUT_DIRECTORIES and relative.count("/") == 1 and \
+                    is_build_output(relative[:-1], files, folders):
+                continue
+            if ignore_rules and (".git" in folders or ".git" in files):
+                in_repository, rules = "", _exclude_rules(path)  # a nested repository: its own rules
+        if ignore_rules and ".gitignore" in files:
+            found = read_ignore_file(os.path.join(path, ".gitignore"))
+            if found is not None:
+                rules = (*rules, (len(in_repository), found))
+        kept = [name for name in folders if not is_skipped_name(name)]
+        if rules:
+            kept = [name for name in kept if not _ignored(rules, in_repository + name, name, True)]
+        kept.sort()
+        files.sort()
+        links.sort()
+        listing = Listing(path, relative, files, kept, links, in_repository, rules)
+        yield listing
+        base = path if path.endswith(os.sep) else path + os.sep
+        for name in reversed(listing.folders):
+            pending.append((base + name, relative + name + "/", in_repository + name + "/", rules))
+
+
+def _ignored(rules: _Rules, relative: str, name: str, folder: bool) -> bool:
+    for offset, found in reversed(rules):
+        verdict = found.verdict(relative[offset:], name, folder)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def repository_top(folder: str) -> str | None:
+    """The top of the git repository holding ``folder`` (the nearest folder, itself included, holding
+    ``.git``), or ``None``."""
+    current = os.path.realpath(folder)
+    for _ in range(_MAX_UP):
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return None
+
+
+def _repository_rules(root: str) -> tuple[str, _Rules]:
+    """``root``'s path relative to its repository's top, and the rules that apply to it from above: the
+    repository's ``info/exclude`` and the ``.gitignore`` of every folder from the top down to ``root``'s parent."""
+    top = repository_top(root)
+    if top is None:
+        return "", ()
+    real = os.path.realpath(root)
+    if real == top:
+        return "", _exclude_rules(top)
+    relative = os.path.relpath(real, top).replace(os.sep, "/")
+    if relative.startswith(".."):
+        return "", ()
+    rules: _Rules = _exclude_rules(top)
+    parts = relative.split("/")
+    for depth in range(len(parts)):
+        prefix = "/".join(parts[:depth])
+        found = read_ignore_file(os.path.join(top, *parts[:depth], ".gitignore"))
+        if found is not None:
+            rules = (*rules, (len(prefix) + 1 if prefix else 0, found))
+        # a root inside a folder its repository ignores (a home folder kept in git with "*" in its
+        # .gitignore) is not that repository's content: its rules do not apply, the root's own do
+        if rules and _ignored(rules, "/".join(parts[:depth + 1]), parts[depth], True):
+            return "", ()
+    return relative + "/", rules
+
+
+def _exclude_rules(top: str) -> _Rules:
+    """The repository's ``info/exclude`` (of its git folder, or the common folder of a linked worktree)."""
+    git = os.path.join(top, ".git")
+    if os.path.isfile(git):
+        try:
+            with open(git, encoding="utf-8", errors="replace") as handle:
+                line = handle.read(4096).strip()
+        except OSError:
+            return ()
+        if not line.startswith("gitdir:"):
+            return ()
+        git = os.path.join(top, line[len("gitdir:"):].strip())
+        try:
+            with open(os.path.join(git, "commondir"), encoding="utf-8", errors="replace") as handle:
+                git = os.path.join(git, handle.read(4096).strip())
+        except OSError:
+            pass
+    found = read_ignore_file(os.path.join(git, "info", "exclude"))
+    return ((0, found),) if found is not None else ()
