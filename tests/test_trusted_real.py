@@ -241,3 +241,18 @@ def test_a_nested_project_without_a_venv_still_gets_undeclared_imports(project):
     assert undeclared == {("conf.py", "docutils"): "warning", ("conftest.py", "sybil"): "warning",
                           ("conftest.py", "optional_thing"): "hint"}  # paths are the docs project's
     assert [f for f in found if f["code"] == "VS303"] == []  # examples/app declares foo and imports it
+
+
+def test_a_lazy_import_of_a_module_the_file_types_against_is_optional(project):
+    # FP-15 (httpx/_transports/asgi.py: `import trio` under TYPE_CHECKING and inside `if is_running_trio():`)
+    root = project({
+        "requirements.txt": "alpha\n",
+        "app/__init__.py": "import alpha\n",
+        "app/asgi.py": "import typing\nif typing.TYPE_CHECKING:\n    import trio\n\n"
+                       "def create_event():\n    if is_running_trio():\n        import trio\n"
+                       "        return trio.Event()\n",
+        "app/concurrency.py": "import trio\n",
+    }, installs=("alpha",))
+    missing = {f"{f['file']}:{f['range']['start']['line']}": f for f in findings(root) if f["code"] == "VS301"}
+    assert missing["app/asgi.py:7"]["severity"] == "hint"
+    assert missing["app/concurrency.py:1"]["severity"] == "error"  # imported at the top of a module: needed

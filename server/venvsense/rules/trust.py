@@ -13,7 +13,8 @@ A VS301 is a hint, with the reason in its message, when
   ``try``/``except ImportError`` (or in such a handler) in any file, or a probe ``find_spec("m")`` /
   ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not
   is_botocore_available(): raise``; a second import after ``except ImportError: return``), so they are
-  optional too;
+  optional too. Likewise an import inside a function of a module the same file imports under
+  ``if TYPE_CHECKING:`` (typed against, imported lazily: httpx's ``import trio`` when trio is running);
 - the import is in the tests (``model.scopes``'s "tests"), inside a function or in a file pytest does not
   collect (a helper, a data file a formatter test reads, a module an importer test loads), and nothing knows
   the module: no declaration, no installed distribution, no curated or configured mapping (the distribution
@@ -47,6 +48,7 @@ from venvsense.declarations import Declaration
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
 from venvsense.firstparty import workspace_members
+from venvsense.imports.records import FLAG_TYPE_CHECKING
 from venvsense.mapping import ModuleIndex, guess_distribution
 from venvsense.rules.declarations import marker_holds
 
@@ -160,6 +162,8 @@ class Trust:
         script = self._script_modules(item.file)
         if script is not None and (item.top in script or _slim_of(item.top, script)):
             return "declared in the file's inline script metadata (PEP 723), which makes its own environment"
+        if item.statement.in_function and _typed_here(item):
+            return "imported lazily, inside a function, and under if TYPE_CHECKING in this file: an optional module"
         if item.top in self.optional():
             return "the project imports it as optional elsewhere (try/except ImportError or find_spec), so it is"
         if self._in_test(item.file) and (item.statement.in_function or not _collected(item.file)) \
@@ -285,6 +289,15 @@ def _declared_by(item: ClassifiedImport, declared_modules: Mapping[str, Declarat
             if name == module or name.startswith(module + ".") or module.startswith(name + "."):
                 return True
     return False
+
+
+def _typed_here(item: ClassifiedImport) -> bool:
+    """Whether the import's file also imports its top-level module under ``if TYPE_CHECKING:`` (httpx's
+    ``asgi.py`` types against trio and imports it only in the function that runs when trio is running)."""
+    scan, top = item.scan, item.top
+    flags = scan.flags()
+    return any(flags[index] & FLAG_TYPE_CHECKING and module.partition(".")[0] == top
+               for index, module in enumerate(scan.modules))
 
 
 def _collected(path: Path) -> bool:
