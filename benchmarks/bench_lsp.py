@@ -17,7 +17,10 @@ Measures, on projects generated under ``benchmarks/.work/lsp`` (gitignored):
   ``venvsense/getStatus``: changes read and applied per second (goal ≥ 2,000/s) and how long that status
   waited (goal ≤ 100 ms after the last change was written).
 
-``--only storm`` runs just the paste storm.
+``--only storm`` runs just the paste storm. ``--tree DIR [--open MODULE]`` measures a real checkout instead (its
+venv installed in it, if any): the first diagnostics of ``MODULE`` opened as the server starts (goal ≤ 1 s), RSS
+once every project is checked (goal ≤ 60 MB), and edit → diagnostics on ``MODULE`` (goal p95 ≤ 10 ms); e.g.
+``--tree <checkouts>/saleor+saleor --open saleor/order/models.py`` (see ``bench_real.py`` for the checkouts).
 """
 
 from __future__ import annotations
@@ -168,7 +171,12 @@ async def edit_latency(client: Client, path: Path, line: int, variants: tuple[st
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
                                                             "text": text}})
     await client.until(lambda: uri in client.published and client.published[uri].get("version") == 1)
-    current = text.splitlines()[line]
+    return await edits_of_one_line(client, uri, line, text.splitlines()[line], variants, edits)
+
+
+async def edits_of_one_line(client: Client, uri: str, line: int, current: str, variants: tuple[str, str],
+                            edits: int) -> list[float]:
+    """The edits of ``edit_latency`` on an open document at version 1."""
     timings: list[float] = []
     for version in range(2, edits + 2):
         new = variants[version % 2]
@@ -275,6 +283,10 @@ async def main_async(args: argparse.Namespace) -> None:
     build_wheel(wheels, "beta", "1.0")
     env = environment(wheels)
     results: list[tuple[str, str, str]] = []
+    if args.tree is not None:
+        await tree_case(args.tree.resolve(), args.open, args.edits, results)
+        report(args, results)
+        return
     if args.only == "storm":
         await storm_cases(wheels, env, args.storm, results)
         report(args, results)
@@ -339,6 +351,38 @@ async def storm_cases(wheels: Path, env: dict[str, str], changes: int, results: 
                         f"{rate:,.0f} changes/s, status {wait:.0f} ms after the last", "≥ 2,000/s"))
 
 
+async def tree_case(tree: Path, module: str, edits: int, results: list[tuple[str, str, str]]) -> None:
+    """A real checkout (with its venv, if installed): the server started on it and ``module`` opened at once;
+    how long until that file's first diagnostics, until the start-up check of every project is done, the RSS
+    then, and edit → diagnostics on that module (its first line changed back and forth, a comment added)."""
+    path = tree / module
+    uri, text = path.as_uri(), path.read_text()
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
+    client = Client()
+    started = time.perf_counter()
+    await client.start(tree, env)
+    opened = time.perf_counter()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                            "text": text}})
+    await client.until(lambda: uri in client.published and client.published[uri].get("version") == 1, 600)
+    first = time.perf_counter() - opened
+    await client.until(client.idle, 600)
+    indexed = time.perf_counter() - started
+    await asyncio.sleep(0.5)
+    rss = rss_mb(client.pid)
+    published = sum(len(params["diagnostics"]) for params in client.published.values())
+    line = text.splitlines()[0]
+    timings = await edits_of_one_line(client, uri, 0, line, (f"{line}  # edit a", f"{line}  # edit b"), edits)
+    await client.stop()
+    results += [
+        (f"{tree.name}: open {module} → first diagnostics (server just started)", f"{first:.2f} s", "≤ 1 s"),
+        (f"{tree.name}: RSS after indexing", f"{rss:.1f} MB ({published:,} diagnostics, {indexed:.2f} s)",
+         "≤ 60 MB"),
+        (f"{tree.name}: edit → diagnostics, {module}",
+         f"p50 {percentile(timings, 0.5):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms", "p95 ≤ 10 ms"),
+    ]
+
+
 def report(args: argparse.Namespace, results: list[tuple[str, str, str]]) -> None:
     print(f"venvsense LSP benchmark — {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}, {time.strftime('%Y-%m-%d')}, {args.edits} edits")
@@ -361,6 +405,8 @@ def main() -> None:
     parser.add_argument("--installs", type=int, default=3)
     parser.add_argument("--storm", type=int, default=2000)
     parser.add_argument("--only", choices=("storm",))
+    parser.add_argument("--tree", type=Path, help="a real checkout: measure it alone (see tree_case)")
+    parser.add_argument("--open", default="manage.py", help="the module of --tree to open (relative path)")
     asyncio.run(main_async(parser.parse_args()))
 
 

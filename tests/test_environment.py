@@ -762,3 +762,22 @@ def test_an_oversized_metadata_file_is_read_only_up_to_the_limit(tmp_path: Path)
         handle.truncate(3 * 1024 ** 3)
     [dist_read] = [d for d in installed_in(venv).distributions.values() if d.normalized == "huge"]
     assert dist_read.version == "1.0"
+
+
+def test_pip_checks_answer_is_computed_once_per_venv_state_and_again_after_an_install(tmp_path: Path) -> None:
+    # every project of a workspace asks for the same venv's answer: one computation per venv state (issue 13),
+    # and a changed venv is a new state
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "app", "1.0", requires=["helper>=1"])
+    build_wheel(wheels, "helper", "1.0")
+    venv = make_venv(tmp_path / "venv")
+    pip_install(venv, "app", find_links=wheels, args=["--no-deps"])
+    env = read_environment(venv, "in-project")
+    installed = read_installed(env)
+    first = broken_dependencies(installed, env.python)
+    assert messages(first) == {"app 1.0 requires helper, which is not installed."}
+    first.clear()  # a caller's list is its own: the kept answer is not changed through it
+    again = broken_dependencies(read_installed(env), env.python)
+    assert read_installed(env) is installed and messages(again) == {"app 1.0 requires helper, which is not installed."}
+    pip_install(venv, "helper", find_links=wheels)
+    assert broken_dependencies(read_installed(read_environment(venv, "in-project")), env.python) == []

@@ -27,6 +27,7 @@ from venvsense.imports import (
     scan_file,
     scan_files,
     scan_source,
+    string_imports,
 )
 from venvsense.imports.lexer import scan_careful
 
@@ -547,6 +548,37 @@ def scanned(statements: tuple[ImportStatement, ...]) -> set[Entry]:
     return {(s.line + 1, s.module, s.level, s.optional, s.type_checking, s.in_function, s.future) for s in statements}
 
 
+def _fast_path_lexes(text: str) -> bool:
+    """Whether the fast lexer lexes ``text`` itself (the careful one is ~20 times slower on a large file)."""
+    from venvsense.imports import scanner
+
+    last = scanner._last_import(text)
+    try:
+        try:
+            scanner._scan_fast(text, last, [last], [-1], {})
+        except scanner._ReachTooShort as short:
+            nested = max(position for position, reach in short.needs if reach >= 0)
+            scanner._scan_fast(text, nested, *scanner._plan(short.needs, nested), {})
+    except scanner._FastPathGaveUp:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("depth", [1, 12])
+def test_a_keyword_line_inside_brackets_keeps_the_fast_path(depth: int) -> None:
+    # pydantic-ai's tests (1 MB files of nested snapshots) all fell back to the careful lexer: an `if`/`else`
+    # continuing an expression after a block was taken for "cannot tell", and brackets nested deeper than 8
+    # could not be checked
+    text = (
+        "import os\n\n\ndef f():\n    try:\n        import json\n    except ImportError:\n        json = None\n"
+        "\n\nCASES = " + "(" * depth + "\n    [{'a': [1]}]\n    if os\n    else []\n" + ")" * depth + "\n\n\n"
+        "def g():\n    if os:\n        import re\n"
+    )
+    expected = reference_imports(ast.parse(text))
+    assert scanned(scan(text)) == expected == scanned(scan_careful(text).imports)
+    assert _fast_path_lexes(text)
+
+
 def test_scanner_agrees_with_ast_on_every_file_of_the_standard_library() -> None:
     root = Path(sysconfig.get_paths()["stdlib"])
     compared = 0
@@ -759,6 +791,36 @@ def test_persistent_cache_gives_a_new_process_the_same_scans(tmp_path: Path, per
     imports.clear_cache()  # as a new process starts: a new DiskScanCache
     assert DiskScanCache(persistent).load(root, len(paths)) == len(paths)
     assert scan_files(paths) == first
+
+
+def _same_stamp_other_text(path: Path, text: str) -> None:
+    """Writes ``text`` (as long as the old text) and gives the file its old mtime back: only a read shows it."""
+    status = path.stat()
+    assert len(text.encode()) == status.st_size
+    path.write_text(text)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def test_imports_by_string_are_found_when_a_file_is_read_for_its_scan_and_kept_on_disk(
+        tmp_path: Path, persistent: Path) -> None:
+    # the "imports by string" pass of a warm check must not read every importlib/pytest file again: the names
+    # come from the read that scanned it, in this process or (through the on-disk cache) in the last one
+    root = tmp_path / "project"
+    paths = _big_tree(root, imports.PERSISTENT_MIN_FILES)
+    uses = paths[0]
+    uses.write_text('import importlib\nplugin = importlib.import_module("alpha.sub")\n')
+    old = time.time_ns() - 60_000_000_000
+    os.utime(uses, ns=(old, old))
+    scanned = scan_files(paths)
+    assert string_imports(scanned) == {"alpha.sub"}
+    _same_stamp_other_text(uses, 'import importlib\nplugin = importlib.import_module("gamma.sub")\n')
+    assert string_imports(scanned) == {"alpha.sub"}  # from the scan's read, not a second one
+    assert DiskScanCache(persistent).save(root, paths)
+    imports.clear_cache()  # a new process
+    assert DiskScanCache(persistent).load(root, len(paths)) == len(paths)
+    assert string_imports(scan_files(paths)) == {"alpha.sub"}  # kept on disk with the scan
+    # a file scanned otherwise (an editor's unsaved buffer) is read from disk
+    assert string_imports({uses: scan_source(uses.read_text())}) == {"gamma.sub"}
 
 
 def test_persistent_cache_entry_of_a_changed_file_is_not_used(tmp_path: Path, persistent: Path) -> None:

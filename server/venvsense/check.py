@@ -7,8 +7,10 @@ starts a process; ``recheck_manifests`` is the language server's keystroke path.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,8 @@ from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
-from venvsense.severity import decide
+from venvsense.severity import decide, finding_order
+from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
 
 
@@ -176,5 +179,102 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
         ))
-    report.findings = decide(found, settings)
+    report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
+                                                           (*settings.workspace, model.root))))
     return report
+
+
+def fold_outside(findings: list[Finding], manifests: list[Manifest], workspace: tuple[Path, ...]) -> list[Finding]:
+    """Findings in files outside the workspace replaced by one per place that led to them, counting them without
+    a word of what those files say (a secret included by ``-r ../.pypirc`` is never quoted, nor a package name
+    read from it). The places are those the requirements reader recorded (``Manifest.outside``); any other file a
+    manifest read whose real path is outside ``workspace`` (a ``file:`` of ``setup.cfg`` or of
+    ``[tool.setuptools.dynamic]``) counts at the top of that manifest."""
+    folders = [os.path.realpath(folder) for folder in workspace]
+    outside: dict[Path, tuple[Path, Range]] = {}
+    for manifest in manifests:
+        for path, (file, range_) in manifest.outside.items():
+            # a place that is itself outside (a `file:` of setup.cfg leading out, then a link): the manifest's top
+            where = os.path.join(os.path.realpath(file.parent), file.name)
+            outside[path] = (file, range_) if _inside_any(where, folders) else (manifest.path, START)
+        for path in manifest.files[1:]:
+            if path not in outside and not _inside_any(os.path.realpath(path), folders):
+                outside[path] = (manifest.path, START)
+    if not outside:
+        return findings
+    kept: list[Finding] = []
+    folded: dict[tuple[Path, Range], list[Finding]] = {}
+    for finding in findings:
+        place = outside.get(finding.file)
+        if place is None:
+            kept.append(finding)
+        else:
+            folded.setdefault(place, []).append(finding)
+    for (file, range_), items in folded.items():
+        worst = max(items, key=lambda f: f.severity)
+        count = f"{len(items)} finding{'s' if len(items) > 1 else ''}"
+        if file in outside:  # a requirements file that is a link leading out of the workspace
+            code, where = "VS206", "this file leads outside the workspace: its"
+        elif range_ == START:
+            code, where = "VS207", "a file this manifest reads is outside the workspace: its"
+        else:
+            code, where = "VS207", "this include leads outside the workspace: the included file's"
+        verb = "is" if len(items) == 1 else "are"
+        kept.append(Finding(code, f"{where} {count} {verb} not shown, nor any of its content (open a workspace "
+                            "holding that file to see them)", file, range_, worst.severity,
+                            declaration_set=worst.declaration_set, secondary=worst.secondary))
+    kept.sort(key=finding_order)
+    return kept
+
+
+def _inside_any(path: str, folders: list[str]) -> bool:
+    return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
+
+
+QUOTE_LIMIT = 80  # the most characters of a file's text a message quotes
+_LONG_QUOTE = re.compile(rf"'([^'\n]{{{QUOTE_LIMIT + 1},}})'|\"([^\"\n]{{{QUOTE_LIMIT + 1},}})\"")
+
+
+def _cut(match: re.Match[str]) -> str:
+    quote = match.group()[0]
+    return f"{quote}{match.group()[1:QUOTE_LIMIT]}…{quote}"
+
+
+def cap_quotes(findings: list[Finding]) -> list[Finding]:
+    """Every quoted text in a message cut at ``QUOTE_LIMIT`` characters, whichever reader quoted it (a 5 MB line
+    is not repeated into a diagnostic). The requirements reader cuts its own quotes as it makes them."""
+    out = findings
+    for index, finding in enumerate(findings):
+        if len(finding.message) > QUOTE_LIMIT + 2 and _LONG_QUOTE.search(finding.message):
+            if out is findings:
+                out = list(findings)
+            out[index] = replace(finding, message=_LONG_QUOTE.sub(_cut, finding.message))
+    return out
+
+
+PER_FILE = 1000  # the most findings shown for one file; one more says how many were left out
+
+
+def cap_per_file(findings: list[Finding], limit: int = PER_FILE) -> list[Finding]:
+    """At most ``limit`` findings per file (the first ones, in order), then one saying how many more there are
+    (a generated 700,000-line file with a problem on every line stays readable, and small)."""
+    if len(findings) <= limit:
+        return findings
+    counts: dict[Path, int] = {}
+    for finding in findings:
+        counts[finding.file] = counts.get(finding.file, 0) + 1
+    if max(counts.values()) <= limit:
+        return findings
+    kept: list[Finding] = []
+    seen: dict[Path, int] = {}
+    for finding in findings:
+        index = seen[finding.file] = seen.get(finding.file, 0) + 1
+        if index <= limit:
+            kept.append(finding)
+        elif index == limit + 1:
+            rest = counts[finding.file] - limit
+            kept.append(Finding(finding.code, f"{rest:,} more finding{'s' if rest > 1 else ''} in this file are not "
+                                f"shown (at most {limit:,} per file)", finding.file, finding.range,
+                                finding.severity, declaration_set=finding.declaration_set,
+                                secondary=finding.secondary))
+    return kept

@@ -46,6 +46,11 @@ class Settings:
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     used_without_import: tuple[str, ...] = ()
+    # set by the shell, never by a project or the editor's settings (not in SETTING_KEYS): the folders whose
+    # files are the workspace's own (the project root is always one; the content of any other file is never
+    # quoted), and whether the workspace is trusted (untrusted: includes leaving these folders are not read)
+    workspace: tuple[Path, ...] = ()
+    trusted: bool = True
 
     def ignores(self, code: str, package: str | None) -> bool:
         names = self.ignore.get(code)

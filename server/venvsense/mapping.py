@@ -28,6 +28,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
+from venvsense.environment.metadata import read_bytes
 
 How = Literal["installed", "curated", "guess", "configured"]
 
@@ -124,7 +125,9 @@ DEFAULT_NOT_IMPORTED: tuple[tuple[str, str], ...] = (
     ("codespell", "spell checker, run as a command"),
     ("deptry", "dependency checker, run as a command"),
     ("pre-commit", "git hook manager, run as a command"),
+    ("pre-commit-uv", "pre-commit plugin, loaded by pre-commit"),
     ("coverage", "coverage measurement, run as a command or by pytest-cov"),
+    ("coverage-enable-subprocess", "starts coverage in subprocesses through a .pth file"),
     ("tox", "test environment manager, run as a command"),
     ("tox-*", "tox plugins"),
     ("nox", "session runner, run as a command (noxfile imports it)"),
@@ -223,11 +226,10 @@ def _entry_point_groups(dist: Distribution) -> frozenset[str]:
     meta = dist.metadata_path
     if not meta.name.endswith((".dist-info", ".egg-info")):
         return frozenset()
-    try:
-        text = (meta / "entry_points.txt").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    data = read_bytes(meta / "entry_points.txt", kind="entry_points.txt")
+    if data is None:
         return frozenset()
-    return frozenset(_SECTION.findall(text))
+    return frozenset(_SECTION.findall(data.decode("utf-8", errors="replace")))
 
 
 @lru_cache(maxsize=16384)
@@ -382,16 +384,35 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     return _Layout(frozenset(names), frozenset(regular))
 
 
+def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> set[str]:
+    """Which top-level ``modules`` the distribution's ``RECORD`` lists as a regular package or a plain module, as
+    ``_layout_from_paths`` would, found by a string search (a layout of Django's is thousands of rows); those
+    it cannot tell so are left out."""
+    meta = distribution.metadata_path
+    try:
+        record = "\n" + (meta / "RECORD").read_text("utf-8", "replace") if meta.name.endswith(".dist-info") else ""
+    except OSError:
+        return set()
+    tails = ("/__init__.py", "/__init__.pyi", ".py", ".pyi")
+    return {m for m in modules if _IDENTIFIER_PATH.match(m) and any(f"\n{m}{t}," in record for t in tails)}
+
+
 def _read_layout(distribution: Distribution) -> _Layout | None:
     meta = distribution.metadata_path
     try:
+        # (read with the venv's caps: only regular files, never past the RECORD limit)
         if meta.name.endswith(".dist-info"):
-            text = (meta / "RECORD").read_text(encoding="utf-8", errors="replace")
-            rows = csv.reader(io.StringIO(text))
+            data = read_bytes(meta / "RECORD", kind="RECORD")
+            if data is None:
+                return None
+            rows = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")))
             return _layout_from_paths(row[0] for row in rows if row)
         if meta.name.endswith(".egg-info") and meta.is_dir():
             # installed-files.txt paths are relative to the .egg-info folder itself
-            lines = (meta / "installed-files.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+            data = read_bytes(meta / "installed-files.txt", kind="RECORD")
+            if data is None:
+                return None
+            lines = data.decode("utf-8", errors="replace").splitlines()
             return _layout_from_paths(line.strip()[3:] for line in lines if line.strip().startswith("../"))
     except (OSError, csv.Error):
         return None
@@ -548,12 +569,11 @@ class ModuleIndex:
         modules = dist.modules if dist is not None else ()
         installed_names = [m for m in modules if all(p.isidentifier() for p in m.split("."))]
         if dist is not None and installed_names:
-            layout = self._layout(dist)
-            for module in installed_names:
-                if layout is not None and "." not in module and layout.is_namespace(module):
-                    found.extend(layout.portions(module) or [module])
-                else:
-                    found.append(module)
+            regular = set() if dist.normalized in self._layouts else _listed_as_regular(dist, installed_names)
+            for module in installed_names:  # (a regular package or module: no need to read its whole RECORD)
+                layout = None if "." in module or module in regular else self._layout(dist)
+                namespace = layout is not None and layout.is_namespace(module)
+                found.extend((layout.portions(module) or [module]) if layout and namespace else [module])
         else:
             # not installed: the curated table's names, and always the distribution's own name (the table
             # lists `pylab` for matplotlib; `import matplotlib` is matplotlib's too)

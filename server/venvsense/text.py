@@ -7,6 +7,8 @@ language server converts to UTF-16 units. ``end`` is exclusive.
 from __future__ import annotations
 
 import bisect
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,13 +79,23 @@ class UnreadableFile(Exception):
 MAX_TEXT_BYTES = 50 * 1024 * 1024
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is dropped), raising ``UnreadableFile`` with a reason on failure.
 
     Newlines are kept as they are: readers split with ``str.splitlines`` semantics of their own.
     """
     try:
-        data = path.read_bytes()
+        with open(path, "rb", opener=_nonblocking) as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):  # a FIFO or a device (a link to /dev/zero) could block or never end
+                raise UnreadableFile(path, "is not a regular file")
+            data = handle.read(MAX_TEXT_BYTES + 1)
     except IsADirectoryError:
         raise UnreadableFile(path, "is a directory, not a file") from None
     except FileNotFoundError:
@@ -97,7 +109,7 @@ def read_text(path: Path) -> str:
 
 def decode_text(path: Path, data: bytes) -> str:
     if len(data) > MAX_TEXT_BYTES:
-        raise UnreadableFile(path, f"is too large to read ({len(data) // (1024 * 1024)} MB)")
+        raise UnreadableFile(path, f"is too large to read (more than {MAX_TEXT_BYTES // (1024 * 1024)} MB)")
     if b"\x00" in data[:8192]:
         raise UnreadableFile(path, "is a binary file (it contains NUL bytes), not text")
     try:

@@ -3,17 +3,28 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
-from collections.abc import Sequence
 
 from venvsense import __version__
-from venvsense.cli import check, show
-from venvsense.cli.projects import UsageError
+
+TYPE_CHECKING = False  # (importing `typing` for it would cost more than the rest of `--version`)
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 __all__ = ["UsageError", "build_parser", "main"]
+
+
+def __getattr__(name: str) -> object:
+    # `UsageError` comes with the engine (``cli.projects`` imports it): imported when asked for, so that
+    # `venvsense --version` imports nothing of the engine
+    if name == "UsageError":
+        from venvsense.cli.projects import UsageError
+
+        return UsageError
+    raise AttributeError(name)
 
 # the commands that only read: they need neither the actions nor the language server, and run with the
 # cyclic garbage collector off (see ``main``)
@@ -23,12 +34,16 @@ READING_COMMANDS = ("check", "show")
 def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
     """The parser of every command; ``engine_only``: only ``check`` and ``show`` (which then need not import the
     actions and the language server)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="venvsense",
         description="Check that each Python project has its own venv with exactly what it declares installed.",
     )
     parser.add_argument("--version", action="version", version=f"venvsense {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from venvsense.cli import check, show  # the engine: not for `--version`
+
     check.register(commands)
     show.register(commands)
     if engine_only:
@@ -45,6 +60,9 @@ def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:2] if argv is None else list(argv[:1])
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
+        print(f"venvsense {__version__}")  # as argparse's version action prints it, without the parser's imports
+        return 0
     parser = build_parser(engine_only=len(words) == 1 and words[0] in READING_COMMANDS)
     try:
         args = parser.parse_args(argv)
@@ -63,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # repeated runs on a large project reuse the import scans of the last one (``~/.cache/venvsense``);
         # the language server keeps its scans in memory instead
         args.disk_cache = DiskScanCache.default()
+    from venvsense.cli.projects import UsageError
+
     try:
         result: int = args.run(args, sys.stdout)
         return result

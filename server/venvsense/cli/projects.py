@@ -4,6 +4,7 @@ error (one line on stderr, exit 2)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -53,10 +54,14 @@ def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
     settings = Settings(venv=Path(venv).resolve() if venv else None, check_imports=imports)
     reports = []
     for raw in paths or ["."]:
+        # the workspace is the folder named (a file's folder) and each project's root: the content of files
+        # outside them (a `-r ../secret.txt`) is never shown
+        named = Path(raw).resolve()
+        workspace = (named if named.is_dir() else named.parent,)
         for project in projects_under(raw):
             if watcher is not None:
                 watcher.started(project)
-            reports.append(check_project(project, settings, disk_cache=disk_cache))
+            reports.append(check_project(project, replace(settings, workspace=workspace), disk_cache=disk_cache))
             if watcher is not None:
                 watcher.finished(reports[-1])
     return reports

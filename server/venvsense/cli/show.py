@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from venvsense.check import ProjectReport, environment_json
+from venvsense.classify.byname import used_by_name
 from venvsense.cli.output import relative_path, shown_path, write_json
 from venvsense.cli.projects import check_paths
 from venvsense.environment import read_installed
@@ -36,6 +37,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             document["distributions"] = _distributions_json(report)
         elif args.what == "imports":
             document["imports"] = _imports_json(report)
+            document["used_by_name"] = _by_name_json(report)
         elif args.what == "deps":
             document["declared"] = _declared_json(report)
         documents.append(document)
@@ -62,6 +64,8 @@ def _write_text(what: str, document: dict[str, Any], out: TextIO, cwd: Path) -> 
             written = "." * item["level"] + item["module"]  # a relative import as written: `.`, `.app`, `..x`
             out.write(f"  {shown_path(_under(root, item['file']), cwd)}:{item['line']}:{item['column']}: {written} "
                       f"({item['kind']}{provider}){flags}\n")
+        for use in document["used_by_name"]:
+            out.write(f"  {use['file']}:{use['line']}: {use['distribution']} used by name ({use['how']})\n")
     elif what == "env":
         for dist in document["distributions"]:
             flag = " (editable)" if dist["editable"] else ""
@@ -107,6 +111,26 @@ def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:
         }
         for item in sorted(report.usage.imports, key=lambda i: (str(i.file), i.statement.line, i.statement.column))
     ]
+
+
+def _by_name_json(report: ProjectReport) -> list[dict[str, Any]]:
+    """The declared distributions the project uses by name rather than by import, each with where (the uses
+    that keep them from VS303)."""
+    if report.usage is None or report.modules is None:
+        return []
+    index, wanted = report.modules, {}
+    for declaration in report.declarations:
+        if declaration.normalized and declaration.normalized not in wanted:
+            spelled = declaration.name.strip().replace("-", "_").replace(".", "_")
+            wanted[declaration.normalized] = (*index.distribution_modules(declaration.normalized), spelled)
+    named = used_by_name(report.project.root, report.usage, wanted.items())
+    found = []
+    for normalized, modules in sorted(wanted.items()):
+        use = named.use_of(normalized, modules)
+        if use is not None:
+            found.append({"distribution": normalized, "file": relative_path(use.file, report.project.root),
+                          "line": use.line, "how": use.what})
+    return found
 
 
 def _distributions_json(report: ProjectReport) -> list[dict[str, Any]]:

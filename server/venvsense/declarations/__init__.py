@@ -99,6 +99,10 @@ class Manifest:
     # ``[project] dynamic`` fields no backend table resolved, each with the range of its ``dynamic`` entry: the
     # project model declares them from the installed project's metadata, or marks the set incomplete
     unresolved_dynamic: list[tuple[str, Range]] = field(default_factory=list)
+    # the files read that are not the workspace's own (outside its folders, or links leading out of them), each
+    # with the place in the workspace that led to it (the include line; a link's own first line): nothing found
+    # in them is shown with its content, only counted at that place (``venvsense.check``)
+    outside: dict[Path, tuple[Path, Range]] = field(default_factory=dict)
 
 
 def manifest_text(path: Path, text: str | None) -> tuple[Manifest, str | None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import logging
 import os
 import re
 import stat
@@ -47,14 +48,31 @@ _NOT_IMPORTED = frozenset({"setup", "conftest", "noxfile", "tests", "test", "doc
                            "build", "dist", "benchmarks"})
 
 
-# The most read from one metadata file (METADATA, RECORD, entry points, .pth, pyvenv.cfg): real ones are far
-# smaller; a larger one (a link to /dev/zero, a sparse file) is read only this far, never whole.
-READ_LIMIT = 16 * 1024 * 1024
+logger = logging.getLogger("venvsense")
+
+_MB = 1024 * 1024
+# The most read from each kind of file in a venv: real ones are far smaller; a larger one (a link to /dev/zero, a
+# sparse file) is read only this far, never whole, and a log line names it and what was skipped.
+READ_LIMIT = 16 * _MB  # METADATA / PKG-INFO (the headers come first; a long description can be MBs), RECORD
+LIMITS = {
+    "METADATA": READ_LIMIT, "PKG-INFO": READ_LIMIT, "RECORD": READ_LIMIT,
+    "requires.txt": 4 * _MB, "entry_points.txt": 4 * _MB, "top_level.txt": _MB, "INSTALLER": 64 * 1024,
+    "direct_url.json": _MB, ".pth": _MB, "finder": 4 * _MB, ".egg-link": 64 * 1024,
+}
+_SKIPPED = {  # what a cut file loses, for the log line
+    "METADATA": "fields after the cut", "PKG-INFO": "fields after the cut", "RECORD": "files listed after the cut",
+    "requires.txt": "requirements after the cut", "top_level.txt": "module names after the cut",
+    ".pth": "paths after the cut", "entry_points.txt": "groups after the cut",
+    "finder": "the whole module (it is not parsed)",
+}
 
 
-def read_bytes(path: Path, limit: int = READ_LIMIT) -> bytes | None:
-    """The file's bytes (at most ``limit``), or ``None`` when it cannot be read or is not a regular file: a FIFO,
-    a device or a socket under site-packages is never opened for reading in a way that could block."""
+def read_bytes(path: Path, limit: int = READ_LIMIT, kind: str | None = None) -> bytes | None:
+    """The file's bytes (at most ``limit``, or the limit of ``kind`` in ``LIMITS``), or ``None`` when it cannot be
+    read or is not a regular file: a FIFO, a device or a socket under site-packages is never opened for reading
+    in a way that could block. A file longer than the limit is cut there, with a log line."""
+    if kind is not None:
+        limit = LIMITS.get(kind, limit)
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
@@ -63,22 +81,30 @@ def read_bytes(path: Path, limit: int = READ_LIMIT) -> bytes | None:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
         chunks: list[bytes] = []
-        left = limit
+        left = limit + 1  # one byte more tells a file of exactly ``limit`` bytes from a longer one
         while left > 0:
             chunk = os.read(descriptor, min(left, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
-        return b"".join(chunks)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            size = max(os.fstat(descriptor).st_size, len(data))
+            skipped = _SKIPPED.get(kind or "", "the rest")
+            logger.warning("venvsense: %s is too large (%s bytes): only its first %d MB were read (%s skipped)",
+                           path, f"{size:,}" if size > len(data) else f"more than {limit:,}", limit // _MB or 1,
+                           skipped)
+            return data[:limit]
+        return data
     except OSError:
         return None
     finally:
         os.close(descriptor)
 
 
-def _read_lines(path: Path) -> list[str] | None:
-    data = read_bytes(path)
+def _read_lines(path: Path, kind: str) -> list[str] | None:
+    data = read_bytes(path, kind=kind)
     if data is None:
         return None
     return data.decode("utf-8", errors="replace").removeprefix("\ufeff").splitlines()
@@ -168,7 +194,7 @@ def read_dist_info(path: Path, site: Path) -> Distribution | str:
         present = {entry.name for entry in os.scandir(path)}
     except OSError as error:
         return f"cannot be listed ({error.strerror or error})"
-    data = read_bytes(path / "METADATA") if "METADATA" in present else None
+    data = read_bytes(path / "METADATA", kind="METADATA") if "METADATA" in present else None
     if data is None:
         headers: dict[str, list[str]] = {}
         problem: str | None = "is missing or unreadable"
@@ -176,7 +202,7 @@ def read_dist_info(path: Path, site: Path) -> Distribution | str:
         headers, problem = parse_metadata_headers(data)
     editable = "direct_url.json" in present and _is_editable(path / "direct_url.json")
     record = _record_paths(path / "RECORD") if "RECORD" in present else []
-    top_level = _read_lines(path / "top_level.txt") if "top_level.txt" in present else None
+    top_level = _read_lines(path / "top_level.txt", "top_level.txt") if "top_level.txt" in present else None
     modules: set[str] = set()
     if top_level is not None:
         modules.update(_clean_top_level(top_level))
@@ -185,7 +211,7 @@ def read_dist_info(path: Path, site: Path) -> Distribution | str:
     if editable:
         pth_files = [site / p for p in record if p.endswith(".pth") and "/" not in p.replace("\\", "/")]
         modules.update(_modules_from_pth(pth_files, site))
-    installer_lines = _read_lines(path / "INSTALLER") if "INSTALLER" in present else None
+    installer_lines = _read_lines(path / "INSTALLER", "INSTALLER") if "INSTALLER" in present else None
     installer = installer_lines[0].strip() if installer_lines else None
     return _build(path, headers, problem, "METADATA", modules=modules, editable=editable,
                   installer=installer or None, requested="REQUESTED" in present)
@@ -201,7 +227,7 @@ def _clean_top_level(lines: Iterable[str]) -> set[str]:
 
 
 def _is_editable(path: Path) -> bool:
-    data = read_bytes(path)
+    data = read_bytes(path, kind="direct_url.json")
     if data is None:
         return False
     try:
@@ -213,7 +239,7 @@ def _is_editable(path: Path) -> bool:
 
 
 def _record_paths(path: Path) -> list[str]:
-    lines = _read_lines(path)
+    lines = _read_lines(path, "RECORD")
     if lines is None:
         return []
     try:
@@ -300,7 +326,7 @@ def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
     """
     modules: set[str] = set()
     for pth in pth_files:
-        for line in _read_lines(pth) or []:
+        for line in _read_lines(pth, ".pth") or []:
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
@@ -314,7 +340,9 @@ def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
 
 
 def _modules_from_finder(path: Path) -> set[str]:
-    data = read_bytes(path)
+    data = read_bytes(path, kind="finder")
+    if data is not None and len(data) >= LIMITS["finder"]:
+        return set()  # cut: its end is not valid Python
     if data is None:
         return set()
     try:
@@ -351,12 +379,12 @@ def read_egg_info(path: Path, site: Path, *, editable: bool = False,
     """An ``.egg-info`` folder (``PKG-INFO``, ``requires.txt``, ``top_level.txt``) or a lone file."""
     shown_path = metadata_path or path
     if path.is_dir():
-        data = read_bytes(path / "PKG-INFO")
+        data = read_bytes(path / "PKG-INFO", kind="PKG-INFO")
         metadata_file = "PKG-INFO"
-        requires_txt = _read_lines(path / "requires.txt")
-        top_level = _read_lines(path / "top_level.txt")
+        requires_txt = _read_lines(path / "requires.txt", "requires.txt")
+        top_level = _read_lines(path / "top_level.txt", "top_level.txt")
     else:
-        data = read_bytes(path)
+        data = read_bytes(path, kind="PKG-INFO")
         metadata_file = path.name
         requires_txt = top_level = None
         if data is None:
@@ -414,7 +442,7 @@ def _extras_from_requires_txt(lines: list[str]) -> list[str]:
 
 def read_egg_link(path: Path, site: Path) -> Distribution | str:
     """A legacy ``setup.py develop`` install: the link names the project folder holding an ``.egg-info``."""
-    lines = [line.strip() for line in _read_lines(path) or [] if line.strip()]
+    lines = [line.strip() for line in _read_lines(path, ".egg-link") or [] if line.strip()]
     if not lines:
         return "is empty or unreadable"
     target = Path(lines[0])

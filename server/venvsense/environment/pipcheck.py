@@ -1,7 +1,8 @@
 """What ``pip check`` would report for an environment, from metadata alone: unmet requirements (markers
 evaluated for the venv's Python) and distributions whose wheel tags this platform does not support.
 
-Caches: ``environment.wheel_tags`` (registered in ``venvsense.caches``) keeps each dist-info's ``WHEEL`` tags;
+Caches: ``environment.wheel_tags`` (registered in ``venvsense.caches``) keeps each dist-info's ``WHEEL`` tags,
+``environment.broken_dependencies`` the answer for one venv state (an ``Installed``) and Python;
 two ``functools.lru_cache``s never go stale: ``_parse_requirement`` (keyed by the requirement text) and
 ``_supported_tags`` (keyed by the Python version; the platform is the running one), owned by the process.
 """
@@ -23,6 +24,16 @@ from venvsense.caches import MemoryCache
 from venvsense.environment.installed import Installed, site_packages_stamp
 from venvsense.environment.metadata import Distribution, read_bytes
 from venvsense.environment.pyvenv import VERSION_PATTERN
+
+# What pip check reports for one venv state: the same ``Installed`` (``read_installed`` gives the same object
+# while the venv is unchanged) and Python; every project of a workspace shares its venv's answer.
+BROKEN: MemoryCache[tuple[int, str | None], tuple[Installed, tuple[BrokenDependency, ...]]] = MemoryCache(
+    name="environment.broken_dependencies",
+    key="the identity of an Installed (kept in the entry, so an id is never reused for another) and a Python",
+    invalidation="a changed venv is read into a new Installed: its id is a new key",
+    owner="process",
+    limit=8,
+)
 
 # A dist-info's wheel tags (in a 1-tuple: ``None``, no WHEEL file, is an answer too).
 WHEEL_TAGS: MemoryCache[tuple[Path, int], tuple[frozenset[str] | None]] = MemoryCache(
@@ -77,10 +88,16 @@ def broken_dependencies(installed: Installed, python_version: str | None) -> lis
     ``problem`` are left out too (pip cannot read them either). Wheel tags are compared with the tags a
     CPython of ``python_version`` on this platform supports.
     """
+    key = (id(installed), python_version)
+    cached = BROKEN.get(key)
+    if cached is not None and cached[0] is installed:
+        return list(cached[1])
     try:
-        return _broken_dependencies(installed, python_version)
+        found = _broken_dependencies(installed, python_version)
     except Exception:  # total: a packaging edge case must not break the analysis
-        return []
+        found = []
+    BROKEN.put(key, (installed, tuple(found)))
+    return found
 
 
 def _broken_dependencies(installed: Installed, python_version: str | None) -> list[BrokenDependency]:

@@ -6,7 +6,7 @@ in-memory scan cache), ``diskcache`` (the CLI's on-disk cache), ``walk`` (the pr
 other modules use are re-exported here.
 """
 
-from venvsense.imports.cache import clear_cache, scan_file, scan_files
+from venvsense.imports.cache import clear_cache, scan_file, scan_files, string_imports
 from venvsense.imports.diskcache import (
     PERSISTENT_MIN_FILES,
     DiskScanCache,
@@ -28,4 +28,5 @@ __all__ = [
     "scan_file",
     "scan_files",
     "scan_source",
+    "string_imports",
 ]

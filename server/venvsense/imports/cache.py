@@ -1,10 +1,16 @@
 """The process's in-memory cache of file scans: what ``scan_file``/``scan_files`` answer from while a file's
-mtime and size are unchanged (the language server's re-checks, and the CLI's on-disk cache loaded into it)."""
+mtime and size are unchanged (the language server's re-checks, and the CLI's on-disk cache loaded into it).
+
+Beside each scan of a file that imports ``importlib`` or ``pytest``, the modules it imports by string
+(``importlib.import_module("x")``, ``pytest.importorskip("x")``, ``__import__("x")``), found while its bytes are
+at hand for the scan: ``string_imports`` answers from them without reading the file again."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from venvsense.caches import MemoryCache
@@ -22,6 +28,79 @@ SCANS: MemoryCache[str, tuple[int, int, ScanResult]] = MemoryCache(
 )
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+# The by-string imports of a file (an entry only for files whose scan imports one of ``BY_STRING_PROVIDERS``):
+# (mtime in ns, size, module names), valid while the file's SCANS entry has the same mtime and size.
+STRING_IMPORTS: MemoryCache[str, tuple[int, int, tuple[str, ...]]] = MemoryCache(
+    name="imports.string_imports",
+    key="a file's path as given (os.fspath)",
+    invalidation="used only with the file's current scan (its SCANS entry, same mtime and size)",
+    owner="the process (the CLI fills it from its on-disk cache)",
+    limit=1 << 20,
+)
+
+# `importlib.import_module("x")`, `pytest.importorskip("x")`, `__import__("x")` with a literal name: the call
+# names are found with bytes.find (a regular expression starting with an alternation tries every position: ten
+# times slower), the argument with a pattern anchored right after the parenthesis
+_BY_STRING_CALLS = (b"import_module(", b"importorskip(", b"__import__(")
+_BY_STRING_ARGUMENT = re.compile(rb"""\s*(?:name\s*=\s*)?[rRuU]?["']([A-Za-z_][\w.]*)["']""")
+BY_STRING_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
+
+
+def called_by_string(data: bytes) -> tuple[str, ...]:
+    """The module names a file's bytes import by string, in order."""
+    found: list[str] = []
+    for call in _BY_STRING_CALLS:
+        at = data.find(call)
+        while at != -1:
+            before = data[at - 1:at]
+            if not (before.isalnum() or before == b"_"):  # a whole name, not `my_import_module(`
+                argument = _BY_STRING_ARGUMENT.match(data, at + len(call))
+                if argument is not None:
+                    found.append(argument.group(1).decode("ascii", "replace"))
+            at = data.find(call, at + len(call))
+    return tuple(found)
+
+
+def imports_a_provider(scan: ScanResult) -> bool:
+    """Whether the file imports ``importlib`` or ``pytest`` (only then can it import by string)."""
+    providers = BY_STRING_PROVIDERS
+    return any(module.partition(".")[0] in providers for module in scan.modules)
+
+
+def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
+    """The module names the project's files import by string: uses of a distribution, though not imports that
+    must resolve. A file's answer comes from when it was read for its scan (this process, or the on-disk cache);
+    a file scanned otherwise (an editor's buffer) is read again."""
+    found: set[str] = set()
+    for path, scan in scanned.items():
+        if not imports_a_provider(scan):
+            continue
+        name = os.fspath(path)
+        entry = SCANS.get(name)
+        if entry is not None and entry[2] is scan:
+            known = STRING_IMPORTS.get(name)
+            if known is not None and known[0] == entry[0] and known[1] == entry[1]:
+                found.update(known[2])
+                continue
+        try:
+            with open(name, "rb", opener=_nonblocking) as handle:
+                status = os.fstat(handle.fileno())
+                if not stat.S_ISREG(status.st_mode):
+                    continue
+                data = handle.read(MAX_MODULE_BYTES + 1)
+        except OSError:
+            continue
+        names = called_by_string(data)
+        if entry is not None and entry[2] is scan and entry[0] == status.st_mtime_ns and entry[1] == status.st_size:
+            STRING_IMPORTS.put(name, (status.st_mtime_ns, status.st_size, names))
+        found.update(names)
+    return found
+
+
 def scan_file(path: Path) -> ScanResult:
     """The import statements of one file, from a process-wide cache while its mtime and size are unchanged.
 
@@ -37,15 +116,25 @@ def scan_file(path: Path) -> ScanResult:
     return _read_and_scan(name)
 
 
+MAX_MODULE_BYTES = 32 * 1024 * 1024  # the largest real modules (generated tables) are a few MB
+
+
 def _read_and_scan(name: str) -> ScanResult:
     try:
-        with open(name, "rb") as file:
+        with open(name, "rb", opener=_nonblocking) as file:
             status = os.fstat(file.fileno())
-            data = file.read()
+            if not stat.S_ISREG(status.st_mode):  # a FIFO or a device could block or never end
+                return ScanResult((), "is not a regular file: its imports are not read")
+            data = file.read(MAX_MODULE_BYTES + 1)
     except OSError as error:
         return ScanResult((), f"cannot be read ({error.strerror or error})")
+    if len(data) > MAX_MODULE_BYTES:
+        return ScanResult((), f"is too large ({max(status.st_size, len(data)) / (1 << 20):,.0f} MB, more than "
+                              f"{MAX_MODULE_BYTES >> 20} MB): its imports are not read")
     result = scan_bytes(data)
     SCANS.put(name, (status.st_mtime_ns, status.st_size, result))
+    if imports_a_provider(result):
+        STRING_IMPORTS.put(name, (status.st_mtime_ns, status.st_size, called_by_string(data)))
     return result
 
 
@@ -73,4 +162,5 @@ def scan_files(paths: Sequence[Path]) -> dict[Path, ScanResult]:
 def clear_cache() -> None:
     """Forget every cached scan (tests and long-running servers that want memory back)."""
     SCANS.clear()
+    STRING_IMPORTS.clear()
 

@@ -1,10 +1,12 @@
 """The CLI's on-disk cache of import scans: what repeated ``venvsense check`` runs share.
 
 One file per project under the user's cache folder (never inside the project), holding for each scanned file
-its (mtime, size) and packed imports (see ``ScanResult``), ``marshal``-ed: loading it is quick next to
-scanning, which is most of a cold check. Written atomically (a temporary file renamed over the old one); a file
-that cannot be read, is corrupt or was written by another version is ignored and rewritten. Small projects scan
-faster than the cache would load, so only projects of ``PERSISTENT_MIN_FILES`` files or more use it.
+its (mtime, size), packed imports (see ``ScanResult``) and, for a file importing ``importlib``/``pytest``, the
+modules it imports by string (``cache.STRING_IMPORTS``: a warm check never reads a file again for them),
+``marshal``-ed: loading it is quick next to scanning, which is most of a cold check. Written atomically (a
+temporary file renamed over the old one); a file that cannot be read, is corrupt or was written by another
+version is ignored and rewritten. Tiny projects scan faster than the cache would load, so only projects of
+``PERSISTENT_MIN_FILES`` files or more use it.
 
 A ``DiskScanCache`` is keyed by the project root (its file name) and, within it, by each file's absolute path,
 checked against the file's (mtime, size); its owner is whoever made it: the CLI makes one per run and hands it
@@ -21,11 +23,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from venvsense.imports.cache import SCANS
+from venvsense.imports.cache import SCANS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 
-PERSISTENT_MIN_FILES = 500
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 5, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 6, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 
@@ -59,6 +61,12 @@ def _loaded(modules: object, names: object, typecode: object, numbers: object, e
     # marshal gives back interned strings interned, and an object written several times (a shared names
     # tuple) as one object: the loaded scans share as the saved ones did
     return ScanResult.packed(modules, names, packed, error, gates)
+
+
+def _strings(name: str, mtime: int, size: int) -> tuple[str, ...] | None:
+    """The file's imports by string, when known for this version of it (kept with its scan)."""
+    known = STRING_IMPORTS.get(name)
+    return known[2] if known is not None and known[0] == mtime and known[1] == size else None
 
 
 class DiskScanCache:
@@ -121,9 +129,15 @@ class DiskScanCache:
             loaded: dict[str, tuple[int, int, ScanResult]] = {}
             payloads: dict[str, tuple[ScanResult, object]] = {}
             values: dict[str, object] = {}
-            for name, mtime, size, error, (modules, names, typecode, numbers, gates), payload in entries:
+            by_string: dict[str, tuple[str, ...]] = {}
+            for name, mtime, size, error, stored, payload, strings in entries:
+                modules, names, typecode, numbers, gates = stored
                 result = _loaded(modules, names, typecode, numbers, error, gates)
                 loaded[name] = (mtime, size, result)
+                if strings is not None:
+                    if not (isinstance(strings, tuple) and all(isinstance(item, str) for item in strings)):
+                        raise ValueError("not stored imports by string")
+                    by_string[name] = strings
                 if payload is not None:
                     payloads[name] = (result, payload)
                     values[name] = payload
@@ -133,6 +147,9 @@ class DiskScanCache:
         for name, entry in loaded.items():
             if in_memory(name) is None:
                 remember(name, entry)
+                strings = by_string.get(name)
+                if strings is not None:
+                    STRING_IMPORTS.put(name, (entry[0], entry[1], strings))
         self._stamps[key] = {name: entry[:2] for name, entry in loaded.items()}
         self._payloads[key] = payloads
         self._values[key] = values
@@ -185,8 +202,8 @@ class DiskScanCache:
         same_payloads = stored == self._values.get(key, {})
         if stamps == self._stamps.get(key) and extra == self._extra.get(key) and same_payloads:
             return False
-        entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name))
-                   for name, mtime, size, result in kept]
+        entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name),
+                    _strings(name, mtime, size)) for name, mtime, size, result in kept]
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)

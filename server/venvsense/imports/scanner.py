@@ -59,7 +59,7 @@ def _atomic(pattern: str) -> str:
 
 # keywords that may start a line inside brackets too (`[x\n for x in y]`, `(a if b\n else c)`, `f(\n match=1)`)
 _AMBIGUOUS_KEYWORDS = frozenset({"if", "else", "for", "async", "match", "case"})
-_MAX_BRACKET_DEPTH = 8
+_MAX_BRACKET_DEPTH = 16
 
 
 def _strings(check_fields: bool = False) -> str:
@@ -154,6 +154,7 @@ def _depth_zero_pattern() -> re.Pattern[str]:
 _compile_lock = threading.Lock()
 _compiled: dict[int, re.Pattern[str]] = {}
 _DEPTH_ZERO_KEY = -2
+_BRACKETED_KEY = -3
 
 
 def _compiled_pattern(key: int) -> re.Pattern[str]:
@@ -162,7 +163,12 @@ def _compiled_pattern(key: int) -> re.Pattern[str]:
         with _compile_lock:
             pattern = _compiled.get(key)
             if pattern is None:
-                pattern = _depth_zero_pattern() if key == _DEPTH_ZERO_KEY else _fast_pattern(key)
+                if key == _DEPTH_ZERO_KEY:
+                    pattern = _depth_zero_pattern()
+                elif key == _BRACKETED_KEY:
+                    pattern = re.compile(_bracketed(_MAX_BRACKET_DEPTH), re.DOTALL)
+                else:
+                    pattern = _fast_pattern(key)
                 _compiled[key] = pattern
     return pattern
 
@@ -297,13 +303,17 @@ def _scan_fast(
             keyword = found.group(1)
             at = found.start(1)
             indent = indent_width(text[stop + 1 : at])
-            if (
-                keyword in _AMBIGUOUS_KEYWORDS
-                and scanner.would_change(keyword, at, indent)
-                and not _at_depth_zero(text, certain, at)
-            ):
-                raise _FastPathGaveUp  # inside brackets (or past a construct too deep to check)
-            certain = at
+            if keyword not in _AMBIGUOUS_KEYWORDS:
+                certain = at  # no other keyword can start a line inside brackets
+            elif scanner.would_change(keyword, at, indent):
+                depth = _depth_at(text, certain, at)
+                if depth is None:
+                    raise _FastPathGaveUp  # past a construct too deep (or broken) to check
+                if depth:  # inside brackets (`[x\n for x in y]`): an expression's words, not a statement
+                    position = at
+                    continue
+                certain = at
+            # (an ambiguous keyword line that changes nothing may be inside brackets: not a known depth 0)
             line_visited = stop + 1
             if keyword == "import" or keyword == "from":
                 line_characters = at - stop - 1
@@ -363,6 +373,20 @@ def _at_depth_zero(text: str, start: int, position: int) -> bool:
     """Whether ``position`` is outside brackets, given that ``start`` is."""
     match = _compiled_pattern(_DEPTH_ZERO_KEY).match(text, start, position)
     return match is not None and match.end() == position
+
+
+def _depth_at(text: str, start: int, position: int) -> bool | None:
+    """Whether ``position`` is inside brackets (``False``: outside), given that ``start`` is outside;
+    ``None`` when that cannot be told (brackets nested too deep, an unclosed bracket or string)."""
+    match = _compiled_pattern(_DEPTH_ZERO_KEY).match(text, start, position)
+    stopped = match.end() if match is not None else start
+    if stopped == position:
+        return False
+    if text[stopped] not in "([{":
+        return None
+    # the bracket opened where the depth-0 code stops: `position` is inside it when it closes after it
+    closed = _compiled_pattern(_BRACKETED_KEY).match(text, stopped)
+    return True if closed is not None and closed.end() > position else None
 
 
 def _only_indent_before(text: str, position: int) -> bool:

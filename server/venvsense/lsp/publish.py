@@ -37,9 +37,13 @@ class Publisher:
 
     def publish(self, state: ProjectState, report: ProjectReport, snapshot: Snapshot) -> None:
         root = state.root
-        by_file: dict[Path, list[Finding]] = {path: [] for path in report.files}
+        # never a document outside the workspace folders and the opened projects (an include of /etc/shadow): the
+        # check already folded what was found there onto the including line
+        publishable = self.session.publishable
+        by_file: dict[Path, list[Finding]] = {path: [] for path in report.files if publishable(path)}
         for finding in report.findings:
-            by_file.setdefault(finding.file, []).append(finding)
+            if finding.file in by_file or publishable(finding.file):
+                by_file.setdefault(finding.file, []).append(finding)
         before = self.findings.get(root, {})
         now = {path: tuple(findings) for path, findings in by_file.items()}
         pull = self.session.pull

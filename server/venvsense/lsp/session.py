@@ -131,7 +131,8 @@ class Session:
 
     def check_settings(self, state: ProjectState) -> Settings:
         """The engine settings a check of ``state`` runs with (its session venv, when one was chosen)."""
-        settings = self.engine_settings_for(state.root)
+        settings = replace(self.engine_settings_for(state.root), workspace=tuple(self.folders),
+                           trusted=self.settings.trusted)
         if state.venv is not None:
             return replace(settings, venv=state.venv)
         return settings
@@ -153,6 +154,11 @@ class Session:
 
     def in_workspace(self, path: Path) -> bool:
         return any(inside(path, folder) for folder in self.folders)
+
+    def publishable(self, path: Path) -> bool:
+        """Whether diagnostics may be published for ``path``: a document inside a workspace folder or inside a
+        project the person opened a file of (never ``file:///etc/shadow`` reached by an include)."""
+        return self.in_workspace(path) or any(inside(path, root) for root in self.projects)
 
     # --- documents ---------------------------------------------------------------------------------------
 

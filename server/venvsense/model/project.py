@@ -19,7 +19,7 @@ from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
-from venvsense.declarations.requirements import is_compiled, read_requirements
+from venvsense.declarations.requirements import is_compiled, read_requirements, workspace_boundary
 from venvsense.declarations.setupcfg import read_setup_cfg
 from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
@@ -133,7 +133,8 @@ def read_model(
     python_version_file = None
     if project.python_version:
         python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
-    sets = read_sets(project, buffers, environ, pyproject_toml)
+    sets = read_sets(project, buffers, environ, pyproject_toml, workspace=(*settings.workspace, project.root),
+                     trusted=settings.trusted)
     _resolve_dynamic(sets, installed)
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
@@ -191,16 +192,27 @@ def _locks_its_own(project: Project, buffers: Mapping[Path, str]) -> bool:
 
 
 def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
-              pyproject_toml: TomlFile | None = None) -> list[Manifest]:
+              pyproject_toml: TomlFile | None = None, *, workspace: tuple[Path, ...] | None = None,
+              trusted: bool = True) -> list[Manifest]:
     """Every declaration set of the project, main requirement files first; each declaration appears once.
-    ``pyproject_toml``: the model's parsed ``pyproject.toml`` (read here when not given)."""
+    ``pyproject_toml``: the model's parsed ``pyproject.toml`` (read here when not given). ``workspace``: the
+    folders whose files are the workspace's own (the project root's when ``None``); an untrusted workspace's
+    requirements files never read a file outside them."""
+    own = workspace if workspace is not None else (project.root,)
+    with workspace_boundary(own, follow_outside=trusted):  # also for setup.cfg's and pyproject's `file:`s
+        return _dedupe(_read_sets(project, buffers, environ, pyproject_toml, own, trusted))
+
+
+def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[str, str],
+               pyproject_toml: TomlFile | None, own: tuple[Path, ...], trusted: bool) -> list[Manifest]:
     manifests: list[Manifest] = []
     read: set[Path] = set()
     for path in project.requirements:
         if path in read:
             continue
         primary = path in project.main_requirements
-        manifest = read_requirements(path, primary=primary, overrides=buffers, environ=environ)
+        manifest = read_requirements(path, primary=primary, overrides=buffers, environ=environ, workspace=own,
+                                     follow_outside=trusted)
         read.update(manifest.files)
         manifests.append(manifest)
     if project.pyproject:
@@ -210,7 +222,7 @@ def read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[st
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
     if project.setup_py and project.single_manifest is None:
         manifests.append(read_setup_py(project.setup_py, buffers.get(project.setup_py)))
-    return _dedupe(manifests)
+    return manifests
 
 
 def _dedupe(manifests: list[Manifest]) -> list[Manifest]:

@@ -4,6 +4,8 @@ unresolvable-include, VS208 index-override) — the project's declaration sets a
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,14 +151,45 @@ def _judge(declaration: Declaration, dists: Mapping[str, Distribution], markers:
     return out
 
 
+# VS203's answer depends on the venv alone: once per venv state (the same ``dists`` object while the venv is
+# unchanged), distribution, extra and Python, not once per declaration of each project of a workspace
+_extra_problems: MemoryCache[tuple[int, str, str, str], tuple[Mapping[str, Distribution], str | None]] = MemoryCache(
+    name="rules.extra_problems",
+    key="the identity of an installed-distributions mapping (kept in the entry), a distribution, an extra, a Python",
+    invalidation="a changed venv is read into a new mapping: its id is a new key",
+    owner="process",
+    limit=1024,
+)
+
+
 def _extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Distribution],
                    markers: Mapping[str, str]) -> str | None:
+    key = (id(dists), dist.normalized, extra, markers.get("python_full_version", ""))
+    cached = _extra_problems.get(key)
+    if cached is not None and cached[0] is dists:
+        return cached[1]
+    return _extra_problems.put(key, (dists, _find_extra_problem(dist, extra, dists, markers)))[1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    """``text`` lower-cased with runs of ``-_.`` made one ``-``, as extra names are compared."""
+    return re.sub(r"[-_.]+", "-", text.lower())
+
+
+def _find_extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Distribution],
+                        markers: Mapping[str, str]) -> str | None:
     wanted = canonicalize_name(extra)
     if dist.extras and wanted not in {canonicalize_name(e) for e in dist.extras}:
         return f"{dist.name} {dist.version} has no extra '{extra}'"
     missing: list[str] = []
     wrong: list[str] = []
     for text in dist.requires:
+        if "extra" not in text:
+            continue  # no extra marker: not a requirement of any extra
+        folded = _folded(text)
+        if wanted not in folded and " in " not in folded:
+            continue  # the marker's value cannot differ between no extra and `wanted`, never named in it
         try:
             requirement = Requirement(text)
         except InvalidRequirement:

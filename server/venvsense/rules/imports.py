@@ -4,21 +4,19 @@ is installed and where each file is (its scope, ``model.scopes``)."""
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
+from venvsense.classify.byname import used_by_name
 from venvsense.declarations import Declaration
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
-from venvsense.imports import ImportStatement, ScanResult
+from venvsense.imports import ImportStatement, string_imports
 from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
@@ -350,6 +348,9 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         if by_string:
             candidates = [(d, modules) for d, modules in candidates
                           if not any(by_string.covers(module) for module in modules)]
+    if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
+        named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
+        candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"
         + ("" if declaration.primary else f" ({declaration.declaration_set})"),
@@ -389,55 +390,3 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
             continue
         left.append((declaration, modules))
     return left
-
-
-# `importlib.import_module("x")`, `pytest.importorskip("x")`, `__import__("x")` with a literal name: the call
-# names are found with bytes.find (a regular expression starting with an alternation tries every position: ten
-# times slower), the argument with a pattern anchored right after the parenthesis
-_BY_STRING_CALLS = (b"import_module(", b"importorskip(", b"__import__(")
-_BY_STRING_ARGUMENT = re.compile(rb"""\s*(?:name\s*=\s*)?[rRuU]?["']([A-Za-z_][\w.]*)["']""")
-_BY_STRING_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
-
-
-_string_imports: MemoryCache[tuple[str, int, int], tuple[str, ...]] = MemoryCache(
-    "rules.imports.string_imports", key="a file's path, mtime (ns) and size",
-    invalidation="a changed file has another mtime or size, hence another key",
-    owner="the process: a re-check reads only the changed files again", limit=1 << 14)
-
-
-def _called_by_string(data: bytes) -> tuple[str, ...]:
-    found: list[str] = []
-    for call in _BY_STRING_CALLS:
-        at = data.find(call)
-        while at != -1:
-            before = data[at - 1:at]
-            if not (before.isalnum() or before == b"_"):  # a whole name, not `my_import_module(`
-                argument = _BY_STRING_ARGUMENT.match(data, at + len(call))
-                if argument is not None:
-                    found.append(argument.group(1).decode("ascii", "replace"))
-            at = data.find(call, at + len(call))
-    return tuple(found)
-
-
-def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
-    """The module names the project's files import by string (asked for only when unused-dependency candidates
-    are left): uses of a distribution, though not imports that must resolve."""
-    found: set[str] = set()
-    providers = _BY_STRING_PROVIDERS
-    for path, scan in scanned.items():
-        if not any(module.partition(".")[0] in providers for module in scan.modules):
-            continue
-        name = os.fspath(path)
-        try:
-            status = os.stat(name)
-            key = (name, status.st_mtime_ns, status.st_size)
-            names = _string_imports.get(key)
-            if names is None:
-                with open(name, "rb") as handle:
-                    data = handle.read()
-                names = _called_by_string(data)
-                _string_imports.put(key, names)
-        except OSError:
-            continue
-        found.update(names)
-    return found

@@ -18,6 +18,6 @@ point, includes and their cycles).
 from __future__ import annotations
 
 from venvsense.declarations.requirements.compiled import is_compiled
-from venvsense.declarations.requirements.reader import read_requirements
+from venvsense.declarations.requirements.reader import read_requirements, workspace_boundary
 
-__all__ = ["is_compiled", "read_requirements"]
+__all__ = ["is_compiled", "read_requirements", "workspace_boundary"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from venvsense.declarations.requirements.requirement import quote
+
 __all__ = ["INDEX_OPTIONS", "Option", "OptionError", "parse_options"]
 
 _VALUE_OPTIONS = frozenset({
@@ -108,8 +110,8 @@ def _long_option(written: str, start: int, end: int) -> str:
     if len(matches) == 1:
         return _ALIASES.get(matches[0], matches[0])
     if not matches:
-        raise OptionError(f"unknown option {written}", start, end)
-    raise OptionError(f"ambiguous option {written} ({', '.join(matches)}?)", start, end)
+        raise OptionError(f"unknown option {quote(written)}", start, end)
+    raise OptionError(f"ambiguous option {quote(written)} ({', '.join(matches)}?)", start, end)
 
 
 def parse_options(text: str, base: int) -> list[Option]:

@@ -4,12 +4,13 @@ requirements reader, walking the logical lines and following ``-r``/``-c`` inclu
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import os
 import re
 import stat
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +30,13 @@ from venvsense.declarations.requirements.requirement import (
     Rejected,
     parse_editable,
     parse_line_requirement,
+    quote,
     simple_requirement,
 )
 from venvsense.findings import make
 from venvsense.text import START, Position, Range, UnreadableFile, read_text
 
-__all__ = ["read_requirements"]
+__all__ = ["read_requirements", "workspace_boundary"]
 
 INVALID = "VS206"
 UNRESOLVABLE = "VS207"
@@ -45,6 +47,7 @@ _INCLUDE_URL = re.compile(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: incl
 def read_requirements(
     path: Path, *, primary: bool, declaration_set: str | None = None,
     overrides: Mapping[Path, str] | None = None, environ: Mapping[str, str] | None = None,
+    workspace: Sequence[Path] | None = None, follow_outside: bool | None = None,
 ) -> Manifest:
     """Read one requirements file and, recursively, the ``-r``/``-c`` files it includes.
 
@@ -52,14 +55,36 @@ def read_requirements(
     file and its includes); ``environ`` is what ``${VAR}`` expands from (default ``os.environ``). Entries of
     included files are declared in the included file's name and share ``primary``. Never raises: a line pip
     would reject is a VS206 finding, an include that cannot be read a VS207 one, each index option a VS208.
+
+    ``workspace``: the folders whose files are the workspace's own (``None``: every file is). A file whose real
+    path is elsewhere (``-r ../secret.txt``, ``-r /etc/shadow``, a link leading out) is recorded in
+    ``Manifest.outside`` with the place that led to it, so that nothing found in it is ever shown with its
+    content; with ``follow_outside`` false (an untrusted workspace) it is not read at all (VS207 on the include,
+    VS206 on a link that is itself a requirements file). Both default to the ``workspace_boundary`` in force
+    (how the readers of ``setup.cfg``, ``pyproject.toml`` and ``setup.py`` read their ``file:`` references).
     """
     path = Path(os.path.abspath(path))
-    reader = _Reader(primary, overrides or {}, os.environ if environ is None else environ, path)
+    boundary = _BOUNDARY.get()
+    if workspace is None and boundary is not None:
+        workspace = boundary[0]
+    if follow_outside is None:
+        follow_outside = boundary[1] if boundary is not None else True
+    folders = None if workspace is None else tuple(_real(folder) for folder in workspace)
+    reader = _Reader(primary, overrides or {}, os.environ if environ is None else environ, path, folders,
+                     follow_outside)
+    if not reader.own(path):
+        if not follow_outside:
+            reader.manifest.files.append(path)
+            reader.manifest.findings.append(make(
+                INVALID, f"{path.name} leads outside the workspace: not read (the workspace is not trusted)", path,
+                START, secondary=not primary, declaration_set=declaration_set or path.name))
+            return reader.manifest
+        reader.manifest.outside[path] = (path, START)
     try:
         text = reader.load(path)
     except UnreadableFile as error:
         reader.manifest.files.append(path)
-        reader.manifest.findings.append(make(INVALID, f"{path.name} {error.reason}", path, START,
+        reader.manifest.findings.append(make(INVALID, f"{quote(path.name)} {error.reason}", path, START,
                                              secondary=not primary, declaration_set=declaration_set or path.name))
         return reader.manifest
     with _gc_paused(len(text) > _LARGE):
@@ -68,6 +93,36 @@ def read_requirements(
 
 
 _LARGE = 1 << 20
+# (the workspace's folders, whether to read files outside them) for every read_requirements in the block of
+# ``workspace_boundary``: a context variable, so each check's thread has its own
+_BOUNDARY: contextvars.ContextVar[tuple[tuple[Path, ...], bool] | None] = contextvars.ContextVar(
+    "venvsense_requirements_boundary", default=None)
+
+
+@contextlib.contextmanager
+def workspace_boundary(workspace: Sequence[Path], *, follow_outside: bool) -> Iterator[None]:
+    """Within the block, requirements files are read with this boundary unless a call gives its own."""
+    token = _BOUNDARY.set((tuple(workspace), follow_outside))
+    try:
+        yield
+    finally:
+        _BOUNDARY.reset(token)
+# How much of one requirements file is read. The largest real ones (a pip-compile lock with hashes for a thousand
+# packages) hold a few thousand requirements in a few MB; past these, the rest of the file is skipped with a
+# VS206 saying so, so that a generated 700,000-line file costs a second, not minutes and gigabytes.
+MAX_BYTES = 16 * 1024 * 1024
+MAX_LINES = 20_000  # requirement and option lines (a continued line counts once; comments and blanks do not)
+
+
+def _real(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 @contextlib.contextmanager
@@ -92,21 +147,38 @@ class _Reader:
     overrides: Mapping[Path, str]
     environ: Mapping[str, str]
     path: Path
+    workspace: tuple[Path, ...] | None = None
+    follow_outside: bool = True
     manifest: Manifest = field(init=False)
+    cut: dict[Path, int] = field(default_factory=dict)  # files read only up to MAX_BYTES → their size
     already_read: set[tuple[Path, bool]] = field(default_factory=set)  # (file, read as constraints)
 
     def __post_init__(self) -> None:
         self.manifest = Manifest(path=self.path)
 
+    def own(self, path: Path) -> bool:
+        """Whether ``path`` is the workspace's own: its real path (links followed) is inside a workspace folder."""
+        if self.workspace is None:
+            return True
+        real = _real(path)
+        return any(_inside(real, folder) for folder in self.workspace)
+
     def load(self, path: Path) -> str:
         override = self.overrides.get(path)
         if override is not None:
+            if len(override) > MAX_BYTES:
+                self.cut[path] = len(override.encode("utf-8", "surrogatepass"))
+                override = override[: override.rfind("\n", 0, MAX_BYTES) + 1]
             return override.removeprefix("\ufeff")
         try:
-            mode = path.stat().st_mode
-            if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):  # a device or a pipe could block forever
-                raise UnreadableFile(path, "is not a regular file")
-            data = path.read_bytes()
+            status = path.stat()
+            if not stat.S_ISDIR(status.st_mode) and not stat.S_ISREG(status.st_mode):
+                raise UnreadableFile(path, "is not a regular file")  # a device or a pipe could block forever
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                self.cut[path] = max(status.st_size, len(data))
+                data = data[: data.rfind(b"\n", 0, MAX_BYTES) + 1]
         except ValueError:  # a NUL in the name
             raise UnreadableFile(path, "is not a valid file name") from None
         except OSError:
@@ -128,10 +200,20 @@ class _Reader:
         key = (path, self.primary, declaration_set, constraint)
         previous = remembered_lines(key) if compiled is None and starts is None else {}
         remembered: RememberedLines = {}
+        read_lines = 0
+        skipped: list[str] = []  # what the caps left out, said once at the top (where a person looks first)
+        if path in self.cut:
+            skipped.append(f"it is too large ({self.cut[path] / (1 << 20):,.0f} MB): only its first "
+                           f"{MAX_BYTES >> 20} MB were read")
         while index < count:
+            if read_lines >= MAX_LINES:
+                skipped.append(f"it has more than {MAX_LINES:,} requirement lines: lines {index + 1:,} to {count:,} "
+                               "were not read")
+                break
             raw = lines[index]
             known = previous.get((index, raw))
             if known is not None:
+                read_lines += 1
                 out.append(known)
                 remembered[(index, raw)] = known
                 index += 1
@@ -153,6 +235,7 @@ class _Reader:
                         range_ = Range(Position(index, column), Position(index, column + len(content)))
                         transitive = compiled is not None and only_via_packages(comment, index, compiled)
                         made = self.declaration(simple, path, range_, content, declaration_set, transitive)
+                        read_lines += 1
                         out.append(made)
                         if compiled is None and starts is None:
                             remembered[(index, line_text)] = made
@@ -163,12 +246,15 @@ class _Reader:
                 line, index = None, index + 1
             if line is None:
                 continue
+            read_lines += 1
             try:
                 self.read_line(path, base, line, compiled, constraint=constraint, declaration_set=declaration_set,
                                chain=chain)
             except Exception as error:  # a reader never raises: say what went wrong instead
                 self.invalid(path, line.range(0, len(line.text)), declaration_set,
-                             f"venvsense could not read this line ({type(error).__name__}: {error})")
+                             f"venvsense could not read this line ({type(error).__name__}: {quote(str(error))})")
+        if skipped:
+            self.invalid(path, START, declaration_set, f"{path.name}: {'; '.join(skipped)}")
         if compiled is None:
             remember_lines(key, remembered)
 
@@ -220,8 +306,8 @@ class _Reader:
                     editable: bool, constraint: bool, declaration_set: str, compiled: list[str] | None) -> None:
         range_ = line.range(start, end)
         if editable and constraint:
-            self.invalid(path, range_, declaration_set, f"-e {written}: editable requirements are not allowed as "
-                                                    "constraints")
+            self.invalid(path, range_, declaration_set, f"-e {quote(written)}: editable requirements are not "
+                                                    "allowed as constraints")
             return
         try:
             parsed = parse_editable(written, base) if editable else parse_line_requirement(written, base)
@@ -236,7 +322,7 @@ class _Reader:
         # pip: -r in a constraints file includes requirements, -c in a requirements file constraints
         constraint = option.name == "--constraint"
         flag = "-c" if constraint else "-r"
-        target = option.value
+        target = quote(option.value)
         range_ = line.range(option.value_start, option.value_end)
         if _INCLUDE_URL.match(target):
             if not target.lower().startswith("file:"):
@@ -246,20 +332,28 @@ class _Reader:
             location = url2pathname(urllib.parse.urlsplit(target).path)
             included = Path(os.path.abspath(location))
         else:
-            included = Path(os.path.normpath(os.path.join(path.parent, target)))
+            included = Path(os.path.normpath(os.path.join(path.parent, option.value)))
         if included in chain:
-            cycle = " → ".join(p.name for p in (*chain[chain.index(included):], included))
+            cycle = " → ".join(quote(p.name) for p in (*chain[chain.index(included):], included))
             self.manifest.findings.append(make(
                 UNRESOLVABLE, f"{flag} {target}: the includes form a cycle ({cycle}); pip refuses the file",
                 path, range_, secondary=not self.primary, declaration_set=path.name))
             return
         if (included, constraint) in self.already_read:
             return  # pip would read it again; its entries are here already
+        site = self.manifest.outside.get(path, (path, range_))
+        if not self.own(included):
+            if not self.follow_outside:
+                self.manifest.findings.append(make(
+                    UNRESOLVABLE, f"{flag} {target}: not read, it is outside the workspace (the workspace is not "
+                    "trusted)", path, range_, secondary=not self.primary, declaration_set=path.name))
+                return
+            self.manifest.outside[included] = site
         try:
             text = self.load(included)
         except UnreadableFile as error:
             self.manifest.findings.append(make(
-                UNRESOLVABLE, f"{flag} {target}: {included.name} {error.reason}", path, range_,
+                UNRESOLVABLE, f"{flag} {target}: {quote(included.name)} {error.reason}", path, range_,
                 secondary=not self.primary, declaration_set=path.name))
             return
         self.read(included, text, constraint=constraint, declaration_set=included.name, chain=(*chain, included))
@@ -274,7 +368,7 @@ class _Reader:
                 continue
             range_ = line.range(option.start, option.end)
             self.manifest.index_options.append(IndexOption(option.name, option.value, path, range_))
-            what = f"{option.name} {option.value}" if option.value else option.name
+            what = f"{option.name} {quote(option.value)}" if option.value else option.name
             self.manifest.findings.append(make(
                 INDEX_OVERRIDE, f"{what} changes where packages come from", path, range_,
                 secondary=not self.primary, declaration_set=declaration_set))

@@ -19,8 +19,10 @@ from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations import Kind
 
-__all__ = ["NAME", "ParsedRequirement", "Rejected", "parse_editable", "parse_line_requirement",
-           "simple_requirement"]
+__all__ = ["NAME", "QUOTE_LIMIT", "ParsedRequirement", "Rejected", "parse_editable", "parse_line_requirement",
+           "quote", "simple_requirement"]
+
+QUOTE_LIMIT = 80  # the most characters of a line a message quotes
 
 _VCS_SCHEMES = {
     "bzr": ("http", "https", "ssh", "sftp", "ftp", "lp", "file"),
@@ -69,6 +71,16 @@ class Rejected(ValueError):
         self.package = package
 
 
+def quote(text: str) -> str:
+    """``text`` as a message shows it: at most ``QUOTE_LIMIT`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+
+
+def _q(text: str) -> str:
+    """``repr`` of ``text`` capped to ``QUOTE_LIMIT`` characters."""
+    return repr(quote(text))
+
+
 def _url_scheme(text: str) -> str | None:
     match = _URL_SCHEME.match(text)
     return match.group(1).lower() if match else None
@@ -94,7 +106,7 @@ def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
     try:
         extras = Requirement("placeholder" + match.group(2)).extras
     except InvalidRequirement:
-        raise Rejected(f"invalid extras {match.group(2)!r} in {text!r}") from None
+        raise Rejected(f"invalid extras {_q(match.group(2))} in {_q(text)}") from None
     return match.group(1).rstrip(), tuple(sorted(extras))
 
 
@@ -103,7 +115,7 @@ def _egg_name(url: str) -> str:
     if not match:
         return ""
     if not _PROJECT_NAME.match(match.group(1)):
-        raise Rejected(f"invalid #egg= fragment {match.group(1)!r} in {url!r}: it must be a project name, "
+        raise Rejected(f"invalid #egg= fragment {_q(match.group(1))} in {_q(url)}: it must be a project name, "
                         "without extras or a version")
     return match.group(1)
 
@@ -119,7 +131,7 @@ def _archive_name(filename: str) -> tuple[str, str]:
         try:
             wheel_version = parse_wheel_filename(filename)[1]
         except InvalidWheelFilename as error:
-            raise Rejected(str(error)) from None
+            raise Rejected(quote(str(error))) from None
         return filename.split("-", 1)[0], f"=={wheel_version}"
     stem = filename
     for extension in _ARCHIVE_EXTENSIONS:
@@ -146,7 +158,7 @@ def _requirement(text: str) -> ParsedRequirement:
         requirement = Requirement(text)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0] if str(error) else "not a valid requirement"
-        message = f"invalid requirement {text!r}: {reason}"
+        message = f"invalid requirement {_q(text)}: {quote(reason)}"
         if os.sep in text:
             message += " (it looks like a path, but there is no such file or folder)"
         elif "=" in text and not any(op in text for op in _OPERATORS):
@@ -185,7 +197,7 @@ def _marker(text: str) -> str:
     try:
         return str(Marker(text))
     except InvalidMarker as error:
-        raise Rejected(f"invalid marker {text!r}: {str(error).splitlines()[0]}") from None
+        raise Rejected(f"invalid marker {_q(text)}: {quote(str(error).splitlines()[0])}") from None
 
 
 def _candidates(base: Path, written: str) -> list[Path]:
@@ -243,7 +255,7 @@ def parse_line_requirement(text: str, base: Path) -> ParsedRequirement:
     if _looks_like_path(name):
         folder = _local_folder(base, path_text)
         if folder is False:
-            raise Rejected(f"Directory {name!r} is not installable. Neither 'setup.py' nor 'pyproject.toml' "
+            raise Rejected(f"Directory {_q(name)} is not installable. Neither 'setup.py' nor 'pyproject.toml' "
                             "found.")
         if folder:
             return ParsedRequirement("", "", extras, marker, "path", path_text)
@@ -280,11 +292,11 @@ def parse_editable(text: str, base: Path) -> ParsedRequirement:
             break
     if _url_scheme(url) not in _VCS_URL_SCHEMES:
         if _looks_like_path(path_text):
-            raise Rejected(f"-e {text}: there is no folder {path_text!r} to install in editable mode")
-        raise Rejected(f"-e {text} is not a valid editable requirement: it should be a path to a local project "
-                        "or a VCS URL (beginning with bzr+, git+, hg+ or svn+)")
+            raise Rejected(f"-e {quote(text)}: there is no folder {_q(path_text)} to install in editable mode")
+        raise Rejected(f"-e {quote(text)} is not a valid editable requirement: it should be a path to a local "
+                        "project or a VCS URL (beginning with bzr+, git+, hg+ or svn+)")
     name = _egg_name(url)
     if not name:
-        raise Rejected(f"Could not detect requirement name for {text!r}, please specify one with "
+        raise Rejected(f"Could not detect requirement name for {_q(text)}, please specify one with "
                         "your_package_name @ URL (or add #egg=name)")
     return ParsedRequirement(name, "", (), None, "editable", url)
