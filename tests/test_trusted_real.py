@@ -197,14 +197,14 @@ def test_a_module_inside_a_package_is_not_a_top_level_name(project):
 
 
 def test_a_uv_workspace_members_package_is_its_declared_distribution(project):
-    # FP-18 (python-sdk: tests import `stories`, the package of member mcp-example-stories, group 'dev')
+    # FP-18 (python-sdk: tests import `stories`, the package of member ex-stories, group 'dev')
     root = project({
         "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n'
-                          '[dependency-groups]\ndev = ["mcp-example-stories"]\n'
+                          '[dependency-groups]\ndev = ["ex-stories"]\n'
                           '[tool.uv.workspace]\nmembers = ["examples"]\n'
-                          '[tool.uv.sources]\nmcp-example-stories = { workspace = true }\n',
+                          '[tool.uv.sources]\nex-stories = { workspace = true }\n',
         "p/__init__.py": "import alpha\n",
-        "examples/pyproject.toml": '[project]\nname = "mcp-example-stories"\nversion = "0"\n'
+        "examples/pyproject.toml": '[project]\nname = "ex-stories"\nversion = "0"\n'
                                    '[tool.hatch.build.targets.wheel]\npackages = ["stories"]\n',
         "examples/stories/__init__.py": "",
         "tests/examples/conftest.py": "from stories import harness\nfrom stories._hosting import host\n"
@@ -214,7 +214,7 @@ def test_a_uv_workspace_members_package_is_its_declared_distribution(project):
     missing = by_module(found)
     for module in ("stories", "stories._hosting"):
         finding = missing[f"tests/examples/conftest.py:{module}"]
-        assert "declared as mcp-example-stories in group 'dev'" in str(finding["message"])
+        assert "declared as ex-stories in group 'dev'" in str(finding["message"])
         assert finding["severity"] != "error"
     assert missing["tests/examples/conftest.py:not_a_member"]["severity"] == "error"
     assert [f for f in findings(root) if f["code"] == "VS303"] == []
@@ -246,7 +246,7 @@ def test_a_nested_project_without_a_venv_still_gets_undeclared_imports(project):
 def test_a_lazy_import_of_a_module_the_file_types_against_is_optional(project):
     # FP-15 (httpx/_transports/asgi.py: `import trio` under TYPE_CHECKING and inside `if is_running_trio():`)
     root = project({
-        "requirements.txt": "alpha\n",
+        "requirements.txt": "alpha\ntrio==0.31.0\n",  # httpx's requirements.txt declares it; not installed
         "app/__init__.py": "import alpha\n",
         "app/asgi.py": "import typing\nif typing.TYPE_CHECKING:\n    import trio\n\n"
                        "def create_event():\n    if is_running_trio():\n        import trio\n"

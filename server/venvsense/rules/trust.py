@@ -13,8 +13,10 @@ A VS301 is a hint, with the reason in its message, when
   ``try``/``except ImportError`` (or in such a handler) in any file, or a probe ``find_spec("m")`` /
   ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not
   is_botocore_available(): raise``; a second import after ``except ImportError: return``), so they are
-  optional too. Likewise an import inside a function of a module the same file imports under
-  ``if TYPE_CHECKING:`` (typed against, imported lazily: httpx's ``import trio`` when trio is running);
+  optional too;
+- the import is an ``except ImportError`` fallback, or is inside a function while the same file imports the
+  module under ``if TYPE_CHECKING:`` (typed against, imported lazily: httpx's ``import trio`` when trio is
+  running), declared or not: the code is written to run without it;
 - the import is in the tests (``model.scopes``'s "tests"), inside a function or in a file pytest does not
   collect (a helper, a data file a formatter test reads, a module an importer test loads), and nothing knows
   the module: no declaration, no installed distribution, no curated or configured mapping (the distribution
@@ -155,6 +157,8 @@ class Trust:
         """Why this import of a module that is not installed is only a hint, or ``None``."""
         if item.statement.fallback:
             return "it is an except ImportError fallback, tried only when the import before it failed"
+        if item.statement.in_function and _typed_here(item):
+            return "imported lazily, inside a function, and under if TYPE_CHECKING in this file: an optional module"
         if wanted is not None:
             if self.excluded(wanted):
                 return f"declared for {wanted.marker.strip() if wanted.marker else ''} only, not for this venv"
@@ -162,8 +166,6 @@ class Trust:
         script = self._script_modules(item.file)
         if script is not None and (item.top in script or _slim_of(item.top, script)):
             return "declared in the file's inline script metadata (PEP 723), which makes its own environment"
-        if item.statement.in_function and _typed_here(item):
-            return "imported lazily, inside a function, and under if TYPE_CHECKING in this file: an optional module"
         if item.top in self.optional():
             return "the project imports it as optional elsewhere (try/except ImportError or find_spec), so it is"
         if self._in_test(item.file) and (item.statement.in_function or not _collected(item.file)) \
