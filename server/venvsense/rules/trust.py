@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -50,7 +50,7 @@ from venvsense.declarations import Declaration
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
 from venvsense.firstparty import workspace_members
-from venvsense.imports.records import FLAG_TYPE_CHECKING
+from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, FLAG_TYPE_CHECKING
 from venvsense.mapping import ModuleIndex, guess_distribution
 from venvsense.rules.declarations import marker_holds
 
@@ -257,10 +257,13 @@ class Trust:
         probes with ``find_spec``/``importorskip`` somewhere."""
         if self._optional is None:
             found: set[str] = set()
+            flags_of: dict[int, Sequence[int]] = {}  # one slice of flags per file's scan
             for item in self._usage.third_party:
                 if item.top not in found:
-                    statement = item.statement
-                    if statement.optional or statement.fallback:
+                    flags = flags_of.get(id(item.scan))
+                    if flags is None:
+                        flags = flags_of[id(item.scan)] = item.scan.flags()
+                    if flags[item.index] & (FLAG_OPTIONAL | FLAG_FALLBACK):
                         found.add(item.top)
             found.update(name.partition(".")[0] for name in _probed(self._usage))
             self._optional = frozenset(found)
