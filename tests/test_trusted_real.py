@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker
-from support.wheels import build_wheel
+from support.projects import findings, project_maker, write
+from support.wheels import build_wheel, make_project, pip_install
 
 
 def module_of(finding: dict[str, object]) -> str:
@@ -256,3 +256,12 @@ def test_a_lazy_import_of_a_module_the_file_types_against_is_optional(project):
     missing = {f"{f['file']}:{f['range']['start']['line']}": f for f in findings(root) if f["code"] == "VS301"}
     assert missing["app/asgi.py:7"]["severity"] == "hint"
     assert missing["app/concurrency.py:1"]["severity"] == "error"  # imported at the top of a module: needed
+
+
+def test_an_editable_install_is_not_installed_by_hand(tmp_path, venv_factory):
+    # FP-13's wording: flake8 installed editable in the venv was "installed by hand"
+    source = make_project(tmp_path / "source", "sibling", "0.1")
+    root = write(tmp_path / "user", {"requirements.txt": "", "app.py": "import sibling\n"})
+    pip_install(venv_factory(".venv", parent=root), "-e", str(source), find_links=tmp_path)
+    [finding] = [f for f in findings(root) if f["code"] == "VS302"]
+    assert str(finding["message"]).endswith("(installed: sibling 0.1, installed editable)")

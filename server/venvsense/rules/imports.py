@@ -300,6 +300,8 @@ def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -
     parents = sorted({index.installed_name(parent) for parent, _ in index.dependents(python).get(dist.normalized, ())})
     if parents:
         return f"{what}, only as a dependency of {', '.join(parents)}"
+    if dist.editable:  # `pip install -e .` of a project (often the enclosing one): not a package added by hand
+        return f"{what}, installed editable"
     if dist.requested:
         return f"{what}, installed by hand"
     return what
