@@ -152,7 +152,7 @@ def test_tests_importing_modules_they_write_or_that_must_not_exist(project):
     assert missing["tests/test_yaml.py:yaml"]["severity"] == "error"  # the table knows PyYAML: not a guess
     assert missing["tests/test_yaml.py:pytest"]["severity"] == "error"  # a test module's own top-level import
     assert "tests/data/cases/comments.py:some_formatted_input" not in missing  # test data, not code
-    assert missing["tests/helpers.py:guessed_helper"]["severity"] == "hint"  # a helper pytest does not collect
+    assert missing["tests/helpers.py:guessed_helper"]["severity"] == "error"  # a helper's top-level import
 
 
 def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):

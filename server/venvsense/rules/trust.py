@@ -17,12 +17,11 @@ A VS301 is a hint, with the reason in its message, when
 - the import is an ``except ImportError`` fallback, or is inside a function while the same file imports the
   module under ``if TYPE_CHECKING:`` (typed against, imported lazily: httpx's ``import trio`` when trio is
   running), declared or not: the code is written to run without it;
-- the import is in the tests (``model.scopes``'s "tests"), inside a function or in a file pytest does not
-  collect (a helper, a data file a formatter test reads, a module an importer test loads), and nothing knows
-  the module: no declaration, no installed distribution, no curated or configured mapping (the distribution
-  would be "a guess from the name"): tests import modules they write themselves (``tmp_path / "app.py"`` on
-  ``syspath_prepend``) or that must not exist (an importer's error path). A test module's own top-level
-  ``import pytest`` with pytest nowhere stays an error.
+- the import is in the tests (``model.scopes``'s "tests"), inside a function or on a line marked ``# noqa``,
+  and nothing knows the module: no declaration, no installed distribution, no curated or configured mapping
+  (the distribution would be "a guess from the name"): tests import modules they write themselves
+  (``tmp_path / "app.py"`` on ``syspath_prepend``) or that must not exist (an importer's error path). A test
+  module's or a test helper's own top-level ``import pytest`` with pytest nowhere stays an error.
 
 No finding at all (``silent``) for a module a test file writes itself (``"<module>.py"`` in its text), one in a
 folder of the project that the file (or a ``conftest.py`` above it) names as a string while touching
@@ -168,8 +167,7 @@ class Trust:
             return "declared in the file's inline script metadata (PEP 723), which makes its own environment"
         if item.top in self.optional():
             return "the project imports it as optional elsewhere (try/except ImportError or find_spec), so it is"
-        if self._in_test(item.file) and (item.statement.in_function or not _collected(item.file)) \
-                and self._unknown(item):
+        if self._in_test(item.file) and (item.statement.in_function or self._noqa(item)) and self._unknown(item):
             return "a test's import of a module nothing declares, installs or maps (a guess from the name)"
         return None
 
@@ -211,6 +209,13 @@ class Trust:
         return False
 
     # -- the parts
+
+    def _noqa(self, item: ClassifiedImport) -> bool:
+        """Whether the import's line carries ``# noqa``: its authors know the import looks wrong (uvicorn's
+        ``import does_not_exist  # noqa`` in a module its importer test loads)."""
+        lines = self._read(item.file).splitlines()
+        line = item.statement.line
+        return line < len(lines) and b"# noqa" in lines[line].lower()
 
     def _holding_folders(self) -> dict[str, list[str]]:
         """Each name of a module or folder of the project → the folders (relative, ``/``) holding one."""
