@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_environment_folder, is_skipped_name
 from venvsense.tomlfile import TomlFile, read_toml
 
@@ -317,3 +319,58 @@ class ScriptFolder:
                 return True
             return not _skipped(candidate, None) and contains_python(candidate)
         return top in self._extensions
+
+
+def workspace_members(project_root: Path, pyproject_toml: TomlFile | None = None) -> dict[str, frozenset[str]]:
+    """A uv workspace's members (``[tool.uv.workspace] members``, globs, less ``exclude``), read statically:
+    each member's distribution (``[project] name``, normalized) → its top-level import names
+    (``first_party_modules`` of the member: ``[tool.hatch.build.targets.wheel] packages = ["stories"]``, the
+    folders at its root or under ``src/``). Empty for a project that is no workspace root."""
+    if pyproject_toml is None:
+        path = project_root / "pyproject.toml"
+        if not path.is_file():
+            return {}
+        pyproject_toml = read_toml(path)
+    workspace = _table(pyproject_toml.table("tool"), "uv", "workspace")
+    excluded: set[Path] = set()
+    for pattern in _strings(workspace.get("exclude")):
+        excluded.update(project_root.glob(pattern))
+    members: dict[str, frozenset[str]] = {}
+    for pattern in _strings(workspace.get("members")):
+        try:
+            folders = sorted(project_root.glob(pattern))
+        except (ValueError, OSError):
+            continue
+        for folder in folders:
+            manifest = folder / "pyproject.toml"
+            if folder in excluded or folder == project_root or not manifest.is_file():
+                continue
+            member_toml = read_toml(manifest)
+            name = _table(member_toml.data, "project").get("name")
+            if isinstance(name, str) and name:
+                members.setdefault(canonicalize_name(name), first_party_modules(folder, pyproject_toml=member_toml))
+    return members
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def enclosing_first_party(project_root: Path) -> frozenset[str]:
+    """The top-level import names of the nearest project above ``project_root`` (a folder holding a
+    ``pyproject.toml``, ``setup.py`` or ``setup.cfg``), looking no further than the repository's root (the
+    first folder holding ``.git``) and never at the home folder or above: a nested ``docs/`` or ``tests/``
+    project imports the project it documents or tests (``import flake8`` in ``docs/source/conf.py``)."""
+    home = Path.home()
+    try:
+        if (project_root / ".git").exists():
+            return frozenset()
+        for folder in project_root.absolute().parents:
+            if folder == home or folder in home.parents:
+                return frozenset()
+            if any((folder / name).is_file() for name in _PROJECT_FILES):
+                return first_party_modules(folder)
+            if (folder / ".git").exists():
+                return frozenset()
+    except OSError:
+        return frozenset()
+    return frozenset()

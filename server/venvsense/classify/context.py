@@ -21,6 +21,7 @@ from venvsense.tomlfile import TomlFile, read_toml
 
 # what an implied or declared setuptools provides to a build script
 _SETUPTOOLS_MODULES = frozenset({"setuptools", "pkg_resources", "distutils", "_distutils_hack"})
+SETUPTOOLS_MODULES = _SETUPTOOLS_MODULES
 BUILD_SCRIPTS = frozenset({"setup.py"})
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -29,19 +30,24 @@ def local_candidates(root: Path, files: Iterable[Path]) -> frozenset[str]:
     """Every top-level name that could be imported from a folder of the project put on ``sys.path`` (test
     apps a ``conftest.py`` adds, a package importing its own subpackages absolutely): the names of the
     folders holding the project's Python files and of the files themselves, anywhere under ``root`` (the
-    walk's files: no venv, skipped folder or nested project)."""
+    walk's files: no venv, skipped folder or nested project) — but only those in a folder that is not itself a
+    regular package (no ``__init__.py``): ``rich/emoji.py`` is ``rich.emoji``, never a top-level ``emoji``
+    (nobody puts a package's own folder on ``sys.path``; a script importing its neighbours is
+    ``firstparty.ScriptFolders``'s)."""
     top = os.fspath(root)
     prefix = len(top) if top.endswith(os.sep) else len(top) + 1
+    relative = [os.fspath(path)[prefix:].rpartition(os.sep) for path in files]
+    packages = {folder for folder, _, name in relative if name == "__init__.py" and folder}
     names: set[str] = set()
     folders_seen: set[str] = set()
-    for path in files:
-        folder, _, name = os.fspath(path)[prefix:].rpartition(os.sep)
-        stem = name[:-3] if name.endswith(".py") else name.rpartition(".")[0]
-        names.add(stem)
+    for folder, _, name in relative:
+        if folder not in packages:
+            names.add(name[:-3] if name.endswith(".py") else name.rpartition(".")[0])
         while folder and folder not in folders_seen:
             folders_seen.add(folder)
             folder, _, part = folder.rpartition(os.sep)
-            names.add(part)
+            if folder not in packages:
+                names.add(part)
     return frozenset(n for n in names if is_import_name(n))
 
 

@@ -11,6 +11,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from venvsense.caches import MemoryCache
 from venvsense.classify.context import (
     BUILD_SCRIPTS,
+    SETUPTOOLS_MODULES,
     Gates,
     build_modules,
     declared_local,
@@ -30,7 +31,7 @@ from venvsense.classify.records import (
 )
 from venvsense.classify.stored import DiskClassification, Stored
 from venvsense.environment import Environment, Installed
-from venvsense.firstparty import ScriptFolder, ScriptFolders, first_party_modules
+from venvsense.firstparty import ScriptFolder, ScriptFolders, enclosing_first_party, first_party_modules
 from venvsense.imports import DiskScanCache, ScanResult, scan_files, scan_source
 from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, GATE_SHIFT
 from venvsense.mapping import ModuleIndex
@@ -79,6 +80,9 @@ def scan_project(
     stdlib = supported_stdlib(python, tuple(requires_python))
     first_party = first_party_modules(root, known=known_first_party, pyproject_toml=pyproject_toml,
                                       setup_cfg_text=setup_cfg_text)
+    enclosing = enclosing_first_party(root)
+    if enclosing:  # the enclosing project's packages, unless this project declares their distribution
+        first_party |= enclosing - declared_local(enclosing, mapping.index, declared)
     candidates = local_candidates(root, files)
     local = local_modules(candidates, installed, declared_local(candidates, mapping.index, declared))
     project = _ProjectContext(local, build_modules(root, pyproject_toml), Gates(python), root)
@@ -162,7 +166,9 @@ class _ProjectContext:
             return INACTIVE
         if top in TYPE_CHECKER_ONLY or (top in self.python2 and flags & (FLAG_OPTIONAL | FLAG_FALLBACK)):
             return 2
-        if self.build and path.name in BUILD_SCRIPTS and path.parent == self.root and top.lower() in self.build:
+        # setuptools in the root setup.py is its build tool whatever the backend (a shim beside poetry-core)
+        if path.name in BUILD_SCRIPTS and path.parent == self.root and (
+                top.lower() in self.build or top in SETUPTOOLS_MODULES):
             return BUILD
         return THIRD_PARTY
 

@@ -19,6 +19,7 @@ from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, string_imports
 from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
 from venvsense.model.scopes import Scopes, development_only
+from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
 
 
@@ -43,13 +44,15 @@ def import_findings(
     ``scopes``: which files are package code (VS304 is only about those; without it, none is)."""
     out: list[Finding] = []
     development = _DevelopmentOnly(declarations, root, scopes)
+    python = environment.python if environment is not None else None
+    trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
+                  root)
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
     for declaration in declarations:
         if declaration.normalized:
             for module in _declared_modules(declaration, index):
                 declared_modules.setdefault(module, declaration)
-    python = environment.python if environment is not None else None
     how: dict[str, str] = {}  # distribution → how it was installed, for its VS302 messages
     missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
     # one Range object for every import at the same place (`import os` on line 3 of many files)
@@ -86,7 +89,13 @@ def import_findings(
                                                     installed=False))
                     continue
             if not usable:
-                continue  # VS101/VS104 stand for these
+                if environment is None and not incomplete:  # what needs no venv: is it declared at all?
+                    undeclared = trust.undeclared_without_venv(item, declared_modules, project_name, relaxed)
+                    key = (item.file, statement.line, item.top)
+                    if undeclared is not None and key not in reported_missing:
+                        reported_missing.add(key)
+                        out.append(undeclared)
+                continue  # VS101/VS104 stand for the rest
             assert environment is not None
             key = (item.file, statement.line, item.top)
             if key in reported_missing:
@@ -96,13 +105,20 @@ def import_findings(
             described = missing.get((item.target, item.module, relaxed))
             if described is None:
                 described = missing[(item.target, item.module, relaxed)] = _missing(
-                    item, relaxed, declared_modules, index, environment_label or environment.name)
+                    item, relaxed, declared_modules, index, environment_label or environment.name, trust)
             message, package, data, wanted = described
+            severity = Severity.HINT if relaxed else None
+            if relaxed is None:  # the facts of `rules.trust` that make it no error
+                if wanted is None and trust.silent(item):
+                    continue
+                lowered = trust.lowered(item, wanted)
+                if lowered is not None:
+                    message, severity = f"{message}; {lowered}", Severity.HINT
             # an import that only a secondary set (tests, docs, an extra) declares: that set is not installed, a
             # problem at the set's level
             secondary = wanted is not None and not wanted.primary
             out.append(make_shared("VS301", message, item.file, shared_range(statement), data, package=package,
-                                   severity=Severity.HINT if relaxed else None, secondary=secondary,
+                                   severity=severity, secondary=secondary,
                                    declaration_set=wanted.declaration_set if secondary and wanted else None))
             continue
         if incomplete or any(p.distribution in declared for p in providers) or all(
@@ -130,7 +146,8 @@ def import_findings(
         # the weaker form, as for VS301: the code runs without it
         out.append(finding.with_severity(Severity.HINT) if relaxed else finding)
     if check_unused and usage.scanned:
-        out.extend(_unused(usage, index, declarations, project_name, tuple(used_without_import), python, root))
+        out.extend(_unused(usage, index, [d for d in declarations if not trust.excluded(d)], project_name,
+                           tuple(used_without_import), python, root))
     return out
 
 
@@ -219,10 +236,13 @@ def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str
 
 
 def _missing(item: ClassifiedImport, relaxed: str | None, declared_modules: Mapping[str, Declaration],
-             index: ModuleIndex, label: str) -> tuple[str, str | None, dict[str, Any], Declaration | None]:
+             index: ModuleIndex, label: str, trust: Trust | None = None,
+             ) -> tuple[str, str | None, dict[str, Any], Declaration | None]:
     """A VS301's message, package to install, data and the declaration that names it (when one does), for an
     import of a module that is not installed."""
     wanted = _declared_for(item, declared_modules)
+    if wanted is None and trust is not None:
+        wanted = trust.declared_otherwise(item, declared_modules)
     package: str | None
     if wanted is not None:
         suggestion = f" (declared as {wanted.requirement.strip() or wanted.name} in {wanted.declaration_set})"
@@ -280,6 +300,8 @@ def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -
     parents = sorted({index.installed_name(parent) for parent, _ in index.dependents(python).get(dist.normalized, ())})
     if parents:
         return f"{what}, only as a dependency of {', '.join(parents)}"
+    if dist.editable:  # `pip install -e .` of a project (often the enclosing one): not a package added by hand
+        return f"{what}, installed editable"
     if dist.requested:
         return f"{what}, installed by hand"
     return what
