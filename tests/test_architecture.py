@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "venvsense"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("text", "findings", "manifests", "ignore", "tree", "tomlfile", "caches", "protocol", "stdlib",
                     "config", "severity", "dotted", "__init__")),
-    ("readers", ("declarations", "environment", "imports", "mapping", "firstparty", "model", "classify")),
+    ("readers", ("declarations", "environment", "imports", "mapping", "usedwithout", "firstparty", "model",
+                 "classify")),
     ("rules", ("rules", "check", "edits", "fixes")),
     ("actions", ("actions",)),
     ("shells", ("cli", "lsp", "__main__")),

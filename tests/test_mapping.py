@@ -18,7 +18,6 @@ from support.wheels import build_wheel, pip_install
 from venvsense.environment import Installed, read_environment, read_installed
 from venvsense.mapping import (
     CURATED_TABLE,
-    DEFAULT_NOT_IMPORTED,
     CuratedEntry,
     ModuleIndex,
     Provider,
@@ -26,9 +25,8 @@ from venvsense.mapping import (
     curated_table,
     guess_distribution,
     guess_modules,
-    is_typing_only,
-    is_used_without_import,
 )
+from venvsense.usedwithout import DEFAULT_NOT_IMPORTED, is_typing_only, is_used_without_import
 
 VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)  # PEP 508
 NORMALIZED = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # PEP 503

@@ -18,7 +18,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -29,6 +28,7 @@ from packaging.utils import canonicalize_name
 from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 from venvsense.environment.metadata import read_bytes
+from venvsense.usedwithout import is_typing_only
 
 How = Literal["installed", "curated", "guess", "configured"]
 
@@ -84,140 +84,6 @@ def curated_table(path: Path = CURATED_TABLE) -> Mapping[str, CuratedEntry]:
 
 
 # --- typing-only and used-without-import distributions -------------------------------------------
-
-def is_typing_only(normalized: str) -> bool:
-    """Stub-only distributions (``types-requests``, ``pandas-stubs``): they provide no runtime import."""
-    name = normalize(normalized)
-    return name.startswith("types-") or name.endswith("-stubs")
-
-
-# Distributions a project depends on without importing them. Patterns match normalized names.
-DEFAULT_NOT_IMPORTED: tuple[tuple[str, str], ...] = (
-    ("types-*", "typing stubs, read by type checkers"),
-    ("*-stubs", "typing stubs, read by type checkers"),
-    ("pytest", "test runner, run as a command (tests import it, but conftest-only use is common)"),
-    ("pytest-*", "pytest plugins, loaded by pytest through entry points"),
-    ("ruff", "linter/formatter, run as a command"),
-    ("black", "formatter, run as a command"),
-    ("blacken-docs", "formatter, run as a command"),
-    ("flake8", "linter, run as a command"),
-    ("flake8-*", "flake8 plugins, loaded by flake8"),
-    ("pep8-naming", "flake8 plugin, loaded by flake8"),
-    ("pyflakes", "linter, run as a command"),
-    ("pycodestyle", "linter, run as a command"),
-    ("pydocstyle", "linter, run as a command"),
-    ("pylint", "linter, run as a command"),
-    ("pylint-*", "pylint plugins, loaded by pylint"),
-    ("mypy", "type checker, run as a command"),
-    ("pyright", "type checker, run as a command"),
-    ("basedpyright", "type checker, run as a command"),
-    ("pytype", "type checker, run as a command"),
-    ("isort", "import sorter, run as a command"),
-    ("autopep8", "formatter, run as a command"),
-    ("yapf", "formatter, run as a command"),
-    ("autoflake", "formatter, run as a command"),
-    ("pyupgrade", "code upgrader, run as a command"),
-    ("docformatter", "formatter, run as a command"),
-    ("bandit", "security linter, run as a command"),
-    ("safety", "vulnerability scanner, run as a command"),
-    ("pip-audit", "vulnerability scanner, run as a command"),
-    ("vulture", "dead-code finder, run as a command"),
-    ("codespell", "spell checker, run as a command"),
-    ("deptry", "dependency checker, run as a command"),
-    ("pre-commit", "git hook manager, run as a command"),
-    ("pre-commit-uv", "pre-commit plugin, loaded by pre-commit"),
-    ("coverage", "coverage measurement, run as a command or by pytest-cov"),
-    ("coverage-enable-subprocess", "starts coverage in subprocesses through a .pth file"),
-    ("tox", "test environment manager, run as a command"),
-    ("tox-*", "tox plugins"),
-    ("nox", "session runner, run as a command (noxfile imports it)"),
-    ("uvicorn", "ASGI server, started as a command"),
-    ("gunicorn", "WSGI server, started as a command"),
-    ("hypercorn", "ASGI server, started as a command"),
-    ("daphne", "ASGI server, started as a command"),
-    ("waitress", "WSGI server, started as a command"),
-    ("granian", "ASGI/WSGI server, started as a command"),
-    ("uwsgi", "WSGI server, started as a command"),
-    ("supervisor", "process manager, run as a command"),
-    ("honcho", "Procfile runner, run as a command"),
-    ("setuptools", "build backend"),
-    ("setuptools-scm", "build-time version plugin"),
-    ("wheel", "build tool"),
-    ("hatchling", "build backend"),
-    ("hatch", "project manager, run as a command"),
-    ("hatch-*", "hatch plugins"),
-    ("flit", "build tool, run as a command"),
-    ("flit-core", "build backend"),
-    ("poetry", "project manager, run as a command"),
-    ("poetry-core", "build backend"),
-    ("poetry-plugin-*", "poetry plugins"),
-    ("pdm", "project manager, run as a command"),
-    ("pdm-backend", "build backend"),
-    ("maturin", "build backend"),
-    ("scikit-build-core", "build backend"),
-    ("meson-python", "build backend"),
-    ("cython", "build-time compiler"),
-    ("build", "build frontend, run as a command"),
-    ("twine", "upload tool, run as a command"),
-    ("pip", "installer"),
-    ("pip-tools", "lock tool, run as a command"),
-    ("uv", "installer and project manager, run as a command"),
-    ("virtualenv", "environment creator, run as a command"),
-    ("pipenv", "project manager, run as a command"),
-    ("bump2version", "release tool, run as a command"),
-    ("bump-my-version", "release tool, run as a command"),
-    ("commitizen", "release tool, run as a command"),
-    ("towncrier", "changelog tool, run as a command"),
-    ("ipython", "interactive shell"),
-    ("ipykernel", "Jupyter kernel, started by Jupyter"),
-    ("ipdb", "debugger, used interactively or via PYTHONBREAKPOINT"),
-    ("debugpy", "debugger, started by the editor"),
-    ("jupyter", "notebook meta-package"),
-    ("jupyterlab", "notebook application"),
-    ("jupyter-*", "Jupyter applications and extensions"),
-    ("notebook", "notebook application"),
-    ("sphinx", "documentation builder, run as a command"),
-    ("sphinx-*", "Sphinx extensions and themes, named in conf.py"),
-    ("sphinxcontrib-*", "Sphinx extensions, named in conf.py"),
-    ("furo", "Sphinx theme, named in conf.py"),
-    ("myst-parser", "Sphinx extension, named in conf.py"),
-    ("mkdocs", "documentation builder, run as a command"),
-    ("mkdocs-*", "MkDocs plugins and themes, named in mkdocs.yml"),
-    ("mkdocstrings", "MkDocs plugin, named in mkdocs.yml"),
-    ("mkdocstrings-*", "MkDocs handlers, named in mkdocs.yml"),
-    ("pyinstaller", "bundler, run as a command"),
-    ("nuitka", "compiler, run as a command"),
-)
-
-
-def _pattern(text: str) -> str:
-    return re.sub(r"[-_.]+", "-", text.strip().lower())
-
-
-def is_used_without_import(normalized: str, extra_patterns: Iterable[str] = ()) -> bool:
-    """Whether a distribution is expected never to be imported (``DEFAULT_NOT_IMPORTED`` plus
-    ``extra_patterns``, shell-style globs over distribution names in any spelling)."""
-    name = normalize(normalized)
-    patterns = [p for p, _ in DEFAULT_NOT_IMPORTED] + [_pattern(p) for p in extra_patterns]
-    return any(fnmatchcase(name, p) for p in patterns)
-
-
-# Entry point groups through which a host program loads a distribution that the project never imports: commands
-# (`console_scripts`, `gui_scripts`: a tool, run as a command) and the plugin groups their hosts document (pytest
-# "Writing plugins": pytest11; flake8 "Registering plugins": flake8.extension/report; Sphinx: sphinx.html_themes,
-# sphinx.builders; MkDocs "Plugins"/"Themes": mkdocs.plugins/themes; pylint, tox, Hatch, PDM, Poetry plugins;
-# Jupyter and nbconvert extensions; Pygments lexers/styles). fnmatch patterns over group names.
-USED_BY_ENTRY_POINTS: tuple[str, ...] = (
-    "console_scripts", "gui_scripts", "pytest11", "flake8.*", "sphinx.*", "mkdocs.*", "pylint.*", "tox", "hatch",
-    "pdm", "poetry.*", "jupyter_*", "nbconvert.*", "pygments.*",
-)
-
-
-def used_by_entry_points(groups: Iterable[str]) -> bool:
-    """Whether a distribution declaring these entry point groups is used without an import: a command or a
-    plugin (``USED_BY_ENTRY_POINTS``)."""
-    return any(fnmatchcase(group, pattern) for group in groups for pattern in USED_BY_ENTRY_POINTS)
-
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]", re.MULTILINE)
 

@@ -17,10 +17,11 @@ from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, string_imports
-from venvsense.mapping import ModuleIndex, Provider, is_typing_only, is_used_without_import, used_by_entry_points
+from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
+from venvsense.usedwithout import is_typing_only, is_used_without_import, used_by_entry_points
 
 
 def _relaxed(statement: ImportStatement) -> str | None:
