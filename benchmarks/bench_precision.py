@@ -104,10 +104,13 @@ class Label:
     file: str | None = None
     lines: tuple[int, ...] = ()
     tool: str | None = None
+    severity: str | None = None  # the label judges only findings at this severity ("an error on guarded code")
     uses: int = 0
 
     def matches(self, f: Finding) -> bool:
         if self.category != f.category or not fnmatch.fnmatchcase(f.name, self.name):
+            return False
+        if self.severity is not None and self.severity != f.severity:
             return False
         if self.file is not None and not fnmatch.fnmatchcase(f.file, self.file):
             return False
@@ -288,6 +291,7 @@ def load_labels(path: Path) -> list[Label]:
             file=d.get("file"),
             lines=tuple(d.get("lines", ())),
             tool=d.get("tool"),
+            severity=d.get("severity"),
         )
         for d in data.get("label", [])
     ]
