@@ -255,10 +255,12 @@ def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> se
     ``_layout_from_paths`` would, found by a string search (a layout of Django's is thousands of rows); those
     it cannot tell so are left out."""
     meta = distribution.metadata_path
-    try:
-        record = "\n" + (meta / "RECORD").read_text("utf-8", "replace") if meta.name.endswith(".dist-info") else ""
-    except OSError:
+    if not meta.name.endswith(".dist-info"):
         return set()
+    data = read_bytes(meta / "RECORD", kind="RECORD")  # the venv's caps: a regular file, never past its limit
+    if data is None:
+        return set()
+    record = "\n" + data.decode("utf-8", "replace")
     tails = ("/__init__.py", "/__init__.pyi", ".py", ".pyi")
     return {m for m in modules if _IDENTIFIER_PATH.match(m) and any(f"\n{m}{t}," in record for t in tails)}
 
