@@ -240,3 +240,20 @@ def test_imports_by_string_are_read_from_whole_call_names_with_a_literal_argumen
     other = tmp_path / "n.py"  # no import of importlib or pytest: not read
     other.write_text("__import__('delta')\n")
     assert string_imports({source: scan_file(source), other: scan_file(other)}) == {"alpha.sub", "gamma"}
+
+
+def test_a_cap_or_a_pin_for_a_tool_that_is_not_installed_is_no_unused_dependency(project, tmp_path, venv_factory,
+                                                                                  wheels):
+    """FP-12 of the precision benchmark (flake8's docs `docutils!=0.18` beside Sphinx, httpie's `werkzeug<2.1.0`
+    beside pytest-httpbin): with the tool not installed, nothing says whether it needs the pinned distribution,
+    and a cap or an exclusion is a constraint, not a dependency of the code. A plain declaration nothing uses, in
+    the same set, is still reported; with everything declared installed, a cap does not hide an unused one."""
+    root = project({
+        "requirements.txt": "alpha\n",
+        "requirements-docs.txt": "sphinx==9.1.0\ndocutils==0.22.4\nwerkzeug<2.1.0\nlxml!=5.0,<6\nbeta>=1\n",
+        "app.py": "import alpha\n",
+    }, installs=("alpha==1.0",))
+    assert sorted(f["package"] for f in findings(root) if f["code"] == "VS303") == ["beta"]
+    installed = project_maker(tmp_path / "all-installed", venv_factory, wheels)(
+        {"requirements.txt": "alpha\nbeta<2\n", "app.py": "import alpha\n"}, installs=("alpha==1.0", "beta==1.0"))
+    assert sorted(f["package"] for f in findings(installed) if f["code"] == "VS303") == ["beta"]

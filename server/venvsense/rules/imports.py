@@ -21,7 +21,13 @@ from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
-from venvsense.usedwithout import is_typing_only, is_used_without_import, used_by_entry_points
+from venvsense.usedwithout import (
+    is_constraint,
+    is_typing_only,
+    is_used_without_import,
+    pinned_for,
+    used_by_entry_points,
+)
 
 
 def _relaxed(statement: ImportStatement) -> str | None:
@@ -383,6 +389,9 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
         if declaration.normalized and index.installed_distribution(declaration.normalized) is not None:
             extras.setdefault(declaration.normalized, set()).update(canonicalize_name(e) for e in declaration.extras)
     dependents = index.dependents(python) if extras else {}
+    # declared distributions that are not installed: what they require is unknown here
+    absent = sorted({d.normalized for d in declarations
+                     if d.normalized and index.installed_distribution(d.normalized) is None})
     left: list[tuple[Declaration, tuple[str, ...]]] = []
     for declaration, modules in candidates:
         name = declaration.normalized
@@ -390,6 +399,10 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
             continue
         if any(parent in extras and (extra is None or extra in extras[parent])
                for parent, extra in dependents.get(name, ())):
+            continue
+        # a cap or exclusion (`werkzeug<2.1.0`) or a pin commonly made for a declared tool (`docutils` beside
+        # Sphinx), where that tool is not installed to say whether it requires it
+        if absent and (is_constraint(declaration.specifier) or pinned_for(name, absent) is not None):
             continue
         left.append((declaration, modules))
     return left
