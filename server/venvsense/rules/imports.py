@@ -86,9 +86,10 @@ def import_findings(
             relaxed = _relaxed(statement)
             if development.active:
                 dev_only = development.of_module(item, declared_modules)
-                if dev_only is not None and development.in_package(item.file):
+                if dev_only is not None and development.in_package(item.file) and not relaxed:
                     # package code importing what only developers install: that is the problem (VS304, which
-                    # needs no venv), not that this venv lacks it
+                    # needs no venv), not that this venv lacks it (an optional import is no problem of users:
+                    # the package runs without it; what this venv lacks is said below, as for any import)
                     key = (item.file, statement.line, item.top)
                     if not statement.type_checking and key not in reported_missing:
                         reported_missing.add(key)
@@ -133,7 +134,8 @@ def import_findings(
             dev_only = development.of_providers(providers) if development.active else None
             if dev_only is None:
                 settled[id(providers)] = True
-            elif development.in_package(item.file) and not item.statement.type_checking:
+            elif (development.in_package(item.file) and not item.statement.type_checking
+                  and not _relaxed(item.statement)):
                 out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
                                             shared_range(item.statement), installed=True))
             continue
@@ -219,8 +221,8 @@ class _DevelopmentOnly:
 
 def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: str | None, range_: Range, *,
                      installed: bool) -> Finding:
-    """VS304: package code imports a distribution the project declares only for development; a hint when the
-    import is optional (inside try/except ImportError: the package runs without it)."""
+    """VS304: package code imports a distribution the project declares only for development (never for an
+    optional import: the package runs without it)."""
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
     absent = "" if installed else ", and it is not installed"
     finding = make(
