@@ -257,3 +257,19 @@ def test_a_cap_or_a_pin_for_a_tool_that_is_not_installed_is_no_unused_dependency
     installed = project_maker(tmp_path / "all-installed", venv_factory, wheels)(
         {"requirements.txt": "alpha\nbeta<2\n", "app.py": "import alpha\n"}, installs=("alpha==1.0", "beta==1.0"))
     assert sorted(f["package"] for f in findings(installed) if f["code"] == "VS303") == ["beta"]
+
+
+def test_a_workspace_roots_declaration_that_a_member_imports_is_used(project):
+    """The MCP SDK's root `dev` group holds `pillow` for a workspace member's code (`examples/snippets` imports
+    PIL): `uv sync` installs the root's groups for the whole workspace, so a member's import is a use. One that
+    nothing in the workspace imports is still reported."""
+    root = project({
+        "pyproject.toml": '[project]\nname = "root"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ndev = ["beta", "gamma"]\n'
+                          '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+        "root/__init__.py": "import alpha\n",
+        "packages/member/pyproject.toml": '[project]\nname = "member"\nversion = "1"\ndependencies = []\n',
+        "packages/member/member/__init__.py": "from beta import thing\n",
+    }, installs=("alpha==1.0",))
+    unused = [(f["file"], f["package"]) for f in findings(root) if f["code"] == "VS303"]
+    assert unused == [("pyproject.toml", "gamma")]
