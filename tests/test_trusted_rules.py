@@ -273,3 +273,22 @@ def test_a_workspace_roots_declaration_that_a_member_imports_is_used(project):
     }, installs=("alpha==1.0",))
     unused = [(f["file"], f["package"]) for f in findings(root) if f["code"] == "VS303"]
     assert unused == [("pyproject.toml", "gamma")]
+
+
+def test_a_nested_docs_project_importing_its_package_needs_what_the_package_imports(project):
+    """scrapy's `docs/requirements.in` declares `h2` for Sphinx autodoc of `scrapy.core.http2`: a nested project
+    whose code imports the project around it needs what that project imports. Without the import of the
+    enclosing package, the same declaration is unused."""
+    files = {
+        "pyproject.toml": '[project]\nname = "pkg"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "pkg/__init__.py": "import alpha\n",
+        "pkg/fast.py": "try:\n    import beta\nexcept ImportError:\n    beta = None\n",
+        "docs/requirements.txt": "sphinx\nbeta\ngamma\n",
+        "docs/conf.py": "import pkg\nextensions = ['sphinx.ext.autodoc']\n",
+    }
+    root = project(files, installs=("alpha==1.0",))
+    unused = [(f["file"], f["package"]) for f in findings(root / "docs") if f["code"] == "VS303"]
+    assert unused == [("requirements.txt", "gamma")]
+    (root / "docs" / "conf.py").write_text("extensions = ['sphinx.ext.autodoc']\n")
+    unused = [(f["file"], f["package"]) for f in findings(root / "docs") if f["code"] == "VS303"]
+    assert unused == [("requirements.txt", "beta"), ("requirements.txt", "gamma")]

@@ -371,21 +371,29 @@ _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def enclosing_first_party(project_root: Path) -> frozenset[str]:
-    """The top-level import names of the nearest project above ``project_root`` (a folder holding a
-    ``pyproject.toml``, ``setup.py`` or ``setup.cfg``), looking no further than the repository's root (the
-    first folder holding ``.git``) and never at the home folder or above: a nested ``docs/`` or ``tests/``
-    project imports the project it documents or tests (``import flake8`` in ``docs/source/conf.py``)."""
+    """The top-level import names of the nearest project above ``project_root`` (``enclosing_project``): a
+    nested ``docs/`` or ``tests/`` project imports the project it documents or tests (``import flake8`` in
+    ``docs/source/conf.py``)."""
+    enclosing = enclosing_project(project_root)
+    return first_party_modules(enclosing) if enclosing is not None else frozenset()
+
+
+def enclosing_project(project_root: Path) -> Path | None:
+    """The nearest project above ``project_root`` (a folder holding a ``pyproject.toml``, ``setup.py`` or
+    ``setup.cfg``), looking no further than the repository's root (the first folder holding ``.git``) and never
+    at the home folder or above."""
     home = Path.home()
     try:
         if (project_root / ".git").exists():
-            return frozenset()
+            return None
         for folder in project_root.absolute().parents:
             if folder == home or folder in home.parents:
-                return frozenset()
+                return None
             if any((folder / name).is_file() for name in _PROJECT_FILES):
-                return first_party_modules(folder)
+                return folder
             if (folder / ".git").exists():
-                return frozenset()
+                return None
     except OSError:
-        return frozenset()
+        return None
+    return None
     return frozenset()

@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.classify.byname import used_by_name
-from venvsense.classify.members import imported_by_workspace_members
+from venvsense.classify.members import imported_by_enclosing_project, imported_by_workspace_members
 from venvsense.declarations import Declaration
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
@@ -363,8 +363,10 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
         named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
         candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
-    if candidates and root is not None:  # a workspace root's declarations serve its members' code too
-        by_members = DottedNames(imported_by_workspace_members(root))
+    if candidates and root is not None:  # a workspace root's declarations serve its members' code too; a nested
+        # project importing the project around it (Sphinx autodoc) needs what that one imports
+        by_members = DottedNames(imported_by_workspace_members(root)
+                                 | imported_by_enclosing_project(root, usage.scanned))
         if by_members:
             candidates = [(d, modules) for d, modules in candidates
                           if not any(by_members.covers(module) for module in modules)]
