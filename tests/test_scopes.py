@@ -160,7 +160,9 @@ def test_package_code_importing_a_development_only_distribution(project: Callabl
         "noxfile.py": "import devtool\nimport testtool\n",
     }, installs=("runlib", "devtool", "testtool", "fastlib"))
     found = findings(root)
-    assert vs304(found) == {("pkg/core.py", "devtool", "warning"), ("pkg/optional.py", "devtool", "hint")}
+    # an optional import (try/except ImportError) is none: the package runs without it (flask's `import
+    # cryptography` for ad-hoc certificates, judged false on the precision benchmark)
+    assert vs304(found) == {("pkg/core.py", "devtool", "warning")}
     core = next(f for f in found if f["code"] == "VS304" and f["file"] == "pkg/core.py")
     assert core["message"] == ("'devtool' is imported by package code, but 'devtool' is declared only for "
                                "development (group 'dev'): users of the package will not have it")

@@ -240,3 +240,55 @@ def test_imports_by_string_are_read_from_whole_call_names_with_a_literal_argumen
     other = tmp_path / "n.py"  # no import of importlib or pytest: not read
     other.write_text("__import__('delta')\n")
     assert string_imports({source: scan_file(source), other: scan_file(other)}) == {"alpha.sub", "gamma"}
+
+
+def test_a_cap_or_a_pin_for_a_tool_that_is_not_installed_is_no_unused_dependency(project, tmp_path, venv_factory,
+                                                                                  wheels):
+    """FP-12 of the precision benchmark (flake8's docs `docutils!=0.18` beside Sphinx, httpie's `werkzeug<2.1.0`
+    beside pytest-httpbin): with the tool not installed, nothing says whether it needs the pinned distribution,
+    and a cap or an exclusion is a constraint, not a dependency of the code. A plain declaration nothing uses, in
+    the same set, is still reported; with everything declared installed, a cap does not hide an unused one."""
+    root = project({
+        "requirements.txt": "alpha\n",
+        "requirements-docs.txt": "sphinx==9.1.0\ndocutils==0.22.4\nwerkzeug<2.1.0\nlxml!=5.0,<6\nbeta>=1\n",
+        "app.py": "import alpha\n",
+    }, installs=("alpha==1.0",))
+    assert sorted(f["package"] for f in findings(root) if f["code"] == "VS303") == ["beta"]
+    installed = project_maker(tmp_path / "all-installed", venv_factory, wheels)(
+        {"requirements.txt": "alpha\nbeta<2\n", "app.py": "import alpha\n"}, installs=("alpha==1.0", "beta==1.0"))
+    assert sorted(f["package"] for f in findings(installed) if f["code"] == "VS303") == ["beta"]
+
+
+def test_a_workspace_roots_declaration_that_a_member_imports_is_used(project):
+    """The MCP SDK's root `dev` group holds `pillow` for a workspace member's code (`examples/snippets` imports
+    PIL): `uv sync` installs the root's groups for the whole workspace, so a member's import is a use. One that
+    nothing in the workspace imports is still reported."""
+    root = project({
+        "pyproject.toml": '[project]\nname = "root"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ndev = ["beta", "gamma"]\n'
+                          '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+        "root/__init__.py": "import alpha\n",
+        "packages/member/pyproject.toml": '[project]\nname = "member"\nversion = "1"\ndependencies = []\n',
+        "packages/member/member/__init__.py": "from beta import thing\n",
+    }, installs=("alpha==1.0",))
+    unused = [(f["file"], f["package"]) for f in findings(root) if f["code"] == "VS303"]
+    assert unused == [("pyproject.toml", "gamma")]
+
+
+def test_a_nested_docs_project_importing_its_package_needs_what_the_package_imports(project):
+    """scrapy's `docs/requirements.in` declares `h2` for Sphinx autodoc of `scrapy.core.http2`: a nested project
+    whose code imports the project around it needs what that project imports. Without the import of the
+    enclosing package, the same declaration is unused."""
+    files = {
+        "pyproject.toml": '[project]\nname = "pkg"\nversion = "1"\ndependencies = ["alpha"]\n',
+        "pkg/__init__.py": "import alpha\n",
+        "pkg/fast.py": "try:\n    import beta\nexcept ImportError:\n    beta = None\n",
+        "docs/requirements.txt": "sphinx\nbeta\ngamma\n",
+        "docs/conf.py": "import pkg\nextensions = ['sphinx.ext.autodoc']\n",
+    }
+    root = project(files, installs=("alpha==1.0",))
+    unused = [(f["file"], f["package"]) for f in findings(root / "docs") if f["code"] == "VS303"]
+    assert unused == [("requirements.txt", "gamma")]
+    (root / "docs" / "conf.py").write_text("extensions = ['sphinx.ext.autodoc']\n")
+    unused = [(f["file"], f["package"]) for f in findings(root / "docs") if f["code"] == "VS303"]
+    assert unused == [("requirements.txt", "beta"), ("requirements.txt", "gamma")]

@@ -159,3 +159,46 @@ def make_shared(code: str, message: str, file: Path, range_: Range, data: dict[s
     when ``None``."""
     level = severity or CATALOGUE[code].level(secondary=secondary)
     return Finding(code, message, file, range_, level, package, declaration_set, data, secondary)
+
+
+# the prefix of a finding's problem key for imports whose distribution only a declaration set that is not
+# installed declares
+SET_NOT_INSTALLED = "set-not-installed"
+
+
+def problem_key(finding: Finding) -> str | None:
+    """The key shared by the findings that are one problem, ``None`` for a finding that stands alone.
+
+    An import whose distribution the project declares only in a secondary set that is not installed (a test
+    group, a docs requirements file, an extra) is one problem per set — the set is not installed — however many
+    places import from it: ``set-not-installed:group 'tests'``."""
+    if finding.code == "VS301" and finding.secondary and finding.declaration_set:
+        return f"{SET_NOT_INSTALLED}:{finding.declaration_set}"
+    return None
+
+
+def one_per_problem(findings: list[Finding]) -> list[Finding]:
+    """The findings of one file with each problem (``problem_key``) said once, where its first finding stands:
+    ``group 'tests' is not installed: pytest, hypothesis are imported here (lines 1, 4, 9)``. A problem found at
+    one place keeps its own finding."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        key = problem_key(finding)
+        if key is not None:
+            groups.setdefault(key, []).append(finding)
+    if all(len(members) < 2 for members in groups.values()):
+        return findings
+    out: list[Finding] = []
+    for finding in findings:
+        key = problem_key(finding)
+        members = groups.get(key) if key is not None else None
+        if members is None or len(members) < 2:
+            out.append(finding)
+        elif finding is members[0]:
+            modules = sorted({str(f.data.get("module") or f.package or "?").split(".")[0] for f in members})
+            lines = sorted({f.range.start.line + 1 for f in members})
+            shown = ", ".join(map(str, lines[:8])) + (", …" if len(lines) > 8 else "")
+            verb = "is" if len(modules) == 1 else "are"
+            out.append(replace(finding, message=f"{finding.declaration_set} is not installed: {', '.join(modules)} "
+                                                f"{verb} imported here (lines {shown})"))
+    return out

@@ -331,46 +331,69 @@ def workspace_members(project_root: Path, pyproject_toml: TomlFile | None = None
         if not path.is_file():
             return {}
         pyproject_toml = read_toml(path)
+    members: dict[str, frozenset[str]] = {}
+    for folder in workspace_member_folders(project_root, pyproject_toml):
+        member_toml = read_toml(folder / "pyproject.toml")
+        name = _table(member_toml.data, "project").get("name")
+        if isinstance(name, str) and name:
+            members.setdefault(canonicalize_name(name), first_party_modules(folder, pyproject_toml=member_toml))
+    return members
+
+
+def workspace_member_folders(project_root: Path, pyproject_toml: TomlFile | None = None) -> list[Path]:
+    """The folders of a uv workspace's members (``[tool.uv.workspace] members`` globs, less ``exclude``; each
+    holding a ``pyproject.toml``), sorted; none for a project that is no workspace root."""
+    if pyproject_toml is None:
+        path = project_root / "pyproject.toml"
+        if not path.is_file():
+            return []
+        pyproject_toml = read_toml(path)
     workspace = _table(pyproject_toml.table("tool"), "uv", "workspace")
     excluded: set[Path] = set()
     for pattern in _strings(workspace.get("exclude")):
-        excluded.update(project_root.glob(pattern))
-    members: dict[str, frozenset[str]] = {}
+        try:
+            excluded.update(project_root.glob(pattern))
+        except (ValueError, OSError):
+            continue
+    found: list[Path] = []
     for pattern in _strings(workspace.get("members")):
         try:
             folders = sorted(project_root.glob(pattern))
         except (ValueError, OSError):
             continue
         for folder in folders:
-            manifest = folder / "pyproject.toml"
-            if folder in excluded or folder == project_root or not manifest.is_file():
-                continue
-            member_toml = read_toml(manifest)
-            name = _table(member_toml.data, "project").get("name")
-            if isinstance(name, str) and name:
-                members.setdefault(canonicalize_name(name), first_party_modules(folder, pyproject_toml=member_toml))
-    return members
+            if folder not in excluded and folder != project_root and (folder / "pyproject.toml").is_file():
+                found.append(folder)
+    return sorted(dict.fromkeys(found))
 
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def enclosing_first_party(project_root: Path) -> frozenset[str]:
-    """The top-level import names of the nearest project above ``project_root`` (a folder holding a
-    ``pyproject.toml``, ``setup.py`` or ``setup.cfg``), looking no further than the repository's root (the
-    first folder holding ``.git``) and never at the home folder or above: a nested ``docs/`` or ``tests/``
-    project imports the project it documents or tests (``import flake8`` in ``docs/source/conf.py``)."""
+    """The top-level import names of the nearest project above ``project_root`` (``enclosing_project``): a
+    nested ``docs/`` or ``tests/`` project imports the project it documents or tests (``import flake8`` in
+    ``docs/source/conf.py``)."""
+    enclosing = enclosing_project(project_root)
+    return first_party_modules(enclosing) if enclosing is not None else frozenset()
+
+
+def enclosing_project(project_root: Path) -> Path | None:
+    """The nearest project above ``project_root`` (a folder holding a ``pyproject.toml``, ``setup.py`` or
+    ``setup.cfg``), looking no further than the repository's root (the first folder holding ``.git``) and never
+    at the home folder or above."""
     home = Path.home()
     try:
         if (project_root / ".git").exists():
-            return frozenset()
+            return None
         for folder in project_root.absolute().parents:
             if folder == home or folder in home.parents:
-                return frozenset()
+                return None
             if any((folder / name).is_file() for name in _PROJECT_FILES):
-                return first_party_modules(folder)
+                return folder
             if (folder / ".git").exists():
-                return frozenset()
+                return None
     except OSError:
-        return frozenset()
+        return None
+    return None
     return frozenset()

@@ -89,6 +89,9 @@ DEFAULT_NOT_IMPORTED: tuple[tuple[str, str], ...] = (
     ("meson-python", "build backend"),
     ("cython", "build-time compiler"),
     ("build", "build frontend, run as a command"),
+    ("cibuildwheel", "wheel builder for CI, run as a command"),
+    ("pypyp", "the pyp command-line tool"),
+    ("datamodel-code-generator", "code generator, run as a command (datamodel-codegen)"),
     ("twine", "upload tool, run as a command"),
     ("pip", "installer"),
     ("pip-tools", "lock tool, run as a command"),
@@ -148,3 +151,34 @@ def used_by_entry_points(groups: Iterable[str]) -> bool:
     """Whether a distribution declaring these entry point groups is used without an import: a command or a
     plugin (``USED_BY_ENTRY_POINTS``)."""
     return any(fnmatchcase(group, pattern) for group in groups for pattern in USED_BY_ENTRY_POINTS)
+
+
+def is_constraint(specifier: str) -> bool:
+    """A declaration that only caps or excludes versions (``docutils!=0.18``, ``werkzeug<2.1.0``): it constrains
+    what another distribution pulls in rather than declaring a dependency of the project's own code."""
+    parts = [part.strip() for part in specifier.split(",") if part.strip()]
+    return bool(parts) and all(part.startswith(("<", "!=")) for part in parts)
+
+
+# Distributions commonly pinned beside the tool that needs them (a docs group pinning `docutils` for Sphinx, a dev
+# group pinning `mypy-extensions` for mypy). Consulted only when the tool is not installed: when it is, its
+# `Requires-Dist` decides. fnmatch patterns over the hosts' normalized names.
+PINNED_FOR: dict[str, tuple[str, ...]] = {
+    "docutils": ("sphinx", "sphinx-*", "myst-parser", "furo", "readme-renderer", "recommonmark", "sybil"),
+    "mypy-extensions": ("mypy", "black", "django-stubs"),
+    "virtualenv": ("tox", "hatch", "nox", "pre-commit", "pipenv"),
+    "werkzeug": ("flask", "pytest-httpbin", "httpbin"),
+    "jinja2": ("sphinx", "flask", "mkdocs"),
+    "markupsafe": ("jinja2", "flask", "werkzeug"),
+    "pygments": ("sphinx", "rich", "ipython", "pytest", "mkdocs-material"),
+    "alabaster": ("sphinx",),
+    "babel": ("sphinx", "flask-babel", "mkdocs-material"),
+    "snowballstemmer": ("sphinx",),
+}
+
+
+def pinned_for(normalized: str, hosts: Iterable[str]) -> str | None:
+    """The first of ``hosts`` (declared distributions that are not installed) that ``normalized`` is commonly
+    pinned for (``PINNED_FOR``), if any."""
+    patterns = PINNED_FOR.get(normalize(normalized), ())
+    return next((host for host in hosts if any(fnmatchcase(host, p) for p in patterns)), None)

@@ -180,3 +180,27 @@ async def test_a_client_that_never_answers_for_its_folders_settings_still_gets_d
     [published] = [m for m in received if m.get("method") == "textDocument/publishDiagnostics"
                    and m["params"]["uri"] == uri]
     assert [d["code"] for d in published["params"]["diagnostics"]] == ["VS101"]
+
+
+async def test_a_set_that_is_not_installed_is_one_diagnostic_per_file(make_project: ProjectMaker,
+                                                                      workspace: Path) -> None:
+    """Issue "Trusted on real projects", noise: the imports of a test group that is not installed are one problem
+    per file in the editor (where the first of them stands, naming every module), not one per import; a file
+    with one such import keeps its own finding, and other findings stand as they are."""
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",), files={
+        "requirements-dev.txt": "pytest\nhypothesis\n",
+        "tests/test_a.py": "import pytest\nfrom hypothesis import given\nimport alpha\n\n\n"
+                           "def test_x():\n    from pytest import raises\n    import missing_mod\n",
+        "tests/test_b.py": "import pytest\n",
+    })
+    test_a, test_b = root / "tests" / "test_a.py", root / "tests" / "test_b.py"
+    async with lsp_session(workspace) as session:
+        diagnostics = await session.wait_codes(test_a, lambda codes: codes == ["VS301", "VS301"])
+        grouped = next(d for d in diagnostics if "not installed: " in d.message)
+        assert grouped.range.start.line == 0
+        assert grouped.message == ("requirements-dev.txt is not installed: hypothesis, pytest are imported here "
+                                   "(lines 1, 2, 7)")
+        other = next(d for d in diagnostics if d is not grouped)
+        assert other.range.start.line == 7 and "missing_mod" in other.message
+        (single,) = await session.wait_codes(test_b, lambda codes: codes == ["VS301"])
+        assert "'pytest'" in single.message and "requirements-dev.txt" in single.message

@@ -8,13 +8,11 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from venvsense.findings import Finding
+from venvsense.findings import Finding, problem_key
 from venvsense.model import paths
 
 SCHEMA = 1  # the version of the JSON documents ``check`` and ``show`` print (docs: the CLI's JSON contract)
 
-# the prefix of ``problem`` for imports whose distribution only a declaration set that is not installed declares
-SET_NOT_INSTALLED = "set-not-installed"
 
 
 def relative_path(path: Path, base: Path) -> str:
@@ -31,17 +29,6 @@ def shown_path(path: Path, cwd: Path) -> str:
     home = str(Path.home())
     text = str(path)
     return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home + os.sep) else text
-
-
-def problem_key(finding: Finding) -> str | None:
-    """The key shared by the findings that are one problem, ``None`` for a finding that stands alone.
-
-    An import whose distribution the project declares only in a secondary set that is not installed (a test
-    group, a docs requirements file, an extra) is one problem per set — the set is not installed — however many
-    files import from it: ``set-not-installed:group 'tests'``."""
-    if finding.code == "VS301" and finding.secondary and finding.declaration_set:
-        return f"{SET_NOT_INSTALLED}:{finding.declaration_set}"
-    return None
 
 
 def _position(line: int, column: int) -> dict[str, int]:

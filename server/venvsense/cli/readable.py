@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from venvsense.check import ProjectReport
-from venvsense.cli.output import location, message_for_people, problem_key, shown_path
-from venvsense.findings import Finding, Severity
+from venvsense.cli.output import location, message_for_people, shown_path
+from venvsense.findings import Finding, Severity, problem_key
 
 WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "info",
          Severity.HINT: "hint"}

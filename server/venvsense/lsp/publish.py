@@ -11,7 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from venvsense.check import ProjectReport
-from venvsense.findings import Finding
+from venvsense.findings import Finding, one_per_problem
 from venvsense.lsp import convert
 from venvsense.lsp.client import Client
 from venvsense.lsp.session import ProjectState, Session, Snapshot
@@ -63,7 +63,9 @@ class Publisher:
             self.send_diagnostics(path, snapshot)
 
     def findings_for(self, path: Path) -> list[Finding]:
-        return [f for by_path in self.findings.values() for f in by_path.get(path, ())]
+        """What the editor shows for ``path``: each problem once (the imports of a set that is not installed, one
+        diagnostic where the first stands — ``findings.one_per_problem``)."""
+        return one_per_problem([f for by_path in self.findings.values() for f in by_path.get(path, ())])
 
     def diagnostics_for(self, path: Path) -> list[types.Diagnostic]:
         """The diagnostics of ``path`` as protocol objects (answers to pulls)."""

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.classify.byname import used_by_name
+from venvsense.classify.members import imported_by_enclosing_project, imported_by_workspace_members
 from venvsense.declarations import Declaration
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
@@ -21,7 +22,13 @@ from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
-from venvsense.usedwithout import is_typing_only, is_used_without_import, used_by_entry_points
+from venvsense.usedwithout import (
+    is_constraint,
+    is_typing_only,
+    is_used_without_import,
+    pinned_for,
+    used_by_entry_points,
+)
 
 
 def _relaxed(statement: ImportStatement) -> str | None:
@@ -80,9 +87,10 @@ def import_findings(
             relaxed = _relaxed(statement)
             if development.active:
                 dev_only = development.of_module(item, declared_modules)
-                if dev_only is not None and development.in_package(item.file):
+                if dev_only is not None and development.in_package(item.file) and not relaxed:
                     # package code importing what only developers install: that is the problem (VS304, which
-                    # needs no venv), not that this venv lacks it
+                    # needs no venv), not that this venv lacks it (an optional import is no problem of users:
+                    # the package runs without it; what this venv lacks is said below, as for any import)
                     key = (item.file, statement.line, item.top)
                     if not statement.type_checking and key not in reported_missing:
                         reported_missing.add(key)
@@ -127,7 +135,8 @@ def import_findings(
             dev_only = development.of_providers(providers) if development.active else None
             if dev_only is None:
                 settled[id(providers)] = True
-            elif development.in_package(item.file) and not item.statement.type_checking:
+            elif (development.in_package(item.file) and not item.statement.type_checking
+                  and not _relaxed(item.statement)):
                 out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
                                             shared_range(item.statement), installed=True))
             continue
@@ -213,8 +222,8 @@ class _DevelopmentOnly:
 
 def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: str | None, range_: Range, *,
                      installed: bool) -> Finding:
-    """VS304: package code imports a distribution the project declares only for development; a hint when the
-    import is optional (inside try/except ImportError: the package runs without it)."""
+    """VS304: package code imports a distribution the project declares only for development (never for an
+    optional import: the package runs without it)."""
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
     absent = "" if installed else ", and it is not installed"
     finding = make(
@@ -354,6 +363,13 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
         named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
         candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
+    if candidates and root is not None:  # a workspace root's declarations serve its members' code too; a nested
+        # project importing the project around it (Sphinx autodoc) needs what that one imports
+        by_members = DottedNames(imported_by_workspace_members(root)
+                                 | imported_by_enclosing_project(root, usage.scanned))
+        if by_members:
+            candidates = [(d, modules) for d, modules in candidates
+                          if not any(by_members.covers(module) for module in modules)]
     return [make(
         "VS303", f"'{declaration.name}' is declared but never imported"
         + ("" if declaration.primary else f" ({declaration.declaration_set})"),
@@ -383,6 +399,9 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
         if declaration.normalized and index.installed_distribution(declaration.normalized) is not None:
             extras.setdefault(declaration.normalized, set()).update(canonicalize_name(e) for e in declaration.extras)
     dependents = index.dependents(python) if extras else {}
+    # declared distributions that are not installed: what they require is unknown here
+    absent = sorted({d.normalized for d in declarations
+                     if d.normalized and index.installed_distribution(d.normalized) is None})
     left: list[tuple[Declaration, tuple[str, ...]]] = []
     for declaration, modules in candidates:
         name = declaration.normalized
@@ -390,6 +409,10 @@ def _not_used_by_metadata(candidates: list[tuple[Declaration, tuple[str, ...]]],
             continue
         if any(parent in extras and (extra is None or extra in extras[parent])
                for parent, extra in dependents.get(name, ())):
+            continue
+        # a cap or exclusion (`werkzeug<2.1.0`) or a pin commonly made for a declared tool (`docutils` beside
+        # Sphinx), where that tool is not installed to say whether it requires it
+        if absent and (is_constraint(declaration.specifier) or pinned_for(name, absent) is not None):
             continue
         left.append((declaration, modules))
     return left
