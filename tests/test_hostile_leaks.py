@@ -141,3 +141,17 @@ def test_every_quoted_line_is_cut_at_80_characters(tmp_path: Path) -> None:
     assert len(found) >= 4
     for finding in found:
         assert long[:81] not in str(finding["message"]), finding
+
+
+def test_the_quote_cap_cuts_a_quoted_text_not_the_words_between_two() -> None:
+    from venvsense.check import cap_quotes
+    from venvsense.findings import make
+    from venvsense.text import START, Range
+
+    between = ("'numpy' is imported but not declared (no declaration of this project provides it; probably "
+               "provided by 'numpy' — a guess from the name)")
+    long_line = "x" * 200
+    found = cap_quotes([make("VS302", between, Path("a.py"), Range(START, START)),
+                        make("VS206", f"invalid requirement '{long_line}'", Path("r.txt"), Range(START, START))])
+    assert found[0].message == between
+    assert found[1].message == f"invalid requirement '{'x' * 79}…'"

@@ -255,7 +255,10 @@ def _inside_any(path: str, folders: list[str]) -> bool:
 
 
 QUOTE_LIMIT = 80  # the most characters of a file's text a message quotes
-_LONG_QUOTE = re.compile(rf"'([^'\n]{{{QUOTE_LIMIT + 1},}})'|\"([^\"\n]{{{QUOTE_LIMIT + 1},}})\"")
+# a quoted text starts and ends with a character that is not a space: the stretch between two quoted names
+# (`'numpy' is imported … provided by 'numpy'`) is not one
+_LONG_QUOTE = re.compile(rf"'(?=[^\s'])([^'\n]{{{QUOTE_LIMIT + 1},}})(?<=[^\s'])'"
+                         rf"|\"(?=[^\s\"])([^\"\n]{{{QUOTE_LIMIT + 1},}})(?<=[^\s\"])\"")
 
 
 def _cut(match: re.Match[str]) -> str:
