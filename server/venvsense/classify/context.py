@@ -41,6 +41,8 @@ def local_candidates(root: Path, files: Iterable[Path]) -> frozenset[str]:
     names: set[str] = set()
     folders_seen: set[str] = set()
     for folder, _, name in relative:
+        if name.endswith(".ipynb"):  # a notebook is no module: nothing imports it
+            continue
         if folder not in packages:
             names.add(name[:-3] if name.endswith(".py") else name.rpartition(".")[0])
         while folder and folder not in folders_seen:

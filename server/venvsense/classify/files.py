@@ -11,14 +11,15 @@ from venvsense.imports import iter_python_files
 
 def project_files(root: Path, exclude_globs: Iterable[str] = (),
                   probes: dict[str, tuple[int, bool]] | None = None) -> list[Path]:
-    """The project's own ``.py`` files: not in nested projects, venvs, build output, what git's ignore rules
-    ignore (``venvsense.ignore``) or what ``exclude_globs`` exclude; symbolic links are never followed
-    (``venvsense.tree``).
+    """The project's own ``.py`` files and notebooks (``.ipynb``): not in nested projects, venvs, build output,
+    what git's ignore rules ignore (``venvsense.ignore``) or what ``exclude_globs`` exclude; symbolic links are
+    never followed (``venvsense.tree``).
 
     A nested project is told from its folder's own listing (which the walk reads anyway), so ``probes`` (the
     on-disk cache's nested-project answers) is no longer filled; it is kept for its callers."""
     del probes
-    return list(iter_python_files(root, ignore_rules=True, exclude_globs=exclude_globs, nested_projects=False))
+    return list(iter_python_files(root, ignore_rules=True, exclude_globs=exclude_globs, nested_projects=False,
+                                  notebooks=True))
 
 
 # Nested-project answers by folder and mtime. The walk no longer asks (it reads the answer off the folder's own

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from venvsense.findings import Finding, problem_key
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, read_notebook
 from venvsense.model import paths
 
 SCHEMA = 1  # the version of the JSON documents ``check`` and ``show`` print (docs: the CLI's JSON contract)
@@ -35,27 +36,46 @@ def _position(line: int, column: int) -> dict[str, int]:
     return {"line": line + 1, "column": column + 1}
 
 
+def notebook_cell(finding: Finding) -> tuple[int, int] | None:
+    """For a finding in a notebook: its cell's number (1-based, as Jupyter counts cells) and the 0-based line of
+    its start in that cell; ``None`` elsewhere."""
+    if finding.file.suffix != NOTEBOOK_SUFFIX:
+        return None
+    return read_notebook(finding.file).cell_of(finding.range.start.line)
+
+
 def finding_json(finding: Finding, root: Path) -> dict[str, Any]:
-    """One finding of ``check --format json`` (1-based positions; the file relative to the project root)."""
-    return {
+    """One finding of ``check --format json`` (1-based positions; the file relative to the project root; in a
+    notebook, ``cell`` and lines counted in that cell)."""
+    start, end = finding.range.start, finding.range.end
+    cell = notebook_cell(finding)
+    shift = start.line - cell[1] if cell is not None else 0
+    found: dict[str, Any] = {
         "code": finding.code,
         "name": finding.name,
         "severity": finding.severity.label,
         "message": finding.message,
         "file": relative_path(finding.file, root),
         "range": {
-            "start": _position(finding.range.start.line, finding.range.start.column),
-            "end": _position(finding.range.end.line, finding.range.end.column),
+            "start": _position(start.line - shift, start.column),
+            "end": _position(end.line - shift, end.column),
         },
         "package": finding.package,
         "set": finding.declaration_set,
         "problem": problem_key(finding),
     }
+    if cell is not None:
+        found["cell"] = cell[0]
+    return found
 
 
 def location(finding: Finding, cwd: Path) -> str:
-    """``path:line:column`` of a finding (1-based; the path relative to ``cwd``)."""
+    """``path:line:column`` of a finding (1-based; the path relative to ``cwd``); in a notebook
+    ``path:cell N:line:column``, the line counted in that cell."""
     start = finding.range.start
+    cell = notebook_cell(finding)
+    if cell is not None:
+        return f"{relative_path(finding.file, cwd)}:cell {cell[0]}:{cell[1] + 1}:{start.column + 1}"
     return f"{relative_path(finding.file, cwd)}:{start.line + 1}:{start.column + 1}"
 
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from venvsense.caches import MemoryCache
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, notebook_code
 from venvsense.imports.records import ScanResult
-from venvsense.imports.scanner import scan_bytes
+from venvsense.imports.scanner import scan_bytes, scan_source
 
 # An entry is (mtime in ns, size, scan); it is used only while the file's ``stat`` still gives that mtime and size.
 SCANS: MemoryCache[str, tuple[int, int, ScanResult]] = MemoryCache(
@@ -131,7 +132,11 @@ def _read_and_scan(name: str) -> ScanResult:
     if len(data) > MAX_MODULE_BYTES:
         return ScanResult((), f"is too large ({max(status.st_size, len(data)) / (1 << 20):,.0f} MB, more than "
                               f"{MAX_MODULE_BYTES >> 20} MB): its imports are not read")
-    result = scan_bytes(data)
+    if name.endswith(NOTEBOOK_SUFFIX):  # a notebook's code cells, joined, are its module text
+        code = notebook_code(data)
+        result = ScanResult((), code.error) if code.error else scan_source(code.text)
+    else:
+        result = scan_bytes(data)
     SCANS.put(name, (status.st_mtime_ns, status.st_size, result))
     if imports_a_provider(result):
         STRING_IMPORTS.put(name, (status.st_mtime_ns, status.st_size, called_by_string(data)))

@@ -15,6 +15,7 @@ def iter_python_files(
     root: Path, *, exclude: Callable[[Path], bool] | None = None,
     exclude_folder: Callable[[Path], bool] | None = None, exclude_file: Callable[[Path], bool] | None = None,
     ignore_rules: bool = False, exclude_globs: Iterable[str] = (), nested_projects: bool = True,
+    notebooks: bool = False,
 ) -> Iterator[Path]:
     """The ``*.py`` files under ``root``, in a stable order (each folder's files, then its sub-folders,
     sorted by name).
@@ -24,7 +25,7 @@ def iter_python_files(
     (``fnmatch`` patterns over root-relative POSIX paths, a folder also tried with a trailing ``/``) match;
     with ``nested_projects=False``, every folder below the root that is a project root of its own. ``exclude``
     is asked about every folder and file (a folder it excludes is not entered); ``exclude_folder`` only about
-    folders, ``exclude_file`` only about files.
+    folders, ``exclude_file`` only about files. ``notebooks``: Jupyter notebooks (``*.ipynb``) too.
     """
     if exclude is not None:
         exclude_folder = _either(exclude, exclude_folder)
@@ -41,7 +42,8 @@ def iter_python_files(
                 if not (globbed is not None and (globbed(relative + name) or globbed(relative + name + "/")))
                 and not (exclude_folder is not None and exclude_folder(Path(listing.path, name)))
             ]
-        names = [name for name in listing.files if name.endswith(".py")]
+        suffixes = (".py", ".ipynb") if notebooks else ".py"
+        names = [name for name in listing.files if name.endswith(suffixes)]
         if not names:
             continue
         if ignore_rules:

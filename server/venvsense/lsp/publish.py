@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from venvsense.check import ProjectReport
 from venvsense.findings import Finding, one_per_problem
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp import convert
 from venvsense.lsp.client import Client
 from venvsense.lsp.session import ProjectState, Session, Snapshot
@@ -42,6 +43,10 @@ class Publisher:
         publishable = self.session.publishable
         by_file: dict[Path, list[Finding]] = {path: [] for path in report.files if publishable(path)}
         for finding in report.findings:
+            # a notebook's findings are the command line's for now: its lines are those of its code cells joined,
+            # which no editor shows (the notebook document sync of LSP 3.17 would place them on cells)
+            if finding.file.suffix == NOTEBOOK_SUFFIX:
+                continue
             if finding.file in by_file or publishable(finding.file):
                 by_file.setdefault(finding.file, []).append(finding)
         before = self.findings.get(root, {})
