@@ -79,3 +79,14 @@ async def test_a_folder_answer_cannot_grant_trust(make_project: ProjectMaker, wo
         with pytest.raises(Exception, match="not trusted"):
             await session.execute(types.Command(title="Create", command="venvsense.createEnvironment",
                                                 arguments=[{"project": a.as_uri()}]))
+
+
+async def test_an_empty_index_url_is_no_index_and_no_error() -> None:
+    """VS Code sends "" for a string setting nobody set: that is no index, not "must be the URL of a package
+    index" in every workspace; a text that is no URL still is an error."""
+    from venvsense.lsp.settings import read_settings
+
+    settings, errors = read_settings({"install": {"indexUrl": ""}})
+    assert errors == [] and settings.index_url is None
+    settings, errors = read_settings({"install": {"indexUrl": "--extra-index-url=x"}})
+    assert errors and settings.index_url is None

@@ -119,6 +119,8 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
             else:
                 errors.append(f"setting {key}.findLinks: must be a list of folders or URLs")
             index_url = value.get("indexUrl", value.get("index-url"))
+            if index_url == "":  # an editor's empty text box: no index given (VS Code sends "" for an unset string)
+                index_url = None
             if index_url is not None and not (isinstance(index_url, str) and "://" in index_url
                                               and not index_url.startswith("-")):
                 errors.append(f"setting {key}.indexUrl: must be the URL of a package index")
