@@ -292,3 +292,14 @@ def test_a_nested_docs_project_importing_its_package_needs_what_the_package_impo
     (root / "docs" / "conf.py").write_text("extensions = ['sphinx.ext.autodoc']\n")
     unused = [(f["file"], f["package"]) for f in findings(root / "docs") if f["code"] == "VS303"]
     assert unused == [("requirements.txt", "beta"), ("requirements.txt", "gamma")]
+
+
+def test_a_build_compiler_with_nothing_to_compile_is_unused(project, tmp_path, venv_factory, wheels):
+    """Issue "Trusted on real projects", things we missed: `cython` declared with no `.pyx` is reported like any
+    unused declaration; with Cython sources in the project it is used."""
+    root = project({"requirements.txt": "alpha\ncython\n", "app.py": "import alpha\n"}, installs=("alpha==1.0",))
+    assert [f["package"] for f in findings(root) if f["code"] == "VS303"] == ["cython"]
+    compiled = project_maker(tmp_path / "compiled", venv_factory, wheels)(
+        {"requirements.txt": "alpha\ncython\n", "app.py": "import alpha\n", "fast/speedup.pyx": "def f(): pass\n"},
+        installs=("alpha==1.0",))
+    assert [f["package"] for f in findings(compiled) if f["code"] == "VS303"] == []

@@ -87,7 +87,6 @@ DEFAULT_NOT_IMPORTED: tuple[tuple[str, str], ...] = (
     ("maturin", "build backend"),
     ("scikit-build-core", "build backend"),
     ("meson-python", "build backend"),
-    ("cython", "build-time compiler"),
     ("build", "build frontend, run as a command"),
     ("cibuildwheel", "wheel builder for CI, run as a command"),
     ("pypyp", "the pyp command-line tool"),
@@ -182,3 +181,11 @@ def pinned_for(normalized: str, hosts: Iterable[str]) -> str | None:
     pinned for (``PINNED_FOR``), if any."""
     patterns = PINNED_FOR.get(normalize(normalized), ())
     return next((host for host in hosts if any(fnmatchcase(host, p) for p in patterns)), None)
+
+
+# Build-time compilers a project uses through the sources they compile rather than by an import: declared and
+# nothing to compile (no such file in the project, no mention in `[build-system] requires`), they are unused —
+# issue "Trusted on real projects": `cython` with no `.pyx` is reported like any other unused declaration.
+COMPILED_SOURCES: dict[str, tuple[str, ...]] = {
+    "cython": (".pyx", ".pxd", ".pxi"),
+}

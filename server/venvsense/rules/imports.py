@@ -22,7 +22,9 @@ from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
+from venvsense.tree import walk
 from venvsense.usedwithout import (
+    COMPILED_SOURCES,
     is_constraint,
     is_typing_only,
     is_used_without_import,
@@ -317,6 +319,12 @@ def _how_installed(provider: Provider, index: ModuleIndex, python: str | None) -
     return what
 
 
+def _has_sources(root: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether the project holds a file with one of ``suffixes`` (its own files: git's ignore rules, venvs and
+    tool folders skipped)."""
+    return any(name.endswith(suffixes) for listing in walk(root) for name in listing.files)
+
+
 def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
     """A ``requirements.txt`` compiled from the ``requirements.in`` beside it: the ``.in`` holds the direct
     declarations, so unused-dependency findings belong there, not on the pins."""
@@ -363,6 +371,9 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     if candidates and root is not None:  # named in settings, URLs, entry points, commands, tool configs
         named = used_by_name(root, usage, ((d.normalized, modules) for d, modules in candidates))
         candidates = [(d, modules) for d, modules in candidates if named.use_of(d.normalized, modules) is None]
+    if candidates and root is not None:  # a compiler with sources to compile (`cython` and `.pyx` files)
+        candidates = [(d, modules) for d, modules in candidates
+                      if not (d.normalized in COMPILED_SOURCES and _has_sources(root, COMPILED_SOURCES[d.normalized]))]
     if candidates and root is not None:  # a workspace root's declarations serve its members' code too; a nested
         # project importing the project around it (Sphinx autodoc) needs what that one imports
         by_members = DottedNames(imported_by_workspace_members(root)
