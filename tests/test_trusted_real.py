@@ -166,9 +166,10 @@ def test_a_pep_723_script_is_judged_by_its_inline_dependencies(project):
         "examples/text_me.py": "# /// script\n# dependencies = []\n# ///\nfrom pydantic_settings import BaseSettings\n",
     }, installs=("alpha",))
     missing = by_module(findings(root))
+    # what the block provides is the script's environment's business (uv run makes it), not the project venv's:
+    # no finding (the precision benchmark judged the hints false)
     for module in ("asyncpg", "numpy", "openai", "pydantic_ai"):
-        assert missing[f"examples/memory.py:{module}"]["severity"] == "hint", module
-        assert "PEP 723" in str(missing[f"examples/memory.py:{module}"]["message"])
+        assert f"examples/memory.py:{module}" not in missing, module
     assert missing["examples/memory.py:pandas"]["severity"] == "error"  # the block does not declare it
     assert missing["examples/text_me.py:pydantic_settings"]["severity"] == "error"
 

@@ -8,7 +8,8 @@ A VS301 is a hint, with the reason in its message, when
   (``colorama; sys_platform == "win32"`` on Linux, ``brotlicffi; implementation_name == "pypy"`` on CPython):
   it is not meant to be installed there ("declared for sys_platform == "win32" only");
 - the file declares its own environment with PEP 723 inline script metadata (``# /// script``) and the module
-  is one its ``dependencies`` provide: ``uv run`` makes that environment, not the project's venv;
+  is one its ``dependencies`` provide, while a declaration of the project provides it too: ``uv run`` makes
+  that environment, not the project's venv (provided by nothing else: no finding, see ``silent``);
 - no declaration provides the module and the project treats it as optional somewhere: an import of it inside
   ``try``/``except ImportError`` (or in such a handler) in any file, or a probe ``find_spec("m")`` /
   ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not
@@ -173,8 +174,15 @@ class Trust:
 
     def silent(self, item: ClassifiedImport) -> bool:
         """No finding at all for this import of a module that is not installed and that no declaration
-        provides: local to the file (``local_to_the_file``) or test data (``test_data``)."""
-        return self.local_to_the_file(item) or self.test_data(item)
+        provides: local to the file (``local_to_the_file``), test data (``test_data``), or provided by the file's
+        own PEP 723 ``dependencies`` (``uv run`` makes that environment: the project's venv is not the script's,
+        so its lacking the module says nothing)."""
+        return self.local_to_the_file(item) or self.test_data(item) or self.script_provides(item)
+
+    def script_provides(self, item: ClassifiedImport) -> bool:
+        """Whether the file's PEP 723 block declares what provides this import."""
+        script = self._script_modules(item.file)
+        return script is not None and (item.top in script or _slim_of(item.top, script))
 
     def test_data(self, item: ClassifiedImport) -> bool:
         """A file of the tests under a data folder (``tests/data/cases/comments.py``: ``data``, ``testdata``,
