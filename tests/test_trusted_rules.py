@@ -303,3 +303,20 @@ def test_a_build_compiler_with_nothing_to_compile_is_unused(project, tmp_path, v
         {"requirements.txt": "alpha\ncython\n", "app.py": "import alpha\n", "fast/speedup.pyx": "def f(): pass\n"},
         installs=("alpha==1.0",))
     assert [f["package"] for f in findings(compiled) if f["code"] == "VS303"] == []
+
+
+def test_what_documentation_examples_import_is_used_when_the_tests_run_them(project, tmp_path, venv_factory, wheels):
+    """scrapy's docs declare `pydantic` for `from pydantic import BaseModel` in a code block of an .rst page that
+    its sybil-based conftest runs: a use. Without a documentation runner, prose is not code."""
+    files = {
+        "requirements.txt": "sphinx\nsybil\nbeta\ngamma\n",
+        "conf.py": "extensions = []\n",
+        "conftest.py": "from sybil import Sybil\n",
+        "topics/items.rst": "Items\n=====\n\n.. code-block:: python\n\n    from beta import BaseModel\n\n"
+                            "Prose that says import gamma is not code.\n",
+    }
+    root = project(files)
+    assert [f["package"] for f in findings(root) if f["code"] == "VS303"] == ["gamma"]
+    files["conftest.py"] = "import pytest\n"
+    plain = project_maker(tmp_path / "plain", venv_factory, wheels)(files)
+    assert [f["package"] for f in findings(plain) if f["code"] == "VS303"] == ["sybil", "beta", "gamma"]

@@ -12,7 +12,11 @@ from packaging.utils import canonicalize_name
 
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.classify.byname import used_by_name
-from venvsense.classify.members import imported_by_enclosing_project, imported_by_workspace_members
+from venvsense.classify.members import (
+    imported_by_doc_examples,
+    imported_by_enclosing_project,
+    imported_by_workspace_members,
+)
 from venvsense.declarations import Declaration
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
@@ -377,7 +381,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     if candidates and root is not None:  # a workspace root's declarations serve its members' code too; a nested
         # project importing the project around it (Sphinx autodoc) needs what that one imports
         by_members = DottedNames(imported_by_workspace_members(root)
-                                 | imported_by_enclosing_project(root, usage.scanned))
+                                 | imported_by_enclosing_project(root, usage.scanned)
+                                 | imported_by_doc_examples(root, usage.scanned))
         if by_members:
             candidates = [(d, modules) for d, modules in candidates
                           if not any(by_members.covers(module) for module in modules)]
