@@ -26,7 +26,9 @@ from venvsense.model import project_at
 
 PARTS = 50_000
 DEEP = ".".join(["a"] * PARTS)  # 100 KB
-_BOUND = 64 << 20  # before the fix: 2.4 GB for one such import
+# before the fix: 2.4 GB for one such import; a check of a one-file project peaks at ~50 MiB under tracemalloc (the
+# curated table, the venv read), and the 50,000-part name adds ~6 MiB: linear, far from the bound
+_BOUND = 128 << 20
 _CALLS = 20 * PARTS  # ~7 per part measured; a step per prefix would be PARTS ** 2
 
 
@@ -66,12 +68,15 @@ def test_a_dotted_name_of_50000_parts_is_checked_in_linear_memory(tmp_path: Path
     })
     tracemalloc.start()
     try:
-        report, made = calls(lambda: check_project(project_at(root)))
+        report = check_project(project_at(root))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < _BOUND, f"{peak / 2**20:.0f} MiB"
-    assert made < _CALLS, f"{made:,} calls"  # counted, not timed: a step per part of the name is fine, not per prefix
+    # the work, counted (not timed) in a second check, apart from the memory (the profiler's own records would
+    # count against the bound): a step per part of the name is fine, not one per prefix
+    _, made = calls(lambda: check_project(project_at(root)))
+    assert made < _CALLS, f"{made:,} calls"
     codes = {f.code for f in report.findings}
     assert "VS303" in codes  # the check ran to the end: `never-used` is reported
     assert report.usage is not None and any(len(i.module) >= 2 * PARTS - 1 for i in report.usage.imports
