@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_environment_folder, is_skipped_name
 from venvsense.tomlfile import TomlFile, read_toml
+from venvsense.tree import folders_above
 
 # Folders that hold Python files but not the project's importable code, on top of the manifest policy's
 # skipped folders (``manifests.is_skipped_name``, venvs by their ``pyvenv.cfg``) and every dot-folder.
@@ -382,18 +383,9 @@ def enclosing_project(project_root: Path) -> Path | None:
     """The nearest project above ``project_root`` (a folder holding a ``pyproject.toml``, ``setup.py`` or
     ``setup.cfg``), looking no further than the repository's root (the first folder holding ``.git``) and never
     at the home folder or above."""
-    home = Path.home()
     try:
-        if (project_root / ".git").exists():
-            return None
-        for folder in project_root.absolute().parents:
-            if folder == home or folder in home.parents:
-                return None
-            if any((folder / name).is_file() for name in _PROJECT_FILES):
-                return folder
-            if (folder / ".git").exists():
-                return None
+        return next((folder for folder in folders_above(project_root)
+                     if any((folder / name).is_file() for name in _PROJECT_FILES)), None)
     except OSError:
         return None
-    return None
     return frozenset()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from venvsense.ignore import IgnoreFile, read_ignore_file
 from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_build_output, is_skipped_name
@@ -184,3 +185,21 @@ def _exclude_rules(top: str) -> _Rules:
             pass
     found = read_ignore_file(os.path.join(git, "info", "exclude"))
     return ((0, found),) if found is not None else ()
+
+
+def folders_above(start: Path) -> Iterator[Path]:
+    """The folders above ``start``, nearest first, up to the repository's root (the first folder up holding
+    ``.git``, which is the last one given) and never the home folder or above it; none when ``start`` is itself a
+    repository's root. Where a nested project looks for the project (or the venv) around it."""
+    home = Path.home()
+    try:
+        if (start / ".git").exists():
+            return
+        for folder in start.absolute().parents:
+            if folder == home or folder in home.parents:
+                return
+            yield folder
+            if (folder / ".git").exists():
+                return
+    except OSError:
+        return

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from venvsense.environment.pyvenv import Environment, read_environment
+from venvsense.tree import folders_above
 
 IN_PROJECT_NAMES = (".venv", "venv", "env", ".env")
 
@@ -61,20 +62,10 @@ def enclosing_environment(project_root: Path, is_project: Callable[[Path], bool]
     """The in-project venv of the nearest folder above ``project_root`` that is a project and has one, looking
     no further than the repository's root (the first folder up holding ``.git``) and never at the home folder
     or above it."""
-    home = Path.home()
-    try:
-        if (project_root / ".git").exists():
-            return None
-        for folder in project_root.absolute().parents:
-            if folder == home or folder in home.parents:
-                return None
-            own = in_project_environments(folder)
-            if own and is_project(folder):
-                return own[0]
-            if (folder / ".git").exists():
-                return None
-    except OSError:
-        return None
+    for folder in folders_above(project_root):
+        own = in_project_environments(folder)
+        if own and is_project(folder):
+            return own[0]
     return None
 
 
