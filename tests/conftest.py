@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # `import support` also under --import-mode=importlib
 
+from support.projects import project_maker
 from support.wheels import find_pyenv_python, make_venv, uv_executable
 
 VenvFactory = Callable[..., Path]
@@ -82,3 +83,10 @@ def uv_path() -> Iterator[Path]:
     if found is None:
         pytest.skip("uv is not installed")
     yield found
+
+
+@pytest.fixture
+def project(tmp_path: Path, venv_factory: VenvFactory, wheels: Path) -> Callable[..., Path]:
+    """``project(files, installs=(), venv=True)``: a project in ``tmp_path / "proj"`` with a ``.venv`` holding
+    ``installs`` from the module's own ``wheels`` fixture (``support.projects.project_maker``)."""
+    return project_maker(tmp_path / "proj", venv_factory, wheels)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from support.projects import write
 from support.wheels import build_wheel, pip_check, pip_install
 from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
@@ -21,14 +22,6 @@ from venvsense.text import Position, Range
 
 REPO = Path(__file__).resolve().parents[1]
 NO_ENV: dict[str, str] = {}
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def check(root: Path, settings: Settings | None = None, environ: dict[str, str] | None = None) -> ProjectReport:

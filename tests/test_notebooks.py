@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker
+from support.projects import findings
 from support.wheels import build_wheel
 from venvsense.imports import scan_source
 from venvsense.imports.notebook import notebook_code
@@ -61,10 +61,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(house, "beta", "1.0")
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def test_a_notebooks_imports_are_judged_and_located_by_cell(project: Callable[..., Path]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker, write
+from support.projects import findings, write
 from support.wheels import build_wheel
 from venvsense.check import check_project
 from venvsense.fixes import finding_fixes
@@ -28,10 +28,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build_wheel(house, name, "1.0")
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def vs304(found: list[dict[str, object]]) -> set[tuple[object, object, object]]:

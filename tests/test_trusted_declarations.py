@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker
+from support.projects import findings
 from support.wheels import build_wheel
 from venvsense.model import project_at, read_model
 
@@ -37,10 +36,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 extras={})
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 # --- pattern 8: VS205 only where both markers can hold for one environment ----------------------------------

@@ -4,22 +4,12 @@ with real files and a real venv, runs `venvsense check --format json` and looks 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker
+from support.projects import findings, module_of
 from support.wheels import build_wheel
-
-
-def module_of(finding: dict[str, object]) -> str:
-    """The module an import finding is about (its message names it first, quoted)."""
-    return str(finding["message"]).split("'")[1]
-
-
-def summary(found: list[dict[str, object]]) -> list[tuple[object, object, object]]:
-    return [(f["code"], f["file"], f["package"]) for f in found]
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +24,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(house, "uses-alpha", "1.0", requires=["alpha"])
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def test_test_apps_put_on_sys_path_by_conftest_are_first_party(project):

@@ -5,17 +5,12 @@ also keeps a true finding beside the pattern, so the rule cannot be "say nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from support.projects import findings, project_maker, write
+from support.projects import findings, module_of, write
 from support.wheels import build_wheel, make_project, pip_install
-
-
-def module_of(finding: dict[str, object]) -> str:
-    return str(finding["message"]).split("'")[1]
 
 
 def by_module(found: list[dict[str, object]], code: str = "VS301") -> dict[str, dict[str, object]]:
@@ -28,10 +23,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(house, "alpha", "1.0")
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def test_a_declaration_whose_marker_is_false_for_the_venv_is_never_an_error_nor_unused(project):

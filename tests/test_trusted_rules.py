@@ -8,17 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from support.projects import findings, project_maker
 from support.wheels import build_wheel
-
-
-def summary(found: list[dict[str, object]]) -> list[tuple[object, object, object]]:
-    return [(f["code"], f["file"], f["package"]) for f in found]
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +38,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                  "[babel.extractors]\nx = registers:x\n"})
     return house
 
-
-@pytest.fixture
-def project(tmp_path: Path, venv_factory: Callable[..., Path], wheels: Path) -> Callable[..., Path]:
-    return project_maker(tmp_path / "proj", venv_factory, wheels)
 
 
 def test_a_declared_but_missing_distribution_provides_its_own_name(project):

@@ -12,19 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from support.projects import write
 from support.wheels import build_wheel, pip_install
 from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
 from venvsense.findings import Severity
 from venvsense.model import project_at
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture(scope="module")

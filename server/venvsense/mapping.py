@@ -29,16 +29,11 @@ from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 from venvsense.environment.metadata import read_bytes
 from venvsense.usedwithout import is_typing_only
+from venvsense.usedwithout import normalize as normalize  # the one definition, re-exported
 
 How = Literal["installed", "curated", "guess", "configured"]
 
 CURATED_TABLE = Path(__file__).parent / "data" / "module_map.json"
-
-
-def normalize(name: str) -> str:
-    """The PEP 503 form of a distribution name (``PyYAML`` → ``pyyaml``, ``zope.interface`` →
-    ``zope-interface``)."""
-    return canonicalize_name(name.strip())
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from packaging.utils import canonicalize_name
 
 
 def normalize(name: str) -> str:
-    """The PEP 503 form of a distribution name (as ``mapping.normalize``)."""
+    """The PEP 503 form of a distribution name (``PyYAML`` → ``pyyaml``, ``zope.interface`` →
+    ``zope-interface``); ``mapping`` re-exports it."""
     return canonicalize_name(name.strip())
 
 

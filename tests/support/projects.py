@@ -48,3 +48,8 @@ def project_maker(folder: Path, venv_factory: Callable[..., Path], wheels: Path)
         return root
 
     return make
+
+
+def module_of(finding: dict[str, object]) -> str:
+    """The module an import finding is about (its message names it first, quoted)."""
+    return str(finding["message"]).split("'")[1]
