@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from venvsense.caches import MemoryCache
-from venvsense.imports.notebook import NOTEBOOK_SUFFIX, notebook_code
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, notebook_code, remember
 from venvsense.imports.records import ScanResult
 from venvsense.imports.scanner import scan_bytes, scan_source
 
@@ -134,6 +134,7 @@ def _read_and_scan(name: str) -> ScanResult:
                               f"{MAX_MODULE_BYTES >> 20} MB): its imports are not read")
     if name.endswith(NOTEBOOK_SUFFIX):  # a notebook's code cells, joined, are its module text
         code = notebook_code(data)
+        remember(name, status.st_mtime_ns, status.st_size, code)
         result = ScanResult((), code.error) if code.error else scan_source(code.text)
     else:
         result = scan_bytes(data)

@@ -90,6 +90,11 @@ _CODES: MemoryCache[str, tuple[int, int, NotebookCode]] = MemoryCache(
 )
 
 
+def remember(name: str, mtime_ns: int, size: int, code: NotebookCode) -> None:
+    """Keep the code the scan read (``imports.cache``), so that placing a finding in its cell reads nothing."""
+    _CODES.put(name, (mtime_ns, size, code))
+
+
 def read_notebook(path: Path) -> NotebookCode:
     """``notebook_code`` of the file at ``path`` (a regular file, at most ``MAX_NOTEBOOK_BYTES``), kept while
     the file's mtime and size stay the same: the CLI asks again for each finding's cell."""
