@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from venvsense.text import START, Position, Range
@@ -214,40 +215,35 @@ class _TomlScanner:
         self.spots[path] = Spot(where, where)
 
     def array(self, path: Key, depth: int) -> None:
-        self.i += 1
         index = 0
+
+        def item() -> None:
+            nonlocal index
+            self.value((*path, index), depth + 1)
+            index += 1
+
+        self.items("]", item)
+
+    def inline_table(self, path: Key, depth: int) -> None:
+        self.items("}", lambda: self.key_value(path, depth + 1))  # TOML 1.1 lets inline tables span lines
+
+    def items(self, close: str, item: Callable[[], None]) -> None:
+        """The comma-separated items of an array or inline table, from its opening bracket to ``close``: each read
+        by ``item``, which must move past something (one character is skipped when it does not)."""
+        self.i += 1
         while True:
             self.skip_blank(newlines=True)
             if self.i >= self.n:
                 return
             char = self.text[self.i]
-            if char == "]":
+            if char == close:
                 self.i += 1
                 return
             if char == ",":
                 self.i += 1
                 continue
             before = self.i
-            self.value((*path, index), depth + 1)
-            index += 1
-            if self.i == before:
-                self.i += 1
-
-    def inline_table(self, path: Key, depth: int) -> None:
-        self.i += 1
-        while True:
-            self.skip_blank(newlines=True)  # TOML 1.1 lets inline tables span lines
-            if self.i >= self.n:
-                return
-            char = self.text[self.i]
-            if char == "}":
-                self.i += 1
-                return
-            if char == ",":
-                self.i += 1
-                continue
-            before = self.i
-            self.key_value(path, depth + 1)
+            item()
             if self.i == before:
                 self.i += 1
 
