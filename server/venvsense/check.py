@@ -201,6 +201,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
+            pyproject_toml=model.pyproject_toml,
         ))
     report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
                                                            (*settings.workspace, model.root))))

@@ -26,6 +26,7 @@ from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
 from venvsense.rules.trust import Trust
 from venvsense.text import Position, Range
+from venvsense.tomlfile import TomlFile
 from venvsense.tree import walk
 from venvsense.usedwithout import (
     COMPILED_SOURCES,
@@ -49,18 +50,19 @@ def import_findings(
     usage: Usage, index: ModuleIndex, *, declarations: list[Declaration], environment: Environment | None,
     installed: Installed | None, project_name: str | None, check_unused: bool,
     used_without_import: Iterable[str] = (), environment_label: str | None = None, root: Path | None = None,
-    incomplete: bool = False, scopes: Scopes | None = None,
+    incomplete: bool = False, scopes: Scopes | None = None, pyproject_toml: TomlFile | None = None,
 ) -> list[Finding]:
     """VS301, VS302, VS303 and VS304 for one project. ``environment_label`` is how messages name the venv;
     ``root`` the project's folder (a declaration read from an included file outside it belongs to another
     project: it is never this project's unused dependency). ``incomplete``: some of the project's declarations
     could not be read (computed at build time, VS209), so "not declared" cannot be known: no VS302.
-    ``scopes``: which files are package code (VS304 is only about those; without it, none is)."""
+    ``scopes``: which files are package code (VS304 is only about those; without it, none is).
+    ``pyproject_toml``: the project's, as the check read it (a uv workspace's members; else read when needed)."""
     out: list[Finding] = []
     development = _DevelopmentOnly(declarations, root, scopes)
     python = environment.python if environment is not None else None
     trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
-                  root)
+                  root, pyproject_toml)
     declared = {d.normalized for d in declarations if d.normalized}
     declared_modules: dict[str, Declaration] = {}
     for declaration in declarations:
@@ -163,7 +165,7 @@ def import_findings(
         out.append(finding.with_severity(Severity.HINT) if relaxed else finding)
     if check_unused and usage.scanned:
         out.extend(_unused(usage, index, [d for d in declarations if not trust.excluded(d)], project_name,
-                           tuple(used_without_import), python, root))
+                           tuple(used_without_import), python, root, pyproject_toml))
     return out
 
 
@@ -338,7 +340,8 @@ def _pins_of_an_in_file(path: Path, known: dict[Path, bool]) -> bool:
 
 
 def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], project_name: str | None,
-            extra_allowed: tuple[str, ...], python: str | None, root: Path | None) -> list[Finding]:
+            extra_allowed: tuple[str, ...], python: str | None, root: Path | None,
+            pyproject_toml: TomlFile | None = None) -> list[Finding]:
     third_party = usage.third_party
     imported = {item.target for item in third_party}
     imported |= {item.module for item in third_party}
@@ -380,7 +383,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
                       if not (d.normalized in COMPILED_SOURCES and _has_sources(root, COMPILED_SOURCES[d.normalized]))]
     if candidates and root is not None:  # a workspace root's declarations serve its members' code too; a nested
         # project importing the project around it (Sphinx autodoc) needs what that one imports
-        by_members = DottedNames(imported_by_workspace_members(root)
+        by_members = DottedNames(imported_by_workspace_members(root, pyproject_toml)
                                  | imported_by_enclosing_project(root, usage.scanned)
                                  | imported_by_doc_examples(root, usage.scanned))
         if by_members:

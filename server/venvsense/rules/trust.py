@@ -53,6 +53,7 @@ from venvsense.firstparty import workspace_members
 from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, FLAG_TYPE_CHECKING
 from venvsense.mapping import ModuleIndex, guess_distribution
 from venvsense.rules.declarations import marker_holds
+from venvsense.tomlfile import TomlFile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,12 +79,14 @@ class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
     __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_markers", "_optional",
-                 "_root", "_scripts", "_tests", "_usage", "_workspace")
+                 "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
-                 in_tests: Callable[[Path], bool] | None = None, root: Path | None = None) -> None:
+                 in_tests: Callable[[Path], bool] | None = None, root: Path | None = None,
+                 pyproject_toml: TomlFile | None = None) -> None:
         self._usage = usage
         self._root = root
+        self._pyproject_toml = pyproject_toml
         self._holding: dict[str, list[str]] | None = None
         self._workspace: dict[str, frozenset[str]] | None = None
         self._direct: dict[str, Declaration] | None = None
@@ -113,7 +116,7 @@ class Trust:
         if found is not None or self._root is None:
             return found
         if self._workspace is None:
-            self._workspace = workspace_members(self._root)
+            self._workspace = workspace_members(self._root, self._pyproject_toml)
         for distribution, modules in self._workspace.items():
             if item.top in modules:
                 for declaration in declared_modules.values():
