@@ -47,6 +47,12 @@ def projects_to_act_on(raw: str) -> list[Project]:
     return projects
 
 
+def default_disk_cache() -> DiskScanCache | None:
+    """The reading commands' on-disk cache: repeated runs on a large project reuse the import scans of the last
+    one (``~/.cache/venvsense``); the language server keeps its scans in memory instead."""
+    return DiskScanCache.default()
+
+
 def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
                 disk_cache: DiskScanCache | None = None, watcher: Watcher | None = None) -> list[ProjectReport]:
     """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given;
