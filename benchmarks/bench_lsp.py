@@ -47,7 +47,7 @@ from bench_imports import THIRD_PARTY, generate_corpus  # noqa: E402
 from support.wheels import build_wheel, make_venv, pip_install  # noqa: E402
 
 WORK = REPO / "benchmarks" / ".work" / "lsp"
-SERVER = [sys.executable, "-m", "venvsense", "serve"]
+SERVER = [sys.executable, *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []), "-m", "venvsense", "serve"]
 
 
 class Client:
@@ -66,7 +66,7 @@ class Client:
     async def start(self, folder: Path, env: dict[str, str]) -> None:
         self._process = await asyncio.create_subprocess_exec(
             *SERVER, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL)
+            stderr=open(os.environ["BENCH_STDERR"], "w") if os.environ.get("BENCH_STDERR") else asyncio.subprocess.DEVNULL)
         self._reader_task = asyncio.ensure_future(self._read())
         await self.request("initialize", {
             "processId": os.getpid(), "rootUri": folder.as_uri(),
