@@ -159,6 +159,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process has used so far: steadier than wall time on a loaded machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -362,10 +368,12 @@ async def tree_case(tree: Path, module: str, edits: int, results: list[tuple[str
     started = time.perf_counter()
     await client.start(tree, env)
     opened = time.perf_counter()
+    opened_cpu = cpu_seconds(client.pid)
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
                                                             "text": text}})
     await client.until(lambda: uri in client.published and client.published[uri].get("version") == 1, 600)
     first = time.perf_counter() - opened
+    first_cpu = cpu_seconds(client.pid) - opened_cpu
     await client.until(client.idle, 600)
     indexed = time.perf_counter() - started
     await asyncio.sleep(0.5)
@@ -375,7 +383,8 @@ async def tree_case(tree: Path, module: str, edits: int, results: list[tuple[str
     timings = await edits_of_one_line(client, uri, 0, line, (f"{line}  # edit a", f"{line}  # edit b"), edits)
     await client.stop()
     results += [
-        (f"{tree.name}: open {module} → first diagnostics (server just started)", f"{first:.2f} s", "≤ 1 s"),
+        (f"{tree.name}: open {module} → first diagnostics (server just started)",
+         f"{first:.2f} s (server CPU {first_cpu:.2f} s)", "≤ 1 s"),
         (f"{tree.name}: RSS after indexing", f"{rss:.1f} MB ({published:,} diagnostics, {indexed:.2f} s)",
          "≤ 60 MB"),
         (f"{tree.name}: edit → diagnostics, {module}",

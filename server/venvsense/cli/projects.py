@@ -49,7 +49,7 @@ def projects_to_act_on(raw: str) -> list[Project]:
 
 def default_disk_cache() -> DiskScanCache | None:
     """The reading commands' on-disk cache: repeated runs on a large project reuse the import scans of the last
-    one (``~/.cache/venvsense``); the language server keeps its scans in memory instead."""
+    one (``~/.cache/venvsense``); the language server starts each project from it too (``lsp.scheduler``)."""
     return DiskScanCache.default()
 
 

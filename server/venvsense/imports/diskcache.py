@@ -10,7 +10,8 @@ version is ignored and rewritten. Tiny projects scan faster than the cache would
 
 A ``DiskScanCache`` is keyed by the project root (its file name) and, within it, by each file's absolute path,
 checked against the file's (mtime, size); its owner is whoever made it: the CLI makes one per run and hands it
-down explicitly (``check_project(disk_cache=...)``); nothing else writes to the user's cache folder.
+down explicitly (``check_project(disk_cache=...)``); the language server uses one for each project's first check of a
+session (``lsp.scheduler``); nothing else writes to the user's cache folder.
 """
 
 from __future__ import annotations
@@ -155,6 +156,13 @@ class DiskScanCache:
         self._values[key] = values
         self._extra[key] = extra
         return len(loaded)
+
+    def forget(self, root: Path) -> None:
+        """Drop what was loaded or written for the project at ``root`` (the language server, after a project's
+        first check: the memory caches take over; a later ``load`` reads the file again)."""
+        key = os.fspath(root)
+        for kept in (self._stamps, self._payloads, self._values, self._extra):
+            kept.pop(key, None)
 
     def payload(self, root: Path, name: str, result: ScanResult) -> object:
         """What the last run stored beside the on-disk scan of file ``name`` (see ``save``), when ``result``
