@@ -47,7 +47,9 @@ from bench_imports import THIRD_PARTY, generate_corpus  # noqa: E402
 from support.wheels import build_wheel, make_venv, pip_install  # noqa: E402
 
 WORK = REPO / "benchmarks" / ".work" / "lsp"
-SERVER = [sys.executable, *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []), "-m", "venvsense", "serve"]
+# BENCH_PROFILE=FILE: the server runs under cProfile, its statistics written to FILE when it exits
+PROFILE = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+SERVER = [sys.executable, *PROFILE, "-m", "venvsense", "serve"]
 
 
 class Client:
@@ -64,9 +66,11 @@ class Client:
         self._reader_task: asyncio.Task[None] | None = None
 
     async def start(self, folder: Path, env: dict[str, str]) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            *SERVER, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=open(os.environ["BENCH_STDERR"], "w") if os.environ.get("BENCH_STDERR") else asyncio.subprocess.DEVNULL)
+        # BENCH_STDERR=FILE keeps what the server logs (with VENVSENSE_LOG=DEBUG: each check's duration)
+        log = os.environ.get("BENCH_STDERR")
+        with open(log or os.devnull, "w") as stderr:
+            self._process = await asyncio.create_subprocess_exec(
+                *SERVER, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr)
         self._reader_task = asyncio.ensure_future(self._read())
         await self.request("initialize", {
             "processId": os.getpid(), "rootUri": folder.as_uri(),
