@@ -18,11 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from tomlkit.exceptions import TOMLKitError
 
 from venvsense.declarations import Declaration
 from venvsense.text import Range, UnreadableFile, line_starts, offset_of, position_of, read_text
@@ -202,6 +200,9 @@ def _project_dependencies(text: str) -> tuple[bool, frozenset[str]] | None:
 def add_to_pyproject(file: Path, text: str, requirement: str) -> TextEdit | None:
     """Add ``requirement`` to ``[project] dependencies`` (created when absent); ``None`` when the pyproject has
     no ``[project]`` table, declares its dependencies ``dynamic``, or cannot be parsed."""
+    import tomlkit  # (only here: the check's text output and the status name this edit without making it)
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         document = tomlkit.parse(text)
     except TOMLKitError:
