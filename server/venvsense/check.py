@@ -26,6 +26,7 @@ from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
+from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
@@ -203,6 +204,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
             pyproject_toml=model.pyproject_toml,
         ))
+        found = manifestless_findings(model, *scan, found)
     report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
                                                            (*settings.workspace, model.root))))
     return report

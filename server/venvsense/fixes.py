@@ -150,11 +150,28 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
+def imported_packages(report: ProjectReport) -> list[str]:
+    """What a folder with no manifest imports and has no venv for (its VS101's ``packages``): what creating its
+    venv installs."""
+    for finding in report.findings:
+        packages = finding.data.get("packages") if finding.code == "VS101" else None
+        if isinstance(packages, list) and packages:
+            return [str(p) for p in packages]
+    return []
+
+
+def _create_title(finding: Finding) -> str:
+    packages = finding.data.get("packages")
+    if isinstance(packages, list) and packages:
+        return "Create .venv here and install " + ", ".join(str(p) for p in packages)
+    return "Create .venv here"
+
+
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
     env = report.environment
     code = finding.code
     if code == "VS101":
-        return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
+        return [Fix(_create_title(finding), preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
         if own:
@@ -211,7 +228,7 @@ def repair_for(report: ProjectReport) -> Repair | None:
     codes = {f.code for f in report.findings}
     env = report.environment
     if env is None:
-        return "create" if report.declarations else None
+        return "create" if report.declarations or imported_packages(report) else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
     if codes & INSTALL_CODES:
