@@ -12,6 +12,7 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
+VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -21,6 +22,7 @@ language server). Fixes that run a process are left out when the workspace is no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,9 @@ from venvsense.protocol import (
     RECHECK,
     RECREATE_ENVIRONMENT,
 )
-from venvsense.text import UnreadableFile, read_text
+from venvsense.text import START, UnreadableFile, read_text
+
+REQUIREMENTS_TXT = "requirements.txt"
 
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
@@ -69,6 +73,7 @@ class Fix:
     command: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     edits: tuple[TextEdit, ...] = ()
+    creates: Path | None = None  # a new file the edits fill (never one that exists: the client refuses then)
 
     @property
     def runs_process(self) -> bool:
@@ -171,6 +176,8 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     env = report.environment
     code = finding.code
     if code == "VS101":
+        if finding.data.get("workspace_root"):
+            return []  # a workspace member: the venv is made at the workspace's root
         return [Fix(_create_title(finding), preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
@@ -189,6 +196,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         else:
             title = f"Recreate {env.name}"
         return [Fix(title, preferred=True, command=RECREATE_ENVIRONMENT, arguments=arguments)]
+    if code == "VS302" and finding.data.get("manifestless"):
+        frozen = freeze_fix(report)
+        return [] if frozen is None else [frozen]
     if finding.package is None:
         return []
     package = finding.package
@@ -215,6 +225,22 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return []
 
 
+def freeze_fix(report: ProjectReport) -> Fix | None:
+    """A folder with no manifest and a venv: "Write requirements.txt from this venv" — a new file holding what
+    ``venvsense freeze`` writes (``rules.freeze``); ``None`` when the file exists or nothing can be frozen."""
+    from venvsense.rules.freeze import CannotFreeze, freeze_text
+
+    target = report.project.root / REQUIREMENTS_TXT
+    if os.path.lexists(target):
+        return None
+    try:
+        text = freeze_text(report)
+    except CannotFreeze:
+        return None
+    return Fix(f"Write {REQUIREMENTS_TXT} from this venv", preferred=True, creates=target,
+               edits=(TextEdit(target, START, text, f"write {REQUIREMENTS_TXT}"),))
+
+
 def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf) -> list[Fix]:
     """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
     (the editor's buffer or the disk), ``None`` when unreadable."""
@@ -228,7 +254,10 @@ def repair_for(report: ProjectReport) -> Repair | None:
     codes = {f.code for f in report.findings}
     env = report.environment
     if env is None:
-        return "create" if report.declarations or imported_packages(report) else None
+        vs101 = [f for f in report.findings if f.code == "VS101"]
+        if any(f.data.get("workspace_root") for f in vs101):
+            return None  # a workspace member: its venv is the workspace root's
+        return "create" if report.declarations or vs101 else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
     if codes & INSTALL_CODES:
@@ -256,7 +285,8 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     codes = {f.code for f in report.findings}
     env = report.environment
     fixes: list[Fix] = []
-    if env is None or "VS101" in codes:
+    member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
+    if (env is None or "VS101" in codes) and not member:
         fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:
