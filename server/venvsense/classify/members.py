@@ -63,8 +63,9 @@ def _members(root: Path, pyproject_toml: TomlFile) -> tuple[Member, ...]:
         member_toml = read_toml(folder / "pyproject.toml")
         name = member_toml.table("project").get("name")
         if isinstance(name, str) and name:
-            found.append(Member(canonicalize_name(name), folder,
-                                first_party_modules(folder, pyproject_toml=member_toml)))
+            # a src layout's folder is where the packages are, not a package others import
+            modules = first_party_modules(folder, pyproject_toml=member_toml) - {"src"}
+            found.append(Member(canonicalize_name(name), folder, modules))
     return tuple(found)
 
 
@@ -72,6 +73,8 @@ def workspace_of(project_root: Path, pyproject_toml: TomlFile | None = None) -> 
     """The uv workspace ``project_root`` is the root or a member of (the nearest folder above holding a
     ``pyproject.toml`` with ``[tool.uv.workspace]`` whose members include it, up to the repository's root), read
     statically; ``None`` when it belongs to none. ``pyproject_toml``: the project's own, as the check read it."""
+    if pyproject_toml is None and (project_root / "pyproject.toml").is_file():
+        pyproject_toml = read_toml(project_root / "pyproject.toml")
     if pyproject_toml is not None and _is_workspace_root(pyproject_toml):
         return Workspace(project_root, _members(project_root, pyproject_toml), None)
     resolved = project_root.resolve()

@@ -53,6 +53,7 @@ def workspace_findings(workspace: Workspace | None, declarations: list[Declarati
     if not has_venv:
         found = _no_venv(workspace, root, found)
     declared = workspace_declared(workspace, declarations)
+    named = {d.normalized for d in declarations if d.normalized}
     own = workspace.member.name if workspace.member is not None else None
     kept: list[Finding] = []
     for finding in found:
@@ -68,6 +69,9 @@ def workspace_findings(workspace: Workspace | None, declarations: list[Declarati
             continue
         if member.name in declared:
             continue  # first-party: the member is declared with a workspace source
+        if member.name in named:
+            kept.append(finding)  # declared, from an index: judged as any distribution
+            continue
         where = relative_path(member.folder, workspace.root)
         if finding.code == "VS302" and finding.severity < make("VS302", "", finding.file, finding.range).severity:
             weaker = finding.severity  # an optional import keeps its weaker level
