@@ -81,3 +81,14 @@ async def test_the_status_of_a_workspace_member_names_workspace_and_member(works
         answered = await session.status()
         (root,) = [p for p in answered["projects"] if p["root"] == workspace.as_uri()]
         assert root["summary"] == ".venv (workspace)"
+
+
+async def test_a_module_opened_in_a_new_folder_makes_it_a_project(workspace: Path) -> None:
+    write(workspace / "service", {"requirements.txt": "alpha\n", "app.py": "import alpha\n"})
+    async with lsp_session(workspace) as session:
+        await session.wait_for(lambda: session.statuses and any(
+            p["root"] == (workspace / "service").as_uri() for p in session.statuses[-1]["projects"]))
+        fresh = write(workspace / "tutorial", {"main.py": "import beta\n"}) / "main.py"  # after discovery
+        session.open(fresh)
+        (diagnostic,) = await session.wait_codes(fresh, lambda codes: codes == ["VS101"], timeout=60)
+        assert diagnostic.message.startswith("beta is imported and there is no venv")
