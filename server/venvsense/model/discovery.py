@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from venvsense.imports import scan_files
+from venvsense.imports import scan_file
 from venvsense.manifests import (
     MAIN_REQUIREMENTS,
     PROJECT_MARKERS,
@@ -217,7 +217,8 @@ def imports_third_party(listing: Listing) -> bool:
     names = listing.kept_files(names)
     local = {name.rpartition(".")[0] for name in names} | set(listing.folders)
     base = Path(listing.path)
-    for scan in scan_files([base / name for name in names]).values():
+    for name in names:  # file by file: the first third-party import settles it
+        scan = scan_file(base / name)
         for statement in scan.imports:
             if statement.level or statement.optional or statement.type_checking:
                 continue
