@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.projects import write
-from support.wheels import build_wheel, make_venv, pip_install
+from support.wheels import build_wheel, make_project, make_venv, pip_install
 from venvsense.check import check_project
 from venvsense.classify.members import workspace_of
 from venvsense.fixes import finding_fixes, project_fixes, repair_for
@@ -54,10 +54,28 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return house
 
 
+def _installable(root: Path) -> None:
+    """Each member made installable offline (the tests' PEP 517 backend, its src layout), its pyproject.toml kept
+    but for the build system."""
+    for name in ("core", "api", "cli"):
+        folder = root / "packages" / name
+        kept = (folder / "pyproject.toml").read_text(encoding="utf-8")
+        module = (folder / "src" / name / "__init__.py").read_text(encoding="utf-8")
+        make_project(folder, name, "0.1", modules=[name])
+        backend = (folder / "pyproject.toml").read_text(encoding="utf-8").split("[project]")[0]
+        (folder / "pyproject.toml").write_text(backend + kept.split("[build-system]")[0], encoding="utf-8")
+        (folder / "src" / name / "__init__.py").write_text(module, encoding="utf-8")
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, wheels: Path) -> Path:
+    """The workspace with its venv as `uv sync --all-packages` leaves it: the members installed editable."""
     root = write(tmp_path / "ws", WORKSPACE)
-    pip_install(make_venv(root / ".venv"), "requests", "PyYAML", "idna", find_links=wheels)
+    _installable(root)
+    venv = make_venv(root / ".venv")
+    pip_install(venv, "requests", "PyYAML", "idna", find_links=wheels)
+    for name in ("core", "api", "cli"):
+        pip_install(venv, "-e", str(root / "packages" / name), find_links=wheels, args=("--no-deps",))
     return root
 
 
@@ -76,7 +94,7 @@ def test_the_workspace_is_read_from_its_root_and_from_each_member(workspace: Pat
     found = workspace_of(workspace / "packages" / "api")
     assert found is not None and found.root == workspace
     assert [m.name for m in found.members] == ["api", "cli", "core"]  # packages/old is excluded
-    assert found.member is not None and found.member.name == "api" and found.member.modules == {"api"}
+    assert found.member is not None and found.member.name == "api" and "api" in found.member.modules
     root = workspace_of(workspace, None)
     assert root is not None and root.member is None
     assert workspace_of(workspace / "packages" / "old") is None
@@ -100,17 +118,27 @@ def test_three_members_share_the_root_venv_and_member_imports_are_judged(workspa
     assert [f.title for f in fixes] == ["Add api to pyproject.toml"]
 
 
-def test_declaring_a_member_without_a_workspace_source_is_not_first_party(workspace: Path) -> None:
-    write(workspace, {"packages/cli/pyproject.toml": _member("cli", ["api"])})  # from an index, for uv
+def test_a_venv_out_of_sync_says_the_declared_member_is_not_installed(tmp_path: Path, wheels: Path) -> None:
+    root = write(tmp_path / "ws", WORKSPACE)  # the members not installed: `uv sync` was not run since
+    pip_install(make_venv(root / ".venv"), "requests", "PyYAML", "idna", find_links=wheels)
+    api = check_project(project_at(root / "packages" / "api"))
+    assert sorted((f.code, f.package) for f in api.findings) == [("VS201", "core"), ("VS301", "core")]
+    assert "declared as core in pyproject.toml" in next(f for f in api.findings if f.code == "VS301").message
+    cli = check_project(project_at(root / "packages" / "cli"))  # undeclared: that is the problem, not the venv
+    assert sorted((f.code, f.package) for f in cli.findings) == [("VS302", "api"), ("VS303", "idna")]
+
+
+def test_declaring_a_member_without_a_workspace_source_is_judged_as_any_distribution(workspace: Path) -> None:
+    text = (workspace / "packages/cli/pyproject.toml").read_text(encoding="utf-8")
+    write(workspace, {"packages/cli/pyproject.toml": text.replace('["idna"]', '["api"]')})
     report = check_project(project_at(workspace / "packages" / "cli"))
-    assert [(f.code, f.package) for f in report.findings] == [("VS201", "api"), ("VS301", "api")]
-    assert "declared as api in pyproject.toml" in report.findings[1].message
+    assert report.findings == []  # declared and installed (uv would take it from an index: not ours to say)
 
 
 def test_the_cli_checks_a_whole_workspace(workspace: Path) -> None:
     assert _by_project(workspace) == {
         ".": [], "packages/api": [], "packages/core": [], "packages/cli": ["VS303", "VS302"],
-        "packages/old": ["VS301"],  # excluded from the workspace: core is no member of it, nor installed
+        "packages/old": ["VS302"],  # excluded from the workspace: core is installed, not declared, no member
     }
 
 

@@ -1,8 +1,10 @@
 """A uv workspace's members import one another: a member that declares another with a workspace source
-(``core = { workspace = true }`` in ``[tool.uv.sources]``, read as an editable declaration) imports first-party
-code — ``uv sync`` installs that member from its folder, so neither the import (VS301/VS302) nor the declaration
-(VS201/VS202) is a problem; a member that imports another without declaring it gets VS302 saying which member
-the module belongs to and how to declare it. The workspace (``classify.members.Workspace``) is found statically."""
+(``core = { workspace = true }`` in ``[tool.uv.sources]``, read as an editable declaration) imports the
+workspace's own code, which ``uv sync`` installs editable into the shared venv — judged as any declaration (when
+the venv lacks it, VS201/VS301 say the venv is not in sync); a member that imports another without declaring it
+gets VS302 saying which member the module belongs to and how to declare it (also when the venv lacks it: the
+missing declaration is the problem). Without a venv, the members point at the workspace's root. The workspace
+(``classify.members.Workspace``) is found statically."""
 
 from __future__ import annotations
 
@@ -15,16 +17,7 @@ from venvsense.findings import Finding, make
 from venvsense.model import relative_path
 from venvsense.text import START
 
-_LOCAL_KINDS = frozenset({"editable", "path"})  # how a workspace (or path) source reads
 _IMPORT_CODES = frozenset({"VS301", "VS302"})
-_INSTALL_CODES = frozenset({"VS201", "VS202"})
-
-
-def workspace_declared(workspace: Workspace, declarations: list[Declaration]) -> set[str]:
-    """The members (normalized names) that these declarations take from the workspace (a workspace source)."""
-    names = {m.name for m in workspace.members}
-    return {d.normalized for d in declarations
-            if d.normalized in names and d.kind in _LOCAL_KINDS}
 
 
 def _no_venv(workspace: Workspace, root: Path, found: list[Finding]) -> list[Finding]:
@@ -52,13 +45,10 @@ def workspace_findings(workspace: Workspace | None, declarations: list[Declarati
         return found
     if not has_venv:
         found = _no_venv(workspace, root, found)
-    declared = workspace_declared(workspace, declarations)
     named = {d.normalized for d in declarations if d.normalized}
     own = workspace.member.name if workspace.member is not None else None
     kept: list[Finding] = []
     for finding in found:
-        if finding.code in _INSTALL_CODES and finding.package in declared:
-            continue  # uv installs the member from its folder
         module = finding.data.get("module")
         if finding.code not in _IMPORT_CODES or not isinstance(module, str):
             kept.append(finding)
@@ -67,10 +57,8 @@ def workspace_findings(workspace: Workspace | None, declarations: list[Declarati
         if member is None or member.name == own:
             kept.append(finding)
             continue
-        if member.name in declared:
-            continue  # first-party: the member is declared with a workspace source
         if member.name in named:
-            kept.append(finding)  # declared, from an index: judged as any distribution
+            kept.append(finding)  # declared (from the workspace or an index): judged as any distribution
             continue
         where = relative_path(member.folder, workspace.root)
         if finding.code == "VS302" and finding.severity < make("VS302", "", finding.file, finding.range).severity:
