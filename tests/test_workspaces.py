@@ -174,3 +174,22 @@ def test_a_member_with_its_own_venv_is_not_shown_as_the_workspace(workspace: Pat
     core = check_project(project_at(workspace / "packages" / "core"))
     status = project_status("file:///core", core, None)
     assert status["workspace"]["shared"] is False and "(workspace)" not in status["summary"]
+
+
+def test_the_members_read_once_follow_the_disk(tmp_path: Path) -> None:
+    root = write(tmp_path / "ws", WORKSPACE)
+    first = workspace_of(root / "packages" / "api")
+    assert first is not None and workspace_of(root / "packages" / "api") == first  # remembered
+    write(root, {"packages/web/pyproject.toml": _member("web", []), "packages/web/src/web/__init__.py": ""})
+    (root / "packages" / "cli" / "src" / "cli" / "extra").mkdir()  # src/ changes: cli's names are read again
+    (root / "packages" / "cli" / "src" / "extra_cli").mkdir()
+    (root / "packages" / "cli" / "src" / "extra_cli" / "__init__.py").write_text("")
+    again = workspace_of(root / "packages" / "api")
+    assert again is not None and [m.name for m in again.members] == ["api", "cli", "core", "web"]
+    cli = again.named("cli")
+    assert cli is not None and cli.modules == {"cli", "extra_cli"}
+    text = (root / "packages/core/pyproject.toml").read_text().replace('name = "core"', 'name = "kernel"')
+    (root / "packages/core/pyproject.toml").write_text(text)
+    os.utime(root / "packages/core/pyproject.toml", ns=(1, 1))  # a changed mtime, whatever the clock's grain
+    renamed = workspace_of(root / "packages" / "api")
+    assert renamed is not None and renamed.named("kernel") is not None and renamed.named("core") is None

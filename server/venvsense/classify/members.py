@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from venvsense.caches import MemoryCache
 from venvsense.firstparty import enclosing_project, first_party_modules, workspace_member_folders
 from venvsense.imports import ScanResult, iter_python_files, scan_files
 from venvsense.tomlfile import TomlFile, read_toml
@@ -57,7 +58,52 @@ def _is_workspace_root(pyproject_toml: TomlFile) -> bool:
     return isinstance(pyproject_toml.table("tool", "uv").get("workspace"), Mapping)
 
 
+# A workspace's members by its root, checked on every use: each member's pyproject.toml, folder and src/ folder,
+# and the folders its globs expanded in, must have the mtimes they had (one stat each).
+_Fingerprint = tuple[tuple[str, int], ...]
+_MEMBERS: MemoryCache[tuple[Path, str], tuple[_Fingerprint, tuple[Member, ...]]] = MemoryCache(
+    name="classify.members.workspaces",
+    key="a workspace root and its pyproject.toml's text",
+    invalidation="each member's pyproject.toml, folder, src/ folder and the member's parent folder (where a new "
+                 "member appears) are stat-ed on every use; any changed mtime reads the members again",
+    owner="the process: a member's re-check (each keystroke in the editor) reads no member's files again",
+    limit=64,
+)
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _fingerprint(root: Path, pyproject_toml: TomlFile, members: Iterable[Member]) -> _Fingerprint:
+    paths: dict[str, None] = {}
+    globs = pyproject_toml.table("tool", "uv", "workspace").get("members")
+    for pattern in globs if isinstance(globs, list) else []:  # where a member not there yet would appear
+        if isinstance(pattern, str):
+            literal = [part for part in pattern.split("*")[0].split("[")[0].split("?")[0].split("/")[:-1] if part]
+            paths.setdefault(os.path.join(root, *literal), None)
+    for member in members:
+        folder = str(member.folder)
+        for path in (os.path.join(folder, "pyproject.toml"), folder, os.path.join(folder, "src"),
+                     os.path.dirname(folder)):
+            paths.setdefault(path, None)
+    return tuple((path, _mtime(path)) for path in paths)
+
+
 def _members(root: Path, pyproject_toml: TomlFile) -> tuple[Member, ...]:
+    key = (root, pyproject_toml.text or "")
+    cached = _MEMBERS.get(key)
+    if cached is not None and all(_mtime(path) == mtime for path, mtime in cached[0]):
+        return cached[1]
+    members = _read_members(root, pyproject_toml)
+    _MEMBERS.put(key, (_fingerprint(root, pyproject_toml, members), members))
+    return members
+
+
+def _read_members(root: Path, pyproject_toml: TomlFile) -> tuple[Member, ...]:
     found: list[Member] = []
     for folder in workspace_member_folders(root, pyproject_toml):
         member_toml = read_toml(folder / "pyproject.toml")
