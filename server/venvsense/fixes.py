@@ -12,6 +12,7 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
+VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -21,6 +22,7 @@ language server). Fixes that run a process are left out when the workspace is no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +51,9 @@ from venvsense.protocol import (
     RECHECK,
     RECREATE_ENVIRONMENT,
 )
-from venvsense.text import UnreadableFile, read_text
+from venvsense.text import START, UnreadableFile, read_text
+
+REQUIREMENTS_TXT = "requirements.txt"
 
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
@@ -76,6 +80,7 @@ class Fix:
     command: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     edits: tuple[TextEdit, ...] = ()
+    creates: Path | None = None  # a new file the edits fill (never one that exists: the client refuses then)
 
     @property
     def runs_process(self) -> bool:
@@ -159,11 +164,30 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
+def imported_packages(report: ProjectReport) -> list[str]:
+    """What a folder with no manifest imports and has no venv for (its VS101's ``packages``): what creating its
+    venv installs."""
+    for finding in report.findings:
+        packages = finding.data.get("packages") if finding.code == "VS101" else None
+        if isinstance(packages, list) and packages:
+            return [str(p) for p in packages]
+    return []
+
+
+def _create_title(finding: Finding) -> str:
+    packages = finding.data.get("packages")
+    if isinstance(packages, list) and packages:
+        return "Create .venv here and install " + ", ".join(str(p) for p in packages)
+    return "Create .venv here"
+
+
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
     if code == "VS101":
-        return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
+        if finding.data.get("workspace_root"):
+            return []  # a workspace member: the venv is made at the workspace's root
+        return [Fix(_create_title(finding), preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
         if own:
@@ -181,6 +205,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
         else:
             title = f"Recreate {env.name}"
         return [Fix(title, preferred=True, command=RECREATE_ENVIRONMENT, arguments=arguments)]
+    if code == "VS302" and finding.data.get("manifestless"):
+        frozen = freeze_fix(report)
+        return [] if frozen is None else [frozen]
     if finding.package is None:
         return []
     package = finding.package
@@ -208,6 +235,22 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
     return []
 
 
+def freeze_fix(report: ProjectReport) -> Fix | None:
+    """A folder with no manifest and a venv: "Write requirements.txt from this venv" — a new file holding what
+    ``venvsense freeze`` writes (``rules.freeze``); ``None`` when the file exists or nothing can be frozen."""
+    from venvsense.rules.freeze import CannotFreeze, freeze_text
+
+    target = report.project.root / REQUIREMENTS_TXT
+    if os.path.lexists(target):
+        return None
+    try:
+        text = freeze_text(report)
+    except CannotFreeze:
+        return None
+    return Fix(f"Write {REQUIREMENTS_TXT} from this venv", preferred=True, creates=target,
+               edits=(TextEdit(target, START, text, f"write {REQUIREMENTS_TXT}"),))
+
+
 def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf,
                   edits: bool = True) -> list[Fix]:
     """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
@@ -223,7 +266,10 @@ def repair_for(report: ProjectReport) -> Repair | None:
     codes = {f.code for f in report.findings}
     env = report.environment
     if env is None:
-        return "create" if report.declarations else None
+        vs101 = [f for f in report.findings if f.code == "VS101"]
+        if any(f.data.get("workspace_root") for f in vs101):
+            return None  # a workspace member: its venv is the workspace root's
+        return "create" if report.declarations or vs101 else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
     if codes & INSTALL_CODES:
@@ -251,7 +297,8 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     codes = {f.code for f in report.findings}
     env = report.environment
     fixes: list[Fix] = []
-    if env is None or "VS101" in codes:
+    member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
+    if (env is None or "VS101" in codes) and not member:
         fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:

@@ -56,6 +56,9 @@ def build_parser(*, engine_only: bool = False, only: str | None = None) -> argpa
     from venvsense.cli import create_fix  # imports the actions: only for the commands that may need them
 
     create_fix.register(commands)
+    from venvsense.cli import freeze
+
+    freeze.register(commands)
 
     from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
 

@@ -89,6 +89,9 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
     env = report.environment if report else None
     counts = report.counts() if report else dict(EMPTY_COUNTS)
     label = f"{env.name} (Python {env.python})" if env and env.python else (env.name if env else "no venv")
+    workspace = workspace_json(report)
+    if env is not None and workspace is not None and workspace["shared"]:
+        label = f"{env.name} (workspace)" + (f" · {workspace['member']}" if workspace["member"] else "")
     problems = [_plural(counts[k], k) for k in ("error", "warning") if counts.get(k)]
     if busy or report is None:
         state = "busy"
@@ -113,4 +116,17 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         "summary": summary,
         "fixes": fixes_json(root_uri, report, trusted),
         "problems": problems_json(root_uri, report, trusted),
+        "workspace": workspace,
     }
+
+
+def workspace_json(report: ProjectReport | None) -> dict[str, Any] | None:
+    """The uv workspace of the project: ``{"root": uri, "member": name or None (the root), "shared": whether the
+    project's venv is the one at the workspace's root}``; ``None`` when it belongs to none."""
+    workspace = report.workspace if report is not None else None
+    if workspace is None or report is None:
+        return None
+    env = report.environment
+    return {"root": uri_of(workspace.root),
+            "member": workspace.member.name if workspace.member is not None else None,
+            "shared": env is not None and env.path.parent.resolve() == workspace.root.resolve()}
