@@ -211,7 +211,8 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
     if model.pyproject_toml is not None:
         report.workspace = workspace_of(model.root, model.pyproject_toml)
         found = workspace_findings(report.workspace, model.declarations, found, root=model.root,
-                                   has_venv=model.environment is not None)
+                                   has_venv=model.environment is not None, pyproject_toml=model.pyproject_toml,
+                                   scopes=model.scopes)
     report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
                                                            (*settings.workspace, model.root))))
     return report

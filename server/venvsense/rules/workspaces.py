@@ -4,18 +4,29 @@ workspace's own code, which ``uv sync`` installs editable into the shared venv â
 the venv lacks it, VS201/VS301 say the venv is not in sync); a member that imports another without declaring it
 gets VS302 saying which member the module belongs to and how to declare it (also when the venv lacks it: the
 missing declaration is the problem). Without a venv, the members point at the workspace's root. The workspace
-(``classify.members.Workspace``) is found statically."""
+(``classify.members.Workspace``) is found statically.
+
+What the workspace's own ``uv sync`` installs is not "undeclared": at a virtual root (no ``[project]``: uv syncs
+every member), the members and what they declare (autogen's ``python/samples`` import ``autogen_core``); in a
+member's tests, docs and scripts, what the root's default dependency groups declare (``pytest`` in the root's
+``dev`` group for every member's tests)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from venvsense.classify.members import Workspace
 from venvsense.declarations import Declaration
 from venvsense.findings import Finding, make
-from venvsense.model import relative_path
+from venvsense.model import Scopes, relative_path
 from venvsense.text import START
+from venvsense.tomlfile import TomlFile, read_toml
+
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 _IMPORT_CODES = frozenset({"VS301", "VS302"})
 
@@ -37,14 +48,73 @@ def _no_venv(workspace: Workspace, root: Path, found: list[Finding]) -> list[Fin
                          "create it with `venvsense create` (or `uv sync`)", root / "pyproject.toml", START)]
 
 
+def _names(values: object) -> set[str]:
+    """The normalized distribution names of a list of requirement strings (others skipped)."""
+    names: set[str] = set()
+    for value in values if isinstance(values, list) else ():
+        if isinstance(value, str):
+            name = _REQUIREMENT_NAME.match(value)
+            if name is not None:
+                names.add(canonicalize_name(name.group(1)))
+    return names
+
+
+def _root_pyproject(workspace: Workspace, own: TomlFile | None) -> TomlFile:
+    return own if own is not None and workspace.member is None else read_toml(workspace.root / "pyproject.toml")
+
+
+def _installed_by_sync(workspace: Workspace, root_pyproject: TomlFile) -> set[str]:
+    """At a virtual workspace root (no ``[project]``), what ``uv sync`` installs besides the root's groups: every
+    member and every member's ``[project] dependencies`` (uv syncs the whole workspace when the root is no
+    project); empty at a root that is a project (it syncs the root's own dependencies)."""
+    if root_pyproject.data is None or "project" in root_pyproject.data:
+        return set()
+    names = {member.name for member in workspace.members}
+    for member in workspace.members:
+        names |= _names(read_toml(member.folder / "pyproject.toml").table("project").get("dependencies"))
+    return names
+
+
+def _root_groups(root_pyproject: TomlFile) -> set[str]:
+    """What the workspace root's dependency groups that ``uv sync`` installs by default declare (``dev``, or
+    ``[tool.uv] default-groups``): the workspace's shared development tools (pytest for every member's tests)."""
+    groups = root_pyproject.table("dependency-groups")
+    chosen = root_pyproject.table("tool", "uv").get("default-groups", ["dev"])
+    wanted = list(groups) if chosen == "all" else chosen if isinstance(chosen, list) else ["dev"]
+    names: set[str] = set()
+    for group in wanted:
+        if isinstance(group, str):
+            names |= _names(groups.get(group))
+    return names
+
+
+def _served_by_workspace(finding: Finding, workspace: Workspace, sync: set[str], groups: set[str],
+                         scopes: Scopes | None) -> bool:
+    """Whether an undeclared import is one the workspace's own ``uv sync`` provides: at a virtual root, anything a
+    member is or declares; in a member's tests, docs or scripts, that or what the root's default groups declare
+    (a member's package code still declares what it imports: it is published alone)."""
+    if finding.code != "VS302" or finding.package is None:
+        return False
+    package = canonicalize_name(finding.package)
+    if workspace.member is None:
+        return package in sync
+    return (package in groups or package in sync) and scopes is not None and scopes.of(finding.file) != "package"
+
+
 def workspace_findings(workspace: Workspace | None, declarations: list[Declaration], found: list[Finding], *,
-                       root: Path, has_venv: bool) -> list[Finding]:
+                       root: Path, has_venv: bool, pyproject_toml: TomlFile | None = None,
+                       scopes: Scopes | None = None) -> list[Finding]:
     """``found`` with the findings about workspace members judged as the module says (``root``: the project's
-    folder; ``has_venv``: whether it has a venv)."""
+    folder; ``has_venv``: whether it has a venv; ``pyproject_toml``: the project's own, as the check read it;
+    ``scopes``: which part of the project each file is)."""
     if workspace is None or not workspace.members:
         return found
     if not has_venv:
         found = _no_venv(workspace, root, found)
+    root_pyproject = _root_pyproject(workspace, pyproject_toml)
+    sync, groups = _installed_by_sync(workspace, root_pyproject), _root_groups(root_pyproject)
+    if sync or groups:
+        found = [f for f in found if not _served_by_workspace(f, workspace, sync, groups, scopes)]
     named = {d.normalized for d in declarations if d.normalized}
     own = workspace.member.name if workspace.member is not None else None
     kept: list[Finding] = []
