@@ -3,7 +3,8 @@ its ``_meta.hash.sha256`` still matches the ``Pipfile`` exactly as pipenv comput
 
 The selection is ``pipenv install --dev`` / ``pipenv sync --dev``: the ``default`` and ``develop`` categories
 (plus any custom category the target asks for), each entry whose ``markers`` hold in the venv. Pipfile.lock
-has no dependency graph: everything pipenv installs is listed, flat. A name pinned differently in two categories is two entries.
+has no dependency graph: everything pipenv installs is listed, flat. A name pinned differently in two
+categories is two entries.
 
 The hash: sha256 of the Pipfile's ``source`` (pipenv adds PyPI when there is none), ``requires`` and package
 categories as compact sorted JSON. pipenv since 2026 writes the package names canonical (PEP 503); earlier
