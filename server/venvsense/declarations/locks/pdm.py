@@ -1,11 +1,12 @@
 """``pdm.lock`` (lock_version 4.x): its packages, what ``pdm sync`` / ``pdm install`` selects for a venv, and
 whether its ``content_hash`` still matches ``pyproject.toml`` exactly as PDM computes it.
 
-The selection, as ``pdm install`` without options: the ``default`` group and every development group
-(``[dependency-groups]``, ``[tool.pdm.dev-dependencies]``), not the optional ones (``[project]
-optional-dependencies``) unless the target asks. A lock made with the ``inherit_metadata`` strategy records per
-package its groups and marker, and these are evaluated for the venv; an older one is walked from
-``pyproject.toml``'s declarations through the lock's graph, each edge's marker evaluated.
+The selection, as ``pdm install`` without options: the groups the lock was made for (``[metadata] groups``:
+``default``, optional and development groups alike) that ``pyproject.toml`` still declares — without that list,
+``default`` and every development group (``[dependency-groups]``, ``[tool.pdm.dev-dependencies]``). A lock
+made with the ``inherit_metadata`` strategy records per package its groups and marker, and these are evaluated
+for the venv; an older one is walked from ``pyproject.toml``'s declarations through the lock's graph, each
+edge's marker evaluated.
 """
 
 from __future__ import annotations
@@ -162,9 +163,9 @@ def select(lock: Lock, target: Target) -> Selection:
     """What ``pdm install`` (with ``target``'s extras as optional groups, and its extra groups) installs into the
     venv ``target`` describes."""
     pyproject = pyproject_data(lock.path.parent)
-    wanted = ({DEFAULT} | development_groups(pyproject) | {canonicalize_name(g) for g in target.groups}
-              | {canonicalize_name(e) for e in target.extras})
     metadata = lock.data.get("metadata", {})
+    wanted = (_default_groups(pyproject, metadata) | {canonicalize_name(g) for g in target.groups}
+              | {canonicalize_name(e) for e in target.extras})
     strategy = metadata.get("strategy", []) if isinstance(metadata, dict) else []
     chosen: list[LockedPackage]
     if isinstance(strategy, list) and "inherit_metadata" in strategy:
@@ -176,6 +177,20 @@ def select(lock: Lock, target: Target) -> Selection:
         selected.setdefault(package.name, package)
     own = frozenset(name for name, package in selected.items() if package.source in ("editable", "directory"))
     return Selection(selected, own)
+
+
+def _default_groups(pyproject: Mapping[str, Any], metadata: object) -> set[str]:
+    """The groups ``pdm install`` installs without options (``pdm.cli.filters.GroupSelection``): those the lock
+    was made for (``[metadata] groups``) that the project still has; without that list, ``default`` and the
+    development groups."""
+    project = pyproject.get("project")
+    optional = project.get("optional-dependencies") if isinstance(project, dict) else None
+    known = ({DEFAULT} | development_groups(pyproject)
+             | {canonicalize_name(g) for g in (optional if isinstance(optional, dict) else {})})
+    locked = metadata.get("groups") if isinstance(metadata, dict) else None
+    if isinstance(locked, list) and locked:
+        return {canonicalize_name(g) for g in locked if isinstance(g, str)} & known
+    return {DEFAULT} | development_groups(pyproject)
 
 
 def _walked(lock: Lock, wanted: frozenset[str], target: Target) -> list[LockedPackage]:
