@@ -189,7 +189,7 @@ def _default_groups(pyproject: Mapping[str, Any], metadata: object) -> set[str]:
              | {canonicalize_name(g) for g in (optional if isinstance(optional, dict) else {})})
     locked = metadata.get("groups") if isinstance(metadata, dict) else None
     if isinstance(locked, list) and locked:
-        return {canonicalize_name(g) for g in locked if isinstance(g, str)} & known
+        return {str(canonicalize_name(g)) for g in locked if isinstance(g, str)} & known
     return {DEFAULT} | development_groups(pyproject)
 
 
@@ -283,7 +283,10 @@ def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     message = (f"{lock.path.name} is outdated: pyproject.toml changed since it was locked (content_hash "
                f"{value[:12]}… recorded, {current[0][:12]}… now); run `pdm lock`")
     manifest = read_pyproject(path, parsed=parsed)
-    changed = changed_declaration(manifest.declarations, lock, manifest.project_name)
+    locked = metadata.get("groups") if isinstance(metadata, dict) else None
+    groups = ({MAIN if g == DEFAULT else canonicalize_name(g) for g in locked if isinstance(g, str)}
+              if isinstance(locked, list) else None)
+    changed = changed_declaration(manifest.declarations, lock, manifest.project_name, groups)
     if changed is not None:
         declaration, why = changed
         return (Staleness(f"{message} — {why}", declaration.file, declaration.range),)

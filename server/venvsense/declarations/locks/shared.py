@@ -163,14 +163,17 @@ def pyproject_data(folder: Path) -> Mapping[str, Any]:
     return read_toml(path).data or {}
 
 
-def changed_declaration(declarations: Iterable[Declaration], lock: Lock,
-                        project_name: str | None = None) -> tuple[Declaration, str] | None:
+def changed_declaration(declarations: Iterable[Declaration], lock: Lock, project_name: str | None = None,
+                        locked_groups: Set[str] | None = None) -> tuple[Declaration, str] | None:
     """The first declaration ``lock`` does not satisfy — a name it does not lock, or a version range none of the
     locked versions of that name is in — with why: where a manifest changed since it was locked, when that can
-    be named (a declaration of the project itself, a path, URL or unnamed one is never such a place)."""
+    be named (a declaration of the project itself, a path, URL or unnamed one is never such a place; nor one of
+    a group the lock was not made for, when ``locked_groups`` names those it was: ``main`` for the main set)."""
     own = canonicalize_name(project_name) if project_name else None
     for declaration in declarations:
         if not declaration.normalized or declaration.kind != "registry" or declaration.normalized == own:
+            continue
+        if locked_groups is not None and canonicalize_name(declaration.group) not in locked_groups:
             continue
         entries = lock.by_name(declaration.normalized)
         if not entries:
