@@ -35,11 +35,13 @@ LOCAL_SOURCES: frozenset[str] = frozenset({"editable", "virtual", "directory", "
 @dataclass(frozen=True, slots=True)
 class LockedDependency:
     """One edge of the lock's graph: ``name`` (canonical) with ``extras`` (canonical, sorted), when ``marker``
-    holds (``None``: always). Formats without a graph (Pipfile.lock) leave a package's dependencies empty."""
+    holds (``None``: always). ``version`` names which entry when the lock has several of ``name`` (uv's forked
+    resolutions), else ``None``. Formats without a graph (Pipfile.lock) leave a package's dependencies empty."""
 
     name: str
     extras: tuple[str, ...] = ()
     marker: Marker | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
