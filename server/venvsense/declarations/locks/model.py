@@ -4,8 +4,9 @@ The readers (``uv.py``, ``poetry.py``, ``pylock.py``, ``pipfile.py``, ``pdm.py``
 ``Lock``; they are total (bad input gives a ``Lock`` whose ``error`` says what and where, never an exception).
 Each reader module also answers two questions the rules ask, with the functions ``LockFormat`` names:
 
-- ``select(lock, target)``: which locked packages the project's tool installs into a venv (markers evaluated
-  for that venv, the default groups/extras the tool installs) — what ``uv sync --check`` compares;
+- ``select(lock, target, manifests)``: which locked packages the project's tool installs into a venv (markers
+  evaluated for that venv, the default groups/extras the tool installs, which may be configured in a manifest,
+  e.g. ``[tool.uv] default-groups``) — what ``uv sync --check`` compares;
 - ``outdated(lock, manifests)``: where the lock no longer matches the manifest(s) it was made from — what
   ``uv lock --check`` / ``poetry check --lock`` / ``pipenv verify`` say.
 
@@ -144,7 +145,7 @@ class LockFormat(Protocol):
 
     def read(self, path: Path, text: str) -> Lock: ...
 
-    def select(self, lock: Lock, target: Target) -> Selection: ...
+    def select(self, lock: Lock, target: Target, manifests: ManifestText) -> Selection: ...
 
     def outdated(self, lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]: ...
 
