@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 
 from support.projects import findings, write
 from support.wheels import build_wheel, uv
-from venvsense.declarations.locks import Target, outdated, read_lock, select
+from venvsense.declarations.locks import Lock, Selection, Target, outdated, read_lock, select
 from venvsense.declarations.locks.pdm import content_hashes
 from venvsense.declarations.locks.pipfile import pipfile_hashes
 from venvsense.declarations.locks.poetry import content_hash
@@ -56,11 +56,17 @@ def target(python: str = "3.11.7", platform: dict[str, str] = LINUX, **asked: fr
     return Target({**marker_environment(python), **platform}, **asked)
 
 
+def pick(lock: Lock, wanted: Target) -> Selection:
+    """What ``lock`` selects for ``wanted``, its manifests read from disk."""
+    return select(lock, wanted, on_disk)
+
+
 def copy_pair(tmp_path: Path, name: str) -> Path:
     folder = tmp_path / name
     folder.mkdir()
     for source in (DATA / name).iterdir():
-        (folder / source.name).write_bytes(source.read_bytes())
+        if source.is_file():  # (a tool's cache folder a linter may have left beside a pyproject.toml is not data)
+            (folder / source.name).write_bytes(source.read_bytes())
     return folder
 
 
@@ -229,7 +235,7 @@ def planned(path: Path, pattern: str) -> dict[str, str]:
 def test_poetry_selection_is_poetry_installs(tmp_path: Path, name: str) -> None:
     # lock-version 2.1: the per-group markers; 1.1: the graph walked from pyproject's declarations
     lock = read_lock(copy_pair(tmp_path, name) / "poetry.lock")
-    selection = select(lock, target())
+    selection = pick(lock, target())
     assert selection.error is None
     ours = {package: entry.version for package, entry in selection.packages.items()}
     assert ours == planned(DATA / name / "poetry-install-dry-run.txt", r"Installing (\S+) \((\S+)\)")
@@ -238,25 +244,25 @@ def test_poetry_selection_is_poetry_installs(tmp_path: Path, name: str) -> None:
 def test_poetry_selection_follows_markers_extras_and_optional_groups(tmp_path: Path) -> None:
     folder = copy_pair(tmp_path, "fastapi-realworld")
     lock = read_lock(folder / "poetry.lock")
-    linux = select(lock, target())
+    linux = pick(lock, target())
     assert "colorama" not in linux.packages  # only `platform_system == "Windows"` edges lead to it
     assert {"email-validator", "python-dotenv", "bcrypt", "pytest"} <= set(linux.packages)  # extras asked for
-    assert "colorama" in select(lock, target(platform=WINDOWS)).packages
+    assert "colorama" in pick(lock, target(platform=WINDOWS)).packages
 
     core = copy_pair(tmp_path, "poetry-core")
     edited(core / "pyproject.toml", "[tool.poetry.group.typing.dependencies]\n",
            "[tool.poetry.group.typing]\noptional = true\n\n[tool.poetry.group.typing.dependencies]\n")
     lock = read_lock(core / "poetry.lock")
-    assert "mypy" not in select(lock, target()).packages
-    assert "mypy" in select(lock, target(groups=frozenset({"typing"}))).packages
+    assert "mypy" not in pick(lock, target()).packages
+    assert "mypy" in pick(lock, target(groups=frozenset({"typing"}))).packages
     # the group's marker (`platform_python_implementation != 'PyPy'`) evaluated for the venv
     pypy = {**LINUX, "platform_python_implementation": "PyPy", "implementation_name": "pypy"}
-    assert "mypy" not in select(lock, target(platform=pypy, groups=frozenset({"typing"}))).packages
+    assert "mypy" not in pick(lock, target(platform=pypy, groups=frozenset({"typing"}))).packages
 
 
 def test_pdm_selection_is_pdm_sync(tmp_path: Path) -> None:
     lock = read_lock(copy_pair(tmp_path, "pdm") / "pdm.lock")
-    ours = {package: entry.version for package, entry in select(lock, target()).packages.items()}
+    ours = {package: entry.version for package, entry in pick(lock, target()).packages.items()}
     assert ours == planned(DATA / "pdm" / "pdm-sync-dry-run.txt", r"^  - (\S+) (\S+)$")
 
 
@@ -299,11 +305,11 @@ def test_poetry_2_1_per_group_markers_extras_and_groups(tmp_path: Path) -> None:
                                       '[tool.poetry.group.docs.dependencies]\ndocs-tool = "*"\n'})
     lock = read_lock(tmp_path / "poetry.lock", POETRY_2_1)
     assert lock.error is None
-    assert set(select(lock, target("3.11.7")).packages) == set()  # main: win32 only; dev: Python 3.12+
-    assert set(select(lock, target("3.12.1")).packages) == {"shared"}
-    assert set(select(lock, target("3.11.7", WINDOWS)).packages) == {"shared"}
-    assert set(select(lock, target("3.11.7", extras=frozenset({"fancy"}))).packages) == {"fancy"}
-    assert set(select(lock, target("3.11.7", groups=frozenset({"docs"}))).packages) == {"docs-tool"}
+    assert set(pick(lock, target("3.11.7")).packages) == set()  # main: win32 only; dev: Python 3.12+
+    assert set(pick(lock, target("3.12.1")).packages) == {"shared"}
+    assert set(pick(lock, target("3.11.7", WINDOWS)).packages) == {"shared"}
+    assert set(pick(lock, target("3.11.7", extras=frozenset({"fancy"}))).packages) == {"fancy"}
+    assert set(pick(lock, target("3.11.7", groups=frozenset({"docs"}))).packages) == {"docs-tool"}
 
 
 PIPFILE_LOCK = '''\
@@ -330,12 +336,12 @@ def test_pipfile_lock_selection_is_pipenv_install_dev(tmp_path: Path) -> None:
     lock = read_lock(tmp_path / "Pipfile.lock", PIPFILE_LOCK)
     assert lock.error is None and lock.requires_python == "==3.11.*"
     assert [(p.name, p.version) for p in lock.by_name("six")] == [("six", "1.16.0"), ("six", "1.15.0")]
-    selection = select(lock, target())
+    selection = pick(lock, target())
     assert set(selection.packages) == {"requests", "six", "pytest", "me"}
     assert selection.packages["six"].version == "1.16.0"  # default's pin
     assert selection.own == {"me"} and selection.packages["me"].version is None
-    assert "pywin32" in select(lock, target(platform=WINDOWS)).packages
-    assert "sphinx" in select(lock, target(groups=frozenset({"docs"}))).packages
+    assert "pywin32" in pick(lock, target(platform=WINDOWS)).packages
+    assert "sphinx" in pick(lock, target(groups=frozenset({"docs"}))).packages
 
 
 PYLOCK = '''\
@@ -378,25 +384,25 @@ def test_pylock_selection_is_pep_751s(tmp_path: Path) -> None:
     lock = read_lock(tmp_path / "pylock.toml", PYLOCK)
     assert lock.error is None
     assert [d.name for d in lock.packages[0].dependencies] == ["helper"]
-    selection = select(lock, target())
+    selection = pick(lock, target())
     assert set(selection.packages) == {"base", "helper", "app"} and selection.own == {"app"}
-    asked = select(lock, target(extras=frozenset({"fast"}), groups=frozenset({"dev"})))
+    asked = pick(lock, target(extras=frozenset({"fast"}), groups=frozenset({"dev"})))
     assert set(asked.packages) == {"base", "helper", "app", "speedup", "pytest"}
-    assert "pytest" not in select(lock, target("3.10.4", groups=frozenset({"dev"}))).packages
-    darwin = select(lock, target(platform={**LINUX, "sys_platform": "darwin"}))
+    assert "pytest" not in pick(lock, target("3.10.4", groups=frozenset({"dev"}))).packages
+    darwin = pick(lock, target(platform={**LINUX, "sys_platform": "darwin"}))
     assert not darwin.packages and darwin.error is not None and "other environments" in darwin.error
-    old = select(lock, target("3.9.18"))
+    old = pick(lock, target("3.9.18"))
     assert not old.packages and old.error == "pylock.toml requires Python >=3.10; the venv has 3.9.18"
 
 
 def test_pipenvs_pylock_selects_its_default_groups_and_dev_when_asked() -> None:
     lock = read_lock(DATA / "pipenv" / "pylock.toml")
-    assert set(select(lock, target()).packages) == {"pytz"}
-    with_dev = select(lock, target(groups=frozenset({"dev"})))
+    assert set(pick(lock, target()).packages) == {"pytz"}
+    with_dev = pick(lock, target(groups=frozenset({"dev"})))
     assert {"pytest-cov", "invoke", "pytz"} <= set(with_dev.packages)
     assert "atomicwrites" not in with_dev.packages  # win32 only
     assert "sphinx" not in with_dev.packages  # `python_version >= '3.12'`
-    assert "sphinx" in select(lock, target("3.12.4", groups=frozenset({"dev"}))).packages
+    assert "sphinx" in pick(lock, target("3.12.4", groups=frozenset({"dev"}))).packages
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -420,7 +426,7 @@ def test_malformed_locks_give_an_error_with_its_place(tmp_path: Path, name: str,
     lock = read_lock(tmp_path / name, text)
     assert lock.error is not None and message in lock.error.message, lock.error
     assert lock.error.range.start.line == line
-    assert select(lock, target()).error is not None
+    assert pick(lock, target()).error is not None
     assert outdated(lock, on_disk) == ()
 
 
@@ -438,7 +444,7 @@ def test_truncated_real_locks_never_raise(tmp_path: Path, relative: str) -> None
     text = (DATA / relative).read_text("utf-8")
     for cut in range(0, len(text), max(len(text) // 97, 1)):
         lock = read_lock(tmp_path / Path(relative).name, text[:cut])
-        select(lock, target())
+        pick(lock, target())
         outdated(lock, lambda path: None)
 
 
@@ -483,11 +489,11 @@ package = false
     everything = read_lock(project / "pylock.all.toml")
     assert everything.error is None and everything.requires_python == ">=3.10"
     assert {(p.name, p.version) for p in everything.packages} == in_uv_lock
-    assert set(select(everything, target()).packages) == {name for name, _ in in_uv_lock} - {"winonly", "delta"}
-    assert "winonly" in select(everything, target(platform=WINDOWS)).packages
+    assert set(pick(everything, target()).packages) == {name for name, _ in in_uv_lock} - {"winonly", "delta"}
+    assert "winonly" in pick(everything, target(platform=WINDOWS)).packages
 
     default = read_lock(project / "pylock.toml")  # uv sync's defaults: the project's dependencies and `dev`
-    assert set(select(default, target()).packages) == {"alpha", "beta", "pytestish"}
+    assert set(pick(default, target()).packages) == {"alpha", "beta", "pytestish"}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -159,10 +159,10 @@ def development_groups(pyproject: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-def select(lock: Lock, target: Target) -> Selection:
+def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``pdm install`` (with ``target``'s extras as optional groups, and its extra groups) installs into the
     venv ``target`` describes."""
-    pyproject = pyproject_data(lock.path.parent)
+    pyproject = pyproject_data(lock.path.parent, manifests)
     metadata = lock.data.get("metadata", {})
     wanted = (_default_groups(pyproject, metadata) | {canonicalize_name(g) for g in target.groups}
               | {canonicalize_name(e) for e in target.extras})
@@ -171,7 +171,7 @@ def select(lock: Lock, target: Target) -> Selection:
     if isinstance(strategy, list) and "inherit_metadata" in strategy:
         chosen = [p for p in lock.packages if p.categories & wanted and evaluate(p.marker, target)]
     else:
-        chosen = _walked(lock, frozenset(wanted), target)
+        chosen = _walked(lock, frozenset(wanted), target, manifests)
     selected: dict[str, LockedPackage] = {}
     for package in chosen:
         selected.setdefault(package.name, package)
@@ -193,11 +193,12 @@ def _default_groups(pyproject: Mapping[str, Any], metadata: object) -> set[str]:
     return {DEFAULT} | development_groups(pyproject)
 
 
-def _walked(lock: Lock, wanted: frozenset[str], target: Target) -> list[LockedPackage]:
+def _walked(lock: Lock, wanted: frozenset[str], target: Target, manifests: ManifestText) -> list[LockedPackage]:
     pyproject = lock.path.parent / "pyproject.toml"
+    text = manifests(pyproject)
     roots: list[LockedDependency] = []
-    if pyproject.is_file():
-        for declaration in read_pyproject(pyproject).declarations:
+    if text is not None:
+        for declaration in read_pyproject(pyproject, text).declarations:
             group = DEFAULT if declaration.group == MAIN else canonicalize_name(declaration.group)
             if group in wanted:
                 marker = marker_of(declaration.marker)

@@ -133,7 +133,7 @@ def _source(entry: Mapping[str, Any]) -> tuple[SourceKind, str]:
     return "registry", ""
 
 
-def select(lock: Lock, target: Target) -> Selection:
+def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``pipenv install --dev`` installs into the venv ``target`` describes: the ``default`` and ``develop``
     entries (and the categories ``target.groups`` names) whose markers hold."""
     categories = DEFAULT_CATEGORIES | frozenset(target.groups)

@@ -243,18 +243,18 @@ def installed_groups(pyproject: Mapping[str, Any], lock: Lock, target: Target) -
     return frozenset((known - optional) | {canonicalize_name(g) for g in target.groups})
 
 
-def select(lock: Lock, target: Target) -> Selection:
+def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``poetry install`` (with ``target``'s extras and extra groups) installs into the venv ``target``
     describes. ``pyproject.toml`` next to the lock says which groups are optional (and, for a lock older than
     2.1, where the walk starts)."""
-    pyproject = pyproject_data(lock.path.parent)
+    pyproject = pyproject_data(lock.path.parent, manifests)
     groups = installed_groups(pyproject, lock, target)
     extras = frozenset(canonicalize_name(e) for e in target.extras)
     metadata = lock.data.get("metadata", {})
     if Version(str(metadata.get("lock-version", "1.0"))) >= Version("2.1"):
         chosen = [package for package in lock.packages if _holds_2_1(package, lock, groups, extras, target)]
     else:
-        chosen = _walked(lock, groups, extras, target)
+        chosen = _walked(lock, groups, extras, target, manifests)
     selected: dict[str, LockedPackage] = {}
     for package in chosen:
         selected.setdefault(package.name, package)
@@ -288,12 +288,14 @@ def _per_group_markers(lock: Lock, package: LockedPackage) -> dict[str, object]:
     return {}
 
 
-def _walked(lock: Lock, groups: frozenset[str], extras: frozenset[str], target: Target) -> list[LockedPackage]:
+def _walked(lock: Lock, groups: frozenset[str], extras: frozenset[str], target: Target,
+            manifests: ManifestText) -> list[LockedPackage]:
     """A lock older than 2.1: the lock's graph walked from the project's declarations."""
     pyproject = lock.path.parent / "pyproject.toml"
+    text = manifests(pyproject)
     roots: list[LockedDependency] = []
-    if pyproject.is_file():
-        for declaration in read_pyproject(pyproject).declarations:
+    if text is not None:
+        for declaration in read_pyproject(pyproject, text).declarations:
             group = canonicalize_name(declaration.group) if declaration.group != MAIN else MAIN
             if group in groups or group in extras:
                 marker = marker_of(declaration.marker)

@@ -135,7 +135,7 @@ def _source(entry: dict[str, Any]) -> tuple[SourceKind, str]:
     return "registry", index if isinstance(index, str) else ""
 
 
-def select(lock: Lock, target: Target) -> Selection:
+def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What a PEP 751 installer installs into the venv ``target`` describes (see the module's text)."""
     python = target.environment.get("python_full_version")
     if lock.requires_python and python:

@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from venvsense.declarations import Declaration
-from venvsense.declarations.locks.model import Lock, LockedDependency, LockedPackage, LockError, Target
+from venvsense.declarations.locks.model import Lock, LockedDependency, LockedPackage, LockError, ManifestText, Target
 from venvsense.text import START, Position, Range
 from venvsense.tomlfile import read_toml
 
@@ -154,13 +154,14 @@ def reachable(packages: Mapping[str, LockedPackage], roots: Iterable[LockedDepen
     return set(asked)
 
 
-def pyproject_data(folder: Path) -> Mapping[str, Any]:
-    """The parsed ``pyproject.toml`` in ``folder`` (empty when there is none or it is not TOML): which groups a
-    tool installs by default is written there, not in the lock."""
+def pyproject_data(folder: Path, manifests: ManifestText) -> Mapping[str, Any]:
+    """The parsed ``pyproject.toml`` in ``folder`` (its editor buffer or the file; empty when there is none or it
+    is not TOML): which groups a tool installs by default is written there, not in the lock."""
     path = folder / "pyproject.toml"
-    if not path.is_file():
+    text = manifests(path)
+    if text is None:
         return {}
-    return read_toml(path).data or {}
+    return read_toml(path, text).data or {}
 
 
 def changed_declaration(declarations: Iterable[Declaration], lock: Lock, project_name: str | None = None,
