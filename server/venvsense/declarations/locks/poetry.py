@@ -48,7 +48,7 @@ from venvsense.declarations.pyproject import read_pyproject, translate_poetry_co
 from venvsense.text import START, Range
 from venvsense.tomlfile import read_toml
 
-__all__ = ["content_hash", "outdated", "read", "select"]
+__all__ = ["content_hash", "outdated", "prerelease_content_hash", "read", "select"]
 
 _READ_MAJOR = (1, 2)
 _LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
@@ -344,6 +344,16 @@ def content_hash(pyproject: Mapping[str, Any], *, with_dependency_groups: bool =
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def prerelease_content_hash(pyproject: Mapping[str, Any]) -> str:
+    """The ``content-hash`` of Poetry 1.2's pre-releases (2021–2022): ``[tool.poetry]`` ``dependencies``,
+    ``group``, ``source``, ``extras``, each (null when missing) at top level."""
+    tool = pyproject.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    poetry = poetry if isinstance(poetry, dict) else {}
+    content = {key: poetry.get(key) for key in ("dependencies", "group", "source", "extras")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def _generated_before_2_3(text: str) -> bool:
     first = text.split("\n", 1)[0]
     match = _GENERATED_BY.search(first)
@@ -357,7 +367,8 @@ def _generated_before_2_3(text: str) -> bool:
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     """What ``poetry check --lock`` says: the lock's ``content-hash`` differs from ``pyproject.toml``'s (as
-    Poetry computes it; a lock written by Poetry before 2.3 also without ``[dependency-groups]``). Placed on a
+    Poetry computes it; a lock written by Poetry before 2.3 also without ``[dependency-groups]``, as Poetry
+    itself accepts; and a lock written by a Poetry 1.2 pre-release in that release's form). Placed on a
     declaration the lock does not satisfy when there is one, else on the lock's first line."""
     path = lock.path.parent / "pyproject.toml"
     text = manifests(path)
@@ -373,6 +384,8 @@ def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
         return ()
     if isinstance(recorded, str) and _generated_before_2_3(lock.text) and recorded == content_hash(
             parsed.data, with_dependency_groups=False):
+        return ()
+    if isinstance(recorded, str) and recorded == prerelease_content_hash(parsed.data):
         return ()
     if not isinstance(recorded, str):
         return (Staleness(f"{lock.path.name} records no content-hash: run `poetry lock`", lock.path,
