@@ -85,8 +85,8 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     folder = lock.path.parent
     root_file = folder / "pyproject.toml"
     root_text = manifests(root_file)
-    if root_text is None:
-        return (Staleness(f"{lock.path.name} has no pyproject.toml beside it to be made from", lock.path, START),)
+    if root_text is None:  # not a uv project (uv itself cannot use this lock): nothing to compare with
+        return ()
     parsed = read_toml(root_file, root_text)
     if parsed.data is None:
         return ()  # the pyproject reader reports the bad file; nothing can be compared
