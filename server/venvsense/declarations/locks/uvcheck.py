@@ -349,7 +349,7 @@ def _differences(lock: Lock, label: str, what: str, current: Sequence[_Req], loc
         yield Staleness(f"{label}: {requirement.text!r} is not in the lock's {what}", member.pyproject, where)
     for requirement in unmatched:
         key = list_key if _has(member.positions, list_key) else ("project", "name")
-        yield Staleness(f"{label}: the lock's {what} still have {requirement.text!r}", member.pyproject,
+        yield Staleness(f"{label}: the lock still lists {requirement.text!r} in its {what}", member.pyproject,
                         member.positions.entry_range(key))
 
 
