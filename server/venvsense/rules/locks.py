@@ -22,6 +22,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from venvsense.config import Settings
 from venvsense.declarations import Declaration
 from venvsense.declarations.locks import Lock, LockedPackage, Selection, Target, outdated, select
 from venvsense.environment import Distribution, Environment, Installed, marker_environment
@@ -60,12 +61,26 @@ def lock_findings(model: ProjectModel) -> LockFindings:
                                     tool=lock.kind))
     if model.environment is None or model.installed is None or model.environment.problems:
         return result
-    target = Target(marker_environment(model.environment.python))
+    target = Target(marker_environment(model.environment.python), frozenset(model.settings.lock_extras),
+                    frozenset(model.settings.lock_groups))
     selection = select(lock, target, text_of)
     if selection.error is not None:
         return result
     _compare(model, lock, selection, model.environment, model.installed, result)
     return result
+
+
+def selected_names(lock: Lock, environment: Environment | None, buffers: Mapping[Path, str],
+                   settings: Settings | None = None) -> frozenset[str] | None:
+    """The names the lock selects for ``environment`` (what its tool would install there, with the extras and
+    groups ``settings`` add), ``None`` when that cannot be told (no usable venv, a lock that cannot be read)."""
+    if environment is None or environment.problems or lock.error is not None:
+        return None
+    settings = settings or Settings()
+    target = Target(marker_environment(environment.python), frozenset(settings.lock_extras),
+                    frozenset(settings.lock_groups))
+    selection = select(lock, target, _manifest_text(buffers))
+    return None if selection.error is not None else frozenset(selection.packages)
 
 
 def _manifest_text(buffers: Mapping[Path, str]) -> Any:
