@@ -266,6 +266,7 @@ def test_poetry_selection_follows_markers_extras_and_optional_groups(tmp_path: P
     lock = read_lock(core / "poetry.lock")
     assert "mypy" not in pick(lock, target()).packages
     assert "mypy" in pick(lock, target(groups=frozenset({"typing"}))).packages
+    assert "mypy" in pick(lock, target(groups=frozenset({"*"}))).packages  # the settings' "every group"
     # the group's marker (`platform_python_implementation != 'PyPy'`) evaluated for the venv
     pypy = {**LINUX, "platform_python_implementation": "PyPy", "implementation_name": "pypy"}
     assert "mypy" not in pick(lock, target(platform=pypy, groups=frozenset({"typing"}))).packages
@@ -320,6 +321,7 @@ def test_poetry_2_1_per_group_markers_extras_and_groups(tmp_path: Path) -> None:
     assert set(pick(lock, target("3.12.1")).packages) == {"shared"}
     assert set(pick(lock, target("3.11.7", WINDOWS)).packages) == {"shared"}
     assert set(pick(lock, target("3.11.7", extras=frozenset({"fancy"}))).packages) == {"fancy"}
+    assert set(pick(lock, target("3.11.7", extras=frozenset({"*"}))).packages) == {"fancy"}
     assert set(pick(lock, target("3.11.7", groups=frozenset({"docs"}))).packages) == {"docs-tool"}
 
 
@@ -353,6 +355,7 @@ def test_pipfile_lock_selection_is_pipenv_install_dev(tmp_path: Path) -> None:
     assert selection.own == {"me"} and selection.packages["me"].version is None
     assert "pywin32" in pick(lock, target(platform=WINDOWS)).packages
     assert "sphinx" in pick(lock, target(groups=frozenset({"docs"}))).packages
+    assert "sphinx" in pick(lock, target(groups=frozenset({"*"}))).packages
 
 
 PYLOCK = '''\
@@ -399,6 +402,8 @@ def test_pylock_selection_is_pep_751s(tmp_path: Path) -> None:
     assert set(selection.packages) == {"base", "helper", "app"} and selection.own == {"app"}
     asked = pick(lock, target(extras=frozenset({"fast"}), groups=frozenset({"dev"})))
     assert set(asked.packages) == {"base", "helper", "app", "speedup", "pytest"}
+    every = pick(lock, target(extras=frozenset({"*"}), groups=frozenset({"*"})))
+    assert set(every.packages) == set(asked.packages)
     assert "pytest" not in pick(lock, target("3.10.4", groups=frozenset({"dev"}))).packages
     darwin = pick(lock, target(platform={**LINUX, "sys_platform": "darwin"}))
     assert not darwin.packages and darwin.error is not None and "other environments" in darwin.error

@@ -34,6 +34,7 @@ from venvsense.declarations.locks.model import (
     Target,
 )
 from venvsense.declarations.locks.shared import (
+    asked,
     changed_declaration,
     dependency_of_requirement,
     entry_lines,
@@ -164,8 +165,10 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     venv ``target`` describes."""
     pyproject = pyproject_data(lock.path.parent, manifests)
     metadata = lock.data.get("metadata", {})
-    wanted = (_default_groups(pyproject, metadata) | {canonicalize_name(g) for g in target.groups}
-              | {canonicalize_name(e) for e in target.extras})
+    locked = metadata.get("groups") if isinstance(metadata, dict) else None
+    every = {g for g in locked if isinstance(g, str)} if isinstance(locked, list) else set()
+    every |= {g for package in lock.packages for g in package.categories}
+    wanted = _default_groups(pyproject, metadata) | asked(target.groups, every) | asked(target.extras, every)
     strategy = metadata.get("strategy", []) if isinstance(metadata, dict) else []
     chosen: list[LockedPackage]
     if isinstance(strategy, list) and "inherit_metadata" in strategy:

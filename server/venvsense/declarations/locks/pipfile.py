@@ -32,7 +32,7 @@ from venvsense.declarations.locks.model import (
     Staleness,
     Target,
 )
-from venvsense.declarations.locks.shared import changed_declaration, evaluate, marker_of, range_of_line
+from venvsense.declarations.locks.shared import ALL, changed_declaration, evaluate, marker_of, range_of_line
 from venvsense.declarations.pipfile import read_pipfile
 from venvsense.text import START, Position, Range
 from venvsense.tomlfile import read_toml
@@ -138,7 +138,8 @@ def _source(entry: Mapping[str, Any]) -> tuple[SourceKind, str]:
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``pipenv install --dev`` installs into the venv ``target`` describes: the ``default`` and ``develop``
     entries (and the categories ``target.groups`` names) whose markers hold."""
-    categories = DEFAULT_CATEGORIES | frozenset(target.groups)
+    every = {category for package in lock.packages for category in package.categories}
+    categories = DEFAULT_CATEGORIES | (every if ALL in target.groups else frozenset(target.groups))
     selected: dict[str, LockedPackage] = {}
     # a name pinned differently in two categories: ``default``'s pin (pipenv locks ``develop`` against it)
     for package in sorted(lock.packages, key=lambda p: "default" not in p.categories):

@@ -34,6 +34,7 @@ from venvsense.declarations.locks.model import (
     Target,
 )
 from venvsense.declarations.locks.shared import (
+    asked,
     changed_declaration,
     dependency_of_requirement,
     entry_lines,
@@ -240,7 +241,7 @@ def installed_groups(pyproject: Mapping[str, Any], lock: Lock, target: Target) -
     known |= {canonicalize_name(name) for name in (declared if isinstance(declared, dict) else {})}
     groups = pyproject.get("dependency-groups")
     known |= {canonicalize_name(name) for name in (groups if isinstance(groups, dict) else {})}
-    return frozenset((known - optional) | {canonicalize_name(g) for g in target.groups})
+    return frozenset((known - optional) | asked(target.groups, known))
 
 
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
@@ -249,7 +250,10 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     2.1, where the walk starts)."""
     pyproject = pyproject_data(lock.path.parent, manifests)
     groups = installed_groups(pyproject, lock, target)
-    extras = frozenset(canonicalize_name(e) for e in target.extras)
+    lock_extras = lock.data.get("extras")
+    every = set(lock_extras if isinstance(lock_extras, dict) else {}) | {
+        extra for package in lock.packages for extra in package.optional}
+    extras = asked(target.extras, every)
     metadata = lock.data.get("metadata", {})
     if Version(str(metadata.get("lock-version", "1.0"))) >= Version("2.1"):
         chosen = [package for package in lock.packages if _holds_2_1(package, lock, groups, extras, target)]
