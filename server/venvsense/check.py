@@ -18,6 +18,7 @@ from venvsense.classify import Usage, same_local_code, scan_project, target_pyth
 from venvsense.classify.members import Workspace, workspace_of
 from venvsense.config import Settings
 from venvsense.declarations import Declaration, Manifest
+from venvsense.declarations.locks import Lock
 from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
@@ -29,6 +30,7 @@ from venvsense.rules.declarations import conflicting_declarations, declaration_f
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
+from venvsense.rules.locks import lock_findings
 from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
@@ -55,6 +57,7 @@ class ProjectReport:
     pyproject_toml: TomlFile | None = None
     scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
     workspace: Workspace | None = None  # the uv workspace the project is the root or a member of
+    lock: Lock | None = None  # the project's lock file as read (``declarations.locks``), ``None`` without one
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -72,6 +75,8 @@ class ProjectReport:
                 seen.setdefault(path, None)
         if self.python_version_file:
             seen.setdefault(self.python_version_file.path, None)
+        if self.lock is not None:
+            seen.setdefault(self.lock.path, None)
         return list(seen)
 
     def counts(self) -> dict[str, int]:
@@ -181,12 +186,17 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
            disk_cache: DiskScanCache | None) -> ProjectReport:
     settings = model.settings
     report = ProjectReport(model.project, settings, model.environment, model.installed, model.sets,
-                           model.python_version_file, pyproject_toml=model.pyproject_toml, scopes=model.scopes)
+                           model.python_version_file, pyproject_toml=model.pyproject_toml, scopes=model.scopes,
+                           lock=model.lock)
     found = reader_findings(model)
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:
         found.extend(declaration_findings(model, model.environment, model.installed))
     found.extend(conflicting_declarations(model.declarations, model.environment))
+    locked = lock_findings(model)
+    if locked.covered:  # a declared package out of sync with the lock is said once, by VS402
+        found = [f for f in found if not (f.code in ("VS201", "VS202") and f.package in locked.covered)]
+    found.extend(locked.findings)
     if settings.check_imports:
         if scan is None:
             scan = scan_project(

@@ -13,6 +13,8 @@ VS301      Install X when X is declared (command); else Add X to requirements.tx
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
 VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
+VS401      Update the lock (``venvsense.updateLock`` with ``lock``: ``uv lock``, ``poetry lock``)
+VS402/403  Sync .venv with uv.lock (``venvsense.syncLock`` with ``lock``: ``uv sync --frozen`` and the like)
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -50,6 +52,8 @@ from venvsense.protocol import (
     PROCESS_COMMANDS,
     RECHECK,
     RECREATE_ENVIRONMENT,
+    SYNC_LOCK,
+    UPDATE_LOCK,
 )
 from venvsense.text import START, UnreadableFile, read_text
 
@@ -58,6 +62,9 @@ REQUIREMENTS_TXT = "requirements.txt"
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
 RECREATE_CODES = frozenset({"VS103", "VS104"})
+# Findings syncing the venv with the lock fixes; the lock commands run a process (trusted workspaces only).
+SYNC_CODES = frozenset({"VS402", "VS403"})
+LOCK_COMMANDS = frozenset({SYNC_LOCK, UPDATE_LOCK})
 
 QUICK_FIX: Final = "quickfix"
 FixKind = Literal["quickfix", "source.fixAll.venvsense", "project"]
@@ -85,7 +92,7 @@ class Fix:
     @property
     def runs_process(self) -> bool:
         """Whether it creates a venv or installs: such fixes are only for trusted workspaces."""
-        return self.command in PROCESS_COMMANDS
+        return self.command in PROCESS_COMMANDS or self.command in LOCK_COMMANDS
 
 
 def _declared(report: ProjectReport, package: str) -> bool:
@@ -208,6 +215,13 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
     if code == "VS302" and finding.data.get("manifestless"):
         frozen = freeze_fix(report)
         return [] if frozen is None else [frozen]
+    lock = finding.data.get("lock")
+    if code == "VS401" and isinstance(lock, str):
+        return [Fix("Update the lock", preferred=True, command=UPDATE_LOCK, arguments={"lock": lock})]
+    if code in SYNC_CODES and isinstance(lock, str):
+        where = env.name if env is not None else "the venv"
+        return [Fix(f"Sync {where} with {Path(lock).name}", preferred=code == "VS402", command=SYNC_LOCK,
+                    arguments={"lock": lock})]
     if finding.package is None:
         return []
     package = finding.package
