@@ -40,3 +40,17 @@ def test_an_unreadable_lock_is_an_error_not_an_exception(tmp_path: Path) -> None
     lock = read_lock(tmp_path / "uv.lock")
     assert lock.error is not None and lock.packages == ()
     assert "uv.lock" in lock.error.message
+
+
+def test_a_lock_that_is_a_link_leading_out_of_the_project_is_not_its_lock(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.lock"
+    outside.write_text("version = 1\n", "utf-8")
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "uv.lock").symlink_to(outside)
+    (root / "poetry.lock").write_text("", "utf-8")
+    assert find_lock(root) == root / "poetry.lock"
+    (root / "real.lock").write_text("", "utf-8")
+    (root / "Pipfile.lock").symlink_to(root / "real.lock")
+    (root / "poetry.lock").unlink()
+    assert find_lock(root) == root / "Pipfile.lock"  # a link inside the project is fine

@@ -122,9 +122,12 @@ def _members(folder: Path, root_file: Path, root_data: dict[str, Any], positions
     for pattern in workspace.get("exclude", []) if isinstance(workspace.get("exclude"), list) else []:
         if isinstance(pattern, str):
             excluded.update(path.resolve() for path in _glob(folder, pattern))
+    inside = folder.resolve()
     for pattern in patterns:
         for path in _glob(folder, pattern):
-            if path.resolve() in excluded or path.resolve() == folder.resolve():
+            real = path.resolve()
+            # a member outside the workspace's folder (``../x``, a link leading out) is never read
+            if real in excluded or real == inside or inside not in real.parents:
                 continue
             text = manifests(path / "pyproject.toml")
             data = toml_of(text)
