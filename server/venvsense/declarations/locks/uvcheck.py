@@ -133,9 +133,43 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
         if entry is not None:
             found.extend(_project_changes(lock, member, entry, python, _table(root_data, "tool", "uv", "sources"),
                                           frozenset(own)))
+    found.extend(_kind_changes(lock, members, own, _table(root_data, "tool", "uv", "sources")))
     found.extend(_requires_python_change(lock, members.values()))
     found.extend(_manifest_changes(lock, root_file, root_data, root_positions, python))
     return tuple(found)
+
+
+def _kind_changes(lock: Lock, members: Mapping[str, _Member], own: Mapping[str, Mapping[str, Any]],
+                  root_sources: Mapping[str, Any]) -> Iterator[Staleness]:
+    """A member that became virtual or a package (``[tool.uv] package``, a ``[build-system]`` added or removed),
+    or editable or not (another member's ``{ workspace = true, editable = false }``), as uv checks it."""
+    required: dict[str, bool] = {}  # member → editable, for the members another member depends on
+    for member in members.values():
+        sources = {**root_sources, **_table(member.data, "tool", "uv", "sources")}
+        project = _table(member.data, "project")
+        texts = [*(project.get("dependencies") or []),
+                 *(t for ts in _table(project, "optional-dependencies").values() for t in (ts or []))]
+        for requirement in (_parse(text, ()) for text in texts):
+            if requirement is None or requirement.name not in members or requirement.name == member.name:
+                continue
+            source = next((v for k, v in sources.items() if canonicalize_name(str(k)) == requirement.name), None)
+            editable = not (isinstance(source, dict) and source.get("editable") is False)
+            required[requirement.name] = required.get(requirement.name, True) and editable
+    for name, member in members.items():
+        entry = own.get(name)
+        if entry is None:
+            continue
+        package = _table(member.data, "tool", "uv").get("package")
+        is_package = package if isinstance(package, bool) else ("build-system" in member.data or name in required)
+        source = entry.get("source", {})
+        locked_virtual = "virtual" in source
+        where = member.positions.entry_range(("project", "name"))
+        if locked_virtual == is_package:
+            now = "a package" if is_package else "virtual (not installed itself)"
+            yield Staleness(f"{lock.path.name} is out of date for {name}: it is now {now}", member.pyproject, where)
+        elif is_package and ("editable" in source) != required.get(name, True):
+            now = "editable" if required.get(name, True) else "not editable"
+            yield Staleness(f"{lock.path.name} is out of date for {name}: it is now {now}", member.pyproject, where)
 
 
 def _members(folder: Path, root_file: Path, root_data: dict[str, Any], positions: _Positions,
