@@ -183,6 +183,9 @@ SCENARIOS = [
     Scenario("extra-changed", {"pyproject.toml": BASE}, _edit('fast = ["delta[fast]"]', 'fast = ["delta"]')),
     Scenario("requires-python-changed", {"pyproject.toml": BASE}, _edit('">=3.9"', '">=3.10"')),
     Scenario("version-changed", {"pyproject.toml": BASE}, _edit('version = "0.1"', 'version = "0.2"')),
+    Scenario("became-virtual", {"pyproject.toml": BASE}, _edit('[dependency-groups]', '[tool.uv]\npackage = false\n\n'
+                                                                                      '[dependency-groups]')),
+    Scenario("virtual-synced", {"pyproject.toml": BASE + '\n[tool.uv]\npackage = false\n'}),
     Scenario("synced-without-dev", {"pyproject.toml": BASE}, sync_args=("--no-dev",)),
     Scenario("synced-with-extra", {"pyproject.toml": BASE}, sync_args=("--extra", "fast")),
     Scenario("synced-with-group", {"pyproject.toml": BASE}, sync_args=("--group", "lint")),
