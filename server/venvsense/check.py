@@ -27,6 +27,7 @@ from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
+from venvsense.rules.notebooks import notebook_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
@@ -203,6 +204,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
             pyproject_toml=model.pyproject_toml,
         ))
+        found.extend(notebook_findings(scan[0].scanned, model.buffers, model.declarations))
     report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
                                                            (*settings.workspace, model.root))))
     return report

@@ -98,6 +98,9 @@ _CODES = [
     Code("VS304", "dev-only-import", Severity.WARNING,
          "package code imports a distribution the project declares only for development (a dependency group, "
          "a dev/test/docs requirements file)"),
+    Code("VS305", "installed-from-notebook", Severity.INFORMATION,
+         "a notebook installs a distribution with pip (%pip install, !pip install) that the project does not "
+         "declare"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

@@ -12,6 +12,7 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
+VS305      Add X (the requirement as the notebook's pip line wrote it: X==1.2) to requirements.txt / pyproject.toml
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -105,10 +106,13 @@ def _recreate_python(report: ProjectReport) -> str | None:
     return None
 
 
-def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf) -> list[Fix]:
-    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project."""
+def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf, *,
+                          requirement: str | None = None) -> list[Fix]:
+    """Add ``package`` (or ``requirement``, a requirement naming it: ``x==1.2``) to the main requirements file
+    and/or ``pyproject.toml`` of the project."""
     project = report.project
     name = _display_name(report, package, finding)
+    added = requirement or name
     fixes: list[Fix] = []
     targets: list[Path] = []
     if project.main_requirements:
@@ -122,12 +126,12 @@ def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str,
         if path.name == "pyproject.toml":
             if declares(text, name):
                 continue
-            edit = add_to_pyproject(path, text, name)
+            edit = add_to_pyproject(path, text, added)
         else:
-            edit = add_to_requirements(path, text, name)
+            edit = add_to_requirements(path, text, added)
         if edit is None:
             continue
-        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,)))
+        fixes.append(Fix(f"Add {added} to {path.name}", preferred=not fixes, edits=(edit,)))
     return fixes
 
 
@@ -195,6 +199,10 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
     if code in ("VS302", "VS304"):
         return add_requirement_fixes(report, finding, package, text_of)
+    if code == "VS305":
+        written = finding.data.get("requirement")
+        return add_requirement_fixes(report, finding, package, text_of,
+                                     requirement=written if isinstance(written, str) else None)
     return []
 
 
