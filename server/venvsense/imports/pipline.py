@@ -60,6 +60,7 @@ _VALUED_LONG = frozenset({
     "--upgrade-package", "--no-build-isolation-package", "--refresh-package", "--directory", "--project",
     "--config-file", "--color",
 })
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 _VALUED_SHORT = frozenset("rceti fCPp".replace(" ", ""))
 
 
@@ -127,24 +128,23 @@ def _name_of(value: str) -> tuple[str, str] | None:
     """(requirement, distribution name) of a positional word, ``None`` when its distribution is unknown."""
     if "{" in value or "$" in value or not value:
         return None
-    if "://" in value or value.startswith((".", "/", "~")) or "\\" in value:
-        egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", value)
-        if egg is not None:
-            return egg.group(1), egg.group(1)
-        file_name = value.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if not value.startswith((".", "/", "~")) and not ("@" not in value and value.endswith(_ARCHIVES)):
         try:
-            if file_name.endswith(".whl"):
-                name = str(parse_wheel_filename(file_name)[0])
-            else:
-                name = str(parse_sdist_filename(file_name)[0])
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            return None
-        return name, name
+            return value, Requirement(value).name
+        except InvalidRequirement:
+            pass  # a path or a URL: `git+https://…@v1#egg=name`
+    egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", value)
+    if egg is not None:
+        return egg.group(1), egg.group(1)
+    file_name = value.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     try:
-        requirement = Requirement(value)
-    except InvalidRequirement:
+        if file_name.endswith(".whl"):
+            name = str(parse_wheel_filename(file_name)[0])
+        else:
+            name = str(parse_sdist_filename(file_name)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename):
         return None
-    return value, requirement.name
+    return name, name
 
 
 def pip_installs(lines: list[tuple[int, str, int]]) -> list[PipInstall]:
