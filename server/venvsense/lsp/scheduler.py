@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 
 from venvsense.check import ProjectReport, check_project, imports_unchanged, recheck_manifests
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
@@ -110,7 +111,7 @@ class Scheduler:
         previous = state.report
         # only manifest buffers edited since ``previous``: no module changed, its import scan still holds
         incremental = (previous is not None and not state.needs_full_check
-                       and all(p.suffix != ".py" for p in state.edited_buffers))
+                       and all(p.suffix not in (".py", NOTEBOOK_SUFFIX) for p in state.edited_buffers))
         project = state.project
         known = project_targets(state.root, previous)
         baseline: dict[Path, int] = {}
