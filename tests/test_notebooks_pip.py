@@ -68,6 +68,8 @@ def installed(line: str) -> list[tuple[str, str]]:
     ("!pip install {package} $other", []),
     ("!pip install --upgrade pip", []),
     ("!pip list", []),
+    ("!pip install --dry-run a", []),
+    ("!pip download a", []),
     ("!pip uninstall -y a", []),
     ("%conda install numpy", []),
     ("!conda install -y numpy", []),

@@ -10,7 +10,7 @@ Commands read: ``pip``/``pip3`` (any path), ``python -m pip`` (``python3``, ``{s
 ``--index-url URL``, ``-r requirements.txt``: a requirements file names no distribution here, the file itself is
 a manifest or not), as are local paths and URLs whose distribution cannot be read from their name (a wheel's or
 an sdist's file name, an ``#egg=`` fragment can), words IPython fills in (``{name}``, ``$name``), and ``pip``
-itself. ``conda``/``mamba`` are not pip: nothing.
+itself; a ``--dry-run`` installs nothing. ``conda``/``mamba`` are not pip: nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ _VALUED_LONG = frozenset({
     "--upgrade-package", "--no-build-isolation-package", "--refresh-package", "--directory", "--project",
     "--config-file", "--color",
 })
+_INSTALLS_NOTHING = frozenset({"--dry-run", "--help", "-h"})
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 _VALUED_SHORT = frozenset("rceti fCPp".replace(" ", ""))
 
@@ -151,7 +152,7 @@ def pip_installs(lines: list[tuple[int, str, int]]) -> list[PipInstall]:
     """The requirements a command installs with pip; ``lines`` as ``_words`` takes them (the line's number in
     the notebook's code text, its text, the column after its ``%``/``!``)."""
     arguments = _install_arguments(_words(lines))
-    if not arguments:
+    if not arguments or any(w.value in _INSTALLS_NOTHING and not w.quoted for w in arguments):
         return []
     found: list[PipInstall] = []
     skip = False
