@@ -16,11 +16,11 @@ import pytest
 
 from support.projects import findings
 from support.wheels import build_wheel
-from venvsense.check import check_project
+from venvsense.check import check_project, imports_unchanged
 from venvsense.edits import apply_edits
 from venvsense.fixes import finding_fixes
 from venvsense.imports import scan_source
-from venvsense.imports.notebook import code_of_cells, notebook_code
+from venvsense.imports.notebook import code_of_cells, notebook_code, notebook_json
 from venvsense.model import project_at
 from venvsense.text import UnreadableFile, read_text
 
@@ -189,3 +189,25 @@ def test_a_notebook_that_is_not_json_has_no_install_and_no_traceback(project: Ca
     root = project({"requirements.txt": "alpha\n", "nb.ipynb": "%pip install beta\n"}, installs=("alpha==1.0",))
     assert [f for f in findings(root) if f["code"] == "VS305"] == []
     assert notebook_code(b"%pip install beta").installs == ()
+
+
+def test_a_notebook_edit_that_keeps_its_imports_and_installs_keeps_the_last_report(
+        project: Callable[..., Path]) -> None:
+    """The editor's keystroke path (``check.imports_unchanged``) for an open notebook: typing in a cell's body
+    keeps the last report; a changed import, or a changed or new pip install, needs the full check."""
+    root = project({"requirements.txt": "alpha\n", "nb.ipynb": ANALYSIS}, installs=("alpha==1.0",))
+    path = root / "nb.ipynb"
+    cells = [(False, "# Analysis\n"), (True, "%pip install -q beta==1.0 alpha\n%conda install gamma\n"),
+             (True, "import alpha\nimport beta\nimport missing_module\n")]
+    previous = check_project(project_at(root), overrides={path: notebook_json(cells)})
+    assert [f.code for f in previous.findings if f.file == path] == ["VS305", "VS301", "VS301"]
+
+    def edited(index: int, text: str) -> dict[Path, str]:
+        return {path: notebook_json([(code, text if i == index else old) for i, (code, old) in enumerate(cells)])}
+
+    assert imports_unchanged(previous, edited(2, "import alpha\nimport beta\nimport missing_module\nx = 1\n"))
+    assert imports_unchanged(previous, edited(0, "# Analysis, and more\n"))
+    assert not imports_unchanged(previous, edited(2, "import alpha\nimport beta\nimport missing_modules\n"))
+    assert not imports_unchanged(previous, edited(1, "%pip install -q beta==1.0 alpha gamma\n"))
+    assert not imports_unchanged(previous, edited(1, "%pip install -q  beta==1.0 alpha\n"))  # moved
+    assert not imports_unchanged(previous, edited(1, "%pip install -q alpha\n"))

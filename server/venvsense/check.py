@@ -22,6 +22,7 @@ from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
 from venvsense.imports import DiskScanCache, scan_source
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, scan_notebook
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
@@ -158,10 +159,20 @@ def imports_unchanged(previous: ProjectReport, buffers: Mapping[Path, str]) -> b
         return False
     for path, text in buffers.items():
         before = usage.scanned.get(path)
+        if path.suffix == NOTEBOOK_SUFFIX:  # an open notebook: its imports, and what its pip lines install
+            if before is None or scan_notebook(text) != before or not _same_installs(previous, path, text):
+                return False
+            continue
         if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE or "# ///" in text
                 or scan_source(text) != before):
             return False
     return True
+
+
+def _same_installs(previous: ProjectReport, path: Path, text: str) -> bool:
+    """Whether the notebook ``text`` at ``path`` has the VS305 findings ``previous`` has there (same places)."""
+    now = {(f.range, f.package) for f in notebook_findings([path], {path: text}, previous.declarations)}
+    return now == {(f.range, f.package) for f in previous.findings if f.code == "VS305" and f.file == path}
 
 
 def _declared_names(declarations: list[Declaration]) -> set[str]:

@@ -119,7 +119,7 @@ class Scheduler:
         # only module buffers edited: when their imports read as before, every finding of ``previous`` stands
         edited = {path: snapshot.texts[path] for path in state.edited_buffers if path in snapshot.texts}
         modules_only = (previous is not None and not state.needs_full_check and len(edited) == len(state.edited_buffers)
-                        and all(p.suffix == ".py" for p in edited))
+                        and all(p.suffix in (".py", NOTEBOOK_SUFFIX) for p in edited))
 
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):
