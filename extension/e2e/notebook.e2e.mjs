@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -175,6 +175,28 @@ describe('a notebook in VS Code', () => {
                 60_000,
             );
             assert.match(await problemsText(), /VS305/);
+        });
+    });
+
+    test('the quick fix on the %pip cell declares the package in requirements.txt', async () => {
+        await step('04-quick-fix-on-cell', async () => {
+            const second = page.locator('.notebook-editor .code-cell-row').nth(0);
+            await second.locator('.view-line', { hasText: 'vsbeta' }).first().click();
+            await page.keyboard.press('End');
+            await page.keyboard.press('Control+.');
+            const row = page.locator('.action-widget .monaco-list-row.action', { hasText: 'Add vsbeta==2.1 to requirements.txt' });
+            await row.first().waitFor({ state: 'visible', timeout: 20_000 });
+            await page.screenshot({ path: path.join(artifacts, '04a-quick-fix-menu.png') });
+            await row.first().click();
+            await waitFor(async () => !/VS305/.test(await problemsText()), 'VS305 to go once requirements.txt declares vsbeta', 60_000);
+            // the edit is in requirements.txt's buffer, as any workspace edit (saving is the person's choice)
+            await page.keyboard.press('F1');
+            await page.waitForSelector('.quick-input-widget:visible');
+            await page.keyboard.type('File: Save All');
+            await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="File: Save All"]', { timeout: 10_000 });
+            await page.keyboard.press('Enter');
+            await waitFor(async () => readFileSync(path.join(project, 'requirements.txt'), 'utf8') === 'vsalpha==1.0\nvsbeta==2.1\n',
+                'requirements.txt saved with vsbeta==2.1', 20_000);
         });
     });
 });
