@@ -31,7 +31,14 @@ from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
 from venvsense.declarations.pythonversion import PYTHON_VERSION
-from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
+from venvsense.edits import (
+    TextEdit,
+    add_to_pyproject,
+    add_to_requirements,
+    can_add_to_pyproject,
+    declares,
+    specifier_edit,
+)
 from venvsense.environment import in_project_environments
 from venvsense.findings import Finding
 from venvsense.protocol import (
@@ -107,9 +114,10 @@ def _recreate_python(report: ProjectReport) -> str | None:
 
 
 def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf, *,
-                          requirement: str | None = None) -> list[Fix]:
+                          edits: bool = True, requirement: str | None = None) -> list[Fix]:
     """Add ``package`` (or ``requirement``, a requirement naming it: ``x==1.2``) to the main requirements file
-    and/or ``pyproject.toml`` of the project."""
+    and/or ``pyproject.toml`` of the project; ``edits`` False: the fixes' titles only (what the status shows),
+    without making the edits."""
     project = report.project
     name = _display_name(report, package, finding)
     added = requirement or name
@@ -124,14 +132,14 @@ def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str,
         if text is None:
             continue
         if path.name == "pyproject.toml":
-            if declares(text, name):
+            if declares(text, name) or not can_add_to_pyproject(text):
                 continue
-            edit = add_to_pyproject(path, text, added)
+            edit = add_to_pyproject(path, text, added) if edits else None
         else:
-            edit = add_to_requirements(path, text, added)
-        if edit is None:
+            edit = add_to_requirements(path, text, added) if edits else None
+        if edits and edit is None:
             continue
-        fixes.append(Fix(f"Add {added} to {path.name}", preferred=not fixes, edits=(edit,)))
+        fixes.append(Fix(f"Add {added} to {path.name}", preferred=not fixes, edits=(edit,) if edit else ()))
     return fixes
 
 
@@ -154,7 +162,7 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
-def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
+def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
     if code == "VS101":
@@ -196,20 +204,23 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         if _declared(report, package):
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
-        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
+        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of,
+                                                                          edits=edits)
     if code in ("VS302", "VS304"):
-        return add_requirement_fixes(report, finding, package, text_of)
+        return add_requirement_fixes(report, finding, package, text_of, edits=edits)
     if code == "VS305":
         written = finding.data.get("requirement")
-        return add_requirement_fixes(report, finding, package, text_of,
+        return add_requirement_fixes(report, finding, package, text_of, edits=edits,
                                      requirement=written if isinstance(written, str) else None)
     return []
 
 
-def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf) -> list[Fix]:
+def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf,
+                  edits: bool = True) -> list[Fix]:
     """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
-    (the editor's buffer or the disk), ``None`` when unreadable."""
-    return [fix for fix in _finding_fixes(report, finding, text_of) if trusted or not fix.runs_process]
+    (the editor's buffer or the disk), ``None`` when unreadable; ``edits`` False: an edit's title without
+    the edit (adding a requirement to a large ``pyproject.toml`` re-renders the whole document)."""
+    return [fix for fix in _finding_fixes(report, finding, text_of, edits) if trusted or not fix.runs_process]
 
 
 def repair_for(report: ProjectReport) -> Repair | None:
