@@ -24,6 +24,7 @@ from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
 from venvsense.imports import DiskScanCache, scan_source
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, scan_notebook
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
@@ -31,6 +32,7 @@ from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
 from venvsense.rules.locks import lock_findings
+from venvsense.rules.notebooks import notebook_findings
 from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
@@ -166,10 +168,20 @@ def imports_unchanged(previous: ProjectReport, buffers: Mapping[Path, str]) -> b
         return False
     for path, text in buffers.items():
         before = usage.scanned.get(path)
+        if path.suffix == NOTEBOOK_SUFFIX:  # an open notebook: its imports, and what its pip lines install
+            if before is None or scan_notebook(text) != before or not _same_installs(previous, path, text):
+                return False
+            continue
         if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE or "# ///" in text
                 or scan_source(text) != before):
             return False
     return True
+
+
+def _same_installs(previous: ProjectReport, path: Path, text: str) -> bool:
+    """Whether the notebook ``text`` at ``path`` has the VS305 findings ``previous`` has there (same places)."""
+    now = {(f.range, f.package) for f in notebook_findings([path], {path: text}, previous.declarations)}
+    return now == {(f.range, f.package) for f in previous.findings if f.code == "VS305" and f.file == path}
 
 
 def _declared_names(declarations: list[Declaration]) -> set[str]:
@@ -217,6 +229,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
             pyproject_toml=model.pyproject_toml,
         ))
+        found.extend(notebook_findings(scan[0].scanned, model.buffers, model.declarations))
         found = manifestless_findings(model, *scan, found)
     if model.pyproject_toml is not None:
         report.workspace = workspace_of(model.root, model.pyproject_toml)

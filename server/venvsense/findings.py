@@ -98,6 +98,9 @@ _CODES = [
     Code("VS304", "dev-only-import", Severity.WARNING,
          "package code imports a distribution the project declares only for development (a dependency group, "
          "a dev/test/docs requirements file)"),
+    Code("VS305", "installed-from-notebook", Severity.INFORMATION,
+         "a notebook installs a distribution with pip (%pip install, !pip install) that the project does not "
+         "declare"),
     Code("VS401", "lock-outdated", Severity.WARNING,
          "the lock file no longer matches the manifest it was made from (what uv lock --check says)"),
     Code("VS402", "not-synced", Severity.WARNING,

@@ -15,6 +15,7 @@ VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependen
 VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
 VS401      Update the lock (``venvsense.updateLock`` with ``lock``: ``uv lock``, ``poetry lock``)
 VS402/403  Sync .venv with uv.lock (``venvsense.syncLock`` with ``lock``: ``uv sync --frozen`` and the like)
+VS305      Add X (the requirement as the notebook's pip line wrote it: X==1.2) to requirements.txt / pyproject.toml
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -125,11 +126,13 @@ def _recreate_python(report: ProjectReport) -> str | None:
 
 
 def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf, *,
-                          edits: bool = True) -> list[Fix]:
-    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project; ``edits`` False:
-    the fixes' titles only (what the status shows), without making the edits."""
+                          edits: bool = True, requirement: str | None = None) -> list[Fix]:
+    """Add ``package`` (or ``requirement``, a requirement naming it: ``x==1.2``) to the main requirements file
+    and/or ``pyproject.toml`` of the project; ``edits`` False: the fixes' titles only (what the status shows),
+    without making the edits."""
     project = report.project
     name = _display_name(report, package, finding)
+    added = requirement or name
     fixes: list[Fix] = []
     targets: list[Path] = []
     if project.main_requirements:
@@ -143,12 +146,12 @@ def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str,
         if path.name == "pyproject.toml":
             if declares(text, name) or not can_add_to_pyproject(text):
                 continue
-            edit = add_to_pyproject(path, text, name) if edits else None
+            edit = add_to_pyproject(path, text, added) if edits else None
         else:
-            edit = add_to_requirements(path, text, name) if edits else None
+            edit = add_to_requirements(path, text, added) if edits else None
         if edits and edit is None:
             continue
-        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,) if edit else ()))
+        fixes.append(Fix(f"Add {added} to {path.name}", preferred=not fixes, edits=(edit,) if edit else ()))
     return fixes
 
 
@@ -246,6 +249,10 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
                                                                           edits=edits)
     if code in ("VS302", "VS304"):
         return add_requirement_fixes(report, finding, package, text_of, edits=edits)
+    if code == "VS305":
+        written = finding.data.get("requirement")
+        return add_requirement_fixes(report, finding, package, text_of, edits=edits,
+                                     requirement=written if isinstance(written, str) else None)
     return []
 
 

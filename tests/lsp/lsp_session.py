@@ -63,6 +63,8 @@ def capabilities(*, pull: bool = False, watch: bool = True, progress: bool = Tru
             diagnostic=types.DiagnosticClientCapabilities(dynamic_registration=False) if pull else None,
         ),
         window=types.WindowClientCapabilities(work_done_progress=progress),
+        notebook_document=types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities()),
     )
 
 

@@ -191,6 +191,9 @@ export class LanguageServer implements vscode.Disposable {
                 { scheme: 'file', language: 'python' },
                 { scheme: 'file', language: 'pip-requirements' },
                 { scheme: 'file', pattern: '**/{pyproject.toml,setup.cfg,.python-version,Pipfile}' },
+                // The Python cells of Jupyter notebooks: the server declares notebook document sync for them (LSP
+                // 3.17), so they are synced as one notebook and get their diagnostics and code actions per cell.
+                { notebook: { notebookType: 'jupyter-notebook', scheme: 'file' }, language: 'python' },
             ],
             outputChannel: this.log,
             traceOutputChannel: this.log,

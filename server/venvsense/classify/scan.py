@@ -33,6 +33,7 @@ from venvsense.classify.stored import DiskClassification, Stored
 from venvsense.environment import Environment, Installed
 from venvsense.firstparty import ScriptFolder, ScriptFolders, enclosing_first_party, first_party_modules
 from venvsense.imports import DiskScanCache, ScanResult, scan_files, scan_source
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX, scan_notebook
 from venvsense.imports.records import FLAG_FALLBACK, FLAG_OPTIONAL, GATE_SHIFT
 from venvsense.mapping import ModuleIndex
 from venvsense.stdlib import TYPE_CHECKER_ONLY, python2_modules, supported_stdlib
@@ -75,9 +76,10 @@ def scan_project(
     scanned = scan_files(files)
     for path, text in (overrides or {}).items():
         # a buffer of a file the walk left out (a nested project's, an ignored or excluded one) is not this
-        # project's: only one not on disk yet joins it
-        if path.suffix == ".py" and (path in scanned or (_inside(path, root) and not path.exists())):
-            scanned[path] = scan_source(text)
+        # project's: only one not on disk yet joins it; an open notebook's cells are its text
+        if path.suffix in (".py", NOTEBOOK_SUFFIX) and (
+                path in scanned or (_inside(path, root) and not path.exists())):
+            scanned[path] = scan_source(text) if path.suffix == ".py" else scan_notebook(text)
     mapping = ProviderLookup.of(installed, {k: tuple(v) for k, v in module_map.items()})
     stdlib = supported_stdlib(python, tuple(requires_python))
     first_party = first_party_modules(root, known=known_first_party, pyproject_toml=pyproject_toml,

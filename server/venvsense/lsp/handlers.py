@@ -17,7 +17,17 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from venvsense.lsp.context import Context
-from venvsense.lsp.features import code_actions, commands, diagnostics, documents, hover, lifecycle, status, watching
+from venvsense.lsp.features import (
+    code_actions,
+    commands,
+    diagnostics,
+    documents,
+    hover,
+    lifecycle,
+    notebooks,
+    status,
+    watching,
+)
 from venvsense.lsp.status import GET_STATUS_REQUEST
 
 
@@ -46,6 +56,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.code_action, code_actions.OPTIONS, empty=list),
     Feature(types.TEXT_DOCUMENT_HOVER, hover.hover_at),
     Feature(GET_STATUS_REQUEST, status.get_status, empty=lambda: {"projects": []}),
+    Feature(types.NOTEBOOK_DOCUMENT_DID_OPEN, notebooks.did_open),
+    Feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE, notebooks.did_change),
+    Feature(types.NOTEBOOK_DOCUMENT_DID_SAVE, notebooks.did_save),
+    Feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE, notebooks.did_close),
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS

@@ -15,6 +15,7 @@ from venvsense.findings import Finding, one_per_problem
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp import convert
 from venvsense.lsp.client import Client
+from venvsense.lsp.notebooks import NotebookView
 from venvsense.lsp.session import ProjectState, Session, Snapshot
 from venvsense.lsp.status import STATUS_NOTIFICATION, project_status
 
@@ -31,6 +32,10 @@ class Publisher:
         self.reported: set[Path] = set()  # every file diagnostics were ever published for (workspace pulls)
         self.diagnostic_texts: dict[Path, dict[tuple[object, ...], str]] = {}  # file → finding → diagnostic JSON
         self.publish_count = 0
+        # project root → open notebook → cell URI → the findings shown on that cell (ranges in the cell's lines),
+        # and the view of each notebook they were placed with (code actions map a cell's range back with it)
+        self.cells: dict[Path, dict[Path, dict[str, tuple[Finding, ...]]]] = {}
+        self.notebook_views: dict[Path, NotebookView] = {}
         self.last_status: list[dict[str, Any]] | None = None
         self._refresh_pending = False
 
@@ -42,13 +47,16 @@ class Publisher:
         # check already folded what was found there onto the including line
         publishable = self.session.publishable
         by_file: dict[Path, list[Finding]] = {path: [] for path in report.files if publishable(path)}
+        in_notebooks: dict[Path, list[Finding]] = {}
         for finding in report.findings:
-            # a notebook's findings are the command line's for now: its lines are those of its code cells joined,
-            # which no editor shows (the notebook document sync of LSP 3.17 would place them on cells)
+            # a notebook's lines are those of its code cells joined: its findings go to its cells when it is open
+            # (notebook document sync), and nowhere when it is not (no editor shows that file's lines)
             if finding.file.suffix == NOTEBOOK_SUFFIX:
+                in_notebooks.setdefault(finding.file, []).append(finding)
                 continue
             if finding.file in by_file or publishable(finding.file):
                 by_file.setdefault(finding.file, []).append(finding)
+        self.publish_cells(root, report, snapshot, in_notebooks)
         before = self.findings.get(root, {})
         now = {path: tuple(findings) for path, findings in by_file.items()}
         pull = self.session.pull
@@ -127,12 +135,92 @@ class Publisher:
         protocol.send_text(f'{{"jsonrpc": "2.0", "method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", '
                            f'"params": {{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(texts)}]{tail}}}}}')
 
+    # --- notebooks: diagnostics on each cell ------------------------------------------------------------
+
+    def publish_cells(self, root: Path, report: ProjectReport, snapshot: Snapshot,
+                      found: dict[Path, list[Finding]]) -> None:
+        """Show the findings of the project's open notebooks on their cells: each finding on the cell it stands
+        in, at its line there; a cell that no longer has any is cleared."""
+        scanned = report.usage.scanned if report.usage is not None else {}
+        before = self.cells.get(root, {})
+        now: dict[Path, dict[str, tuple[Finding, ...]]] = {}
+        for path, view in snapshot.notebooks.items():
+            if path not in scanned and path not in before:
+                continue  # another project's notebook (a nested project), or one no check reads
+            by_cell: dict[str, list[Finding]] = {}
+            for finding in found.get(path, ()):
+                placed = view.place(finding)
+                if placed is not None:
+                    by_cell.setdefault(placed[0], []).append(placed[1])
+            now[path] = {uri: tuple(one_per_problem(items)) for uri, items in by_cell.items()}
+            self.notebook_views[path] = view
+        for path in set(before) - set(now):
+            now[path] = before[path]  # not open in this snapshot: what it showed stays until it is closed
+        self.cells[root] = now
+        changed = False
+        for path, cells in now.items():
+            was = before.get(path, {})
+            for uri in sorted(set(cells) | set(was)):
+                if cells.get(uri, ()) != was.get(uri, ()):
+                    changed = True
+                    if not self.session.pull:
+                        self.send_cell(uri, cells.get(uri, ()), self.notebook_views.get(path))
+        if changed and self.session.pull:
+            self.refresh_pull_diagnostics()
+
+    def send_cell(self, uri: str, findings: tuple[Finding, ...], view: NotebookView | None) -> None:
+        """Publish the diagnostics of one notebook cell (its lines, its version)."""
+        index = view.cell_index(uri) if view is not None else None
+        version = view.cell_versions[index] if view is not None and index is not None else None
+        lines = view.texts[index].splitlines() if view is not None and index is not None else None
+        converter = convert.PositionConverter(self.session.workspace.position_codec, lines)
+        self.publish_count += 1
+        self.client.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {
+            "uri": uri,
+            "diagnostics": [convert.diagnostic_json(f, converter) for f in findings],
+            **({"version": version} if version is not None else {}),
+        })
+
+    def cell_findings(self, uri: str) -> tuple[Path, tuple[Finding, ...]] | None:
+        """The notebook holding the cell ``uri`` (as last published) and the findings shown on that cell."""
+        for notebooks in self.cells.values():
+            for path, cells in notebooks.items():
+                view = self.notebook_views.get(path)
+                if uri in cells or (view is not None and uri in view.cells):
+                    return path, cells.get(uri, ())
+        return None
+
+    def cell_diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        """The diagnostics of a notebook cell (answers to pulls)."""
+        found = self.cell_findings(uri)
+        if found is None or not found[1]:
+            return []
+        view = self.notebook_views.get(found[0])
+        index = view.cell_index(uri) if view is not None else None
+        lines = view.texts[index].splitlines() if view is not None and index is not None else None
+        converter = convert.PositionConverter(self.session.workspace.position_codec, lines)
+        return [convert.diagnostic(f, converter) for f in found[1]]
+
+    def forget_notebook(self, path: Path, cells: list[str]) -> None:
+        """A notebook was closed: its cells show nothing from now on (the command line still reports the file)."""
+        uris = set(cells)
+        for notebooks in self.cells.values():
+            uris.update(notebooks.pop(path, {}))
+        self.notebook_views.pop(path, None)
+        if self.session.pull:
+            self.refresh_pull_diagnostics()
+            return
+        for uri in sorted(uris):
+            self.send_cell(uri, (), None)
+
     def forget_document(self, path: Path) -> None:
         """A document was closed: its diagnostics' JSON no longer answers an editor buffer."""
         self.diagnostic_texts.pop(path, None)
 
     def forget_project(self, root: Path) -> None:
         """A project went away: clear what it published."""
+        for path, cells in self.cells.pop(root, {}).items():
+            self.forget_notebook(path, list(cells))
         for path in self.findings.pop(root, {}):
             if self.session.pull:
                 self.refresh_pull_diagnostics()

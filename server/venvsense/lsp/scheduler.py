@@ -20,6 +20,7 @@ from lsprotocol import types
 
 from venvsense.check import ProjectReport, check_project, imports_unchanged, recheck_manifests
 from venvsense.imports import DiskScanCache
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
@@ -114,7 +115,7 @@ class Scheduler:
         previous = state.report
         # only manifest buffers edited since ``previous``: no module changed, its import scan still holds
         incremental = (previous is not None and not state.needs_full_check
-                       and all(p.suffix != ".py" for p in state.edited_buffers))
+                       and all(p.suffix not in (".py", NOTEBOOK_SUFFIX) for p in state.edited_buffers))
         project = state.project
         known = project_targets(state.root, previous)
         baseline: dict[Path, int] = {}
@@ -122,7 +123,7 @@ class Scheduler:
         # only module buffers edited: when their imports read as before, every finding of ``previous`` stands
         edited = {path: snapshot.texts[path] for path in state.edited_buffers if path in snapshot.texts}
         modules_only = (previous is not None and not state.needs_full_check and len(edited) == len(state.edited_buffers)
-                        and all(p.suffix == ".py" for p in edited))
+                        and all(p.suffix in (".py", NOTEBOOK_SUFFIX) for p in edited))
 
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):

@@ -23,6 +23,7 @@ from venvsense.lsp import handlers
 from venvsense.lsp.client import Client
 from venvsense.lsp.context import Context
 from venvsense.lsp.discovery import Discovery
+from venvsense.lsp.features import notebooks
 from venvsense.lsp.features.watching import poll_targets, polled_changes
 from venvsense.lsp.jsonrpc import VenvsenseProtocol
 from venvsense.lsp.memory import freeze_heap
@@ -40,7 +41,8 @@ class VenvsenseServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("venvsense", __version__, protocol_cls=VenvsenseProtocol,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=notebooks.OPTIONS)
         client = Client(self)
         session = Session(lambda: self.workspace)
         publisher = Publisher(session, client)

@@ -16,6 +16,7 @@ from pygls.workspace import TextDocument, Workspace
 from venvsense.check import ProjectReport
 from venvsense.config import Settings
 from venvsense.lsp import convert
+from venvsense.lsp.notebooks import NotebookView, cell_document, open_notebooks, view_of
 from venvsense.lsp.settings import ServerSettings, mentions, read_settings, section_of
 from venvsense.manifests import glob_matches, is_manifest
 from venvsense.model import Project, is_project_root, project_at
@@ -62,10 +63,12 @@ class ProjectState:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The editor buffers a check read: text and version by path."""
+    """The editor buffers a check read: text and version by path; the open notebooks among them (their text is
+    in ``texts``, their cells and versions here)."""
 
     texts: Mapping[Path, str]
     versions: Mapping[Path, int | None]
+    notebooks: Mapping[Path, NotebookView] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,15 @@ class Session:
 
     def has_open_documents(self, root: Path) -> bool:
         open_uris = self.workspace.text_documents
-        return any(inside(p, root) for u, p in self.document_paths.items() if u in open_uris)
+        return (any(inside(p, root) for u, p in self.document_paths.items() if u in open_uris)
+                or any(inside(p, root) for p, _ in open_notebooks(self.workspace)))
+
+    def notebook_view(self, path: Path) -> NotebookView | None:
+        """The open notebook at ``path`` as it is now (``None`` when it is not open)."""
+        for found, notebook in open_notebooks(self.workspace):
+            if found == path:
+                return view_of(self.workspace, notebook)
+        return None
 
     def snapshot(self, root: Path) -> Snapshot:
         """The open buffers under ``root``, as a check reads them."""
@@ -200,7 +211,12 @@ class Session:
             if path is not None and inside(path, root):
                 texts[path] = document.source
                 versions[path] = document.version
-        return Snapshot(texts, versions)
+        notebooks: dict[Path, NotebookView] = {}
+        for path, notebook in open_notebooks(self.workspace):
+            if inside(path, root):
+                notebooks[path] = view = view_of(self.workspace, notebook)
+                texts[path] = view.json
+        return Snapshot(texts, versions, notebooks)
 
     def versions_hold(self, snapshot: Snapshot) -> bool:
         """Whether every buffer a check read is still at the version it read (else the result is stale)."""
@@ -208,6 +224,14 @@ class Session:
             document = self.open_document(path)
             if document is not None and document.version != version:
                 return False
+        if snapshot.notebooks:  # a notebook, or one of its cells, changed since (a closed one is said elsewhere)
+            workspace = self.workspace
+            now = {path: notebook for path, notebook in open_notebooks(workspace)}
+            for path, view in snapshot.notebooks.items():
+                notebook = now.get(path)
+                if notebook is not None and (notebook.version != view.version or view.cell_versions != tuple(
+                        getattr(cell_document(workspace, cell.document), "version", None) for cell in notebook.cells)):
+                    return False
         return True
 
     def text_of(self, path: Path) -> str | None:

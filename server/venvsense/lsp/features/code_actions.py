@@ -7,6 +7,7 @@ from lsprotocol import types
 
 from venvsense.lsp import convert, fixes
 from venvsense.lsp.context import Context
+from venvsense.lsp.features.notebooks import cell_code_actions, is_cell
 from venvsense.text import Range
 
 OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, fixes.FIX_ALL])
@@ -14,6 +15,8 @@ OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickF
 
 def code_action(ctx: Context, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ctx.session
+    if is_cell(ctx, params.text_document.uri):
+        return cell_code_actions(ctx, params)
     path = session.path_of_document(params.text_document.uri)
     state = session.project_of(path) if path else None
     if path is None or state is None or state.report is None:

@@ -8,12 +8,15 @@ from lsprotocol import types
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.documents import projects_of_document
+from venvsense.lsp.features.notebooks import cell_diagnostic, is_cell
 
 OPTIONS = types.DiagnosticOptions(identifier="venvsense", inter_file_dependencies=True, workspace_diagnostics=True)
 
 
 async def document_diagnostic(ctx: Context,
                               params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    if is_cell(ctx, params.text_document.uri):
+        return await cell_diagnostic(ctx, params.text_document.uri)
     path = ctx.session.path_of_document(params.text_document.uri)
     if path is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])
