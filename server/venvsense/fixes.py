@@ -216,6 +216,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         pin = change_pin_fix(report, finding, text_of)
         return fixes if pin is None else [*fixes, pin]
     if code == "VS301":
+        if report.project.manifestless and env is not None:  # nothing to declare in: install it
+            return [Fix(f"Install {_display_name(report, package, finding)}", preferred=True,
+                        command=INSTALL_MISSING, arguments={"packages": [package]})]
         if _declared(report, package):
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
@@ -260,7 +263,7 @@ def repair_for(report: ProjectReport) -> Repair | None:
         return "create" if report.declarations or vs101 else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
-    if codes & INSTALL_CODES:
+    if codes & INSTALL_CODES or (report.project.manifestless and "VS301" in codes):
         return "install"
     return None
 
