@@ -180,6 +180,8 @@ def test_with_a_venv_what_the_imports_lack_is_installed_by_its_fix_and_by_venvse
     missing = next(f for f in report.findings if f.code == "VS301")
     assert [f.title for f in finding_fixes(report, missing, trusted=True, text_of=_disk)] == ["Install boto3"]
     assert repair_for(report) == "install"
+    checked = venvsense("check", "tutorial", cwd=tmp_path)
+    assert checked.stdout.splitlines()[-1].endswith("run 'venvsense fix tutorial' to install 1 package")
     result = venvsense("fix", str(root), "--installer", "pip", "--no-index", "--find-links", str(wheels),
                        cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
