@@ -13,6 +13,8 @@ VS301      Install X when X is declared (command); else Add X to requirements.tx
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
 VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
+VS301      (a folder with no manifest, with a venv) Install X (command, by name)
+VS101      (a folder with no manifest) Create .venv here and install X, Y; (a uv workspace member) none
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
