@@ -169,7 +169,7 @@ def test_json_and_project_fixes_of_a_folder_without_a_venv(tmp_path: Path) -> No
     (project,) = json.loads(result.stdout)["projects"]
     assert project["environment"] is None and [f["code"] for f in project["findings"]] == ["VS101"]
     report = check_project(find_projects(root)[0])
-    assert [f.title for f in project_fixes(report)] == ["Create .venv here", "Re-check"]
+    assert [f.title for f in project_fixes(report)] == ["Create .venv here and install requests", "Re-check"]
 
 
 def test_with_a_venv_what_the_imports_lack_is_installed_by_its_fix_and_by_venvsense_fix(tmp_path: Path,

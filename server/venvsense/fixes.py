@@ -292,7 +292,9 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     fixes: list[Fix] = []
     member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
     if (env is None or "VS101" in codes) and not member:
-        fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
+        vs101 = next((f for f in report.findings if f.code == "VS101"), None)
+        title = _create_title(vs101) if vs101 is not None else "Create .venv here"
+        fixes.append(Fix(title, "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:
             fixes.append(Fix("Install missing", "project", command=INSTALL_MISSING))
