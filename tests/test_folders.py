@@ -169,4 +169,36 @@ def test_json_and_project_fixes_of_a_folder_without_a_venv(tmp_path: Path) -> No
     (project,) = json.loads(result.stdout)["projects"]
     assert project["environment"] is None and [f["code"] for f in project["findings"]] == ["VS101"]
     report = check_project(find_projects(root)[0])
-    assert [f.title for f in project_fixes(report)] == ["Create .venv here", "Re-check"]
+    assert [f.title for f in project_fixes(report)] == ["Create .venv here and install requests", "Re-check"]
+
+
+def test_with_a_venv_what_the_imports_lack_is_installed_by_its_fix_and_by_venvsense_fix(tmp_path: Path,
+                                                                                      wheels: Path) -> None:
+    root = write(tmp_path / "tutorial", {"main.py": "import requests\nimport boto3\n"})
+    pip_install(make_venv(root / ".venv"), "requests", find_links=wheels)
+    report = check_project(find_projects(root)[0])
+    missing = next(f for f in report.findings if f.code == "VS301")
+    assert [f.title for f in finding_fixes(report, missing, trusted=True, text_of=_disk)] == ["Install boto3"]
+    assert repair_for(report) == "install"
+    checked = venvsense("check", "tutorial", cwd=tmp_path)
+    assert checked.stdout.splitlines()[-1].endswith("run 'venvsense fix tutorial' to install 1 package")
+    result = venvsense("fix", str(root), "--installer", "pip", "--no-index", "--find-links", str(wheels),
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "boto3: imported by the folder's code and not installed" in result.stdout
+    assert [f["code"] for f in findings(root)] == ["VS302"]  # installed now; only the freeze hint is left
+
+
+def test_a_folder_of_notebooks_is_a_project_too(tmp_path: Path) -> None:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# data"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["%matplotlib inline\n", "import os\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["import yaml\n"]}]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    root = write(tmp_path / "ws", {"analysis/explore.ipynb": json.dumps(notebook)})
+    (project,) = find_projects(root)
+    assert project.root == root / "analysis"
+    result = venvsense("check", str(root), "--format", "concise", cwd=root)
+    assert result.stdout == ("analysis/explore.ipynb:cell 3:1:8: VS101 PyYAML is imported and there is no venv: "
+                             "create one with `venvsense create` (a .venv in this folder, with it installed)\n")

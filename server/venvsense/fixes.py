@@ -16,6 +16,8 @@ VS302      (a folder with no manifest, with a venv) Write requirements.txt from 
 VS401      Update the lock (``venvsense.updateLock`` with ``lock``: ``uv lock``, ``poetry lock``)
 VS402/403  Sync .venv with uv.lock (``venvsense.syncLock`` with ``lock``: ``uv sync --frozen`` and the like)
 VS305      Add X (the requirement as the notebook's pip line wrote it: X==1.2) to requirements.txt / pyproject.toml
+VS301      (a folder with no manifest, with a venv) Install X (command, by name)
+VS101      (a folder with no manifest) Create .venv here and install X, Y; (a uv workspace member) none
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -242,6 +244,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
         pin = change_pin_fix(report, finding, text_of)
         return fixes if pin is None else [*fixes, pin]
     if code == "VS301":
+        if report.project.manifestless and env is not None:  # nothing to declare in: install it
+            return [Fix(f"Install {_display_name(report, package, finding)}", preferred=True,
+                        command=INSTALL_MISSING, arguments={"packages": [package]})]
         if _declared(report, package):
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
@@ -293,7 +298,7 @@ def repair_for(report: ProjectReport) -> Repair | None:
         return "create" if report.declarations or vs101 else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
-    if codes & INSTALL_CODES:
+    if codes & INSTALL_CODES or (report.project.manifestless and "VS301" in codes):
         return "install"
     return None
 
@@ -320,7 +325,9 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     fixes: list[Fix] = []
     member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
     if (env is None or "VS101" in codes) and not member:
-        fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
+        vs101 = next((f for f in report.findings if f.code == "VS101"), None)
+        title = _create_title(vs101) if vs101 is not None else "Create .venv here"
+        fixes.append(Fix(title, "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:
             fixes.append(Fix("Install missing", "project", command=INSTALL_MISSING))

@@ -487,6 +487,8 @@ def plan_install(report: ProjectReport, options: Options | None = None,
         raise ActionRefused(f"{env.path} belongs to another project; venvsense will not install this "
                             "project's dependencies into it: create the project's own (venvsense create)")
     wanted = {canonicalize_name(p) for p in packages} if packages is not None else None
+    if wanted is None and report.project.manifestless:
+        wanted = {canonicalize_name(n) for n in _imported_missing(report)}  # what the imports lack
     root, real = report.project.root, real_root(report)
     by_place = {(d.file, d.range): d for d in [*report.declarations, *report.constraints]}
     chosen: dict[Declaration, list[str]] = {}
@@ -504,10 +506,13 @@ def plan_install(report: ProjectReport, options: Options | None = None,
                          f"({declaration.file}): not installed")
             continue
         chosen.setdefault(declaration, []).append(_why(finding.code, finding.data))
+    loose: list[str] = []  # a folder with no manifest: what its imports need, by name
     if wanted is not None:
         for name in sorted(wanted - {d.normalized for d in chosen}):
             declared = [d for d in report.declarations if d.normalized == name]
-            if not declared:
+            if not declared and report.project.manifestless and name in _imported_missing(report):
+                loose.append(_imported_missing(report)[name])
+            elif not declared:
                 raise ActionError(f"{name} is not declared by {report.project.root.name}; declare it first")
     backend = choose_backend(options.installer, options.environ)
     has_pip = _has_pip(env.site_packages)
@@ -524,14 +529,19 @@ def plan_install(report: ProjectReport, options: Options | None = None,
         why = "; ".join(dict.fromkeys(w for m in members for w in chosen[m]))
         where = ", ".join(f"{relative_path(m.file, root)} line {m.range.start.line + 1}" for m in members)
         reasons.append(f"{shown[-1]}: {why} (declared in {where})")
+    for spelled in loose:
+        args.append(safe_requirement(spelled))
+        shown.append(spelled)
+        reasons.append(f"{spelled}: imported by the folder's code and not installed (there is no manifest)")
     constraint_files = [c for c in dict.fromkeys(c.file for c in report.constraints) if inside(c, real)]
     for path in constraint_files:
         args += ["-c", safe_path(path)]
     files = list(dict.fromkeys([*(d.file for d in chosen), *constraint_files]))
     index = [*_index_settings(_manifests_holding(report, files), root, real), *_cli_index(options)]
-    expected = tuple(dict.fromkeys(d.normalized for d in chosen if d.normalized))
+    expected = tuple(dict.fromkeys([*(d.normalized for d in chosen if d.normalized),
+                                    *(canonicalize_name(n) for n in loose)]))
     steps: list[Step] = []
-    if chosen:
+    if chosen or loose:
         what = ", ".join(shown) + (" (with the -c constraint files)" if constraint_files else "")
         steps.append(Step("install", f"install {what}",
                           _install_argv(backend, env.path, args, index, root, has_pip), expected))
@@ -540,6 +550,12 @@ def plan_install(report: ProjectReport, options: Options | None = None,
     return Plan("install", root, env.path, env.path, backend, None, tuple(steps), tuple(shown),
                 expected, tuple(index), tuple(dict.fromkeys(notes)), tuple(reasons),
                 tuple(relative_path(f, root) for f in files))
+
+
+def _imported_missing(report: ProjectReport) -> dict[str, str]:
+    """A folder with no manifest: the distributions its VS301s name (normalized → as spelled)."""
+    return {f.package: str(f.data.get("distribution") or f.package)
+            for f in report.findings if f.code == "VS301" and f.package}
 
 
 def _why(code: str, data: Mapping[str, Any]) -> str:

@@ -137,7 +137,9 @@ class FixWork:
         elif repair == "install":
             if any(f.code == "VS102" for f in report.findings):
                 return False  # fix does not install into another project's venv
-            packages = {f.package for f in report.findings if f.code in INSTALL_CODES and f.package}
+            loose = report.project.manifestless  # a folder with no manifest: fix installs what its imports lack
+            packages = {f.package for f in report.findings
+                        if (f.code in INSTALL_CODES or (loose and f.code == "VS301")) and f.package}
             self.packages += len(packages)
             return bool(packages)
         else:

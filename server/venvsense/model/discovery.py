@@ -213,9 +213,10 @@ _SOURCE_SUFFIXES = (".py", ".ipynb")
 
 def imports_third_party(listing: Listing) -> bool:
     """Whether a folder's own Python files or notebooks (not its sub-folders') import a module that is neither
-    the standard library (of any Python) nor local code beside them (a module or package of the folder): a
-    folder with no manifest is a project only when its code needs something installed. Scans go through the
-    scan cache (the check that follows reads them from there)."""
+    the standard library (of the Python running venvsense) nor local code beside them (a module or package of
+    the folder), outside ``try/except ImportError`` and ``if TYPE_CHECKING:``: a folder with no manifest is a
+    project only when its code needs something installed. Scans go through the scan cache (the check that
+    follows reads them from there)."""
     names = [name for name in listing.files if name.endswith(_SOURCE_SUFFIXES)]
     if not names:
         return False
