@@ -24,9 +24,11 @@ from venvsense.firstparty import layout_settings
 from venvsense.imports import DiskScanCache, scan_source
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
+from venvsense.model.scripts import ScriptScope, read_scripts
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
+from venvsense.rules.scripts import script_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
@@ -51,6 +53,8 @@ class ProjectReport:
     modules: ModuleIndex | None = None
     pyproject_toml: TomlFile | None = None
     scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
+    # the PEP 723 scripts among its files: each a scope of its own (declarations, environment, imports)
+    scripts: list[ScriptScope] = field(default_factory=list)
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -195,8 +199,12 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
                 declared=sorted(_declared_names(model.declarations)),
             )
         report.usage, report.modules = scan
+        report.scripts = read_scripts(model.root, scan[0].scanned, settings, model.buffers, model.environ)
+        for script in report.scripts:
+            found.extend(script_findings(script, scan[0], settings, model.root))
         found.extend(import_findings(
-            *scan, declarations=model.declarations, environment=model.environment, installed=model.installed,
+            scan[0].without(s.path for s in report.scripts), scan[1], declarations=model.declarations,
+            environment=model.environment, installed=model.installed,
             project_name=model.name, check_unused=settings.check_unused,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,

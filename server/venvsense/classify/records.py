@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -143,6 +143,19 @@ class Usage:
                 modules = part.scan.modules
                 found.update(modules[index] for index, code in enumerate(codes) if code == inactive)
         return found
+
+    def file_imports(self, path: Path) -> FileImports | None:
+        """One file's classified imports as kept (``None`` for a file not scanned or without imports)."""
+        return self._files.get(path)
+
+    def without(self, paths: Iterable[Path]) -> Usage:
+        """The same classification without the imports of ``paths`` (PEP 723 scripts, judged on their own);
+        ``scanned`` keeps every file (what the files say besides imports is still the project's)."""
+        left = set(paths)
+        if not left:
+            return self
+        return Usage({p: part for p, part in self._files.items() if p not in left}, self.scanned,
+                     self.local_candidates)
 
     def of_file(self, path: Path) -> list[ClassifiedImport]:
         """The imports of one file, classified (empty for a file not scanned or without imports)."""
