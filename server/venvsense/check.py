@@ -24,7 +24,7 @@ from venvsense.firstparty import layout_settings
 from venvsense.imports import DiskScanCache, scan_source
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
-from venvsense.model.scripts import ScriptScope, read_scripts
+from venvsense.model.scripts import ScriptScope, is_script_text, read_scripts
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
@@ -163,6 +163,24 @@ def imports_unchanged(previous: ProjectReport, buffers: Mapping[Path, str]) -> b
         before = usage.scanned.get(path)
         if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE or "# ///" in text
                 or scan_source(text) != before):
+            return False
+    return True
+
+
+def script_blocks_edited(previous: ProjectReport, buffers: Mapping[Path, str]) -> bool:
+    """Whether editing the module ``buffers`` is the keystroke of a PEP 723 block: each one is a script of
+    ``previous`` (or holds ``# /// script`` now) and its imports read exactly as then. Its block is then a
+    manifest like any other: ``recheck_manifests`` re-reads the block and judges it (and the script's imports,
+    against its possibly new declarations) on the import classification ``previous`` made — the requirements
+    file's keystroke path, not a project check."""
+    usage = previous.usage
+    if usage is None or not buffers:
+        return False
+    scripts = {script.path for script in previous.scripts}
+    for path, text in buffers.items():
+        before = usage.scanned.get(path)
+        if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE
+                or not (path in scripts or is_script_text(text)) or scan_source(text) != before):
             return False
     return True
 

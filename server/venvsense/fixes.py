@@ -3,7 +3,8 @@
 all decide from here; this module only decides, it runs and writes nothing.
 
 =========  ==================================================================================================
-VS101      Create .venv here (command)
+VS101      Create .venv here (command); for a PEP 723 script: Create an environment for this script (command
+           with ``script``)
 VS102      Use this project's .venv (``venvsense.recheck`` with ``venv``) — or Create .venv here when it has none
 VS103      Recreate .venv with Python X (command; in-project venvs only)
 VS104      Recreate .venv (command; in-project venvs only)
@@ -154,6 +155,10 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     env = report.environment
     code = finding.code
     if code == "VS101":
+        script = finding.data.get("script")
+        if isinstance(script, str):  # a PEP 723 script's own environment
+            return [Fix("Create an environment for this script", preferred=True, command=CREATE_ENVIRONMENT,
+                        arguments={"script": script})]
         return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
