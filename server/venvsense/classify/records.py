@@ -110,7 +110,7 @@ class Usage:
     one small code each, made into ``ClassifiedImport`` objects when asked for: all of them (``imports``, kept
     once made), or a file's (``of_file``, not kept) — a large project's index stays small in the server."""
 
-    __slots__ = ("_files", "_imports", "_third_party", "local_candidates", "scanned")
+    __slots__ = ("_files", "_imports", "_third_party", "_without", "local_candidates", "scanned")
 
     def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult],
                  local_candidates: frozenset[str] = frozenset()) -> None:
@@ -118,6 +118,7 @@ class Usage:
         self.local_candidates = local_candidates  # names of the project's folders and files (local code)
         self._imports: list[ClassifiedImport] | None = None
         self._third_party: list[ClassifiedImport] | None = None
+        self._without: tuple[frozenset[Path], Usage] | None = None
         self.scanned = scanned
 
     @property
@@ -151,11 +152,15 @@ class Usage:
     def without(self, paths: Iterable[Path]) -> Usage:
         """The same classification without the imports of ``paths`` (PEP 723 scripts, judged on their own);
         ``scanned`` keeps every file (what the files say besides imports is still the project's)."""
-        left = set(paths)
+        left = frozenset(paths)
         if not left:
             return self
-        return Usage({p: part for p, part in self._files.items() if p not in left}, self.scanned,
+        if self._without is not None and self._without[0] == left:  # a keystroke's re-check: the same scripts
+            return self._without[1]
+        kept = Usage({p: part for p, part in self._files.items() if p not in left}, self.scanned,
                      self.local_candidates)
+        self._without = (left, kept)
+        return kept
 
     def of_file(self, path: Path) -> list[ClassifiedImport]:
         """The imports of one file, classified (empty for a file not scanned or without imports)."""

@@ -81,13 +81,32 @@ def script_venv_setting(settings: Settings, root: Path, script: Path) -> Path | 
     return None
 
 
+_listed: MemoryCache[Path, tuple[Mapping[Path, ScanResult], tuple[Path, ...]]] = MemoryCache(
+    name="model.scripts.listed",
+    key="a project root; the entry holds the scans (the dict) the script files were found in",
+    invalidation="used only for the very same dict of scans (a re-check reusing the last classification)",
+    owner="the process: a block's keystroke looks at the scripts, not at every file", limit=16)
+
+
+def _candidates(root: Path, scanned: Mapping[Path, ScanResult], buffers: Mapping[Path, str]) -> list[Path]:
+    """The files that may be scripts, in path order: those of the last look at the same scans (a keystroke's
+    re-check reuses them) or every ``.py`` file scanned; and the editor buffers, read from the buffer."""
+    cached = _listed.get(root)
+    if cached is not None and cached[0] is scanned:
+        paths = set(cached[1])
+    else:
+        paths = {path for path, scan in scanned.items()
+                 if path.suffix == ".py" and _script_text(path, scan) is not None}
+        _listed.put(root, (scanned, tuple(paths)))
+    paths.update(path for path in buffers if path in scanned)
+    return sorted(paths)
+
+
 def read_scripts(root: Path, scanned: Mapping[Path, ScanResult], settings: Settings,
                  buffers: Mapping[Path, str], environ: Mapping[str, str]) -> list[ScriptScope]:
     """The project's PEP 723 scripts among the files the import scan read (``scanned``), in path order."""
     found: list[ScriptScope] = []
-    for path in sorted(scanned):
-        if path.suffix != ".py":
-            continue
+    for path in _candidates(root, scanned, buffers):
         buffer = buffers.get(path)
         text = (buffer if has_block(buffer) else None) if buffer is not None else _script_text(path, scanned[path])
         if text is None:
