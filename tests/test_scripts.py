@@ -94,7 +94,8 @@ def test_bad_metadata_is_vs206_at_its_place(tmp_path: Path) -> None:
     (finding,) = broken.findings
     assert finding.code == "VS206" and "not valid TOML" in finding.message
     assert finding.range.start == Position(3, 4)  # where tomllib stopped: the second string, no comma before
-    twice = read_script(path, "# /// script\n# dependencies = []\n# ///\nimport os\n# /// script\n# dependencies = []\n# ///\n")
+    block = "# /// script\n# dependencies = []\n# ///\n"
+    twice = read_script(path, block + "import os\n" + block)
     assert twice is not None and [(f.range.start.line, f.code) for f in twice.findings] == [(4, "VS206")]
     unclosed = read_script(path, "# /// script\n# dependencies = []\nimport os\n")
     assert unclosed is not None and [(f.range.start.line, f.code) for f in unclosed.findings] == [(0, "VS206")]
@@ -146,7 +147,7 @@ def test_missing_wrong_and_satisfied_in_uvs_environment(tmp_path: Path, wheels: 
 
 
 @needs_uv
-def test_a_scripts_imports_are_not_the_projects(tmp_path: Path, wheels: Path, venv_factory: object) -> None:
+def test_a_scripts_imports_are_not_the_projects(tmp_path: Path, wheels: Path) -> None:
     root = write(tmp_path / "proj", {
         "requirements.txt": "tinylib\n",
         "app.py": "import tinylib\n",
