@@ -5,6 +5,7 @@ declarations and environment (VS301–VS303) instead of the project's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -80,10 +81,19 @@ def _import_findings(script: ScriptScope, usage: Usage, settings: Settings, labe
             made.append(classified_import(script.path, scan, index, "third-party", target, providers))
     own = Usage({script.path: FileImports(script.path, scan, part.codes, tuple(made))}, {script.path: scan})
     env: Environment | None = script.environment
-    return import_findings(
+    # "declared but never imported" needs the module names of what is declared: known from the environment's
+    # metadata, only guessed without one (``pydantic-ai-slim`` is imported as ``pydantic_ai``)
+    found = import_findings(
         own, lookup.index, declarations=script.manifest.declarations, environment=env,
-        installed=script.installed, project_name=None, check_unused=settings.check_unused,
+        installed=script.installed, project_name=None,
+        check_unused=settings.check_unused and script.installed is not None,
         used_without_import=settings.used_without_import,
         environment_label=label if env is not None else None, root=None,
         incomplete=script.manifest.incomplete)
+    return [replace(f, message=f.message.replace(_PROJECT_WORDS, _SCRIPT_WORDS)) if _PROJECT_WORDS in f.message
+            else f for f in found]
+
+
+_PROJECT_WORDS = "no declaration of this project provides it"
+_SCRIPT_WORDS = "the script's PEP 723 block declares nothing that provides it"
 
