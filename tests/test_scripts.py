@@ -18,6 +18,7 @@ from support.work import calls
 from venvsense.check import ProjectReport, check_project, recheck_manifests, script_blocks_edited
 from venvsense.declarations.script import read_script
 from venvsense.environment.uvcache import cache_name, script_environment_path
+from venvsense.fixes import finding_fixes
 from venvsense.model import project_at
 from venvsense.text import Position, Range
 
@@ -271,3 +272,40 @@ def test_a_block_edit_takes_the_manifest_path(tmp_path: Path, wheels: Path) -> N
     assert fast_large <= fast_small * 1.05, (fast_small, fast_large)
     assert slow_large > slow_small * 1.5, (slow_small, slow_large)
     assert fast_large * 3 < slow_large
+
+
+@needs_uv
+def test_a_scripts_fixes_are_its_own(tmp_path: Path, wheels: Path) -> None:
+    """A script's findings are fixed in its own environment and block, never in the project's venv or
+    manifests: install its dependencies there (``venvsense create SCRIPT.py`` on a script that has one brings
+    it in line with its block), or change the pin in the block."""
+    text = SCRIPT.replace('"tinylib>=1",', '"tinylib>=2",\n#   "otherlib",') + "import otherlib\n"
+    root = write(tmp_path / "proj", {"requirements.txt": "otherlib\n", "app.py": "import otherlib\n",
+                                     "tool.py": text})
+    script = root / "tool.py"
+    venv = root / ".venvs" / "tool"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip_install(venv, "tinylib", find_links=wheels)
+    environ = uv_environ(tmp_path / "uv-cache")
+    report = check_project(project_at(root), environ=environ)
+    in_script = {f.code: f for f in report.findings if f.file == script}
+    assert sorted(in_script) == ["VS201", "VS202", "VS301"]
+    def titles(code: str) -> list[str]:
+        return [fix.title for fix in finding_fixes(report, in_script[code], trusted=True,
+                                                   text_of=lambda path: path.read_text())]
+
+    assert titles("VS201") == titles("VS301") == ["Install the script's dependencies"]
+    assert titles("VS202") == ["Install the script's dependencies", "Change pin to tinylib>=1.0"] or titles(
+        "VS202") == ["Install the script's dependencies", "Change pin to tinylib==1.0"]
+    assert not finding_fixes(report, in_script["VS201"], trusted=False, text_of=lambda path: None)
+    newer = build_wheel(tmp_path / "newer", "tinylib", "2.0").parent
+    result = run_cli("create", str(script), "--installer", "uv", "--find-links", str(wheels), "--find-links",
+                     str(newer), "--no-index", environ=environ)
+    # done (exit 1: the verdict that follows is the project's, whose own VS101 is left as it was)
+    assert result.returncode == 1 and "installed tinylib 2.0, otherlib 1.0" in result.stdout, result.stderr
+    assert "uv pip install --python" in result.stdout and str(venv) in result.stdout
+    installed = {p.name for p in venv.glob("lib/python3*/site-packages/*.dist-info")}
+    assert {"tinylib-2.0.dist-info", "otherlib-1.0.dist-info"} <= installed
+    after = check_project(project_at(root), environ=environ)
+    assert [f for f in after.findings if f.file == script] == []
+    assert not (root / ".venv").exists(), "the project's venv is never touched"

@@ -1,4 +1,5 @@
-""""Create an environment for this script": the plan for a PEP 723 script that has no environment.
+""""Create an environment for this script": the plan for a PEP 723 script that has no environment (and, for one
+that has, the plan bringing it in line with its block).
 
 Where uv is present (or asked for), ``uv sync --script <file>`` — uv makes the script's environment in its cache,
 where ``venvsense check`` then finds it (``environment.uvcache``); otherwise (or with ``--installer pip``) a venv
@@ -45,11 +46,10 @@ def plan_script(report: ProjectReport, path: Path, options: Options | None = Non
     """The plan making the script at ``path`` its environment (module docstring)."""
     options = options or Options()
     script = script_of(report, path)
-    if script.environment is not None:
-        raise ActionError(f"{script.name} already has an environment ({script.environment.path}); venvsense "
-                          "never overwrites one")
     if any(f.code == "VS206" and f.file == script.path for f in report.findings):
         raise ActionError(f"{script.name}'s script metadata cannot be read (VS206): fix the block first")
+    if script.environment is not None:
+        return _plan_sync(report, script, options)
     requires = script.manifest.requires_python[0] if script.manifest.requires_python else None
     interpreter = choose_interpreter(requested=options.python, python_version_file=(), requires_python=requires,
                                      environ=options.environ)
@@ -85,3 +85,38 @@ def plan_script(report: ProjectReport, path: Path, options: Options | None = Non
     notes = () if declarations else ("the script declares no dependencies: only the venv is created",)
     return Plan("create", root, venv, build_at, backend, interpreter, tuple(steps), shown, expected, tuple(index),
                 notes, reasons, source)
+
+
+def _plan_sync(report: ProjectReport, script: ScriptScope, options: Options) -> Plan:
+    """A script that has an environment: bring it in line with its block — ``uv sync --script`` for uv's
+    (uv installs exactly what the block declares), else the block's dependencies installed into it."""
+    env = script.environment
+    assert env is not None
+    if env.problems:
+        raise ActionError(f"{env.path} is broken ({env.problems[0]}): remove it, then create it again")
+    root = report.project.root
+    backend = choose_backend(options.installer, options.environ)
+    declarations = script.manifest.declarations
+    markers = marker_environment(env.python)
+    expected = tuple(dict.fromkeys(d.normalized for d in declarations
+                                   if d.normalized and marker_holds(d.marker, markers)))
+    shown = tuple(d.requirement for d in declarations)
+    index = _cli_index(options)
+    reasons = (f"{', '.join(shown)}: the dependencies of {script.name}'s PEP 723 block",) if shown else ()
+    source = (os.path.relpath(script.path, root),)
+    if env.source == "uv-script":
+        if backend.name != "uv":
+            raise ActionError(f"{script.name}'s environment is uv's: bring it in line with `uv sync --script`")
+        assert backend.executable is not None
+        argv = (str(backend.executable), "sync", "--script", safe_path(script.path), "--no-python-downloads",
+                *_option_args(index, backend, root))
+        step = Step("install", f"uv sync --script {script.name}: uv brings the script's environment in line "
+                    "with its block", argv, expected)
+    else:
+        if not declarations:
+            raise ActionError(f"{script.name} declares no dependencies: nothing to install")
+        args = [safe_requirement(d.requirement) for d in declarations]
+        step = Step("install", "install the script's dependencies: " + ", ".join(shown),
+                    _install_argv(backend, env.path, args, index, root), expected)
+    return Plan("install", root, env.path, env.path, backend, None, (step,), shown, expected, tuple(index), (),
+                reasons, source)
