@@ -309,3 +309,21 @@ def test_a_scripts_fixes_are_its_own(tmp_path: Path, wheels: Path) -> None:
     after = check_project(project_at(root), environ=environ)
     assert [f for f in after.findings if f.file == script] == []
     assert not (root / ".venv").exists(), "the project's venv is never touched"
+
+
+def test_a_scripts_findings_are_not_the_projects_to_fix(tmp_path: Path, wheels: Path) -> None:
+    """The project's fixes (the status bar's list, ``venvsense fix``, its summary) leave its scripts alone: a
+    script without an environment is no reason to create the project's ``.venv``."""
+    from venvsense.fixes import project_fixes, repair_for
+
+    root = write(tmp_path / "proj", {"requirements.txt": "tinylib\n", "app.py": "import tinylib\n",
+                                     "tool.py": SCRIPT})
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    pip_install(root / ".venv", "tinylib", find_links=wheels)
+    report = check_project(project_at(root), environ=uv_environ(tmp_path / "uv-cache"))
+    assert [(f.code, f.file.name) for f in report.findings] == [("VS101", "tool.py")]
+    assert report.project_findings == []
+    assert repair_for(report) is None
+    assert "Create .venv here" not in [fix.title for fix in project_fixes(report)]
+    text = run_cli("check", str(root), environ=uv_environ(tmp_path / "uv-cache")).stdout
+    assert "VS101" in text and "venvsense fix" not in text

@@ -61,6 +61,15 @@ class ProjectReport:
         return [d for m in self.manifests for d in m.declarations]
 
     @property
+    def project_findings(self) -> list[Finding]:
+        """The findings about the project and its venv: those in its PEP 723 scripts left out (each script has
+        its own environment, created and fixed on its own)."""
+        if not self.scripts:
+            return self.findings
+        scripts = {script.path for script in self.scripts}
+        return [f for f in self.findings if f.file not in scripts]
+
+    @property
     def constraints(self) -> list[Declaration]:
         return [d for m in self.manifests for d in m.constraints]
 

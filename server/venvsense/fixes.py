@@ -239,7 +239,7 @@ def repair_for(report: ProjectReport) -> Repair | None:
     """What fixing the whole project does (``venvsense fix``, "fix all"): create a missing venv when something
     is declared, recreate a broken in-project venv or one with the wrong Python (VS104/VS103), else install
     what is missing or mismatched; ``None`` when none of these applies."""
-    codes = {f.code for f in report.findings}
+    codes = {f.code for f in report.project_findings}  # a script's are its own
     env = report.environment
     if env is None:
         return "create" if report.declarations else None
@@ -267,7 +267,7 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     """The fixes offered for a whole project (a status bar's list), most relevant first: create a missing
     venv; install missing packages, fix versions, recreate the venv (first when it is broken or has the wrong
     Python); re-check."""
-    codes = {f.code for f in report.findings}
+    codes = {f.code for f in report.project_findings}  # a script's are its own
     env = report.environment
     fixes: list[Fix] = []
     if env is None or "VS101" in codes:

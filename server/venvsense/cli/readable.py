@@ -137,7 +137,7 @@ class FixWork:
         elif repair == "install":
             if any(f.code == "VS102" for f in report.findings):
                 return False  # fix does not install into another project's venv
-            packages = {f.package for f in report.findings if f.code in INSTALL_CODES and f.package}
+            packages = {f.package for f in report.project_findings if f.code in INSTALL_CODES and f.package}
             self.packages += len(packages)
             return bool(packages)
         else:
