@@ -48,6 +48,15 @@ async def test_a_script_gets_its_environment_and_its_block_is_rechecked_as_typed
         session.change(script, SCRIPT.replace("alpha==1.0", "alpha==2.0"))
         diagnostics = await session.wait_codes(script, lambda codes: codes == ["VS202"])
         assert (diagnostics[0].range.start.line, diagnostics[0].range.start.character) == (1, 19)  # inside its quotes
+        # its fixes are the script's own: its environment, its block (never the project's .venv or manifests)
+        actions = await session.code_actions(script, 1)
+        install = titled(actions, "Install the script's dependencies")
+        assert install.command is not None and install.command.arguments[0]["script"] == str(script)
+        pin = titled(actions, "Change pin to alpha==1.0")
+        assert pin.edit is not None
+        session.apply(pin.edit)
+        assert session.texts[script.as_uri()] == SCRIPT
+        await session.wait_codes(script, lambda codes: codes == [])
         session.change(script, SCRIPT.replace('"alpha==1.0"', '"alpha==1.0", "gamma"'))
         # (and gamma, declared by the block and imported by nothing, is the script's unused dependency)
         diagnostics = await session.wait_codes(script, lambda codes: sorted(codes) == ["VS201", "VS303"])
