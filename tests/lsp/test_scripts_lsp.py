@@ -3,6 +3,9 @@ as a command (the real uv, offline, its cache in ``tmp_path``), and edits of the
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,24 @@ async def test_a_script_gets_its_environment_and_its_block_is_rechecked_as_typed
         session.change(script, SCRIPT)
         await session.wait_codes(script, lambda codes: codes == [])
         assert session.codes(root / "app.py") == []
+
+
+async def test_uv_run_in_a_terminal_is_seen_without_an_editor_event(
+        make_project: ProjectMaker, workspace: Path, wheels: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person runs ``uv sync --script`` (or ``uv run``) in a terminal: the poller stats where uv makes the
+    script's environment, and the script is checked again against it."""
+    cache = tmp_path / "uv-cache"
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    root = make_project(requirements=None, venv=False, files={"run.py": SCRIPT})
+    script = root / "run.py"
+    uv = uv_executable()
+    assert uv is not None
+    async with lsp_session(workspace, wheelhouse=wheels) as session:
+        await session.wait_codes(script, lambda codes: codes == ["VS101"])
+        environ = {**os.environ, "UV_OFFLINE": "1", "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"}
+        done = subprocess.run([str(uv), "sync", "--script", str(script), "--python", sys.executable,
+                               "--find-links", str(wheels), "--no-index"], capture_output=True, text=True,
+                              env=environ, check=False)
+        assert done.returncode == 0, done.stderr
+        await session.wait_codes(script, lambda codes: codes == [])

@@ -20,7 +20,8 @@ from venvsense.caches import MemoryCache
 from venvsense.config import Settings
 from venvsense.declarations import Manifest
 from venvsense.declarations.script import has_block, read_script, script_block_range
-from venvsense.environment import Environment, Installed, find_script_environment, read_installed
+from venvsense.environment import SCRIPT_VENVS, Environment, Installed, find_script_environment, read_installed
+from venvsense.environment.uvcache import script_environment_path
 from venvsense.imports import ScanResult
 from venvsense.text import START, Range, UnreadableFile, decode_text
 
@@ -43,6 +44,13 @@ class ScriptScope:
     @property
     def name(self) -> str:
         return self.path.name
+
+    def environment_folders(self, environ: Mapping[str, str]) -> list[Path]:
+        """Its environment's folder, or — without one — the folders where one would appear (uv's for it, and
+        ``.venvs/<name>`` beside it): what the language server watches to see one made in a terminal."""
+        if self.environment is not None:
+            return [self.environment.path]
+        return [script_environment_path(self.path, environ), self.path.parent / SCRIPT_VENVS / self.path.stem]
 
 
 _texts: MemoryCache[Path, tuple[ScanResult, str | None]] = MemoryCache(
