@@ -215,8 +215,10 @@ def test_create_an_environment_for_this_script_with_uv(tmp_path: Path, wheels: P
     after = check_project(project_at(root), environ=environ)
     assert codes(after) == [] and after.scripts[0].environment is not None
     assert after.scripts[0].environment.path == made
-    again = run_cli("create", str(script), environ=environ)
-    assert again.returncode == 3 and "already has an environment" in again.stderr
+    # once it has one, the same command brings it in line with the block (uv's own sync), never a new one
+    again = run_cli("create", str(script), "--find-links", str(wheels), "--no-index", environ=environ)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"Plan: install into {made}" in again.stdout and "uv sync --script" in again.stdout
 
 
 def test_create_an_environment_for_this_script_without_uv(tmp_path: Path, wheels: Path) -> None:
