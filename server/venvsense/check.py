@@ -108,7 +108,7 @@ def check_project(
 
     ``settings`` given by a caller (CLI flags, editor settings) are laid over the project's own
     ``[tool.venvsense]`` table. ``disk_cache``: where repeated runs keep their import scans (the CLI's; the
-    language server keeps them in memory only).
+    language server's for a project's first check of a session).
     """
     model = read_model(project, settings, environ=environ, overrides=overrides)
     return _check(model, None, disk_cache)

@@ -32,7 +32,14 @@ from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
 from venvsense.declarations.pythonversion import PYTHON_VERSION
-from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
+from venvsense.edits import (
+    TextEdit,
+    add_to_pyproject,
+    add_to_requirements,
+    can_add_to_pyproject,
+    declares,
+    specifier_edit,
+)
 from venvsense.environment import in_project_environments
 from venvsense.findings import Finding
 from venvsense.protocol import (
@@ -107,8 +114,10 @@ def _recreate_python(report: ProjectReport) -> str | None:
     return None
 
 
-def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf) -> list[Fix]:
-    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project."""
+def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf, *,
+                          edits: bool = True) -> list[Fix]:
+    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project; ``edits`` False:
+    the fixes' titles only (what the status shows), without making the edits."""
     project = report.project
     name = _display_name(report, package, finding)
     fixes: list[Fix] = []
@@ -122,14 +131,14 @@ def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str,
         if text is None:
             continue
         if path.name == "pyproject.toml":
-            if declares(text, name):
+            if declares(text, name) or not can_add_to_pyproject(text):
                 continue
-            edit = add_to_pyproject(path, text, name)
+            edit = add_to_pyproject(path, text, name) if edits else None
         else:
-            edit = add_to_requirements(path, text, name)
-        if edit is None:
+            edit = add_to_requirements(path, text, name) if edits else None
+        if edits and edit is None:
             continue
-        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,)))
+        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,) if edit else ()))
     return fixes
 
 
@@ -178,7 +187,7 @@ def _script_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> l
     return fixes
 
 
-def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
+def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
     in_script = _script_fixes(report, finding, text_of) if report.scripts else None
@@ -223,16 +232,19 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         if _declared(report, package):
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
-        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
+        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of,
+                                                                          edits=edits)
     if code in ("VS302", "VS304"):
-        return add_requirement_fixes(report, finding, package, text_of)
+        return add_requirement_fixes(report, finding, package, text_of, edits=edits)
     return []
 
 
-def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf) -> list[Fix]:
+def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf,
+                  edits: bool = True) -> list[Fix]:
     """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
-    (the editor's buffer or the disk), ``None`` when unreadable."""
-    return [fix for fix in _finding_fixes(report, finding, text_of) if trusted or not fix.runs_process]
+    (the editor's buffer or the disk), ``None`` when unreadable; ``edits`` False: an edit's title without
+    the edit (adding a requirement to a large ``pyproject.toml`` re-renders the whole document)."""
+    return [fix for fix in _finding_fixes(report, finding, text_of, edits) if trusted or not fix.runs_process]
 
 
 def repair_for(report: ProjectReport) -> Repair | None:

@@ -43,15 +43,13 @@ def imported_by_enclosing_project(root: Path, scanned: Mapping[Path, ScanResult]
 
 def _tops(scans: Iterable[ScanResult]) -> Iterable[str]:
     for scan in scans:
-        for statement in scan.imports:
-            if statement.level == 0:
-                yield statement.module.partition(".")[0]
+        for module in scan.absolute_modules():
+            yield module.partition(".")[0]
 
 
 def _imported_under(folder: Path) -> set[str]:
     files = list(iter_python_files(folder, ignore_rules=True))
-    return {statement.module for scan in scan_files(files).values() for statement in scan.imports
-            if statement.level == 0}
+    return {module for scan in scan_files(files).values() for module in scan.absolute_modules()}
 
 
 # the tools that run a project's documentation as tests (its code blocks and `>>>` examples)

@@ -25,6 +25,7 @@ from venvsense.check import (
     recheck_manifests,
     script_blocks_edited,
 )
+from venvsense.imports import DiskScanCache
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
@@ -53,6 +54,9 @@ class Scheduler:
         self._indexed = False  # every project found at start-up has been checked once
         # given the stamps of what each full check read (the poller compares the disk with them)
         self.record_baseline: Callable[[dict[Path, int]], None] | None = None
+        # the CLI's on-disk scan cache, for each project's first check of the session only (a project opened
+        # again starts from the last session's scans and classifications; later checks use the memory caches)
+        self.disk_cache = DiskScanCache.default()
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -137,7 +141,12 @@ class Scheduler:
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
-            report = check_project(project, settings, overrides=snapshot.texts)
+            disk = self.disk_cache if state.checks == 0 else None
+            try:
+                report = check_project(project, settings, overrides=snapshot.texts, disk_cache=disk)
+            finally:
+                if disk is not None:
+                    disk.forget(project.root)
             baseline.update(check_baseline(before, started, stamps(project_targets(state.root, report))))
             return report
 
