@@ -103,8 +103,15 @@ def _candidates(root: Path, scanned: Mapping[Path, ScanResult], buffers: Mapping
     if cached is not None and cached[0] is scanned:
         paths = set(cached[1])
     else:
-        paths = {path for path, scan in scanned.items()
-                 if path.suffix == ".py" and _script_text(path, scan) is not None}
+        paths = set()
+        known = _texts.get
+        for path, scan in scanned.items():  # a re-check: one lookup per file, no path arithmetic
+            seen = known(path)
+            if seen is not None and seen[0] is scan:
+                if seen[1] is not None:
+                    paths.add(path)
+            elif path.suffix == ".py" and _script_text(path, scan) is not None:
+                paths.add(path)
         _listed.put(root, (scanned, tuple(paths)))
     paths.update(path for path in buffers if path in scanned)
     return sorted(paths)
