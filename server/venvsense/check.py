@@ -27,12 +27,14 @@ from venvsense.imports import DiskScanCache, scan_source
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX, scan_notebook
 from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
+from venvsense.model.scripts import ScriptScope, is_script_text, read_scripts
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
 from venvsense.rules.locks import lock_findings
 from venvsense.rules.notebooks import notebook_findings
+from venvsense.rules.scripts import script_findings
 from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
@@ -60,10 +62,21 @@ class ProjectReport:
     scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
     workspace: Workspace | None = None  # the uv workspace the project is the root or a member of
     lock: Lock | None = None  # the project's lock file as read (``declarations.locks``), ``None`` without one
+    # the PEP 723 scripts among its files: each a scope of its own (declarations, environment, imports)
+    scripts: list[ScriptScope] = field(default_factory=list)
 
     @property
     def declarations(self) -> list[Declaration]:
         return [d for m in self.manifests for d in m.declarations]
+
+    @property
+    def project_findings(self) -> list[Finding]:
+        """The findings about the project and its venv: those in its PEP 723 scripts left out (each script has
+        its own environment, created and fixed on its own)."""
+        if not self.scripts:
+            return self.findings
+        scripts = {script.path for script in self.scripts}
+        return [f for f in self.findings if f.file not in scripts]
 
     @property
     def constraints(self) -> list[Declaration]:
@@ -182,6 +195,22 @@ def _same_installs(previous: ProjectReport, path: Path, text: str) -> bool:
     """Whether the notebook ``text`` at ``path`` has the VS305 findings ``previous`` has there (same places)."""
     now = {(f.range, f.package) for f in notebook_findings([path], {path: text}, previous.declarations)}
     return now == {(f.range, f.package) for f in previous.findings if f.code == "VS305" and f.file == path}
+def script_blocks_edited(previous: ProjectReport, buffers: Mapping[Path, str]) -> bool:
+    """Whether editing the module ``buffers`` is the keystroke of a PEP 723 block: each one is a script of
+    ``previous`` (or holds ``# /// script`` now) and its imports read exactly as then. Its block is then a
+    manifest like any other: ``recheck_manifests`` re-reads the block and judges it (and the script's imports,
+    against its possibly new declarations) on the import classification ``previous`` made — the requirements
+    file's keystroke path, not a project check."""
+    usage = previous.usage
+    if usage is None or not buffers:
+        return False
+    scripts = {script.path for script in previous.scripts}
+    for path, text in buffers.items():
+        before = usage.scanned.get(path)
+        if (before is None or path.suffix != ".py" or path.name in _READ_FOR_MORE
+                or not (path in scripts or is_script_text(text)) or scan_source(text) != before):
+            return False
+    return True
 
 
 def _declared_names(declarations: list[Declaration]) -> set[str]:
@@ -221,16 +250,22 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
                 declared=sorted(_declared_names(model.declarations)),
             )
         report.usage, report.modules = scan
+        report.scripts = read_scripts(model.root, scan[0].scanned, settings, model.buffers, model.environ)
+        for script in report.scripts:
+            found.extend(script_findings(script, scan[0], settings, model.root))
+        # the scripts' imports are judged against their own blocks: the project's rules see the rest
+        project_usage = scan[0].without(s.path for s in report.scripts) if report.scripts else scan[0]
         found.extend(import_findings(
-            *scan, declarations=model.declarations, environment=model.environment, installed=model.installed,
+            project_usage, scan[1], declarations=model.declarations,
+            environment=model.environment, installed=model.installed,
             project_name=model.name, check_unused=settings.check_unused,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
             pyproject_toml=model.pyproject_toml,
         ))
-        found.extend(notebook_findings(scan[0].scanned, model.buffers, model.declarations))
-        found = manifestless_findings(model, *scan, found)
+        found.extend(notebook_findings(scan[0].notebooks, model.buffers, model.declarations))
+        found = manifestless_findings(model, project_usage, scan[1], found)
     if model.pyproject_toml is not None:
         report.workspace = workspace_of(model.root, model.pyproject_toml)
         found = workspace_findings(report.workspace, model.declarations, found, root=model.root,

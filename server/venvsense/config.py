@@ -16,6 +16,8 @@ Keys (pyproject spelling; the editor sends the same names in camelCase, ``SETTIN
 ``used-without-import``  extra distribution name patterns never reported as unused (VS303)
 ``lock-extras``          extras the lock's tool installs too (``uv sync --extra X``; ``"*"``: all), for VS402/VS403
 ``lock-groups``          dependency groups it installs beyond its defaults (``uv sync --group X``; ``"*"``: all)
+``scripts``              table; ``venv``: the venv of the PEP 723 scripts uv made none for — one path, or a
+                         table script glob (relative to the project) → path (paths relative to the project)
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class Settings:
     used_without_import: tuple[str, ...] = ()
     lock_extras: tuple[str, ...] = ()
     lock_groups: tuple[str, ...] = ()
+    # ``scripts.venv``: (script glob, venv path) pairs, first match wins; one path is the glob ``*``
+    script_venvs: tuple[tuple[str, Path], ...] = ()
     # set by the shell, never by a project or the editor's settings (not in SETTING_KEYS): the folders whose
     # files are the workspace's own (the project root is always one; the content of any other file is never
     # quoted), and whether the workspace is trusted (untrusted: includes leaving these folders are not read)
@@ -86,6 +90,7 @@ SETTING_KEYS = (
     SettingKey("used_without_import", "used-without-import", "usedWithoutImport"),
     SettingKey("lock_extras", "lock-extras", "lockExtras"),
     SettingKey("lock_groups", "lock-groups", "lockGroups"),
+    SettingKey("script_venvs", "scripts", "scripts"),
 )
 ENGINE_KEYS = frozenset(key.kebab for key in SETTING_KEYS)
 _ATTRS = {key.kebab: key.attribute for key in SETTING_KEYS}
@@ -158,7 +163,21 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
                     n if n == "*" else canonicalize_name(n) for n in _strings(f"ignore.{code}", names)
                 )
             settings["ignore"] = ignore
+        elif normalized == "scripts":
+            settings["script_venvs"] = _script_venvs(_table(key, value))
     return Settings(**settings)
+
+
+def _script_venvs(table: Mapping[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """``scripts.venv``: one path (every script), or a table glob → path."""
+    value = table.get("venv")
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        return (("*", Path(value)),)
+    if isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
+        return tuple((glob, Path(path)) for glob, path in value.items())
+    raise SettingsError("scripts.venv must be a path or a table of script glob → venv path")
 
 
 def project_settings(pyproject: TomlFile | None) -> tuple[Settings, str | None]:

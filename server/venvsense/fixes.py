@@ -4,6 +4,8 @@ all decide from here; this module only decides, it runs and writes nothing.
 
 =========  ==================================================================================================
 VS101      Create .venv here (command)
+script     in a PEP 723 script: Create an environment for this script (VS101), Install the script's
+           dependencies (VS201-203, a declared VS301), Change pin (VS202) — its own environment and block only
 VS102      Use this project's .venv (``venvsense.recheck`` with ``venv``) — or Create .venv here when it has none
 VS103      Recreate .venv with Python X (command; in-project venvs only)
 VS104      Recreate .venv (command; in-project venvs only)
@@ -191,11 +193,38 @@ def _create_title(finding: Finding) -> str:
     if isinstance(packages, list) and packages:
         return "Create .venv here and install " + ", ".join(str(p) for p in packages)
     return "Create .venv here"
+def _script_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix] | None:
+    """The fixes of a finding in a PEP 723 script (``None``: the file is no script): its own environment is
+    created or brought in line with its block (never the project's venv, never the project's manifests)."""
+    script = next((s for s in report.scripts if s.path == finding.file), None)
+    if script is None:
+        return None
+    code = finding.code
+    if code == "VS101":
+        return [Fix("Create an environment for this script", preferred=True, command=CREATE_ENVIRONMENT,
+                    arguments={"script": str(script.path)})]
+    declared = finding.package is not None and any(
+        d.normalized == finding.package for d in script.manifest.declarations)
+    if script.environment is None or not (code in INSTALL_CODES or (code == "VS301" and declared)):
+        return []
+    fixes = [Fix("Install the script's dependencies", preferred=code != "VS202", command=CREATE_ENVIRONMENT,
+                 arguments={"script": str(script.path)})]
+    installed = finding.data.get("installed")
+    declaration = next((d for d in script.manifest.declarations if d.range == finding.range), None)
+    text = text_of(script.path) if code == "VS202" and declaration is not None else None
+    if text is not None and declaration is not None and isinstance(installed, str):
+        edit = specifier_edit(declaration, installed, text)
+        if edit is not None:
+            fixes.append(Fix(f"Change pin to {declaration.name}{edit.new_text}", edits=(edit,)))
+    return fixes
 
 
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
+    in_script = _script_fixes(report, finding, text_of) if report.scripts else None
+    if in_script is not None:
+        return in_script
     if code == "VS101":
         if finding.data.get("workspace_root"):
             return []  # a workspace member: the venv is made at the workspace's root
@@ -289,7 +318,7 @@ def repair_for(report: ProjectReport) -> Repair | None:
     """What fixing the whole project does (``venvsense fix``, "fix all"): create a missing venv when something
     is declared, recreate a broken in-project venv or one with the wrong Python (VS104/VS103), else install
     what is missing or mismatched; ``None`` when none of these applies."""
-    codes = {f.code for f in report.findings}
+    codes = {f.code for f in report.project_findings}  # a script's are its own
     env = report.environment
     if env is None:
         vs101 = [f for f in report.findings if f.code == "VS101"]
@@ -320,7 +349,7 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     """The fixes offered for a whole project (a status bar's list), most relevant first: create a missing
     venv; install missing packages, fix versions, recreate the venv (first when it is broken or has the wrong
     Python); re-check."""
-    codes = {f.code for f in report.findings}
+    codes = {f.code for f in report.project_findings}  # a script's are its own
     env = report.environment
     fixes: list[Fix] = []
     member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)

@@ -334,6 +334,8 @@ def execute(plan: Plan, *, progress: ProgressCallback | None = None, cancel: thr
     if plan.action == "install":
         ensure_virtual_environment(plan.venv)
     else:
+        if plan.action == "create":  # the folder that holds it: `.venvs/` beside a script, uv's cache bucket
+            plan.venv.parent.mkdir(parents=True, exist_ok=True)
         _check_writable(plan.venv.parent)
         if plan.action == "create" and os.path.lexists(plan.venv):
             raise ActionError(f"{plan.venv} already exists; venvsense never overwrites a venv (use recreate)")

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from venvsense.imports import ImportStatement, ScanResult
+from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.mapping import Provider
 from venvsense.text import Position, Range
 
@@ -110,7 +111,7 @@ class Usage:
     one small code each, made into ``ClassifiedImport`` objects when asked for: all of them (``imports``, kept
     once made), or a file's (``of_file``, not kept) — a large project's index stays small in the server."""
 
-    __slots__ = ("_files", "_imports", "_third_party", "local_candidates", "scanned")
+    __slots__ = ("_files", "_imports", "_notebooks", "_third_party", "_without", "local_candidates", "scanned")
 
     def __init__(self, files: Mapping[Path, FileImports], scanned: dict[Path, ScanResult],
                  local_candidates: frozenset[str] = frozenset()) -> None:
@@ -118,7 +119,16 @@ class Usage:
         self.local_candidates = local_candidates  # names of the project's folders and files (local code)
         self._imports: list[ClassifiedImport] | None = None
         self._third_party: list[ClassifiedImport] | None = None
+        self._without: tuple[frozenset[Path], Usage] | None = None
+        self._notebooks: list[Path] | None = None
         self.scanned = scanned
+
+    @property
+    def notebooks(self) -> list[Path]:
+        """The notebooks among the scanned files (kept: a keystroke's re-check reusing this scan lists no file)."""
+        if self._notebooks is None:
+            self._notebooks = [path for path in self.scanned if path.suffix == NOTEBOOK_SUFFIX]
+        return self._notebooks
 
     @property
     def imports(self) -> list[ClassifiedImport]:
@@ -143,6 +153,23 @@ class Usage:
                 modules = part.scan.modules
                 found.update(modules[index] for index, code in enumerate(codes) if code == inactive)
         return found
+
+    def file_imports(self, path: Path) -> FileImports | None:
+        """One file's classified imports as kept (``None`` for a file not scanned or without imports)."""
+        return self._files.get(path)
+
+    def without(self, paths: Iterable[Path]) -> Usage:
+        """The same classification without the imports of ``paths`` (PEP 723 scripts, judged on their own);
+        ``scanned`` keeps every file (what the files say besides imports is still the project's)."""
+        left = frozenset(paths)
+        if not left:
+            return self
+        if self._without is not None and self._without[0] == left:  # a keystroke's re-check: the same scripts
+            return self._without[1]
+        kept = Usage({p: part for p, part in self._files.items() if p not in left}, self.scanned,
+                     self.local_candidates)
+        self._without = (left, kept)
+        return kept
 
     def of_file(self, path: Path) -> list[ClassifiedImport]:
         """The imports of one file, classified (empty for a file not scanned or without imports)."""

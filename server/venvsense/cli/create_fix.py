@@ -19,13 +19,14 @@ from typing import Any, TextIO
 
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
+from venvsense.actions.scripts import plan_script
 from venvsense.actions.steps import ActionError, Plan
 from venvsense.check import ProjectReport, check_project
 from venvsense.cli.output import finding_line
 from venvsense.cli.projects import UsageError, projects_to_act_on
 from venvsense.environment import clear_cache
 from venvsense.findings import Severity
-from venvsense.model import Project
+from venvsense.model import Project, project_for_file
 
 # exit code 2 (a usage error) is ``main``'s answer to ``UsageError``
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -34,7 +35,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 def register(commands: Any) -> None:
     """Add ``create`` and ``fix`` to the CLI's sub-command parsers."""
     create = commands.add_parser("create", help="create the project's venv and install what it declares")
-    create.add_argument("path", nargs="?", default=".", metavar="PATH", help="project folder (default .)")
+    create.add_argument("path", nargs="?", default=".", metavar="PATH",
+                        help="project folder (default .), or a PEP 723 script (its own environment)")
     create.add_argument("--python", metavar="X", help="a version (3.12, 3.12.1) or an interpreter path")
     create.add_argument("--with-group", action="append", default=[], metavar="G",
                         help="also install a dependency group, extra or requirements-G.txt (repeatable)")
@@ -161,6 +163,8 @@ def _run_plan(plan: Plan, out: TextIO, err: TextIO, allow_index: bool) -> tuple[
 
 def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     err = err or sys.stderr
+    if args.path.endswith(".py") and Path(args.path).is_file():
+        return _create_for_script(args, out, err)
     projects = projects_to_act_on(args.path)
     if len(projects) != 1:
         roots = ", ".join(str(p.root) for p in projects[:5])
@@ -177,6 +181,24 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
     code, _ = _run_plan(plan, out, err, args.allow_index_url)
     if code == EXIT_FAILED and (project.root / args.venv_name).exists():
         print_verdict(project, out)  # the venv is still there (a failed recreate): show where it stands
+    if code != EXIT_OK:
+        return code
+    return print_verdict(project, out)
+
+
+def _create_for_script(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``venvsense create script.py``: "Create an environment for this script" (``actions.scripts``)."""
+    path = Path(args.path).absolute()
+    project = project_for_file(path)
+    try:
+        plan = plan_script(check_project(project), path, _options(args))
+    except ActionError as error:
+        err.write(f"venvsense: {error}\n")
+        return EXIT_FAILED
+    if args.dry_run:
+        out.write(plan.describe() + "\n")
+        return EXIT_OK
+    code, _ = _run_plan(plan, out, err, args.allow_index_url)
     if code != EXIT_OK:
         return code
     return print_verdict(project, out)

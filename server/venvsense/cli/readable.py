@@ -138,7 +138,7 @@ class FixWork:
             if any(f.code == "VS102" for f in report.findings):
                 return False  # fix does not install into another project's venv
             loose = report.project.manifestless  # a folder with no manifest: fix installs what its imports lack
-            packages = {f.package for f in report.findings
+            packages = {f.package for f in report.project_findings
                         if (f.code in INSTALL_CODES or (loose and f.code == "VS301")) and f.package}
             self.packages += len(packages)
             return bool(packages)

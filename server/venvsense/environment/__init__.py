@@ -7,7 +7,13 @@ cached per folder), ``pipcheck`` (what ``pip check`` would say). The names other
 
 from venvsense.environment import installed as _installed
 from venvsense.environment import pipcheck as _pipcheck
-from venvsense.environment.discovery import IN_PROJECT_NAMES, find_environment, in_project_environments
+from venvsense.environment.discovery import (
+    IN_PROJECT_NAMES,
+    SCRIPT_VENVS,
+    find_environment,
+    find_script_environment,
+    in_project_environments,
+)
 from venvsense.environment.installed import Installed, read_installed
 from venvsense.environment.metadata import Distribution, parse_metadata_headers
 from venvsense.environment.pipcheck import BrokenDependency, broken_dependencies, marker_environment
@@ -29,6 +35,7 @@ def clear_cache() -> None:
 
 __all__ = [
     "IN_PROJECT_NAMES",
+    "SCRIPT_VENVS",
     "BrokenDependency",
     "Distribution",
     "Environment",
@@ -38,6 +45,7 @@ __all__ = [
     "broken_dependencies",
     "clear_cache",
     "find_environment",
+    "find_script_environment",
     "find_site_packages",
     "in_project_environments",
     "marker_environment",

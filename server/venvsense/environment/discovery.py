@@ -79,3 +79,32 @@ def _venv_of_interpreter(path: Path) -> Path:
     except OSError:
         pass
     return path
+
+
+SCRIPT_VENVS = ".venvs"  # where venvsense makes a script's venv when uv is absent: ``.venvs/<script-name>``
+
+
+def find_script_environment(script: Path, *, configured: Path | None = None,
+                            environ: Mapping[str, str] | None = None) -> Environment | None:
+    """The environment of a PEP 723 script, found without running anything: the one uv made for it in its
+    cache (``uv run --script`` / ``uv sync --script``; ``environment.uvcache`` computes the folder from the
+    script's path as uv does, also from its real path when a link leads to it), else ``configured`` (the
+    ``scripts.venv`` setting; relative to the script's folder), else ``.venvs/<script-name>`` beside the
+    script (what "Create an environment for this script" makes without uv); ``None`` when there is none."""
+    from venvsense.environment.uvcache import script_environment_path
+
+    variables = os.environ if environ is None else environ
+    candidates = [script_environment_path(script, variables)]
+    real = Path(os.path.realpath(script))
+    if real != script.absolute():
+        candidates.append(script_environment_path(real, variables))
+    for candidate in candidates:
+        if (candidate / "pyvenv.cfg").is_file():
+            return read_environment(candidate, "uv-script")
+    if configured is not None:
+        path = configured if configured.is_absolute() else script.parent / configured
+        return read_environment(_venv_of_interpreter(path), "configured")
+    beside = script.parent / SCRIPT_VENVS / script.stem
+    if (beside / "pyvenv.cfg").is_file():
+        return read_environment(beside, "script-venv")
+    return None

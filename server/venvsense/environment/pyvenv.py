@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Source = Literal["configured", "in-project", "enclosing-project", "VIRTUAL_ENV"]
+Source = Literal["configured", "in-project", "enclosing-project", "VIRTUAL_ENV", "uv-script", "script-venv"]
 
 
 @dataclass(frozen=True)

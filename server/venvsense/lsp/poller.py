@@ -39,13 +39,18 @@ def stamps(paths: Iterable[Path]) -> dict[Path, int]:
 
 def project_targets(root: Path, report: ProjectReport | None) -> set[Path]:
     """What the poller stats for one project: its root, and the folder, ``pyvenv.cfg`` and site-packages of
-    the venv its report found."""
+    the venv its report found; for each of its PEP 723 scripts, those of its environment, or the ``pyvenv.cfg``
+    that ``uv sync --script`` or ``.venvs/<name>`` would make."""
     found = {root}
     env = report.environment if report else None
     if env is not None:
         found.add(env.path)
         found.add(env.path / "pyvenv.cfg")
         found.update(env.site_packages)
+    for script in report.scripts if report else ():  # a PEP 723 script's own environment, or where one appears
+        found.update(folder / "pyvenv.cfg" for folder in script.environment_folders(os.environ))
+        if script.environment is not None:
+            found.update(script.environment.site_packages)
     return found
 
 

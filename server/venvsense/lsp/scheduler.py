@@ -18,7 +18,13 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 
-from venvsense.check import ProjectReport, check_project, imports_unchanged, recheck_manifests
+from venvsense.check import (
+    ProjectReport,
+    check_project,
+    imports_unchanged,
+    recheck_manifests,
+    script_blocks_edited,
+)
 from venvsense.imports import DiskScanCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp.client import Client
@@ -125,9 +131,14 @@ class Scheduler:
         modules_only = (previous is not None and not state.needs_full_check and len(edited) == len(state.edited_buffers)
                         and all(p.suffix in (".py", NOTEBOOK_SUFFIX) for p in edited))
 
+        script_edit = [False]
+
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):
                 return previous
+            if modules_only and previous is not None and script_blocks_edited(previous, edited):
+                script_edit[0] = True  # a PEP 723 block's keystroke: the manifest path
+                return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
@@ -161,7 +172,7 @@ class Scheduler:
             # nothing was requested since this check started (else it would be stale): it covers every change
             state.needs_full_check = False
             state.edited_buffers.clear()
-            state.incremental_checks += incremental
+            state.incremental_checks += incremental or script_edit[0]
             self.publisher.publish(state, report, snapshot)
             if baseline and self.record_baseline is not None:
                 self.record_baseline(baseline)

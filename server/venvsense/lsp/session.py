@@ -5,6 +5,7 @@ the buffers a check reads). Nothing here talks to the client or schedules work."
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -309,4 +310,7 @@ class Session:
             env = state.report.environment if state.report else None
             if env is not None:
                 owners.setdefault(env.path, set()).add(root)
+            for script in state.report.scripts if state.report else ():  # its own, or where one would appear
+                for folder in script.environment_folders(os.environ):
+                    owners.setdefault(folder, set()).add(root)
         return owners

@@ -23,7 +23,7 @@ from venvsense.manifests import (
     is_requirements_name,
 )
 from venvsense.stdlib import is_stdlib
-from venvsense.tree import Listing, walk
+from venvsense.tree import Listing, folders_above, walk
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,8 @@ def project_for_file(manifest: Path) -> Project:
     """A project made of one manifest file, rooted in its folder (``venvsense check requirements-dev.txt``)."""
     manifest = manifest.resolve()
     root = manifest.parent
+    if manifest.suffix == ".py":  # a module (a PEP 723 script): the project it is in, else its folder
+        return project_at(project_root_of(manifest))
     python_version = project_at(root).python_version
     name = manifest.name
     if name == "pyproject.toml":
@@ -151,6 +153,15 @@ def project_for_file(manifest: Path) -> Project:
         return Project(root=root, pipfile=manifest, python_version=python_version, single_manifest=manifest)
     return Project(root=root, requirements=(manifest,), main_requirements=(manifest,),
                    python_version=python_version, single_manifest=manifest)
+
+
+def project_root_of(path: Path) -> Path:
+    """The root of the project holding the file ``path``: its folder or the nearest project folder above it
+    (within the repository, below the home folder), else its folder."""
+    folder = path.parent
+    if is_project_root(folder):
+        return folder
+    return next((above for above in folders_above(folder) if is_project_root(above)), folder)
 
 
 def find_projects(path: Path, requirement_globs: Iterable[str] = ()) -> list[Project]:

@@ -329,3 +329,11 @@ def _compatible(first: str, second: str) -> bool:
         bumped.append(version)
         bumped.append(Version(".".join(str(p) for p in (*version.release[:-1], version.release[-1] + 1))))
     return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in bumped)
+
+
+def judge_declarations(declarations: list[Declaration], installed: Installed, python: str | None,
+                       label: str) -> list[Finding]:
+    """VS201–VS203 for declarations of their own set against an installed set (a PEP 723 script's), named
+    ``label`` in messages."""
+    markers = marker_environment(python)
+    return [finding for d in declarations for finding in _judge(d, installed.distributions, markers, label)]

@@ -9,7 +9,9 @@ A VS301 is a hint, with the reason in its message, when
   it is not meant to be installed there ("declared for sys_platform == "win32" only");
 - the file declares its own environment with PEP 723 inline script metadata (``# /// script``) and the module
   is one its ``dependencies`` provide, while a declaration of the project provides it too: ``uv run`` makes
-  that environment, not the project's venv (provided by nothing else: no finding, see ``silent``);
+  that environment, not the project's venv (provided by nothing else: no finding, see ``silent``). (A script is
+  judged as a scope of its own, ``rules.scripts``: there this says that a module its block provides only by a
+  variant's name — ``pydantic_ai`` of ``pydantic-ai-slim`` — is the block's, judged on the declaration);
 - no declaration provides the module and the project treats it as optional somewhere: an import of it inside
   ``try``/``except ImportError`` (or in such a handler) in any file, or a probe ``find_spec("m")`` /
   ``importorskip("m")``. Its other imports run on the paths those guards choose (``if not

@@ -10,7 +10,9 @@ workspace folder (or, with no workspace folders, a project the server already kn
 ``recreateEnvironment``  ``python``, ``installer``
 ``recheck``              ``venv``: use this venv for the project in this session ("Use this project's .venv")
 
-``createEnvironment`` also takes ``onlyMain`` (true: not the default development set). An index option that
+``createEnvironment`` also takes ``onlyMain`` (true: not the default development set), and ``script`` (the URI
+of a PEP 723 script of the project: "Create an environment for this script" — ``uv sync --script`` where uv is
+present, else ``.venvs/<name>`` beside it). An index option that
 one of the project's files sets (``-i``, ``--extra-index-url``, ``--find-links``) needs the person's consent
 before the first install that uses it in this session: the server sends ``venvsense/confirmIndex`` (the VS
 Code extension answers it with a modal dialog showing the URLs), and a client that does not know that request
@@ -34,6 +36,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcMeth
 from venvsense import protocol
 from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, execute
+from venvsense.actions.scripts import plan_script
 from venvsense.actions.steps import ActionError, BackendName, Plan
 from venvsense.check import ProjectReport
 from venvsense.declarations.pythonversion import PYTHON_VERSION
@@ -260,8 +263,23 @@ async def create_environment(ctx: Context, *arguments: Any) -> dict[str, Any]:
     state, value = project_argument(ctx, arguments)
     options = _options(ctx, state, value)
     _refuse_untrusted(ctx, "create a venv")
+    if value.get("script") is not None:
+        script = _script_argument(state, value["script"])
+        return await run_plan(ctx, state, f"Creating an environment for {script.name}",
+                              lambda report: plan_script(report, script, options))
     return await run_plan(ctx, state, f"Creating .venv in {state.root.name}",
                           lambda report: plan_create(report, options))
+
+
+def _script_argument(state: ProjectState, raw: object) -> Path:
+    """``script``: a PEP 723 script of the project (a file URI or an absolute path inside the project)."""
+    path = convert.path_of(raw) if isinstance(raw, str) and raw.startswith("file:") else (
+        Path(raw) if isinstance(raw, str) and raw else None)
+    if path is None or not path.is_absolute():
+        raise _invalid("\"script\" must be the file URI of a PEP 723 script")
+    if not inside(path.resolve(), state.root.resolve()) or path.suffix != ".py" or not path.is_file():
+        raise _invalid(f"{path} is not a Python file of the project {state.root}")
+    return path
 
 
 async def recreate_environment(ctx: Context, *arguments: Any) -> dict[str, Any]:
