@@ -17,6 +17,10 @@ RECHECK: Final = "venvsense.recheck"
 SERVER_COMMANDS = (CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT, RECHECK)
 # The server commands that run a process (create a venv, install): never offered in an untrusted workspace.
 PROCESS_COMMANDS = frozenset({CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT})
+# Lock files (VS401/VS402 fixes): "Sync .venv with <lock>" (``uv sync --frozen`` and the like) and "Update the
+# lock" (``uv lock``, ``poetry lock``); the fix policy names them, the actions layer runs them.
+SYNC_LOCK: Final = "venvsense.syncLock"
+UPDATE_LOCK: Final = "venvsense.updateLock"
 
 # Commands the VS Code extension runs itself (listed so the extension's manifest can be checked).
 SHOW_ACTIONS: Final = "venvsense.showActions"

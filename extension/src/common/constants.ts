@@ -10,6 +10,9 @@ export const RECHECK = 'venvsense.recheck';
 
 /** The server commands that run a process (create a venv, install): never run in an untrusted workspace. */
 export const PROCESS_COMMANDS: readonly string[] = [CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT];
+// Lock files: "Sync .venv with <lock>" and "Update the lock" (the fixes of VS402 and VS401).
+export const SYNC_LOCK = 'venvsense.syncLock';
+export const UPDATE_LOCK = 'venvsense.updateLock';
 
 // Commands the extension runs itself.
 export const SHOW_ACTIONS = 'venvsense.showActions';

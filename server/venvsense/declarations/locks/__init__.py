@@ -1,0 +1,79 @@
+"""Lock files: ``uv.lock``, ``poetry.lock``, ``pylock.toml``, ``Pipfile.lock``, ``pdm.lock`` read into one model.
+
+``model.py`` holds the format-neutral types and which lock a project uses (``find_lock``); each format is the
+module named by its kind (``uv.py``, ``poetry.py``, ``pylock.py``, ``pipfile.py``, ``pdm.py``), providing the
+functions of ``model.LockFormat``. The three functions below dispatch to it, so that a caller never names a
+format and a format module never needs registering anywhere: adding ``<kind>.py`` is enough.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import cast
+
+from venvsense.declarations.locks.model import (
+    LOCK_NAMES,
+    Lock,
+    LockedDependency,
+    LockedPackage,
+    LockError,
+    LockFormat,
+    LockKind,
+    ManifestText,
+    Selection,
+    Staleness,
+    Target,
+    find_lock,
+    lock_kind,
+)
+from venvsense.text import START, UnreadableFile, read_text
+
+__all__ = [
+    "LOCK_NAMES", "Lock", "LockError", "LockFormat", "LockKind", "LockedDependency", "LockedPackage",
+    "ManifestText", "Selection", "Staleness", "Target", "find_lock", "format_of", "lock_kind", "outdated",
+    "read_lock", "select",
+]
+
+
+def format_of(kind: LockKind) -> LockFormat | None:
+    """The module that reads locks of ``kind``, ``None`` when this version has none."""
+    try:
+        module = importlib.import_module(f"{__name__}.{kind}")
+    except ModuleNotFoundError:
+        return None
+    return cast(LockFormat, module)
+
+
+def read_lock(path: Path, text: str | None = None) -> Lock:
+    """``path`` read as the lock its name says (``text``: an editor buffer, else the file). Total: a file that
+    cannot be read, or is not a lock of its kind, gives a ``Lock`` with ``error`` set."""
+    kind = lock_kind(path)
+    if kind is None:
+        return Lock(path, "uv", error=LockError(f"{path.name} is not a lock file venvsense knows", START))
+    if text is None:
+        try:
+            text = read_text(path)
+        except UnreadableFile as error:
+            return Lock(path, kind, error=LockError(f"{path.name} {error.reason}", START))
+    module = format_of(kind)
+    if module is None:
+        return Lock(path, kind, error=LockError(f"{path.name}: this version of venvsense does not read {kind} locks",
+                                                START), text=text)
+    return module.read(path, text)
+
+
+def select(lock: Lock, target: Target) -> Selection:
+    """What the lock's tool would install into the venv ``target`` describes (see ``LockFormat.select``)."""
+    module = format_of(lock.kind)
+    if lock.error is not None or module is None:
+        return Selection({}, error=lock.error.message if lock.error else f"{lock.kind} locks are not read")
+    return module.select(lock, target)
+
+
+def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
+    """Where ``lock`` no longer matches the manifests it was made from (see ``LockFormat.outdated``)."""
+    module = format_of(lock.kind)
+    if lock.error is not None or module is None:
+        return ()
+    return module.outdated(lock, manifests)
