@@ -63,12 +63,12 @@ def read_lock(path: Path, text: str | None = None) -> Lock:
     return module.read(path, text)
 
 
-def select(lock: Lock, target: Target) -> Selection:
+def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What the lock's tool would install into the venv ``target`` describes (see ``LockFormat.select``)."""
     module = format_of(lock.kind)
     if lock.error is not None or module is None:
         return Selection({}, error=lock.error.message if lock.error else f"{lock.kind} locks are not read")
-    return module.select(lock, target)
+    return module.select(lock, target, manifests)
 
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:

@@ -4,8 +4,9 @@ The readers (``uv.py``, ``poetry.py``, ``pylock.py``, ``pipfile.py``, ``pdm.py``
 ``Lock``; they are total (bad input gives a ``Lock`` whose ``error`` says what and where, never an exception).
 Each reader module also answers two questions the rules ask, with the functions ``LockFormat`` names:
 
-- ``select(lock, target)``: which locked packages the project's tool installs into a venv (markers evaluated
-  for that venv, the default groups/extras the tool installs) — what ``uv sync --check`` compares;
+- ``select(lock, target, manifests)``: which locked packages the project's tool installs into a venv (markers
+  evaluated for that venv, the default groups/extras the tool installs, which may be configured in a manifest,
+  e.g. ``[tool.uv] default-groups``) — what ``uv sync --check`` compares;
 - ``outdated(lock, manifests)``: where the lock no longer matches the manifest(s) it was made from — what
   ``uv lock --check`` / ``poetry check --lock`` / ``pipenv verify`` say.
 
@@ -35,11 +36,13 @@ LOCAL_SOURCES: frozenset[str] = frozenset({"editable", "virtual", "directory", "
 @dataclass(frozen=True, slots=True)
 class LockedDependency:
     """One edge of the lock's graph: ``name`` (canonical) with ``extras`` (canonical, sorted), when ``marker``
-    holds (``None``: always). Formats without a graph (Pipfile.lock) leave a package's dependencies empty."""
+    holds (``None``: always). ``version`` names which entry when the lock has several of ``name`` (uv's forked
+    resolutions), else ``None``. Formats without a graph (Pipfile.lock) leave a package's dependencies empty."""
 
     name: str
     extras: tuple[str, ...] = ()
     marker: Marker | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,7 @@ class LockFormat(Protocol):
 
     def read(self, path: Path, text: str) -> Lock: ...
 
-    def select(self, lock: Lock, target: Target) -> Selection: ...
+    def select(self, lock: Lock, target: Target, manifests: ManifestText) -> Selection: ...
 
     def outdated(self, lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]: ...
 
