@@ -12,7 +12,10 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
-fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
+VS401      Update uv.lock and sync .venv, Update uv.lock (``venvsense.updateLock``, ``sync``: then sync)
+VS402/403  Sync .venv with uv.lock (``venvsense.syncLock``)
+fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``);
+           with a lock and VS401/VS402, the lock's sync comes first (``lock_fixes``)
 =========  ==================================================================================================
 
 A fix's ``arguments`` are those of its command besides ``project``, which the caller adds (a URI for the
@@ -29,6 +32,7 @@ from typing import Any, Final, Literal
 from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
+from venvsense.declarations.locks import find_lock
 from venvsense.declarations.pythonversion import PYTHON_VERSION
 from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
 from venvsense.environment import in_project_environments
@@ -41,12 +45,17 @@ from venvsense.protocol import (
     PROCESS_COMMANDS,
     RECHECK,
     RECREATE_ENVIRONMENT,
+    SYNC_LOCK,
+    UPDATE_LOCK,
 )
 from venvsense.text import UnreadableFile, read_text
 
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
 RECREATE_CODES = frozenset({"VS103", "VS104"})
+# Findings about the lock file: outdated (its tool updates it), and the venv out of sync with it (a sync fixes).
+OUTDATED_LOCK, NOT_SYNCED, NOT_IN_LOCK = "VS401", "VS402", "VS403"
+SYNC_CODES = frozenset({OUTDATED_LOCK, NOT_SYNCED, NOT_IN_LOCK})
 
 QUICK_FIX: Final = "quickfix"
 FixKind = Literal["quickfix", "source.fixAll.venvsense", "project"]
@@ -150,9 +159,44 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
+def lock_name(report: ProjectReport) -> str | None:
+    """The file name of the lock the project uses (``uv.lock``), ``None`` without one."""
+    path = find_lock(report.project.root)
+    return path.name if path is not None else None
+
+
+def lock_fixes(report: ProjectReport, kind: FixKind = "project") -> list[Fix]:
+    """The lock's fixes, most useful first: with VS401 "Update uv.lock and sync .venv" (then the sync alone and
+    the update alone), with VS402/VS403 "Sync .venv with uv.lock"; none without a lock, a usable venv of the
+    project's own (VS102, VS104 come first) or such a finding."""
+    codes = {f.code for f in report.findings}
+    name = lock_name(report)
+    env = report.environment
+    if name is None or env is None or env.problems or codes & (RECREATE_CODES | {"VS102"}):
+        return []
+    venv = env.name
+    fixes: list[Fix] = []
+    if OUTDATED_LOCK in codes:
+        fixes.append(Fix(f"Update {name} and sync {venv}", kind, preferred=True, command=UPDATE_LOCK,
+                         arguments={"sync": True}))
+    if codes & {NOT_SYNCED, NOT_IN_LOCK}:
+        fixes.append(Fix(f"Sync {venv} with {name}", kind, preferred=not fixes, command=SYNC_LOCK))
+    if OUTDATED_LOCK in codes:
+        fixes.append(Fix(f"Update {name}", kind, command=UPDATE_LOCK))
+    return fixes
+
+
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
     env = report.environment
     code = finding.code
+    if code in SYNC_CODES:
+        fixes = lock_fixes(report, QUICK_FIX)
+        if code == OUTDATED_LOCK:
+            return fixes
+        # the finding is about the venv, not the lock: the sync with the lock as it is comes first
+        sync = [Fix(f.title, preferred=True, command=f.command) for f in fixes if f.command == SYNC_LOCK]
+        return [*sync, *(Fix(f.title, command=f.command, arguments=f.arguments) for f in fixes
+                         if f.command != SYNC_LOCK)]
     if code == "VS101":
         return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
@@ -221,7 +265,12 @@ def repair_for(report: ProjectReport) -> Repair | None:
 
 def fix_all(report: ProjectReport, *, trusted: bool) -> Fix | None:
     """The one command doing ``repair_for`` (``source.fixAll.venvsense``); ``None`` when untrusted."""
-    repair = repair_for(report) if trusted else None
+    if not trusted:
+        return None
+    locked = lock_fixes(report, FIX_ALL_KIND)
+    if locked:
+        return locked[0]
+    repair = repair_for(report)
     env = report.environment
     if repair == "create":
         return Fix("Create .venv and install the declared dependencies", FIX_ALL_KIND, command=CREATE_ENVIRONMENT)
@@ -249,6 +298,7 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
         recreate = Fix(f"Recreate {env.name}", "project", command=RECREATE_ENVIRONMENT)
         urgent = bool(env.problems) or bool(codes & RECREATE_CODES)
         fixes = [recreate, *fixes] if urgent else [*fixes, recreate]
+    fixes = [*lock_fixes(report), *fixes]  # with a lock that the venv has drifted from: its sync first
     fixes.append(Fix("Re-check", "project", command=RECHECK))
     return [fix for fix in fixes if trusted or not fix.runs_process]
 

@@ -12,6 +12,8 @@ from typing import Literal
 
 ActionKind = Literal["create", "recreate", "install", "sync", "lock"]
 BackendName = Literal["uv", "pip"]
+# the program a plan runs: an installer, or the tool that owns a lock file (``poetry install --sync``)
+ToolName = Literal["uv", "pip", "poetry", "pipenv", "pdm"]
 Phase = Literal["plan", "venv", "install", "lock", "swap", "check", "cleanup"]
 
 
@@ -38,9 +40,10 @@ class Interpreter:
 
 @dataclass(frozen=True)
 class Backend:
-    """The installer: ``uv`` (``executable`` is the uv binary) or ``pip`` (run by the venv's own Python)."""
+    """The installer: ``uv`` (``executable`` is the uv binary) or ``pip`` (run by the venv's own Python); for a
+    lock file, the tool that owns it (``poetry``, ``pipenv``, ``pdm``: ``executable`` found on ``PATH``)."""
 
-    name: BackendName
+    name: ToolName
     executable: Path | None
     reason: str
 

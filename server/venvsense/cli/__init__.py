@@ -51,6 +51,9 @@ def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
     from venvsense.cli import create_fix  # imports the actions: only for the commands that may need them
 
     create_fix.register(commands)
+    from venvsense.cli import sync  # venvsense sync: the lock file's actions
+
+    sync.register(commands)
 
     from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
 

@@ -1,0 +1,334 @@
+"""Syncing a venv with the project's lock file, and updating the lock: two more plans (data a person reads
+first), run by ``run.execute`` like the others (guarded processes, progress, cancellation, the venv's lock).
+
+=================  ==========================================================================================
+lock               "Sync .venv with <lock>"
+=================  ==========================================================================================
+``uv.lock``        ``uv sync --frozen`` with ``UV_PROJECT_ENVIRONMENT`` set to the project's venv: exactly the
+                   lock's selection, packages it does not select removed, the lock left as it is
+``poetry.lock``    ``poetry install --sync`` (``VIRTUAL_ENV`` set to the venv) when Poetry is on ``PATH``, else
+                   the exact pins
+``pylock.toml``    ``uv pip sync --python <venv> pylock.toml`` when uv is there, else the exact pins
+``Pipfile.lock``,  the exact pins: the packages the lock selects for the venv (markers evaluated for its Python
+``pdm.lock``       and platform), each ``name==version``, installed with ``--no-deps`` (the lock is the whole
+                   closure: nothing is resolved again), then what the venv holds besides them uninstalled
+=================  ==========================================================================================
+
+"Update the lock" runs the lock's own tool: ``uv lock``, ``poetry lock``, ``pipenv lock``, ``pdm lock``
+(``pylock.toml`` names no tool: refused with the reason). A sync needs an existing venv of the project (create
+one first); both refuse an untrusted workspace (``execute``). Index URLs the lock records (a registry other
+than PyPI, Pipfile.lock's sources) are index settings the person must accept, as those of requirements files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from venvsense.actions.interpreters import choose_backend, find_uv
+from venvsense.actions.planning import (
+    Options,
+    _cli_index,
+    _has_pip,
+    _install_argv,
+    _option_args,
+    _own_pip_takes_python,
+)
+from venvsense.actions.safety import ensure_virtual_environment, safe_path, safe_requirement, venv_python
+from venvsense.actions.steps import ActionError, ActionRefused, Backend, IndexSetting, Plan, Step, ToolName
+from venvsense.check import ProjectReport
+from venvsense.declarations.locks import Lock, LockedPackage, Target, find_lock, read_lock, select
+from venvsense.environment import marker_environment
+from venvsense.text import UnreadableFile, read_text
+
+PYPI = frozenset({"https://pypi.org/simple", "https://pypi.python.org/simple", "https://pypi.org/pypi"})
+# the tool that writes each kind of lock, and its "update the lock" arguments
+LOCK_TOOLS: Mapping[str, tuple[ToolName, tuple[str, ...]]] = {
+    "uv": ("uv", ("lock",)),
+    "poetry": ("poetry", ("lock", "--no-interaction")),
+    "pipfile": ("pipenv", ("lock",)),
+    "pdm": ("pdm", ("lock",)),
+}
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """The lock a project uses, read: its path and model, for planning."""
+
+    path: Path
+    lock: Lock
+
+
+def project_lock(report: ProjectReport) -> LockInfo:
+    """The project's lock file, read; ``ActionError`` when it has none or it cannot be read."""
+    root = report.project.root
+    path = find_lock(root)
+    if path is None:
+        raise ActionError(f"{root.name} has no lock file (uv.lock, poetry.lock, pylock.toml, Pipfile.lock, "
+                          "pdm.lock): there is nothing to sync with")
+    lock = read_lock(path)
+    if lock.error is not None:
+        line = lock.error.range.start.line + 1
+        raise ActionError(f"{path.name} cannot be used: {lock.error.message} (line {line})")
+    return LockInfo(path, lock)
+
+
+def _disk_text(path: Path) -> str | None:
+    """A manifest's text on disk, for the lock's selection (``None`` when unreadable)."""
+    try:
+        return read_text(path)
+    except UnreadableFile:
+        return None
+
+
+def _which(program: str, environ: Mapping[str, str] | None) -> Path | None:
+    environ = os.environ if environ is None else environ
+    where = shutil.which(program, path=environ.get("PATH", os.defpath))
+    return Path(where) if where else None
+
+
+def _venv_of(report: ProjectReport) -> Path:
+    env = report.environment
+    if env is None:
+        raise ActionError(f"{report.project.root} has no virtual environment: create one first (venvsense create)")
+    ensure_virtual_environment(env.path)
+    if any(f.code == "VS102" for f in report.findings):
+        raise ActionRefused(f"{env.path} belongs to another project; venvsense will not sync it with this "
+                            "project's lock: create the project's own (venvsense create)")
+    return env.path
+
+
+# --- where the lock says packages come from ---------------------------------------------------------------
+
+
+def _registries(lock: Lock) -> list[tuple[str, int]]:
+    """The package indexes the lock records (URL or folder, with the 1-based line where first seen), PyPI left
+    out: uv's ``source = { registry = ... }``, Poetry's ``[package.source]`` of type ``legacy``, Pipfile.lock's
+    ``_meta.sources``, pylock's ``index``."""
+    data: Mapping[str, Any] = lock.data
+    found: dict[str, int] = {}
+
+    def add(value: object, line: int) -> None:
+        if isinstance(value, str) and value and value.rstrip("/") not in PYPI:
+            found.setdefault(value, line)
+
+    if lock.kind == "pipfile":
+        meta = data.get("_meta")
+        sources = meta.get("sources") if isinstance(meta, Mapping) else None
+        for source in sources if isinstance(sources, list) else []:
+            if isinstance(source, Mapping):
+                add(source.get("url"), 1)
+        return list(found.items())
+    entries = data.get("packages" if lock.kind == "pylock" else "package")
+    lines = {package.name: package.line + 1 for package in lock.packages}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        name = entry.get("name")
+        line = lines.get(canonicalize_name(name), 1) if isinstance(name, str) else 1
+        source = entry.get("source")
+        if lock.kind == "uv" and isinstance(source, Mapping):
+            add(source.get("registry"), line)
+        elif lock.kind in ("poetry", "pdm") and isinstance(source, Mapping) and source.get("type") == "legacy":
+            add(source.get("url"), line)
+        elif lock.kind == "pylock":
+            add(entry.get("index"), line)
+    return list(found.items())
+
+
+def _lock_index(info: LockInfo, options: Options) -> list[IndexSetting]:
+    """The lock's indexes as settings needing consent, those the person named already (``--find-links``,
+    the index URL setting) left out; folders relative to the project made absolute for comparing."""
+    own = {setting.value.rstrip("/") for setting in _cli_index(options) if setting.value}
+    out: list[IndexSetting] = []
+    for value, line in _registries(info.lock):
+        local = "://" not in value
+        compared = str((info.path.parent / value).absolute()) if local and not os.path.isabs(value) else value
+        if compared.rstrip("/") in own:
+            continue
+        option = "--find-links" if local else "--index-url"
+        out.append(IndexSetting(option, value, f"{info.path.name} line {line}", from_file=True))
+    return out
+
+
+# --- the exact pins -------------------------------------------------------------------------------------
+
+
+def _pin(package: LockedPackage, base: Path) -> list[str] | None:
+    """One locked package as installer arguments, ``None`` when nothing is installed for it (virtual)."""
+    if package.source == "virtual":
+        return None
+    if package.source in ("editable", "directory", "path"):
+        path = Path(package.location or ".")
+        path = path if path.is_absolute() else base / path
+        return ["-e", safe_path(path)] if package.source == "editable" else [safe_path(path)]
+    if package.source in ("git", "url"):
+        location = package.location if package.source == "url" else f"git+{package.location.removeprefix('git+')}"
+        return [safe_requirement(f"{package.name} @ {location}")]
+    if not package.version:
+        return [safe_requirement(package.name)]
+    return [safe_requirement(f"{package.name}=={package.version}")]
+
+
+def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Options,
+                index: list[IndexSetting]) -> tuple[Backend, list[Step], list[str], list[str], list[str]]:
+    """Install exactly the lock's selection with ``--no-deps``, then uninstall what it does not select; the
+    backend, the steps, the pins shown, the names expected afterwards, notes."""
+    env = report.environment
+    assert env is not None
+    selection = select(info.lock, Target(marker_environment(env.python)), _disk_text)
+    if selection.error is not None:
+        raise ActionError(f"{info.path.name}: venvsense cannot tell what it selects for {venv.name} "
+                          f"({selection.error})")
+    backend = choose_backend(options.installer, options.environ)
+    has_pip = _has_pip(env.site_packages)
+    if backend.name == "pip" and not has_pip and not _own_pip_takes_python():
+        raise ActionError(f"{venv} has no pip and venvsense's own pip cannot install into it: install uv, or "
+                          "install pip into the venv (python -m ensurepip)")
+    root = report.project.root
+    args: list[str] = []
+    shown: list[str] = []
+    expected: list[str] = []
+    for name, package in sorted(selection.packages.items()):
+        pin = _pin(package, info.path.parent)
+        if pin is None:
+            continue
+        args += pin
+        shown.append(f"{package.name}=={package.version}" if package.source == "registry" and package.version
+                     else f"{package.name} ({package.source})")
+        expected.append(name)
+    steps: list[Step] = []
+    if args:
+        steps.append(Step("install", f"install exactly what {info.path.name} pins ({len(shown)} packages, "
+                                     "--no-deps: the lock is the whole set)",
+                          _install_argv(backend, venv, ["--no-deps", *args], index, root, has_pip),
+                          tuple(expected)))
+    keep = {"pip"} if backend.name == "pip" else set()
+    installed = report.installed.distributions if report.installed is not None else {}
+    stray = sorted(n for n in installed if n not in selection.packages and n not in selection.own and n not in keep)
+    notes: list[str] = []
+    if stray:
+        shown_stray = [installed[n].name for n in stray]
+        steps.append(Step("install", f"uninstall what {info.path.name} does not select: {', '.join(shown_stray)}",
+                          _uninstall_argv(backend, venv, shown_stray, has_pip)))
+    if "pip" in installed and "pip" not in selection.packages and backend.name == "pip":
+        notes.append("pip stays installed: it is the installer of this plan")
+    return backend, steps, shown, expected, notes
+
+
+def _uninstall_argv(backend: Backend, venv: Path, names: list[str], has_pip: bool) -> tuple[str, ...]:
+    python = str(venv_python(venv))
+    checked = [safe_requirement(name) for name in names]
+    if backend.name == "uv":
+        assert backend.executable is not None
+        return (str(backend.executable), "pip", "uninstall", "--python", python, *checked)
+    quiet = ("--disable-pip-version-check", "--no-input")
+    if has_pip:
+        return (python, "-m", "pip", "uninstall", "-y", *quiet, *checked)
+    return (sys.executable, "-m", "pip", "--python", python, "uninstall", "-y", *quiet, *checked)
+
+
+# --- the two plans --------------------------------------------------------------------------------------
+
+
+def plan_sync(report: ProjectReport, options: Options | None = None) -> Plan:
+    """Make the project's venv hold exactly what its lock selects (see the module's table)."""
+    options = options or Options()
+    info = project_lock(report)
+    venv = _venv_of(report)
+    root = report.project.root
+    name = info.path.name
+    index = [*_lock_index(info, options), *_cli_index(options)]
+    notes: list[str] = []
+    reasons = [f"{name} is the project's lock: the venv is made to match it exactly (packages it does not "
+               "select are removed)"]
+    kind = info.lock.kind
+    uv = find_uv(options.environ) if options.installer != "pip" else None
+    poetry = _which("poetry", options.environ) if kind == "poetry" else None
+    expected = _expected(report, info)
+    if kind == "uv":
+        if uv is None:
+            raise ActionError("uv.lock is synced with uv, which is neither on PATH nor installed as a Python "
+                              "package (pip install uv)")
+        backend = Backend("uv", uv[0], uv[1] + " (uv.lock is uv's lock)")
+        argv = (str(uv[0]), "sync", "--frozen", *_option_args(index, backend, root))
+        steps = [Step("install", f"sync {venv.name} with {name} (uv sync --frozen: exactly the lock, the lock "
+                                 "left as it is)", argv, tuple(expected),
+                      (("UV_PROJECT_ENVIRONMENT", str(venv)),))]
+        shown = [f"what {name} selects"]
+    elif kind == "poetry" and poetry is not None:
+        backend = Backend("poetry", poetry, "Poetry found on PATH (poetry.lock is Poetry's lock)")
+        steps = [Step("install", f"sync {venv.name} with {name} (poetry install --sync)",
+                      (str(poetry), "install", "--sync", "--no-interaction"), tuple(expected),
+                      (("VIRTUAL_ENV", str(venv)), ("POETRY_VIRTUALENVS_CREATE", "false")))]
+        shown = [f"what {name} selects"]
+    elif kind == "pylock" and uv is not None:
+        backend = Backend("uv", uv[0], uv[1])
+        argv = (str(uv[0]), "pip", "sync", "--python", str(venv_python(venv)), *_option_args(index, backend, root),
+                safe_path(info.path))
+        steps = [Step("install", f"sync {venv.name} with {name} (uv pip sync)", argv, tuple(expected))]
+        shown = [f"what {name} selects"]
+    else:
+        if kind == "poetry":
+            notes.append("Poetry is not on PATH: the locked pins are installed exactly instead")
+        backend, steps, shown, expected, more = _pins_steps(report, info, venv, options, index)
+        notes += more
+    if not steps:
+        notes.append(f"{venv.name} already holds exactly what {name} selects")
+    return Plan("sync", root, venv, venv, backend, None, tuple(steps), tuple(shown), tuple(dict.fromkeys(expected)),
+                tuple(index), tuple(notes), tuple(reasons), (name,), lock=info.path)
+
+
+def _expected(report: ProjectReport, info: LockInfo) -> list[str]:
+    """The names the lock selects for the venv and installs (virtual projects are not), for the re-check;
+    empty when the lock's selection cannot be told (the tool decides then)."""
+    env = report.environment
+    if env is None:
+        return []
+    selection = select(info.lock, Target(marker_environment(env.python)), _disk_text)
+    return sorted(n for n, p in selection.packages.items() if p.source != "virtual")
+
+
+def plan_update_lock(report: ProjectReport, options: Options | None = None) -> Plan:
+    """Bring the lock in line with the manifest with the lock's own tool (``uv lock``, ``poetry lock``…)."""
+    options = options or Options()
+    info = project_lock(report)
+    root = report.project.root
+    kind = info.lock.kind
+    if kind not in LOCK_TOOLS:
+        raise ActionError(f"{info.path.name} names no tool that updates it: update it with the tool that made it "
+                          "(uv export --format pylock.toml, pdm export, …)")
+    program, arguments = LOCK_TOOLS[kind]
+    env = report.environment
+    venv = env.path if env is not None else root / options.venv_name
+    if kind == "uv":
+        uv = find_uv(options.environ)
+        if uv is None:
+            raise ActionError("uv.lock is updated with uv, which is neither on PATH nor installed as a Python "
+                              "package (pip install uv)")
+        executable, why = uv
+    else:
+        found = _which(program, options.environ)
+        if found is None:
+            raise ActionError(f"{info.path.name} is updated with {program}, which is not on PATH")
+        executable, why = found, f"{program} found on PATH"
+    backend = Backend(program, executable, f"{why} ({info.path.name} is {program}'s lock)")
+    index = [*_cli_index(options)]
+    argv = (str(executable), *arguments, *(_option_args(index, backend, root) if kind == "uv" else ()))
+    environ: tuple[tuple[str, str], ...] = ()
+    if kind in ("poetry", "pipfile", "pdm") and env is not None:
+        environ = (("VIRTUAL_ENV", str(env.path)),)
+    notes = ["poetry lock of Poetry 1.x also updates locked versions (Poetry 2 keeps them)"] if kind == "poetry" \
+        else []
+    step = Step("lock", f"update {info.path.name} to match the project's manifest ({program} {arguments[0]})", argv,
+                environ=environ)
+    return Plan("lock", root, venv, venv, backend, None, (step,), (), (), tuple(index), tuple(notes),
+                (f"{info.path.name} no longer matches what the project declares",), (info.path.name,),
+                lock=info.path)
