@@ -443,8 +443,7 @@ def _success_message(plan: Plan, installed: Sequence[str], total: int, seconds: 
         lock = plan.lock.name if plan.lock is not None else "the lock"
         if plan.action == "lock":
             return f"updated {lock} in {seconds:.1f} s"
-        updated = "updated the lock and " if any(s.phase == "lock" for s in plan.steps) else ""
-        return (f"{updated}synced {plan.venv.name} with {lock}: {total} packages installed in {seconds:.1f} s")
+        return f"synced {plan.venv.name} with {lock} ({total} packages) in {seconds:.1f} s"
     python = plan.interpreter.version if plan.interpreter and plan.interpreter.version else "?"
     why = f" ({plan.interpreter.reason})" if plan.interpreter else ""
     verb = "Created" if plan.action == "create" else "Recreated"

@@ -5,7 +5,8 @@ first), run by ``run.execute`` like the others (guarded processes, progress, can
 lock               "Sync .venv with <lock>"
 =================  ==========================================================================================
 ``uv.lock``        ``uv sync --frozen`` with ``UV_PROJECT_ENVIRONMENT`` set to the project's venv: exactly the
-                   lock's selection, packages it does not select removed, the lock left as it is
+                   lock's selection, packages it does not select removed, the lock left as it is; without uv
+                   (or with ``--installer pip``) the exact pins
 ``poetry.lock``    ``poetry install --sync`` (``VIRTUAL_ENV`` set to the venv) when Poetry is on ``PATH``, else
                    the exact pins
 ``pylock.toml``    ``uv pip sync --python <venv> pylock.toml`` when uv is there, else the exact pins
@@ -44,7 +45,16 @@ from venvsense.actions.planning import (
 from venvsense.actions.safety import ensure_virtual_environment, safe_path, safe_requirement, venv_python
 from venvsense.actions.steps import ActionError, ActionRefused, Backend, IndexSetting, Plan, Step, ToolName
 from venvsense.check import ProjectReport
-from venvsense.declarations.locks import Lock, LockedPackage, Target, find_lock, read_lock, select
+from venvsense.declarations.locks import (
+    Lock,
+    LockedPackage,
+    Selection,
+    Target,
+    find_lock,
+    format_of,
+    read_lock,
+    select,
+)
 from venvsense.environment import marker_environment
 from venvsense.text import UnreadableFile, read_text
 
@@ -74,9 +84,10 @@ def project_lock(report: ProjectReport) -> LockInfo:
         raise ActionError(f"{root.name} has no lock file (uv.lock, poetry.lock, pylock.toml, Pipfile.lock, "
                           "pdm.lock): there is nothing to sync with")
     lock = read_lock(path)
-    if lock.error is not None:
+    if lock.error is not None and format_of(lock.kind) is not None:
         line = lock.error.range.start.line + 1
         raise ActionError(f"{path.name} cannot be used: {lock.error.message} (line {line})")
+    # a kind this version cannot read: its own tool may still sync it (the exact pins cannot be planned)
     return LockInfo(path, lock)
 
 
@@ -153,7 +164,7 @@ def _lock_index(info: LockInfo, options: Options) -> list[IndexSetting]:
         compared = str((info.path.parent / value).absolute()) if local and not os.path.isabs(value) else value
         if compared.rstrip("/") in own:
             continue
-        option = "--find-links" if local else "--index-url"
+        option = "--find-links" if local else "--extra-index-url"
         out.append(IndexSetting(option, value, f"{info.path.name} line {line}", from_file=True))
     return out
 
@@ -177,16 +188,28 @@ def _pin(package: LockedPackage, base: Path) -> list[str] | None:
     return [safe_requirement(f"{package.name}=={package.version}")]
 
 
-def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Options,
-                index: list[IndexSetting]) -> tuple[Backend, list[Step], list[str], list[str], list[str]]:
+def _selection(report: ProjectReport, info: LockInfo) -> Selection:
+    """What the lock selects for the project's venv (markers for its Python, the tool's default groups)."""
+    env = report.environment
+    python = env.python if env is not None else None
+    return select(info.lock, Target(marker_environment(python)), _disk_text)
+
+
+def _shown(selection: Selection) -> list[str]:
+    """The selection as a person reads it: ``alpha==1.0``, ``proj (editable)``; virtual projects left out."""
+    return [f"{p.name}=={p.version}" if p.source == "registry" and p.version else f"{p.name} ({p.source})"
+            for _, p in sorted(selection.packages.items()) if p.source != "virtual"]
+
+
+def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Options, index: list[IndexSetting],
+                selection: Selection) -> tuple[Backend, list[Step], list[str], list[str], list[str]]:
     """Install exactly the lock's selection with ``--no-deps``, then uninstall what it does not select; the
     backend, the steps, the pins shown, the names expected afterwards, notes."""
     env = report.environment
     assert env is not None
-    selection = select(info.lock, Target(marker_environment(env.python)), _disk_text)
     if selection.error is not None:
         raise ActionError(f"{info.path.name}: venvsense cannot tell what it selects for {venv.name} "
-                          f"({selection.error})")
+                          f"({selection.error}), and no tool that reads it is available")
     backend = choose_backend(options.installer, options.environ)
     has_pip = _has_pip(env.site_packages)
     if backend.name == "pip" and not has_pip and not _own_pip_takes_python():
@@ -194,16 +217,14 @@ def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Opti
                           "install pip into the venv (python -m ensurepip)")
     root = report.project.root
     args: list[str] = []
-    shown: list[str] = []
     expected: list[str] = []
     for name, package in sorted(selection.packages.items()):
         pin = _pin(package, info.path.parent)
         if pin is None:
             continue
         args += pin
-        shown.append(f"{package.name}=={package.version}" if package.source == "registry" and package.version
-                     else f"{package.name} ({package.source})")
         expected.append(name)
+    shown = _shown(selection)
     steps: list[Step] = []
     if args:
         steps.append(Step("install", f"install exactly what {info.path.name} pins ({len(shown)} packages, "
@@ -252,48 +273,38 @@ def plan_sync(report: ProjectReport, options: Options | None = None) -> Plan:
     kind = info.lock.kind
     uv = find_uv(options.environ) if options.installer != "pip" else None
     poetry = _which("poetry", options.environ) if kind == "poetry" else None
-    expected = _expected(report, info)
-    if kind == "uv":
-        if uv is None:
-            raise ActionError("uv.lock is synced with uv, which is neither on PATH nor installed as a Python "
-                              "package (pip install uv)")
+    selection = _selection(report, info)
+    expected = sorted(n for n, p in selection.packages.items() if p.source != "virtual")
+    shown = _shown(selection) or [f"what {name} selects"]
+    own_index = _cli_index(options)  # uv reads the lock's own sources itself
+    if kind == "uv" and uv is not None:
         backend = Backend("uv", uv[0], uv[1] + " (uv.lock is uv's lock)")
-        argv = (str(uv[0]), "sync", "--frozen", *_option_args(index, backend, root))
+        argv = (str(uv[0]), "sync", "--frozen", *_option_args(own_index, backend, root))
         steps = [Step("install", f"sync {venv.name} with {name} (uv sync --frozen: exactly the lock, the lock "
                                  "left as it is)", argv, tuple(expected),
                       (("UV_PROJECT_ENVIRONMENT", str(venv)),))]
-        shown = [f"what {name} selects"]
     elif kind == "poetry" and poetry is not None:
         backend = Backend("poetry", poetry, "Poetry found on PATH (poetry.lock is Poetry's lock)")
         steps = [Step("install", f"sync {venv.name} with {name} (poetry install --sync)",
                       (str(poetry), "install", "--sync", "--no-interaction"), tuple(expected),
                       (("VIRTUAL_ENV", str(venv)), ("POETRY_VIRTUALENVS_CREATE", "false")))]
-        shown = [f"what {name} selects"]
     elif kind == "pylock" and uv is not None:
         backend = Backend("uv", uv[0], uv[1])
-        argv = (str(uv[0]), "pip", "sync", "--python", str(venv_python(venv)), *_option_args(index, backend, root),
-                safe_path(info.path))
+        argv = (str(uv[0]), "pip", "sync", "--python", str(venv_python(venv)),
+                *_option_args(own_index, backend, root), safe_path(info.path))
         steps = [Step("install", f"sync {venv.name} with {name} (uv pip sync)", argv, tuple(expected))]
-        shown = [f"what {name} selects"]
     else:
-        if kind == "poetry":
-            notes.append("Poetry is not on PATH: the locked pins are installed exactly instead")
-        backend, steps, shown, expected, more = _pins_steps(report, info, venv, options, index)
+        if kind in ("uv", "poetry"):
+            tool = "uv" if kind == "uv" else "Poetry"
+            why = "--installer pip was asked for" if kind == "uv" and options.installer == "pip" else \
+                f"{tool} is not on PATH"
+            notes.append(f"{why}: the locked pins are installed exactly instead")
+        backend, steps, shown, expected, more = _pins_steps(report, info, venv, options, index, selection)
         notes += more
     if not steps:
         notes.append(f"{venv.name} already holds exactly what {name} selects")
     return Plan("sync", root, venv, venv, backend, None, tuple(steps), tuple(shown), tuple(dict.fromkeys(expected)),
                 tuple(index), tuple(notes), tuple(reasons), (name,), lock=info.path)
-
-
-def _expected(report: ProjectReport, info: LockInfo) -> list[str]:
-    """The names the lock selects for the venv and installs (virtual projects are not), for the re-check;
-    empty when the lock's selection cannot be told (the tool decides then)."""
-    env = report.environment
-    if env is None:
-        return []
-    selection = select(info.lock, Target(marker_environment(env.python)), _disk_text)
-    return sorted(n for n, p in selection.packages.items() if p.source != "virtual")
 
 
 def plan_update_lock(report: ProjectReport, options: Options | None = None) -> Plan:
