@@ -27,6 +27,7 @@ from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
+from venvsense.rules.locks import lock_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
@@ -183,6 +184,10 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
     if model.environment is not None and model.installed is not None:
         found.extend(declaration_findings(model, model.environment, model.installed))
     found.extend(conflicting_declarations(model.declarations, model.environment))
+    locked = lock_findings(model)
+    if locked.covered:  # a declared package out of sync with the lock is said once, by VS402
+        found = [f for f in found if not (f.code in ("VS201", "VS202") and f.package in locked.covered)]
+    found.extend(locked.findings)
     if settings.check_imports:
         if scan is None:
             scan = scan_project(

@@ -98,6 +98,13 @@ _CODES = [
     Code("VS304", "dev-only-import", Severity.WARNING,
          "package code imports a distribution the project declares only for development (a dependency group, "
          "a dev/test/docs requirements file)"),
+    Code("VS401", "lock-outdated", Severity.WARNING,
+         "the lock file no longer matches the manifest it was made from (what uv lock --check says)"),
+    Code("VS402", "not-synced", Severity.WARNING,
+         "a package the lock selects for this venv is missing or installed at another version (what uv sync --check "
+         "would change)"),
+    Code("VS403", "not-in-lock", Severity.INFORMATION,
+         "a package installed in the venv that the lock does not select (uv sync would remove it)"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

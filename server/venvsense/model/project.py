@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.config import Settings, overlay, project_settings
 from venvsense.declarations import Declaration, Manifest
+from venvsense.declarations.locks import Lock, find_lock, read_lock
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
@@ -38,7 +39,8 @@ class ProjectModel:
     declarations include it. ``sets``: the declaration sets (one ``Manifest`` per requirements file tree,
     ``pyproject.toml``, ``setup.cfg``), main requirements first, each declaration once.
 
-    Growing the model (the next sources): lock files, PEP 723 scripts, notebooks and workspace members are new
+    ``lock``: the project's lock file (a source of its own: the rules compare it with the manifests and the venv).
+    Growing the model (the next sources): PEP 723 scripts, notebooks and workspace members are new
     fields read here beside ``sets`` (a lock file is one more set; a script is a set and the one source file it
     governs); *scopes* — which sets govern which source files (package code, tests, docs, scripts) — become a
     field mapping set to file globs, read by the import rules instead of "every set governs every file".
@@ -59,6 +61,9 @@ class ProjectModel:
     sets: list[Manifest]
     python_version_file: PythonVersionFile | None
     scopes: Scopes
+    # the lock file the project uses (``declarations.locks.find_lock``: uv.lock first), read once; ``None`` without
+    # one, or when the check was asked for one manifest only
+    lock: Lock | None = None
 
     @property
     def root(self) -> Path:
@@ -136,11 +141,14 @@ def read_model(
     sets = read_sets(project, buffers, environ, pyproject_toml, workspace=(*settings.workspace, project.root),
                      trusted=settings.trusted)
     _resolve_dynamic(sets, installed)
+    lock_path = find_lock(project.root) if project.single_manifest is None else None
+    lock = read_lock(lock_path, buffers.get(lock_path)) if lock_path is not None else None
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
         sets=sets, python_version_file=python_version_file,
         scopes=read_scopes(project.root, pyproject_toml, buffers, packaged=_packaged(project, pyproject_toml)),
+        lock=lock,
     )
 
 
