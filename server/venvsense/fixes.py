@@ -170,9 +170,11 @@ def lock_fixes(report: ProjectReport, kind: FixKind = "project") -> list[Fix]:
     the update alone), with VS402/VS403 "Sync .venv with uv.lock"; none without a lock, a usable venv of the
     project's own (VS102, VS104 come first) or such a finding."""
     codes = {f.code for f in report.findings}
-    name = lock_name(report)
     env = report.environment
-    if name is None or env is None or env.problems or codes & (RECREATE_CODES | {"VS102"}):
+    if not codes & SYNC_CODES or env is None or env.problems or codes & (RECREATE_CODES | {"VS102"}):
+        return []
+    name = lock_name(report)
+    if name is None:
         return []
     venv = env.name
     fixes: list[Fix] = []
