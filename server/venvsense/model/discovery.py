@@ -41,6 +41,7 @@ class Project:
     setup_py: Path | None = None
     python_version: Path | None = None
     single_manifest: Path | None = None
+    pipfile: Path | None = None
 
 
 def _requirements_files(root: Path) -> list[Path]:
@@ -114,6 +115,7 @@ def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
     setup_cfg = root / "setup.cfg"
     setup_py = root / "setup.py"
     python_version = root / ".python-version"
+    pipfile = root / "Pipfile"
     return Project(
         root=root,
         requirements=tuple(ordered),
@@ -122,6 +124,7 @@ def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
         setup_cfg=setup_cfg if setup_cfg.is_file() else None,
         setup_py=setup_py if setup_py.is_file() else None,
         python_version=python_version if python_version.is_file() else None,
+        pipfile=pipfile if pipfile.is_file() else None,
     )
 
 
@@ -135,6 +138,8 @@ def project_for_file(manifest: Path) -> Project:
         return Project(root=root, pyproject=manifest, python_version=python_version, single_manifest=manifest)
     if name == "setup.cfg":
         return Project(root=root, setup_cfg=manifest, python_version=python_version, single_manifest=manifest)
+    if name == "Pipfile":
+        return Project(root=root, pipfile=manifest, python_version=python_version, single_manifest=manifest)
     return Project(root=root, requirements=(manifest,), main_requirements=(manifest,),
                    python_version=python_version, single_manifest=manifest)
 

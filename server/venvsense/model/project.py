@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 from venvsense.config import Settings, overlay, project_settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.locks import Lock, find_lock, read_lock
+from venvsense.declarations.pipfile import read_pipfile
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
 from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
@@ -172,7 +173,7 @@ def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:
 def _packaged(project: Project, pyproject_toml: TomlFile | None) -> bool:
     """Whether the project has a main set (``[project]``, Poetry's table, ``setup.py``/``setup.cfg``, a main
     requirements file): else it has no package code (a uv workspace root with dependency groups only)."""
-    if project.main_requirements or project.setup_py or project.setup_cfg:
+    if project.main_requirements or project.setup_py or project.setup_cfg or project.pipfile:
         return True
     data = pyproject_toml.data if pyproject_toml is not None and project.pyproject is not None else None
     return data is not None and ("project" in data or bool(pyproject_toml and pyproject_toml.table("tool", "poetry")))
@@ -230,6 +231,8 @@ def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[s
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
     if project.setup_py and project.single_manifest is None:
         manifests.append(read_setup_py(project.setup_py, buffers.get(project.setup_py)))
+    if project.pipfile:
+        manifests.append(read_pipfile(project.pipfile, buffers.get(project.pipfile)))
     return manifests
 
 

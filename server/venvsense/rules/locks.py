@@ -7,7 +7,7 @@ for the venv's Python and platform, the groups its tool installs by default) wit
 another version, installed editable where the lock has an index package (and the reverse), or — for the project's
 own editable install made by uv — built before its build inputs last changed. It stands on the manifest's
 declaration of a direct dependency, else on the package's entry in the lock. VS403 is everything else installed
-(uv sync removes it), except the project's own projects.
+(uv sync removes it), except the project itself.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations import Declaration
@@ -99,13 +100,21 @@ def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment:
             file, where, package=name, locked=package.version,
             installed=distribution.version if distribution is not None else None, lock=str(lock.path)))
         result.covered.add(name)
+    # the project itself is never a stray install (``uv sync --no-install-project``, a ``package = false`` project
+    # installed by hand); a workspace member the sync does not select is, as uv removes it
+    itself = {canonicalize_name(name) for name in (model.name, _root_name(lock)) if name}
     for name, distribution in sorted(installed.distributions.items()):
-        if name in selection.packages or name in selection.own:
+        if name in selection.packages or name in itself:
             continue
         result.findings.append(make(
             "VS403", f"{distribution.name} {distribution.version} is installed in {label} but {lock.path.name} does "
             f"not select it for this venv (a sync would remove it)", lock.path, _first_line(lock), package=name,
             installed=distribution.version, lock=str(lock.path)))
+
+
+def _root_name(lock: Lock) -> str | None:
+    return next((p.name for p in lock.packages if p.source in ("editable", "virtual", "directory")
+                 and p.location in (".", "")), None)
 
 
 def _out_of_sync(package: LockedPackage, distribution: Distribution | None, own: bool, lock: Lock) -> str | None:
@@ -133,9 +142,10 @@ def _same_version(installed: str, locked: str) -> bool:
 
 
 def _rebuild_reason(distribution: Distribution, folder: Path) -> str | None:
-    """For a local project uv installed: which of its build inputs changed since (uv compares the ``uv_cache.json``
-    it wrote into the dist-info with the inputs' change times, and rebuilds on any difference); ``None`` when
-    none did, or when this cannot be told (not installed by uv, ``[tool.uv] cache-keys`` configured)."""
+    """For a local project uv installed: which of its build inputs changed since (uv compares the
+    ``uv_cache.json`` it wrote into the dist-info with the inputs' change times and folders, and rebuilds on any
+    difference); ``None`` when none did, or when this cannot be told (not installed by uv, ``[tool.uv]
+    cache-keys`` configured)."""
     try:
         with open(distribution.metadata_path / "uv_cache.json", encoding="utf-8") as handle:
             stored = json.load(handle)
@@ -159,11 +169,13 @@ def _rebuild_reason(distribution: Distribution, folder: Path) -> str | None:
         return newest[1]
     directories = stored.get("directories")
     for name, value in (directories.items() if isinstance(directories, dict) else ()):
+        # uv records a folder's creation time (which Python cannot read on Linux, and which nothing but
+        # re-creating the folder changes), else its inode, or ``null`` for a folder that did not exist
         try:
-            now: int | None = os.stat(folder / str(name)).st_ctime_ns
+            inode: int | None = os.stat(folder / str(name)).st_ino
         except OSError:
-            now = None
-        if now != _nanoseconds(value):
+            inode = None
+        if (value is None) != (inode is None) or (isinstance(value, int) and value != inode):
             return f"{name}/"
     return None
 

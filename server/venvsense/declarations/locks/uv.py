@@ -62,7 +62,7 @@ def read(path: Path, text: str) -> Lock:
         reason = _TOML_ERROR.sub("", str(parsed.error)).strip() or "it cannot be parsed"
         return Lock(path, "uv", error=LockError(f"{path.name} is not valid TOML: {reason}", where), text=text)
     data = dict(parsed.data)
-    positions = PositionMap(text)
+    positions = _LazyPositions(text)
     version = data.get("version")
     if version != 1:
         where = positions.entry_range(("version",)) if "version" in data else START
@@ -75,9 +75,10 @@ def read(path: Path, text: str) -> Lock:
     if not isinstance(entries, list):
         entries = []
         problem = LockError(f"{path.name}: 'package' is not an array of tables", positions.entry_range(("package",)))
+    lines = _package_lines(text, len(entries), positions)
     for index, entry in enumerate(entries):
         try:
-            packages.append(_package(entry, index, positions))
+            packages.append(_package(entry, index, lines[index]))
         except _Bad as bad:
             if problem is None:
                 problem = LockError(f"{path.name}: {bad.message}", positions.entry_range(bad.key))
@@ -87,7 +88,37 @@ def read(path: Path, text: str) -> Lock:
                 data=data, text=text)
 
 
-def _package(entry: Any, index: int, positions: PositionMap) -> LockedPackage:
+class _LazyPositions:
+    """The position scanner, run over the text only when a place is asked for (an error; headers uv did not
+    write its way): a real lock is megabytes, and finding its ``[[package]]`` lines needs no scanner."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._map: PositionMap | None = None
+
+    def entry_range(self, key: tuple[str | int, ...]) -> Range:
+        if self._map is None:
+            self._map = PositionMap(self.text)
+        return self._map.entry_range(key)
+
+
+_PACKAGE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*package[ \t]*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _package_lines(text: str, count: int, positions: _LazyPositions) -> list[int]:
+    """The 0-based line of each ``[[package]]`` header, in order."""
+    offsets = [match.start() for match in _PACKAGE_HEADER.finditer(text)]
+    if len(offsets) == count:
+        lines, line, last = [], 0, 0
+        for offset in offsets:
+            line += text.count("\n", last, offset)
+            last = offset
+            lines.append(line)
+        return lines
+    return [positions.entry_range(("package", index)).start.line for index in range(count)]
+
+
+def _package(entry: Any, index: int, line: int) -> LockedPackage:
     key: tuple[str | int, ...] = ("package", index)
     if not isinstance(entry, dict):
         raise _Bad("a [[package]] entry is not a table", key)
@@ -105,7 +136,6 @@ def _package(entry: Any, index: int, positions: PositionMap) -> LockedPackage:
             if source_key in source:
                 kind, location = source_kind, str(source[source_key])
                 break
-    line = positions.entry_range(key).start.line
     return LockedPackage(
         name=canonicalize_name(name), version=version, source=kind, line=line,
         dependencies=_edges(entry.get("dependencies", []), (*key, "dependencies")),
