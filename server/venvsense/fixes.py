@@ -266,7 +266,9 @@ def repair_for(report: ProjectReport) -> Repair | None:
 
 
 def fix_all(report: ProjectReport, *, trusted: bool) -> Fix | None:
-    """The one command doing ``repair_for`` (``source.fixAll.venvsense``); ``None`` when untrusted."""
+    """The one command fixing the whole project (``source.fixAll.venvsense``): with a lock the venv drifted from
+    (or an outdated one), the lock's first fix (``lock_fixes``: update and sync, or sync); else the command doing
+    ``repair_for``. ``None`` when untrusted."""
     if not trusted:
         return None
     locked = lock_fixes(report, FIX_ALL_KIND)
