@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from support.projects import findings, write
 from support.wheels import build_wheel, make_project, uv_executable
 
@@ -109,6 +110,7 @@ fast = ["delta[fast]"]
 dev = ["pytest-ish"]
 lint = ["lint-tool"]
 ''')
+DEFAULT_GROUPS = '\n[tool.uv]\ndefault-groups = ["dev", "lint"]\n'
 
 
 def _edit(old: str, new: str, file: str = "pyproject.toml") -> Mutation:
@@ -179,8 +181,8 @@ SCENARIOS = [
     Scenario("synced-without-dev", {"pyproject.toml": BASE}, sync_args=("--no-dev",)),
     Scenario("synced-with-extra", {"pyproject.toml": BASE}, sync_args=("--extra", "fast")),
     Scenario("synced-with-group", {"pyproject.toml": BASE}, sync_args=("--group", "lint")),
-    Scenario("default-groups", {"pyproject.toml": BASE + '\n[tool.uv]\ndefault-groups = ["dev", "lint"]\n'}),
-    Scenario("default-groups-without-lint", {"pyproject.toml": BASE + '\n[tool.uv]\ndefault-groups = ["dev", "lint"]\n'},
+    Scenario("default-groups", {"pyproject.toml": BASE + DEFAULT_GROUPS}),
+    Scenario("default-groups-without-lint", {"pyproject.toml": BASE + DEFAULT_GROUPS},
              sync_args=("--no-group", "lint")),
     Scenario("marker-false-installed", {"pyproject.toml": BASE}, _pip("install", "win-only", "old-only")),
     Scenario("constraint-added", {"pyproject.toml": BASE + '\n[tool.uv]\nconstraint-dependencies = ["gamma<2"]\n'},

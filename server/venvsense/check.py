@@ -17,6 +17,7 @@ from typing import Any
 from venvsense.classify import Usage, same_local_code, scan_project, target_python
 from venvsense.config import Settings
 from venvsense.declarations import Declaration, Manifest
+from venvsense.declarations.locks import Lock
 from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
@@ -52,6 +53,7 @@ class ProjectReport:
     modules: ModuleIndex | None = None
     pyproject_toml: TomlFile | None = None
     scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
+    lock: Lock | None = None  # the project's lock file as read (``declarations.locks``), ``None`` without one
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -178,7 +180,8 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
            disk_cache: DiskScanCache | None) -> ProjectReport:
     settings = model.settings
     report = ProjectReport(model.project, settings, model.environment, model.installed, model.sets,
-                           model.python_version_file, pyproject_toml=model.pyproject_toml, scopes=model.scopes)
+                           model.python_version_file, pyproject_toml=model.pyproject_toml, scopes=model.scopes,
+                           lock=model.lock)
     found = reader_findings(model)
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:

@@ -14,6 +14,7 @@ from venvsense.cli.output import relative_path, shown_path, write_json
 from venvsense.cli.projects import check_paths
 from venvsense.environment import read_installed
 from venvsense.model import Scopes
+from venvsense.rules.locks import selected_names
 
 
 def register(commands: Any) -> None:
@@ -23,6 +24,8 @@ def register(commands: Any) -> None:
     show.add_argument("paths", nargs="*", metavar="PATH")
     show.add_argument("--venv", metavar="DIR")
     show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument("--lock", action="store_true",
+                      help="with deps: the packages of the project's lock file (uv.lock, poetry.lock, ...)")
     show.set_defaults(run=cmd_show)
 
 
@@ -40,6 +43,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             document["used_by_name"] = _by_name_json(report)
         elif args.what == "deps":
             document["declared"] = _declared_json(report)
+            if getattr(args, "lock", False):
+                document["lock"] = _lock_json(report)
         documents.append(document)
     if args.format == "json":
         write_json(documents, out)
@@ -71,11 +76,28 @@ def _write_text(what: str, document: dict[str, Any], out: TextIO, cwd: Path) -> 
             flag = " (editable)" if dist["editable"] else ""
             modules = ", ".join(dist["modules"])
             out.write(f"  {dist['name']} {dist['version']}{flag}  [{modules}]\n")
+    elif "lock" in document:
+        _write_lock(document["lock"], root, out, cwd)
     else:
         for dep in document["declared"]:
             where = f"{shown_path(_under(root, dep['file']), cwd)}:{dep['line']}"
             group = "" if dep["group"] == "main" else f"  ({dep['group']})"
             out.write(f"  {dep['name']}{dep['specifier']}  {where}{group}\n")
+
+
+def _write_lock(lock: dict[str, Any] | None, root: Path, out: TextIO, cwd: Path) -> None:
+    if lock is None:
+        out.write("  lock: none\n")
+        return
+    shown = shown_path(_under(root, lock["file"]), cwd)
+    count = len(lock["packages"])
+    out.write(f"  lock: {shown} ({lock['kind']}, {count} package{'' if count == 1 else 's'})\n")
+    if lock["error"]:
+        out.write(f"  error: {shown}:{lock['error']['line']}: {lock['error']['message']}\n")
+    for package in lock["packages"]:
+        source = "" if package["source"] == "registry" else f"  ({package['source']} {package['location']})"
+        unselected = "  [not for this venv]" if package["selected"] is False else ""
+        out.write(f"  {package['name']} {package['version'] or '-'}  {shown}:{package['line']}{source}{unselected}\n")
 
 
 def _under(root: Path, relative: str) -> Path:
@@ -94,6 +116,24 @@ def _declared_json(report: ProjectReport) -> list[dict[str, Any]]:
         }
         for d in report.declarations
     ]
+
+
+def _lock_json(report: ProjectReport) -> dict[str, Any] | None:
+    """The project's lock and its packages (file order), each with whether the lock selects it for the venv."""
+    lock = report.lock
+    if lock is None:
+        return None
+    selected = selected_names(lock, report.environment, {})
+    error = None if lock.error is None else {"message": lock.error.message, "line": lock.error.range.start.line + 1}
+    return {
+        "file": relative_path(lock.path, report.project.root), "kind": lock.kind, "error": error,
+        "packages": [
+            {"name": package.name, "version": package.version, "source": package.source,
+             "location": package.location, "line": package.line + 1,
+             "selected": None if selected is None else package.name in selected}
+            for package in lock.packages
+        ],
+    }
 
 
 def _imports_json(report: ProjectReport) -> list[dict[str, Any]]:

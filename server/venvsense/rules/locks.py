@@ -68,6 +68,15 @@ def lock_findings(model: ProjectModel) -> LockFindings:
     return result
 
 
+def selected_names(lock: Lock, environment: Environment | None, buffers: Mapping[Path, str]) -> frozenset[str] | None:
+    """The names the lock selects for ``environment`` (what its tool would install there), ``None`` when that
+    cannot be told (no usable venv, a lock that cannot be read)."""
+    if environment is None or environment.problems or lock.error is not None:
+        return None
+    selection = select(lock, Target(marker_environment(environment.python)), _manifest_text(buffers))
+    return None if selection.error is not None else frozenset(selection.packages)
+
+
 def _manifest_text(buffers: Mapping[Path, str]) -> Any:
     def text_of(path: Path) -> str | None:
         if path in buffers:

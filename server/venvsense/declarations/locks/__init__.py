@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 from typing import cast
 
+from venvsense.caches import MemoryCache
 from venvsense.declarations.locks.model import (
     LOCK_NAMES,
     Lock,
@@ -34,6 +35,17 @@ __all__ = [
     "ManifestText", "Selection", "Staleness", "Target", "find_lock", "format_of", "lock_kind", "outdated",
     "read_lock", "select",
 ]
+
+
+# A lock read from the same text is the same lock: a keystroke's re-check (or the next CLI project sharing a
+# workspace lock) does not parse megabytes of TOML again.
+READ_LOCKS: MemoryCache[tuple[Path, str], Lock] = MemoryCache(
+    name="declarations.locks",
+    key="a lock file's path and its whole text (the editor's buffer or the file's)",
+    invalidation="a changed text is another key",
+    owner="the process",
+    limit=16,
+)
 
 
 def format_of(kind: LockKind) -> LockFormat | None:
@@ -60,7 +72,7 @@ def read_lock(path: Path, text: str | None = None) -> Lock:
     if module is None:
         return Lock(path, kind, error=LockError(f"{path.name}: this version of venvsense does not read {kind} locks",
                                                 START), text=text)
-    return module.read(path, text)
+    return READ_LOCKS.get_or_make((path, text), lambda: module.read(path, text))
 
 
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:

@@ -85,8 +85,8 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     folder = lock.path.parent
     root_file = folder / "pyproject.toml"
     root_text = manifests(root_file)
-    if root_text is None:
-        return (Staleness(f"{lock.path.name} has no pyproject.toml beside it to be made from", lock.path, START),)
+    if root_text is None:  # not a uv project (uv itself cannot use this lock): nothing to compare with
+        return ()
     parsed = read_toml(root_file, root_text)
     if parsed.data is None:
         return ()  # the pyproject reader reports the bad file; nothing can be compared
@@ -95,15 +95,16 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     members = _members(folder, root_file, root_data, root_positions, manifests)
     found: list[Staleness] = []
     found.extend(_member_changes(lock, members, root_file, root_positions))
-    own = {entry.get("name"): entry for entry in lock.data.get("package", [])
-           if isinstance(entry, dict) and isinstance(entry.get("source"), dict)
-           and any(key in entry["source"] for key in _OWN)}
-    own = {canonicalize_name(str(name)): entry for name, entry in own.items() if isinstance(name, str)}
+    own: dict[str, Mapping[str, Any]] = {
+        canonicalize_name(entry["name"]): entry for entry in lock.data.get("package", [])
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("source"), dict)
+        and any(key in entry["source"] for key in _OWN)}
     python = _requires_python(lock)
     for member in members.values():
         entry = own.get(member.name)
         if entry is not None:
-            found.extend(_project_changes(lock, member, entry, python))
+            found.extend(_project_changes(lock, member, entry, python, _table(root_data, "tool", "uv", "sources"),
+                                          frozenset(own)))
     found.extend(_requires_python_change(lock, members.values()))
     found.extend(_manifest_changes(lock, root_file, root_data, root_positions, python))
     return tuple(found)
@@ -166,8 +167,8 @@ def _has(positions: PositionMap, key: Key) -> bool:
     return key in positions.spots
 
 
-def _project_changes(lock: Lock, member: _Member, entry: Mapping[str, Any],
-                     python: SpecifierSet | None) -> Iterator[Staleness]:
+def _project_changes(lock: Lock, member: _Member, entry: Mapping[str, Any], python: SpecifierSet | None,
+                     root_sources: Mapping[str, Any], own: frozenset[str]) -> Iterator[Staleness]:
     project = _table(member.data, "project")
     dynamic = {str(field) for field in project.get("dynamic", [])} if isinstance(project.get("dynamic"), list) \
         else set()
@@ -178,9 +179,12 @@ def _project_changes(lock: Lock, member: _Member, entry: Mapping[str, Any],
             and not _same_version(version, entry["version"]):
         yield Staleness(f"{label}: version {version} is locked as {entry['version']}", member.pyproject,
                             member.positions.entry_range(("project", "version")))
-    sources = _table(member.data, "tool", "uv", "sources")
+    # a member's [tool.uv.sources] is laid over the workspace root's, which every member inherits
+    sources = {**root_sources, **_table(member.data, "tool", "uv", "sources")}
     if "dependencies" not in dynamic and "optional-dependencies" not in dynamic and "requires-dist" in metadata:
-        current = list(_project_requirements(project, sources))
+        # a dependency on a workspace member: uv has recorded it with and without its workspace source (lock
+        # revisions differ), so only its name, extras, specifier and marker are compared
+        current = [_any_source(r) if r.name in own else r for r in _project_requirements(project, sources)]
         locked = list(_locked(metadata.get("requires-dist", [])))
         yield from _differences(lock, label, "requirements", current, locked, member, python,
                                 ("project", "dependencies"))
@@ -193,7 +197,7 @@ def _project_changes(lock: Lock, member: _Member, entry: Mapping[str, Any],
     recorded = metadata.get("requires-dev", {}) if isinstance(metadata.get("requires-dev"), dict) else {}
     groups = _groups(member.data)
     for group in sorted(set(groups) | {canonicalize_name(str(g)) for g in recorded}):
-        current = [_with_source(r, sources) for r in groups.get(group, [])]
+        current = [_any_source(r) if r.name in own else _with_source(r, sources) for r in groups.get(group, [])]
         locked_group: Any = next((v for k, v in recorded.items() if canonicalize_name(str(k)) == group), [])
         yield from _differences(lock, label, f"group '{group}'", current, list(_locked(locked_group)), member,
                                 python, ("dependency-groups", group))
@@ -254,9 +258,23 @@ def _parse(text: Any, key: Key) -> _Req | None:
         requirement = Requirement(text)
     except InvalidRequirement:
         return None  # the pyproject reader reports it (VS206)
-    source = "url" if requirement.url else "registry"
+    source = _url_kind(requirement.url) if requirement.url else "registry"
     return _Req(canonicalize_name(requirement.name), tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
                 _specifier(str(requirement.specifier)), source, requirement.marker, text, key)
+
+
+def _any_source(requirement: _Req) -> _Req:
+    return _Req(requirement.name, requirement.extras, requirement.specifier, "*", requirement.marker,
+                requirement.text, requirement.key)
+
+
+def _url_kind(url: str) -> str:
+    """The kind of source a direct reference (``name @ url``) is locked as."""
+    if url.startswith("git+"):
+        return "git"
+    if url.startswith("file:"):
+        return "path" if url.endswith(_ARCHIVES) else "*"  # a local folder: directory or editable, as configured
+    return "url"
 
 
 def _with_source(requirement: _Req, sources: Mapping[str, Any]) -> _Req:
@@ -331,7 +349,7 @@ def _differences(lock: Lock, label: str, what: str, current: Sequence[_Req], loc
         yield Staleness(f"{label}: {requirement.text!r} is not in the lock's {what}", member.pyproject, where)
     for requirement in unmatched:
         key = list_key if _has(member.positions, list_key) else ("project", "name")
-        yield Staleness(f"{label}: the lock's {what} still have {requirement.text!r}", member.pyproject,
+        yield Staleness(f"{label}: the lock still lists {requirement.text!r} in its {what}", member.pyproject,
                         member.positions.entry_range(key))
 
 
