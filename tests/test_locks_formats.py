@@ -221,6 +221,10 @@ def test_real_locks_record_their_graph_sources_and_python() -> None:
     html = read_lock(DATA / "requests-html" / "Pipfile.lock")
     (project,) = [p for p in html.packages if p.source == "editable"]
     assert project.location == "." and project.categories == {"develop"}
+    assert project.name == "requests-html" and pick(html, target()).own == {"requests-html"}
+    # its Pipfile's made-up key for the same entry (`e1839a8 = {path = ".", editable = true}`) names nothing
+    (local,) = [d for d in read_pipfile(DATA / "requests-html" / "Pipfile").declarations if d.kind == "editable"]
+    assert local.name == "" and local.url is not None and local.url.startswith("file://")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Entries as pipenv reads them: ``"*"`` (any version), a specifier (``">=1.2"``; a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from venvsense.tomlfile import TomlFile, read_toml
 
 __all__ = ["DEV_CATEGORY", "MAIN_CATEGORY", "read_pipfile"]
 
+_PLACEHOLDER = re.compile(r"[0-9a-f]{7,40}")
 MAIN_CATEGORY = "packages"
 DEV_CATEGORY = "dev-packages"
 # Sections of a Pipfile that are not package categories (pipenv's own list).
@@ -144,9 +146,14 @@ def _read_entry(document: PyprojectDocument, key: Key, name: str, value: object,
         marker = " and ".join(f"({m})" for m in markers) if len(markers) > 1 else markers[0]
         text += (" ; " if source is not None else "; ") + marker
     declaration = document.pep508(text, range_, group=group, primary=primary, declaration_set=declaration_set)
-    if declaration is not None:
-        document.manifest.declarations.append(
-            replace(declaration, name=name, kind=source[0]) if source is not None else replace(declaration, name=name))
+    if declaration is None:
+        return
+    if source is None:
+        document.manifest.declarations.append(replace(declaration, name=name))
+        return
+    # older pipenv keyed a local path by a hash of it (``e1839a8 = {path = ".", editable = true}``): no name
+    unnamed = source[0] in ("path", "editable") and _PLACEHOLDER.fullmatch(name) is not None
+    document.manifest.declarations.append(replace(declaration, name="" if unnamed else name, kind=source[0]))
 
 
 def _specifier(version: str) -> str:

@@ -42,6 +42,8 @@ __all__ = ["DEFAULT_CATEGORIES", "outdated", "pipfile_hashes", "read", "select"]
 # What pipenv installs for a development venv (`pipenv install --dev`): both categories.
 DEFAULT_CATEGORIES = frozenset({"default", "develop"})
 _NOT_CATEGORIES = frozenset({"source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"})
+# The key older pipenv wrote for a local path entry (``e1839a8 = {path = ".", editable = true}``): a hash, not a name.
+_PLACEHOLDER = re.compile(r"[0-9a-f]{7,40}")
 _DEFAULT_SOURCE = [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}]
 
 
@@ -140,6 +142,8 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     selected: dict[str, LockedPackage] = {}
     # a name pinned differently in two categories: ``default``'s pin (pipenv locks ``develop`` against it)
     for package in sorted(lock.packages, key=lambda p: "default" not in p.categories):
+        if package.source in ("editable", "directory") and _PLACEHOLDER.fullmatch(package.name):
+            continue  # older pipenv's made-up key for a local path: the distribution's name is not written
         if package.categories & categories and evaluate(package.marker, target):
             selected.setdefault(package.name, package)
     own = frozenset(name for name, package in selected.items() if package.source in ("editable", "directory"))
