@@ -152,8 +152,25 @@ def test_sync_refuses_without_a_lock_without_a_venv_and_in_an_untrusted_workspac
         execute(plan, trusted=False, environ=offline_environ(wheels))
     assert installed(root / ".venv") == {}
     (root / ".venv").rename(tmp_path / "elsewhere")
-    with pytest.raises(ActionError, match="create one first"):
-        plan_sync(report_of(root))
+    with pytest.raises(ActionError, match="create one first"):  # only uv builds a venv from uv.lock
+        plan_sync(report_of(root), Options(installer="pip"))
+
+
+def test_without_a_venv_uv_lock_builds_one_beside_and_moves_it_into_place(tmp_path: Path, wheels: Path,
+                                                                          uv_path: Path) -> None:
+    root = uv_project(tmp_path / "proj", wheels)
+    (root / ".venv").rename(tmp_path / "elsewhere")
+    plan = plan_sync(report_of(root), Options(find_links=(str(wheels),)))
+    assert plan.action == "create" and plan.build_at == root / ".venv.venvsense-new"
+    (step,) = plan.steps
+    assert step.argv[1:3] == ("sync", "--frozen") and "--python" in step.argv
+    assert dict(step.environ) == {"UV_PROJECT_ENVIRONMENT": str(plan.build_at)}
+    assert "rename .venv.venvsense-new to .venv (only once it is complete)" in plan.describe()
+    outcome = execute(plan, environ=offline_environ(wheels))
+    assert outcome.ok, (outcome.message, outcome.output)
+    assert not plan.build_at.exists()
+    assert installed(root / ".venv") == {"alpha": "1.0", "beta": "1.0", "gamma": "1.0"}
+    assert [f.code for f in report_of(root).findings] == []
 
 
 def test_update_lock_runs_uv_lock_and_the_next_sync_installs_from_it(tmp_path: Path, wheels: Path,

@@ -80,14 +80,18 @@ def test_update_lock_then_sync(tmp_path: Path, wheels: Path, uv_path: Path) -> N
     assert installed(root / ".venv") == {"alpha": "2.0"}
 
 
-def test_no_lock_and_no_venv_exit_3(tmp_path: Path, wheels: Path, uv_path: Path) -> None:
+def test_no_lock_exits_3_and_without_a_venv_uv_lock_makes_one(tmp_path: Path, wheels: Path, uv_path: Path) -> None:
     bare = write_files(tmp_path / "bare", {"pyproject.toml": pyproject(["alpha"])})
     result = sync(bare)
     assert result.returncode == 3 and "has no lock file" in result.stderr
     root = write_files(tmp_path / "novenv", {"pyproject.toml": pyproject(["alpha==1.0"])})
     uv("lock", "--offline", "--find-links", str(wheels), cwd=root)
-    result = sync(root)
+    result = sync(root, "--installer", "pip")  # only uv builds a venv from uv.lock
     assert result.returncode == 3 and "create one first (venvsense create)" in result.stderr
+    created = sync(root, "--find-links", wheels)
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert f"Plan: create {root / '.venv'}" in created.stdout and "Created .venv with Python" in created.stdout
+    assert installed(root / ".venv") == {"alpha": "1.0"}
 
 
 def test_a_folder_of_projects_syncs_those_with_a_lock(tmp_path: Path, wheels: Path, uv_path: Path) -> None:

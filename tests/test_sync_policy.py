@@ -77,3 +77,19 @@ def test_an_outdated_lock_is_offered_the_update_and_the_sync(tmp_path: Path, whe
     assert fixes.finding_fixes(report, outdated, trusted=True, text_of=text_of)[0].title == \
         "Update uv.lock and sync .venv"
     assert project_status(root.as_uri(), report, None)["lock"]["state"] == "outdated"
+
+
+def test_without_a_venv_the_lock_builds_one_first(tmp_path: Path, wheels: Path, uv_path: Path) -> None:
+    root = uv_project(tmp_path / "proj", wheels)
+    (root / ".venv").rename(tmp_path / "elsewhere")
+    report = report_of(root)
+    first, second, *_ = fixes.project_fixes(report)
+    assert (first.title, first.command) == ("Create .venv from uv.lock", SYNC_LOCK)
+    assert second.title == "Create .venv here"
+    fix_all = fixes.fix_all(report, trusted=True)
+    assert fix_all is not None and fix_all.command == SYNC_LOCK
+    no_venv = next(f for f in report.findings if f.code == "VS101")
+    preferred, *others = fixes.finding_fixes(report, no_venv, trusted=True, text_of=text_of)
+    assert preferred.title == "Create .venv from uv.lock" and preferred.preferred
+    assert [f.title for f in others] == ["Create .venv here"]
+    assert project_status(root.as_uri(), report, None)["state"] == "missing"

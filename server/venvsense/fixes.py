@@ -3,7 +3,7 @@
 all decide from here; this module only decides, it runs and writes nothing.
 
 =========  ==================================================================================================
-VS101      Create .venv here (command)
+VS101      Create .venv here (command); first "Create .venv from uv.lock" (``venvsense.syncLock``) with a uv.lock
 VS102      Use this project's .venv (``venvsense.recheck`` with ``venv``) — or Create .venv here when it has none
 VS103      Recreate .venv with Python X (command; in-project venvs only)
 VS104      Recreate .venv (command; in-project venvs only)
@@ -165,6 +165,15 @@ def lock_name(report: ProjectReport) -> str | None:
     return path.name if path is not None else None
 
 
+CREATE_FROM_UV_LOCK = "Create .venv from uv.lock"
+
+
+def from_uv_lock(report: ProjectReport) -> bool:
+    """Whether a project without a venv has a ``uv.lock`` to build one from (``uv sync --frozen``: the exact pins,
+    where "Create .venv here" installs what the manifest declares)."""
+    return report.environment is None and lock_name(report) == "uv.lock"
+
+
 def lock_fixes(report: ProjectReport, kind: FixKind = "project") -> list[Fix]:
     """The lock's fixes, most useful first: with VS401 "Update uv.lock and sync .venv" (then the sync alone and
     the update alone), with VS402/VS403 "Sync .venv with uv.lock"; none without a lock, a usable venv of the
@@ -200,6 +209,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         return [*sync, *(Fix(f.title, command=f.command, arguments=f.arguments) for f in fixes
                          if f.command != SYNC_LOCK)]
     if code == "VS101":
+        if from_uv_lock(report):
+            return [Fix(CREATE_FROM_UV_LOCK, preferred=True, command=SYNC_LOCK),
+                    Fix("Create .venv here", command=CREATE_ENVIRONMENT)]
         return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
@@ -276,6 +288,8 @@ def fix_all(report: ProjectReport, *, trusted: bool) -> Fix | None:
         return locked[0]
     repair = repair_for(report)
     env = report.environment
+    if repair == "create" and from_uv_lock(report):
+        return Fix(CREATE_FROM_UV_LOCK, FIX_ALL_KIND, command=SYNC_LOCK)
     if repair == "create":
         return Fix("Create .venv and install the declared dependencies", FIX_ALL_KIND, command=CREATE_ENVIRONMENT)
     if repair == "recreate" and env is not None:
@@ -293,6 +307,8 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     env = report.environment
     fixes: list[Fix] = []
     if env is None or "VS101" in codes:
+        if env is None and from_uv_lock(report):
+            fixes.append(Fix(CREATE_FROM_UV_LOCK, "project", command=SYNC_LOCK))
         fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:

@@ -6,7 +6,9 @@ lock               "Sync .venv with <lock>"
 =================  ==========================================================================================
 ``uv.lock``        ``uv sync --frozen`` with ``UV_PROJECT_ENVIRONMENT`` set to the project's venv: exactly the
                    lock's selection, packages it does not select removed, the lock left as it is; without uv
-                   (or with ``--installer pip``) the exact pins
+                   (or with ``--installer pip``) the exact pins. A project without a venv gets one: ``uv sync
+                   --frozen --python <create's choice>`` into ``.venv.venvsense-new``, renamed into place only
+                   once complete (a ``create`` plan)
 ``poetry.lock``    ``poetry install --sync`` (``VIRTUAL_ENV`` set to the venv) when Poetry is on ``PATH``, else
                    the exact pins
 ``pylock.toml``    ``uv pip sync --python <venv> pylock.toml`` when uv is there, else the exact pins
@@ -16,8 +18,8 @@ lock               "Sync .venv with <lock>"
 =================  ==========================================================================================
 
 "Update the lock" runs the lock's own tool: ``uv lock``, ``poetry lock``, ``pipenv lock``, ``pdm lock``
-(``pylock.toml`` names no tool: refused with the reason). A sync needs an existing venv of the project (create
-one first); both refuse an untrusted workspace (``execute``). Index URLs the lock records (a registry other
+(``pylock.toml`` names no tool: refused with the reason). A sync needs an existing venv of the project (but a
+``uv.lock`` builds one); both refuse an untrusted workspace (``execute``). Index URLs the lock records (a registry other
 than PyPI, Pipfile.lock's sources) are index settings the person must accept, as those of requirements files.
 """
 
@@ -33,7 +35,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from venvsense.actions.interpreters import choose_backend, find_uv
+from venvsense.actions.interpreters import choose_backend, choose_interpreter, find_uv
 from venvsense.actions.planning import (
     Options,
     _cli_index,
@@ -41,6 +43,8 @@ from venvsense.actions.planning import (
     _install_argv,
     _option_args,
     _own_pip_takes_python,
+    staging_path,
+    target_venv,
 )
 from venvsense.actions.safety import ensure_virtual_environment, safe_path, safe_requirement, venv_python
 from venvsense.actions.steps import ActionError, ActionRefused, Backend, IndexSetting, Plan, Step, ToolName
@@ -188,10 +192,12 @@ def _pin(package: LockedPackage, base: Path) -> list[str] | None:
     return [safe_requirement(f"{package.name}=={package.version}")]
 
 
-def _selection(report: ProjectReport, info: LockInfo) -> Selection:
-    """What the lock selects for the project's venv (markers for its Python, the tool's default groups)."""
+def _selection(report: ProjectReport, info: LockInfo, python: str | None = None) -> Selection:
+    """What the lock selects for the project's venv (markers for its Python, or ``python``'s; the tool's default
+    groups)."""
     env = report.environment
-    python = env.python if env is not None else None
+    if python is None and env is not None:
+        python = env.python
     return select(info.lock, Target(marker_environment(python)), _disk_text)
 
 
@@ -263,6 +269,8 @@ def plan_sync(report: ProjectReport, options: Options | None = None) -> Plan:
     """Make the project's venv hold exactly what its lock selects (see the module's table)."""
     options = options or Options()
     info = project_lock(report)
+    if report.environment is None and info.lock.kind == "uv":
+        return _plan_create_from_uv_lock(report, info, options)
     venv = _venv_of(report)
     root = report.project.root
     name = info.path.name
@@ -305,6 +313,37 @@ def plan_sync(report: ProjectReport, options: Options | None = None) -> Plan:
         notes.append(f"{venv.name} already holds exactly what {name} selects")
     return Plan("sync", root, venv, venv, backend, None, tuple(steps), tuple(shown), tuple(dict.fromkeys(expected)),
                 tuple(index), tuple(notes), tuple(reasons), (name,), lock=info.path)
+
+
+def _plan_create_from_uv_lock(report: ProjectReport, info: LockInfo, options: Options) -> Plan:
+    """A uv project without a venv: ``uv sync --frozen`` builds ``.venv`` from the lock, beside it (the staging
+    folder, renamed into place only when complete, as ``create`` does), with the Python ``create`` would choose."""
+    uv = find_uv(options.environ) if options.installer != "pip" else None
+    if uv is None:
+        raise ActionError(f"{report.project.root} has no virtual environment, and uv (which builds one from uv.lock) "
+                          "is not available: create one first (venvsense create)")
+    root = report.project.root
+    venv = target_venv(report, options)
+    if os.path.lexists(venv):
+        raise ActionError(f"{venv} exists but is not a usable venv: recreate it (venvsense create --recreate)")
+    pvf = report.python_version_file
+    requires = next((m.requires_python[0] for m in report.manifests if m.requires_python), None)
+    interpreter = choose_interpreter(requested=options.python,
+                                     python_version_file=[v for v, _ in pvf.versions] if pvf else (),
+                                     requires_python=requires, environ=options.environ)
+    backend = Backend("uv", uv[0], uv[1] + " (uv.lock is uv's lock)")
+    selection = _selection(report, info, interpreter.version)
+    expected = tuple(sorted(n for n, p in selection.packages.items() if p.source != "virtual"))
+    build_at = staging_path(venv)
+    argv = (str(uv[0]), "sync", "--frozen", "--python", safe_path(interpreter.path),
+            *_option_args(_cli_index(options), backend, root))
+    step = Step("install", f"create {venv.name} with what {info.path.name} selects (uv sync --frozen)", argv,
+                expected, (("UV_PROJECT_ENVIRONMENT", str(build_at)),))
+    return Plan("create", root, venv, build_at, backend, interpreter, (step,),
+                tuple(_shown(selection) or [f"what {info.path.name} selects"]), expected,
+                tuple([*_lock_index(info, options), *_cli_index(options)]), (),
+                (f"{info.path.name} is the project's lock: the new venv holds exactly what it selects",),
+                (info.path.name,), lock=info.path)
 
 
 def plan_update_lock(report: ProjectReport, options: Options | None = None) -> Plan:

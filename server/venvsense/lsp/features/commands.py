@@ -326,7 +326,11 @@ def _lock_title(state: ProjectState, verb: str) -> str:
     env = report.environment.name if report is not None and report.environment is not None else ".venv"
     lock = find_lock(state.root)
     name = lock.name if lock is not None else "the lock"
-    return f"{verb} {name}" if verb.startswith("Updat") else f"{verb} {env} with {name}"
+    if verb.startswith("Updat"):
+        return f"{verb} {name}"
+    if report is not None and report.environment is None:
+        return f"Creating .venv from {name}"
+    return f"{verb} {env} with {name}"
 
 
 async def sync_lock(ctx: Context, *arguments: Any) -> dict[str, Any]:
