@@ -102,3 +102,15 @@ def test_a_folder_of_projects_syncs_those_with_a_lock(tmp_path: Path, wheels: Pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{plain}: no lock file, nothing to sync" in result.stdout
     assert installed(tmp_path / "ws" / "locked" / ".venv") == {"alpha": "1.0", "beta": "1.0", "gamma": "1.0"}
+
+
+def test_fix_on_a_drifted_venv_syncs_it_with_the_lock(tmp_path: Path, wheels: Path, uv_path: Path) -> None:
+    root = uv_project(tmp_path / "proj", wheels)
+    pip_install(root / ".venv", "alpha==2.0", "stray", find_links=wheels)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_", "VIRTUAL_ENV"))}
+    env.update({"UV_OFFLINE": "1", "UV_NO_CONFIG": "1", "VENVSENSE_CACHE_DIR": ""})
+    result = subprocess.run([sys.executable, "-m", "venvsense", "fix", str(root), "--find-links", str(wheels)],
+                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "uv sync --frozen" in result.stdout and "synced .venv with uv.lock" in result.stdout
+    assert installed(root / ".venv") == {"alpha": "1.0", "beta": "1.0", "gamma": "1.0"}

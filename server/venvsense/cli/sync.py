@@ -13,14 +13,10 @@ import sys
 from typing import Any, TextIO
 
 from venvsense.actions.planning import Options
-from venvsense.actions.steps import ActionError
-from venvsense.actions.sync import plan_sync, plan_update_lock
 from venvsense.check import check_project
-from venvsense.cli.create_fix import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, _common, _run_plan, print_verdict
+from venvsense.cli.create_fix import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, _common, sync_project
 from venvsense.cli.projects import projects_to_act_on
 from venvsense.declarations.locks import find_lock
-from venvsense.environment import clear_cache
-from venvsense.model import Project
 
 
 def register(commands: Any) -> None:
@@ -53,41 +49,9 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -
             out.write(f"{project.root}: no lock file, nothing to sync\n")
     worst = EXIT_OK
     for project in locked:
-        code = _sync_one(project, args, out, err)
+        code = sync_project(project, check_project(project), _options(args), update_lock=args.update_lock,
+                            dry_run=args.dry_run, allow_index=args.allow_index_url, out=out, err=err)
         if code == EXIT_INTERRUPTED:
             return code
         worst = max(worst, code)
     return worst
-
-
-def _sync_one(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    options = _options(args)
-    report = check_project(project)
-    if args.update_lock:
-        try:
-            update = plan_update_lock(report, options)
-        except ActionError as error:
-            err.write(f"venvsense: {project.root}: {error}\n")
-            return EXIT_FAILED
-        if args.dry_run:
-            out.write(update.describe() + "\n")
-            out.write("Then (planned from the lock as it is now; planned again once it is updated):\n")
-        else:
-            code, _ = _run_plan(update, out, err, args.allow_index_url)
-            if code != EXIT_OK:
-                return code
-            clear_cache()
-            report = check_project(project)
-    try:
-        plan = plan_sync(report, options)
-    except ActionError as error:
-        err.write(f"venvsense: {project.root}: {error}\n")
-        return EXIT_FAILED
-    if args.dry_run:
-        out.write(plan.describe() + "\n")
-        return EXIT_OK
-    code, _ = _run_plan(plan, out, err, args.allow_index_url)
-    if code == EXIT_INTERRUPTED:
-        return code
-    verdict = print_verdict(project, out)  # after a failure too: what the installer left is re-checked
-    return code if code != EXIT_OK else verdict
