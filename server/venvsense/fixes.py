@@ -32,7 +32,6 @@ from typing import Any, Final, Literal
 from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
-from venvsense.declarations.locks import find_lock
 from venvsense.declarations.pythonversion import PYTHON_VERSION
 from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
 from venvsense.environment import in_project_environments
@@ -160,9 +159,8 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
 
 
 def lock_name(report: ProjectReport) -> str | None:
-    """The file name of the lock the project uses (``uv.lock``), ``None`` without one."""
-    path = find_lock(report.project.root)
-    return path.name if path is not None else None
+    """The file name of the lock the project uses (``uv.lock``) as its check read it, ``None`` without one."""
+    return report.lock.path.name if report.lock is not None else None
 
 
 CREATE_FROM_UV_LOCK = "Create .venv from uv.lock"
