@@ -87,6 +87,8 @@ class Scenario:
     change: Mutation = field(default=lambda root, uv: None)
     sync_args: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # workspace members made as local projects (their pyproject's tail in files)
+    # what `[tool.venvsense] lock-extras/lock-groups` configure, said to `uv sync --check` the way uv spells it
+    check_args: tuple[str, ...] = ()
 
 
 def _project(name: str, tail: str, version: str = "0.1") -> str:
@@ -111,6 +113,9 @@ dev = ["pytest-ish"]
 lint = ["lint-tool"]
 ''')
 DEFAULT_GROUPS = '\n[tool.uv]\ndefault-groups = ["dev", "lint"]\n'
+LOCK_EXTRAS = '\n[tool.venvsense]\nlock-extras = ["fast"]\n'
+ALL_EXTRAS = '\n[tool.venvsense]\nlock-extras = "*"\n'
+LOCK_GROUPS = '\n[tool.venvsense]\nlock-groups = ["lint"]\n'
 
 
 def _edit(old: str, new: str, file: str = "pyproject.toml") -> Mutation:
@@ -178,9 +183,19 @@ SCENARIOS = [
     Scenario("extra-changed", {"pyproject.toml": BASE}, _edit('fast = ["delta[fast]"]', 'fast = ["delta"]')),
     Scenario("requires-python-changed", {"pyproject.toml": BASE}, _edit('">=3.9"', '">=3.10"')),
     Scenario("version-changed", {"pyproject.toml": BASE}, _edit('version = "0.1"', 'version = "0.2"')),
+    Scenario("became-virtual", {"pyproject.toml": BASE}, _edit('[dependency-groups]', '[tool.uv]\npackage = false\n\n'
+                                                                                      '[dependency-groups]')),
+    Scenario("virtual-synced", {"pyproject.toml": BASE + '\n[tool.uv]\npackage = false\n'}),
     Scenario("synced-without-dev", {"pyproject.toml": BASE}, sync_args=("--no-dev",)),
     Scenario("synced-with-extra", {"pyproject.toml": BASE}, sync_args=("--extra", "fast")),
     Scenario("synced-with-group", {"pyproject.toml": BASE}, sync_args=("--group", "lint")),
+    Scenario("synced-with-extra-configured", {"pyproject.toml": BASE + LOCK_EXTRAS}, sync_args=("--extra", "fast"),
+             check_args=("--extra", "fast")),
+    Scenario("synced-with-all-extras-configured", {"pyproject.toml": BASE + ALL_EXTRAS}, sync_args=("--all-extras",),
+             check_args=("--all-extras",)),
+    Scenario("synced-with-group-configured", {"pyproject.toml": BASE + LOCK_GROUPS}, sync_args=("--group", "lint"),
+             check_args=("--group", "lint")),
+    Scenario("group-configured-not-synced", {"pyproject.toml": BASE + LOCK_GROUPS}, check_args=("--group", "lint")),
     Scenario("default-groups", {"pyproject.toml": BASE + DEFAULT_GROUPS}),
     Scenario("default-groups-without-lint", {"pyproject.toml": BASE + DEFAULT_GROUPS},
              sync_args=("--no-group", "lint")),
@@ -205,10 +220,10 @@ SCENARIOS = [
 _CHANGE = re.compile(r"^ ([-+]) ([A-Za-z0-9._-]+)(?:==| @ )")
 
 
-def _uv_says(root: Path, uv: Uv) -> tuple[bool, set[str], set[str]]:
+def _uv_says(root: Path, uv: Uv, check_args: tuple[str, ...]) -> tuple[bool, set[str], set[str]]:
     """(``uv lock --check`` fails, what ``uv sync --check --frozen`` would install, what it would only remove)."""
     outdated = uv.project(root, "lock", "--check", check=False).returncode != 0
-    result = uv.project(root, "sync", "--check", "--frozen", check=False)
+    result = uv.project(root, "sync", "--check", "--frozen", *check_args, check=False)
     changes: dict[str, set[str]] = {}
     for line in (result.stdout + result.stderr).splitlines():
         match = _CHANGE.match(line)
@@ -246,7 +261,7 @@ def test_venvsense_says_what_uv_says(tmp_path: Path, wheels: Path, scenario: Sce
     uv = Uv(wheels, tmp_path / "uv-cache")
     root = _build(tmp_path, scenario, uv)
     scenario.change(root, uv)
-    outdated, installs, removals = _uv_says(root, uv)
+    outdated, installs, removals = _uv_says(root, uv, scenario.check_args)
     found = findings(root, "--select", "VS4")
     if os.environ.get("ORACLE_PRINT"):
         print(f"\nVERDICT {scenario.name} {outdated} {sorted(installs)} {sorted(removals)}")

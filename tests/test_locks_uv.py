@@ -23,6 +23,7 @@ from venvsense.environment import marker_environment
 from venvsense.fixes import finding_fixes
 from venvsense.model import project_at
 from venvsense.protocol import SYNC_LOCK, UPDATE_LOCK
+from venvsense.rules.locks import lock_state
 
 DATA = Path(__file__).parent / "data" / "locks"
 
@@ -225,6 +226,9 @@ def test_not_synced_stands_on_the_declaration_once_and_stray_installs_are_named(
     assert "alpha 1.0 is installed; uv.lock has alpha 2.0" in str(alpha["message"])
     stray = next(f for f in found if f["code"] == "VS403")
     assert stray["file"] == "uv.lock" and stray["severity"] == "information"
+    report = check_project(project_at(root))
+    assert lock_state(report.lock, report.findings) == ("out-of-sync", 3)
+    assert lock_state(None, report.findings) is None
 
 
 def test_without_a_lock_the_declaration_rules_speak(project, wheels: Path) -> None:
@@ -235,10 +239,13 @@ def test_without_a_lock_the_declaration_rules_speak(project, wheels: Path) -> No
 
 def test_an_unsaved_manifest_makes_the_lock_outdated_and_the_fixes_name_the_lock_actions(project, wheels: Path):
     root = project({"pyproject.toml": PYPROJECT, "uv.lock": LOCK}, installs=("alpha==2.0", "beta"))
-    assert [f.code for f in check_project(project_at(root)).findings if f.code.startswith("VS4")] == []
+    clean = check_project(project_at(root))
+    assert [f.code for f in clean.findings if f.code.startswith("VS4")] == []
+    assert lock_state(clean.lock, clean.findings) == ("synced", 0)
     edited = PYPROJECT.replace('"beta"]', '"beta", "gamma<2"]')
     report = check_project(project_at(root), overrides={root / "pyproject.toml": edited})
     [stale] = [f for f in report.findings if f.code == "VS401"]
+    assert lock_state(report.lock, report.findings) == ("outdated", 0)
     assert "'gamma<2' is not in the lock's requirements" in stale.message and stale.range.start.line == 4
     [fix] = finding_fixes(report, stale, trusted=True, text_of=_disk)
     assert (fix.title, fix.command, fix.arguments) == ("Update the lock", UPDATE_LOCK, {"lock": str(root / "uv.lock")})

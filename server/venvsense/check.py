@@ -71,6 +71,8 @@ class ProjectReport:
                 seen.setdefault(path, None)
         if self.python_version_file:
             seen.setdefault(self.python_version_file.path, None)
+        if self.lock is not None:
+            seen.setdefault(self.lock.path, None)
         return list(seen)
 
     def counts(self) -> dict[str, int]:

@@ -14,6 +14,8 @@ Keys (pyproject spelling; the editor sends the same names in camelCase, ``SETTIN
 ``ignore``               table code-or-name → list of package (or import) names, ``"*"`` for all
 ``exclude``              glob patterns of paths (relative to the project) not scanned for imports
 ``used-without-import``  extra distribution name patterns never reported as unused (VS303)
+``lock-extras``          extras the lock's tool installs too (``uv sync --extra X``; ``"*"``: all), for VS402/VS403
+``lock-groups``          dependency groups it installs beyond its defaults (``uv sync --group X``; ``"*"``: all)
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Settings:
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     used_without_import: tuple[str, ...] = ()
+    lock_extras: tuple[str, ...] = ()
+    lock_groups: tuple[str, ...] = ()
     # set by the shell, never by a project or the editor's settings (not in SETTING_KEYS): the folders whose
     # files are the workspace's own (the project root is always one; the content of any other file is never
     # quoted), and whether the workspace is trusted (untrusted: includes leaving these folders are not read)
@@ -80,6 +84,8 @@ SETTING_KEYS = (
     SettingKey("ignore", "ignore", "ignore"),
     SettingKey("exclude", "exclude", "exclude"),
     SettingKey("used_without_import", "used-without-import", "usedWithoutImport"),
+    SettingKey("lock_extras", "lock-extras", "lockExtras"),
+    SettingKey("lock_groups", "lock-groups", "lockGroups"),
 )
 ENGINE_KEYS = frozenset(key.kebab for key in SETTING_KEYS)
 _ATTRS = {key.kebab: key.attribute for key in SETTING_KEYS}
@@ -128,7 +134,8 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
             settings["severity"] = severities
         elif normalized in ("lower-secondary", "check-imports", "check-unused"):
             settings[_ATTRS[normalized]] = _bool(key, value)
-        elif normalized in ("requirements", "known-first-party", "exclude", "used-without-import"):
+        elif normalized in ("requirements", "known-first-party", "exclude", "used-without-import", "lock-extras",
+                            "lock-groups"):
             settings[_ATTRS[normalized]] = _strings(key, value)
             if normalized == "requirements":
                 for glob in settings[_ATTRS[normalized]]:

@@ -114,6 +114,29 @@ PROJECTS: dict[str, Fixture] = {
         },
         installs=None,
     ),
+    "uvlock": Fixture(
+        files={
+            "pyproject.toml": (
+                '[project]\nname = "uvlock"\nversion = "0.1"\nrequires-python = ">=3.8"\n'
+                'dependencies = ["alpha>=1", "requests", "attrs"]\n\n[dependency-groups]\ndev = ["pytest"]\n'
+            ),
+            "uv.lock": (
+                'version = 1\nrevision = 3\nrequires-python = ">=3.8"\n\n'
+                '[[package]]\nname = "alpha"\nversion = "2.0"\nsource = { registry = "https://pypi.org/simple" }\n\n'
+                '[[package]]\nname = "pytest"\nversion = "8.0.0"\nsource = { registry = "https://pypi.org/simple" }\n\n'
+                '[[package]]\nname = "requests"\nversion = "2.32.3"\n'
+                'source = { registry = "https://pypi.org/simple" }\n\n'
+                '[[package]]\nname = "uvlock"\nversion = "0.1"\nsource = { virtual = "." }\n'
+                'dependencies = [\n    { name = "alpha" },\n    { name = "requests" },\n]\n\n'
+                '[package.dev-dependencies]\ndev = [\n    { name = "pytest" },\n]\n\n'
+                '[package.metadata]\nrequires-dist = [\n    { name = "alpha", specifier = ">=1" },\n'
+                '    { name = "requests" },\n]\n\n'
+                '[package.metadata.requires-dev]\ndev = [{ name = "pytest" }]\n'
+            ),
+            "uvlock.py": "import alpha\nimport requests\n",
+        },
+        installs=("alpha==1.0", "requests==2.32.3", "unused-lib"),
+    ),
     "setupcfg": Fixture(
         files={
             "setup.cfg": (

@@ -45,6 +45,8 @@ def _cases() -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
         ("check-reqs-colour", ("check", "reqs", "--color", "always"), {}),
         ("check-reqs-select", ("check", "reqs", "--select", "VS2", "--ignore", "VS205"), {}),
         ("check-manifest-file", ("check", "reqs/requirements-dev.txt"), {}),
+        ("show-deps-uvlock-lock-text", ("show", "deps", "uvlock", "--lock"), {}),
+        ("show-deps-uvlock-lock-json", ("show", "deps", "uvlock", "--lock", "--format", "json"), {}),
         ("check-b-with-a-venv", ("check", "examples/project-b", "--venv", "examples/project-a/.venv"), {}),
         ("check-b-virtual-env-a", ("check", "examples/project-b"), {"VIRTUAL_ENV": "<BASE>/examples/project-a/.venv"}),
         ("check-nested-virtual-env", ("check", "nested", "--format", "json"),

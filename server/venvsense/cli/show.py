@@ -123,7 +123,7 @@ def _lock_json(report: ProjectReport) -> dict[str, Any] | None:
     lock = report.lock
     if lock is None:
         return None
-    selected = selected_names(lock, report.environment, {})
+    selected = selected_names(lock, report.environment, {}, report.settings)
     error = None if lock.error is None else {"message": lock.error.message, "line": lock.error.range.start.line + 1}
     return {
         "file": relative_path(lock.path, report.project.root), "kind": lock.kind, "error": error,

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.config import Settings, overlay, project_settings
 from venvsense.declarations import Declaration, Manifest
-from venvsense.declarations.locks import Lock, find_lock, read_lock
+from venvsense.declarations.locks import Lock, find_lock, format_of, lock_kind, read_lock
 from venvsense.declarations.pipfile import read_pipfile
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
@@ -143,7 +143,9 @@ def read_model(
                      trusted=settings.trusted)
     _resolve_dynamic(sets, installed)
     lock_path = find_lock(project.root) if project.single_manifest is None else None
-    lock = read_lock(lock_path, buffers.get(lock_path)) if lock_path is not None else None
+    kind = lock_kind(lock_path) if lock_path is not None else None
+    # a lock of a format this version does not read is no lock (nothing said about it, nothing concluded)
+    lock = read_lock(lock_path, buffers.get(lock_path)) if lock_path and kind and format_of(kind) else None
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,

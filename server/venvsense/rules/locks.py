@@ -17,16 +17,18 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from venvsense.config import Settings
 from venvsense.declarations import Declaration
 from venvsense.declarations.locks import Lock, LockedPackage, Selection, Target, outdated, select
 from venvsense.environment import Distribution, Environment, Installed, marker_environment
 from venvsense.findings import Finding, make
 from venvsense.model import ProjectModel
+from venvsense.rules.environment import venv_label
 from venvsense.text import START, Range
 
 # the names the fix policy offers for the lock findings (``fixes.py``; the actions layer runs them)
@@ -34,6 +36,26 @@ UPDATE_LOCK_TITLE = "Update the lock"
 SYNC_TITLE = "Sync .venv with {lock}"
 # uv's default cache keys for a local project's build (``[tool.uv] cache-keys`` unset): files and folders
 _UV_CACHE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+LockState = Literal["synced", "out-of-sync", "outdated"]
+
+
+def lock_state(lock: Lock | None, findings: Iterable[Finding]) -> tuple[LockState, int] | None:
+    """A project's lock as a status shows it: ``outdated`` (a VS401), else ``out-of-sync`` (VS402/VS403), else
+    ``synced``, with how many packages are out of sync ("3 out of sync with uv.lock"); ``None`` without a lock or
+    for one that cannot be read. ``findings``: the report's (after settings: a code turned off does not count)."""
+    if lock is None or lock.error is not None:
+        return None
+    codes: list[str] = []
+    packages: set[str] = set()
+    for finding in findings:
+        if finding.code in ("VS401", "VS402", "VS403"):
+            codes.append(finding.code)
+            if finding.code != "VS401" and finding.package:
+                packages.add(finding.package)
+    state: LockState = "outdated" if "VS401" in codes else "out-of-sync" if packages else "synced"
+    return state, len(packages)
 
 
 @dataclass
@@ -60,7 +82,8 @@ def lock_findings(model: ProjectModel) -> LockFindings:
                                     tool=lock.kind))
     if model.environment is None or model.installed is None or model.environment.problems:
         return result
-    target = Target(marker_environment(model.environment.python))
+    target = Target(marker_environment(model.environment.python), frozenset(model.settings.lock_extras),
+                    frozenset(model.settings.lock_groups))
     selection = select(lock, target, text_of)
     if selection.error is not None:
         return result
@@ -68,12 +91,16 @@ def lock_findings(model: ProjectModel) -> LockFindings:
     return result
 
 
-def selected_names(lock: Lock, environment: Environment | None, buffers: Mapping[Path, str]) -> frozenset[str] | None:
-    """The names the lock selects for ``environment`` (what its tool would install there), ``None`` when that
-    cannot be told (no usable venv, a lock that cannot be read)."""
+def selected_names(lock: Lock, environment: Environment | None, buffers: Mapping[Path, str],
+                   settings: Settings | None = None) -> frozenset[str] | None:
+    """The names the lock selects for ``environment`` (what its tool would install there, with the extras and
+    groups ``settings`` add), ``None`` when that cannot be told (no usable venv, a lock that cannot be read)."""
     if environment is None or environment.problems or lock.error is not None:
         return None
-    selection = select(lock, Target(marker_environment(environment.python)), _manifest_text(buffers))
+    settings = settings or Settings()
+    target = Target(marker_environment(environment.python), frozenset(settings.lock_extras),
+                    frozenset(settings.lock_groups))
+    selection = select(lock, target, _manifest_text(buffers))
     return None if selection.error is not None else frozenset(selection.packages)
 
 
@@ -93,7 +120,7 @@ def _manifest_text(buffers: Mapping[Path, str]) -> Any:
 def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment: Environment,
              installed: Installed, result: LockFindings) -> None:
     direct = _direct_declarations(model.declarations)
-    label = environment.path.name if environment.path.parent == model.root else str(environment.path)
+    label = venv_label(environment, model.root)
     for name, package in sorted(selection.packages.items()):
         distribution = installed.distributions.get(name)
         problem = _out_of_sync(package, distribution, name in selection.own, lock)

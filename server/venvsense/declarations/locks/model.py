@@ -180,18 +180,30 @@ def _is_named_pylock(name: str) -> bool:
 
 
 def find_lock(root: Path) -> Path | None:
-    """The lock file the project at ``root`` uses: the first of ``LOCK_NAMES`` present (a regular file); of
-    several ``pylock.<name>.toml``, the first by name. ``None`` without one."""
+    """The lock file the project at ``root`` uses: the first of ``LOCK_NAMES`` present (a regular file, not a
+    link leading out of ``root``); of several ``pylock.<name>.toml``, the first by name. ``None`` without one."""
     for pattern, _kind in LOCK_NAMES:
         if "*" not in pattern:
             candidate = root / pattern
-            if candidate.is_file():
+            if _own_file(candidate, root):
                 return candidate
             continue
         try:
-            named = sorted(entry for entry in root.iterdir() if _is_named_pylock(entry.name) and entry.is_file())
+            named = sorted(entry for entry in root.iterdir()
+                           if _is_named_pylock(entry.name) and _own_file(entry, root))
         except OSError:
             named = []
         if named:
             return named[0]
     return None
+
+
+def _own_file(path: Path, root: Path) -> bool:
+    if not path.is_file():
+        return False
+    if not path.is_symlink():
+        return True
+    try:
+        return root.resolve() in path.resolve().parents
+    except (OSError, RuntimeError):
+        return False

@@ -213,15 +213,23 @@ def default_groups(lock: Lock, manifests: ManifestText) -> frozenset[str] | None
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``uv sync`` (no flags but ``target``'s extras and groups) installs into the venv ``target`` describes."""
     groups = default_groups(lock, manifests)
-    wanted_groups = None if groups is None else groups | {canonicalize_name(g) for g in target.groups}
+    if groups is None or "*" in target.groups:
+        wanted_groups = None  # every group (``default-groups = "all"``, ``--all-groups``)
+    else:
+        wanted_groups = groups | {canonicalize_name(g) for g in target.groups}
     environment = dict(target.environment)
     root = root_package(lock)
     own = own_packages(lock)
     starts: list[tuple[LockedPackage, frozenset[str], bool]] = []
+    def extras_of(package: LockedPackage) -> frozenset[str]:
+        if "*" in target.extras:  # ``--all-extras``
+            return frozenset(package.optional)
+        return frozenset(canonicalize_name(e) for e in target.extras) & frozenset(package.optional)
+
     if root is not None:
-        starts.append((root, frozenset(canonicalize_name(e) for e in target.extras), True))
+        starts.append((root, extras_of(root), True))
     else:
-        starts.extend((member, frozenset(), True) for member in own)
+        starts.extend((member, extras_of(member), True) for member in own)
     by_name: dict[str, list[LockedPackage]] = {}
     for package in lock.packages:
         by_name.setdefault(package.name, []).append(package)

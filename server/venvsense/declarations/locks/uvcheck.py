@@ -12,6 +12,7 @@ list's key), else on the lock's first line.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations.locks.model import Lock, ManifestText, Staleness
 from venvsense.declarations.pyproject.positions import Key, PositionMap
-from venvsense.text import START
+from venvsense.text import START, Range
 from venvsense.tomlfile import read_toml
 
 _OWN = ("editable", "virtual", "directory")
@@ -51,19 +52,47 @@ class _Req:
         return self.name, self.extras, self.specifier, self.source
 
 
+class _Positions:
+    """A pyproject's position map, scanned only when a place is asked for (most checks find nothing stale)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._map: PositionMap | None = None
+
+    @property
+    def map(self) -> PositionMap:
+        if self._map is None:
+            self._map = PositionMap(self.text)
+        return self._map
+
+    def entry_range(self, key: Key) -> Range:
+        return self.map.entry_range(key)
+
+    @property
+    def spots(self) -> Mapping[Key, Any]:
+        return self.map.spots
+
+
 @dataclass
 class _Member:
     name: str
     folder: Path
     pyproject: Path
     data: dict[str, Any]
-    positions: PositionMap
+    positions: _Positions
 
 
 def toml_of(text: str | None) -> dict[str, Any]:
-    """Parsed TOML, ``{}`` for none or text that is not TOML."""
+    """Parsed TOML, ``{}`` for none or text that is not TOML (never changed by a caller: it may be shared)."""
     if text is None:
         return {}
+    return _parsed(text)
+
+
+# pure memos by text: a keystroke's re-check reads a workspace's member pyproject.toml files again, unchanged
+# (owned by the process; bounded)
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> dict[str, Any]:
     return dict(read_toml(Path("pyproject.toml"), text).data or {})
 
 
@@ -87,11 +116,10 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     root_text = manifests(root_file)
     if root_text is None:  # not a uv project (uv itself cannot use this lock): nothing to compare with
         return ()
-    parsed = read_toml(root_file, root_text)
-    if parsed.data is None:
-        return ()  # the pyproject reader reports the bad file; nothing can be compared
-    root_data = dict(parsed.data)
-    root_positions = PositionMap(root_text)
+    root_data = toml_of(root_text)
+    if not root_data:
+        return ()  # the pyproject reader reports a bad file; an empty one has nothing to compare
+    root_positions = _Positions(root_text)
     members = _members(folder, root_file, root_data, root_positions, manifests)
     found: list[Staleness] = []
     found.extend(_member_changes(lock, members, root_file, root_positions))
@@ -105,12 +133,46 @@ def stale(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
         if entry is not None:
             found.extend(_project_changes(lock, member, entry, python, _table(root_data, "tool", "uv", "sources"),
                                           frozenset(own)))
+    found.extend(_kind_changes(lock, members, own, _table(root_data, "tool", "uv", "sources")))
     found.extend(_requires_python_change(lock, members.values()))
     found.extend(_manifest_changes(lock, root_file, root_data, root_positions, python))
     return tuple(found)
 
 
-def _members(folder: Path, root_file: Path, root_data: dict[str, Any], positions: PositionMap,
+def _kind_changes(lock: Lock, members: Mapping[str, _Member], own: Mapping[str, Mapping[str, Any]],
+                  root_sources: Mapping[str, Any]) -> Iterator[Staleness]:
+    """A member that became virtual or a package (``[tool.uv] package``, a ``[build-system]`` added or removed),
+    or editable or not (another member's ``{ workspace = true, editable = false }``), as uv checks it."""
+    required: dict[str, bool] = {}  # member → editable, for the members another member depends on
+    for member in members.values():
+        sources = {**root_sources, **_table(member.data, "tool", "uv", "sources")}
+        project = _table(member.data, "project")
+        texts = [*(project.get("dependencies") or []),
+                 *(t for ts in _table(project, "optional-dependencies").values() for t in (ts or []))]
+        for requirement in (_parse(text, ()) for text in texts):
+            if requirement is None or requirement.name not in members or requirement.name == member.name:
+                continue
+            source = next((v for k, v in sources.items() if canonicalize_name(str(k)) == requirement.name), None)
+            editable = not (isinstance(source, dict) and source.get("editable") is False)
+            required[requirement.name] = required.get(requirement.name, True) and editable
+    for name, member in members.items():
+        entry = own.get(name)
+        if entry is None:
+            continue
+        package = _table(member.data, "tool", "uv").get("package")
+        is_package = package if isinstance(package, bool) else ("build-system" in member.data or name in required)
+        source = entry.get("source", {})
+        locked_virtual = "virtual" in source
+        where = member.positions.entry_range(("project", "name"))
+        if locked_virtual == is_package:
+            now = "a package" if is_package else "virtual (not installed itself)"
+            yield Staleness(f"{lock.path.name} is out of date for {name}: it is now {now}", member.pyproject, where)
+        elif is_package and ("editable" in source) != required.get(name, True):
+            now = "editable" if required.get(name, True) else "not editable"
+            yield Staleness(f"{lock.path.name} is out of date for {name}: it is now {now}", member.pyproject, where)
+
+
+def _members(folder: Path, root_file: Path, root_data: dict[str, Any], positions: _Positions,
              manifests: ManifestText) -> dict[str, _Member]:
     members: dict[str, _Member] = {}
     name = _table(root_data, "project").get("name")
@@ -122,16 +184,19 @@ def _members(folder: Path, root_file: Path, root_data: dict[str, Any], positions
     for pattern in workspace.get("exclude", []) if isinstance(workspace.get("exclude"), list) else []:
         if isinstance(pattern, str):
             excluded.update(path.resolve() for path in _glob(folder, pattern))
+    inside = folder.resolve()
     for pattern in patterns:
         for path in _glob(folder, pattern):
-            if path.resolve() in excluded or path.resolve() == folder.resolve():
+            real = path.resolve()
+            # a member outside the workspace's folder (``../x``, a link leading out) is never read
+            if real in excluded or real == inside or inside not in real.parents:
                 continue
             text = manifests(path / "pyproject.toml")
             data = toml_of(text)
             member_name = _table(data, "project").get("name")
             if isinstance(member_name, str) and text is not None:
                 key = canonicalize_name(member_name)
-                members.setdefault(key, _Member(key, path, path / "pyproject.toml", data, PositionMap(text)))
+                members.setdefault(key, _Member(key, path, path / "pyproject.toml", data, _Positions(text)))
     return members
 
 
@@ -143,7 +208,7 @@ def _glob(folder: Path, pattern: str) -> list[Path]:
 
 
 def _member_changes(lock: Lock, members: Mapping[str, _Member], root_file: Path,
-                    positions: PositionMap) -> Iterator[Staleness]:
+                    positions: _Positions) -> Iterator[Staleness]:
     recorded = manifest_table(lock).get("members")
     if isinstance(recorded, list):
         locked = {canonicalize_name(str(name)) for name in recorded}
@@ -163,7 +228,7 @@ def _member_changes(lock: Lock, members: Mapping[str, _Member], root_file: Path,
                     where)
 
 
-def _has(positions: PositionMap, key: Key) -> bool:
+def _has(positions: _Positions, key: Key) -> bool:
     return key in positions.spots
 
 
@@ -252,8 +317,11 @@ def _groups(data: Mapping[str, Any]) -> dict[str, list[_Req]]:
 
 
 def _parse(text: Any, key: Key) -> _Req | None:
-    if not isinstance(text, str):
-        return None
+    return _parse_text(text, key) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(text: str, key: Key) -> _Req | None:
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
@@ -377,9 +445,20 @@ def same_marker(left: Marker | None, right: Marker | None, python: SpecifierSet 
     """Whether two markers hold in the same environments (``None``: always), for Pythons ``python`` allows."""
     if str(left) == str(right):
         return True
-    extras = {""} | _extras_named(left) | _extras_named(right)
-    for environment in _environments(python, extras):
-        if _evaluate(left, environment) != _evaluate(right, environment):
+    return _same_marker_text(str(left) if left is not None else "", str(right) if right is not None else "",
+                             str(python) if python is not None else "")
+
+
+# a pure memo of the comparison by the markers' and the Python range's texts: a keystroke's re-check compares the
+# same pairs again (owned by the process; bounded)
+@functools.lru_cache(maxsize=4096)
+def _same_marker_text(left: str, right: str, python: str) -> bool:
+    left_marker = Marker(left) if left else None
+    right_marker = Marker(right) if right else None
+    mentioned = left + " " + right
+    extras = {""} | _extras_named(left_marker) | _extras_named(right_marker)
+    for environment in _environments(SpecifierSet(python) if python else None, extras, mentioned):
+        if _evaluate(left_marker, environment) != _evaluate(right_marker, environment):
             return False
     return True
 
@@ -395,10 +474,18 @@ def _extras_named(marker: Marker | None) -> set[str]:
     return names
 
 
-def _environments(python: SpecifierSet | None, extras: Iterable[str]) -> Iterator[dict[str, str]]:
+def _environments(python: SpecifierSet | None, extras: Iterable[str], mentioned: str) -> Iterator[dict[str, str]]:
+    """Environments that tell apart markers over what ``mentioned`` (their text) names: each dimension the
+    markers do not mention stays at one value."""
     versions = [v for v in _PYTHONS if python is None or python.contains(v, prereleases=True)] or list(_PYTHONS)
+    if "python" not in mentioned and "implementation_version" not in mentioned:
+        versions = versions[:1]
+    platforms = _PLATFORMS if any(k in mentioned for k in ("sys_platform", "platform_system", "os_name")) \
+        else _PLATFORMS[:1]
+    machines = _MACHINES if "platform_machine" in mentioned else _MACHINES[:1]
+    implementations = _IMPLEMENTATIONS if "implementation" in mentioned else _IMPLEMENTATIONS[:1]
     for version, platform, machine, (implementation, python_implementation), extra in itertools.product(
-            versions, _PLATFORMS, _MACHINES, _IMPLEMENTATIONS, sorted(extras)):
+            versions, platforms, machines, implementations, sorted(extras)):
         yield {"python_full_version": version, "python_version": ".".join(version.split(".")[:2]),
                "implementation_version": version, "platform_machine": machine,
                "implementation_name": implementation, "platform_python_implementation": python_implementation,
@@ -438,7 +525,7 @@ def _requires_python_change(lock: Lock, members: Iterable[_Member]) -> Iterator[
                         member.positions.entry_range(("project", "requires-python")))
 
 
-def _manifest_changes(lock: Lock, root_file: Path, root_data: dict[str, Any], positions: PositionMap,
+def _manifest_changes(lock: Lock, root_file: Path, root_data: dict[str, Any], positions: _Positions,
                       python: SpecifierSet | None) -> Iterator[Staleness]:
     manifest = manifest_table(lock)
     tool_uv = _table(root_data, "tool", "uv")
