@@ -12,7 +12,10 @@ its ``files``/``hashes``/``wheels`` arrays — removed to keep them small; every
   names) and the pylock.toml pipenv wrote beside it;
 - ``requests-html``: psf/requests-html @ 075ac162dc62fc532037df0d98954ab840a97516 — a 2019–2023 Pipfile.lock (plette's
   hash);
-- ``pdm``: pdm-project/pdm @ a7e9d0015b4d5ca5d1b0c558582f9bf41b2fdf54 — lock_version 4.5.1, inherit_metadata.
+- ``pdm``: pdm-project/pdm @ a7e9d0015b4d5ca5d1b0c558582f9bf41b2fdf54 — lock_version 4.5.1, inherit_metadata;
+- ``pipenv-2022``: pypa/pipenv @ 8886cb536ff941377b025566ab6aa0f67d0851e4 — pipenv of 2022 hashed ``[pipenv]`` too;
+- ``pdm-2021``: pdm-project/pdm @ 762762a04c229c2af1db5b0a4bc29be1c0c7da36 — PDM 1, lock_version 3.1, no overrides
+  in its hash.
 
 ``*-dry-run.txt`` beside them is what the tools themselves planned for an empty venv of CPython 3.11.7 on
 Linux x86_64 (Poetry 2.5.1 ``poetry install --dry-run --no-root``, PDM 2.29.4 ``pdm sync --dry-run
@@ -135,7 +138,7 @@ def test_poetry_content_hash_styles_and_the_pre_2_3_form(tmp_path: Path) -> None
         assert (outdated(lock, on_disk) == ()) is current, generator
 
 
-@pytest.mark.parametrize("name", ["pipenv", "requests-html"])
+@pytest.mark.parametrize("name", ["pipenv", "requests-html", "pipenv-2022"])
 def test_pipfile_hash_is_pipenvs_on_real_projects(tmp_path: Path, name: str) -> None:
     folder = copy_pair(tmp_path, name)
     lock = read_lock(folder / "Pipfile.lock")
@@ -163,16 +166,19 @@ def test_pipfile_hash_ignores_name_spelling_as_pipenv_2026_does(tmp_path: Path) 
     assert staleness.range.start.line == 0
 
 
-def test_pdm_content_hash_is_pdms_on_a_real_project(tmp_path: Path) -> None:
-    folder = copy_pair(tmp_path, "pdm")
+@pytest.mark.parametrize(("name", "current", "group"), [("pdm", True, "[dependency-groups]\ntest = [\n"),
+                                                       ("pdm-2021", False, "dependencies = [\n")])
+def test_pdm_content_hash_is_pdms_on_a_real_project(tmp_path: Path, name: str, current: bool, group: str) -> None:
+    folder = copy_pair(tmp_path, name)
     lock = read_lock(folder / "pdm.lock")
     assert lock.error is None
     algorithm, recorded = lock.data["metadata"]["content_hash"].split(":")
     pyproject = folder / "pyproject.toml"
-    assert content_hashes(tomllib.loads(pyproject.read_text("utf-8")), algorithm)[0] == recorded
+    forms = content_hashes(tomllib.loads(pyproject.read_text("utf-8")), algorithm)
+    assert recorded in forms and (forms[0] == recorded) is current  # PDM 1's form: an earlier one
     assert outdated(lock, on_disk) == ()
 
-    edited(pyproject, "[dependency-groups]\ntest = [\n", '[dependency-groups]\ntest = [\n    "brand-new>=1",\n')
+    edited(pyproject, group, group + '    "brand-new>=1",\n')
     assert recorded not in content_hashes(tomllib.loads(pyproject.read_text("utf-8")), algorithm)
     (staleness,) = outdated(lock, on_disk)
     assert staleness.range.start.line == line_of(pyproject, "brand-new") and "run `pdm lock`" in staleness.message
@@ -183,7 +189,8 @@ def test_pdm_content_hash_is_pdms_on_a_real_project(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("relative", ["poetry-core/poetry.lock", "fastapi-realworld/poetry.lock", "pdm/pdm.lock",
-                                      "pipenv/Pipfile.lock", "requests-html/Pipfile.lock", "pipenv/pylock.toml"])
+                                      "pdm-2021/pdm.lock", "pipenv/Pipfile.lock", "requests-html/Pipfile.lock",
+                                      "pipenv-2022/Pipfile.lock", "pipenv/pylock.toml"])
 def test_real_locks_read_every_entry_at_its_line(relative: str) -> None:
     path = DATA / relative
     text = path.read_text("utf-8")
@@ -259,6 +266,7 @@ def test_poetry_selection_follows_markers_extras_and_optional_groups(tmp_path: P
     lock = read_lock(core / "poetry.lock")
     assert "mypy" not in pick(lock, target()).packages
     assert "mypy" in pick(lock, target(groups=frozenset({"typing"}))).packages
+    assert "mypy" in pick(lock, target(groups=frozenset({"*"}))).packages  # the settings' "every group"
     # the group's marker (`platform_python_implementation != 'PyPy'`) evaluated for the venv
     pypy = {**LINUX, "platform_python_implementation": "PyPy", "implementation_name": "pypy"}
     assert "mypy" not in pick(lock, target(platform=pypy, groups=frozenset({"typing"}))).packages
@@ -313,6 +321,7 @@ def test_poetry_2_1_per_group_markers_extras_and_groups(tmp_path: Path) -> None:
     assert set(pick(lock, target("3.12.1")).packages) == {"shared"}
     assert set(pick(lock, target("3.11.7", WINDOWS)).packages) == {"shared"}
     assert set(pick(lock, target("3.11.7", extras=frozenset({"fancy"}))).packages) == {"fancy"}
+    assert set(pick(lock, target("3.11.7", extras=frozenset({"*"}))).packages) == {"fancy"}
     assert set(pick(lock, target("3.11.7", groups=frozenset({"docs"}))).packages) == {"docs-tool"}
 
 
@@ -346,6 +355,7 @@ def test_pipfile_lock_selection_is_pipenv_install_dev(tmp_path: Path) -> None:
     assert selection.own == {"me"} and selection.packages["me"].version is None
     assert "pywin32" in pick(lock, target(platform=WINDOWS)).packages
     assert "sphinx" in pick(lock, target(groups=frozenset({"docs"}))).packages
+    assert "sphinx" in pick(lock, target(groups=frozenset({"*"}))).packages
 
 
 PYLOCK = '''\
@@ -392,6 +402,8 @@ def test_pylock_selection_is_pep_751s(tmp_path: Path) -> None:
     assert set(selection.packages) == {"base", "helper", "app"} and selection.own == {"app"}
     asked = pick(lock, target(extras=frozenset({"fast"}), groups=frozenset({"dev"})))
     assert set(asked.packages) == {"base", "helper", "app", "speedup", "pytest"}
+    every = pick(lock, target(extras=frozenset({"*"}), groups=frozenset({"*"})))
+    assert set(every.packages) == set(asked.packages)
     assert "pytest" not in pick(lock, target("3.10.4", groups=frozenset({"dev"}))).packages
     darwin = pick(lock, target(platform={**LINUX, "sys_platform": "darwin"}))
     assert not darwin.packages and darwin.error is not None and "other environments" in darwin.error
@@ -417,7 +429,7 @@ def test_pipenvs_pylock_selects_its_default_groups_and_dev_when_asked() -> None:
     ("poetry.lock", '[[package]]\nname = "a"\nversion = \n', "is not valid TOML", 2),
     ("poetry.lock", '[metadata]\nlock-version = "9.0"\ncontent-hash = "0"\n', "lock-version '9.0'", 1),
     ("poetry.lock", '[[package]]\nname = "a"\nversion = "1"\n', "has no [metadata] table", 0),
-    ("pdm.lock", '[metadata]\nlock_version = "3.0"\n', "lock_version '3.0'", 1),
+    ("pdm.lock", '[metadata]\nlock_version = "5.0"\n', "lock_version '5.0'", 1),
     ("pdm.lock", "[metadata\n", "is not valid TOML", 0),
     ("pylock.toml", 'lock-version = "2.0"\n', "lock-version '2.0'", 0),
     ("pylock.toml", 'lock-version = "1.0"\nenvironments = ["sys_platform =="]\n', "invalid marker", 1),

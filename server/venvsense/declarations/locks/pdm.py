@@ -1,5 +1,5 @@
-"""``pdm.lock`` (lock_version 4.x): its packages, what ``pdm sync`` / ``pdm install`` selects for a venv, and
-whether its ``content_hash`` still matches ``pyproject.toml`` exactly as PDM computes it.
+"""``pdm.lock`` (lock_version 3.x of PDM 1, 4.x of PDM 2): its packages, what ``pdm sync`` / ``pdm install``
+selects for a venv, and whether its ``content_hash`` still matches ``pyproject.toml`` exactly as PDM computes it.
 
 The selection, as ``pdm install`` without options: the groups the lock was made for (``[metadata] groups``:
 ``default``, optional and development groups alike) that ``pyproject.toml`` still declares — without that list,
@@ -34,6 +34,7 @@ from venvsense.declarations.locks.model import (
     Target,
 )
 from venvsense.declarations.locks.shared import (
+    asked,
     changed_declaration,
     dependency_of_requirement,
     entry_lines,
@@ -50,7 +51,7 @@ from venvsense.tomlfile import read_toml
 
 __all__ = ["content_hashes", "development_groups", "outdated", "read", "select"]
 
-_READ_MAJOR = (4,)
+_READ_MAJOR = (3, 4)
 DEFAULT = "default"
 
 
@@ -65,7 +66,7 @@ def read(path: Path, text: str) -> Lock:
     version = metadata.get("lock_version")
     if not _readable(version):
         return Lock(path, "pdm", error=LockError(
-            f"{path.name} has lock_version {version!r}; venvsense reads PDM's lock_version 4.x",
+            f"{path.name} has lock_version {version!r}; venvsense reads PDM's lock_version 3.x and 4.x",
             range_of_line(text, _line_of_key(text, "lock_version"))), data=data, text=text)
     entries = data.get("package", [])
     if not isinstance(entries, list):
@@ -164,8 +165,10 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     venv ``target`` describes."""
     pyproject = pyproject_data(lock.path.parent, manifests)
     metadata = lock.data.get("metadata", {})
-    wanted = (_default_groups(pyproject, metadata) | {canonicalize_name(g) for g in target.groups}
-              | {canonicalize_name(e) for e in target.extras})
+    locked = metadata.get("groups") if isinstance(metadata, dict) else None
+    every = {g for g in locked if isinstance(g, str)} if isinstance(locked, list) else set()
+    every |= {g for package in lock.packages for g in package.categories}
+    wanted = _default_groups(pyproject, metadata) | asked(target.groups, every) | asked(target.extras, every)
     strategy = metadata.get("strategy", []) if isinstance(metadata, dict) else []
     chosen: list[LockedPackage]
     if isinstance(strategy, list) and "inherit_metadata" in strategy:
@@ -223,10 +226,11 @@ def _walked(lock: Lock, wanted: frozenset[str], target: Target, manifests: Manif
 # content_hash
 
 
-def content_hashes(pyproject: Mapping[str, Any], algorithm: str = "sha256") -> tuple[str, str]:
-    """The ``content_hash`` PDM records for a ``pyproject.toml`` (``pdm.project.project_file.content_hash``):
-    the current one (dependency groups merged, ``[tool.pdm.resolution]``), and the one of PDM before
-    dependency groups (``[tool.pdm.dev-dependencies]`` alone, the resolution's overrides)."""
+def content_hashes(pyproject: Mapping[str, Any], algorithm: str = "sha256") -> tuple[str, ...]:
+    """The ``content_hash``es PDM has recorded for a ``pyproject.toml`` (``pdm.project.project_file``), the
+    current one first: since June 2025 dependency groups merged and ``[tool.pdm.resolution]``; from December 2023
+    ``[tool.pdm.dev-dependencies]`` alone and the overrides (``[tool.pdm.overrides]``, else
+    ``[tool.pdm.resolution.overrides]``); before, ``[tool.pdm.overrides]`` only; before 2022, no overrides."""
     project = pyproject.get("project", {})
     project = project if isinstance(project, dict) else {}
     tool = pyproject.get("tool", {})
@@ -248,15 +252,17 @@ def content_hashes(pyproject: Mapping[str, Any], algorithm: str = "sha256") -> t
         "requires-python": project.get("requires-python", ""),
     }
     current = {**common, "dev-dependencies": groups, "resolution": resolution}
-    legacy = {**common, "dev-dependencies": dev if isinstance(dev, dict) else {},
-              "overrides": resolution.get("overrides", {})}
+    dev_only = {**common, "dev-dependencies": dev if isinstance(dev, dict) else {}}
+    renamed = settings["overrides"] if "overrides" in settings else resolution.get("overrides", {})
+    forms = (current, {**dev_only, "overrides": renamed}, {**dev_only, "overrides": settings.get("overrides", {})},
+             dev_only)
 
     def digest(content: Mapping[str, Any]) -> str:
         hasher = hashlib.new(algorithm)
         hasher.update(json.dumps(content, sort_keys=True).encode("utf-8"))
         return hasher.hexdigest()
 
-    return digest(current), digest(legacy)
+    return tuple(dict.fromkeys(digest(form) for form in forms))
 
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:

@@ -8,7 +8,7 @@ categories is two entries.
 
 The hash: sha256 of the Pipfile's ``source`` (pipenv adds PyPI when there is none), ``requires`` and package
 categories as compact sorted JSON. pipenv since 2026 writes the package names canonical (PEP 503); earlier
-versions (plette) as written: a lock carrying either hash is current.
+versions (plette) as written, and in 2022 with the ``[pipenv]`` section: a lock carrying any of them is current.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from venvsense.declarations.locks.model import (
     Staleness,
     Target,
 )
-from venvsense.declarations.locks.shared import changed_declaration, evaluate, marker_of, range_of_line
+from venvsense.declarations.locks.shared import ALL, changed_declaration, evaluate, marker_of, range_of_line
 from venvsense.declarations.pipfile import read_pipfile
 from venvsense.text import START, Position, Range
 from venvsense.tomlfile import read_toml
@@ -138,7 +138,8 @@ def _source(entry: Mapping[str, Any]) -> tuple[SourceKind, str]:
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     """What ``pipenv install --dev`` installs into the venv ``target`` describes: the ``default`` and ``develop``
     entries (and the categories ``target.groups`` names) whose markers hold."""
-    categories = DEFAULT_CATEGORIES | frozenset(target.groups)
+    every = {category for package in lock.packages for category in package.categories}
+    categories = DEFAULT_CATEGORIES | (every if ALL in target.groups else frozenset(target.groups))
     selected: dict[str, LockedPackage] = {}
     # a name pinned differently in two categories: ``default``'s pin (pipenv locks ``develop`` against it)
     for package in sorted(lock.packages, key=lambda p: "default" not in p.categories):
@@ -150,11 +151,12 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     return Selection(selected, own)
 
 
-def pipfile_hashes(pipfile: Mapping[str, Any]) -> tuple[str, str]:
-    """The two hashes pipenv has recorded for a Pipfile: package names canonical (pipenv 2026 and later), and
-    as written (plette, earlier versions). Raises ``TypeError``/``ValueError`` for content JSON cannot hold (a
-    TOML date)."""
-    def content(normalize: bool) -> str:
+def pipfile_hashes(pipfile: Mapping[str, Any]) -> tuple[str, ...]:
+    """The hashes pipenv has recorded for a Pipfile, the current one first: package names canonical (pipenv
+    2026 and later); names as written (plette); names as written with the ``[pipenv]`` section hashed too
+    (pipenv of 2022, whose plette did not yet leave it out). Raises ``TypeError``/``ValueError`` for content
+    JSON cannot hold (a TOML date)."""
+    def content(normalize: bool, skipped: frozenset[str]) -> str:
         def section(value: object) -> object:
             if normalize and isinstance(value, dict):
                 return {canonicalize_name(key): item for key, item in value.items()}
@@ -166,13 +168,15 @@ def pipfile_hashes(pipfile: Mapping[str, Any]) -> tuple[str, str]:
             "develop": section(pipfile.get("dev-packages", {})),
         }
         for category, values in pipfile.items():
-            if category in _NOT_CATEGORIES or category in ("default", "develop"):
+            if category in skipped or category in ("default", "develop"):
                 continue
             data[category] = section(values)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    return content(True), content(False)
+    forms = (content(True, _NOT_CATEGORIES), content(False, _NOT_CATEGORIES),
+             content(False, _NOT_CATEGORIES - {"pipenv"}))
+    return tuple(dict.fromkeys(forms))
 
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:

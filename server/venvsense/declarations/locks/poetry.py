@@ -34,6 +34,7 @@ from venvsense.declarations.locks.model import (
     Target,
 )
 from venvsense.declarations.locks.shared import (
+    asked,
     changed_declaration,
     dependency_of_requirement,
     entry_lines,
@@ -48,7 +49,7 @@ from venvsense.declarations.pyproject import read_pyproject, translate_poetry_co
 from venvsense.text import START, Range
 from venvsense.tomlfile import read_toml
 
-__all__ = ["content_hash", "outdated", "read", "select"]
+__all__ = ["content_hash", "outdated", "prerelease_content_hash", "read", "select"]
 
 _READ_MAJOR = (1, 2)
 _LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
@@ -240,7 +241,7 @@ def installed_groups(pyproject: Mapping[str, Any], lock: Lock, target: Target) -
     known |= {canonicalize_name(name) for name in (declared if isinstance(declared, dict) else {})}
     groups = pyproject.get("dependency-groups")
     known |= {canonicalize_name(name) for name in (groups if isinstance(groups, dict) else {})}
-    return frozenset((known - optional) | {canonicalize_name(g) for g in target.groups})
+    return frozenset((known - optional) | asked(target.groups, known))
 
 
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
@@ -249,7 +250,10 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     2.1, where the walk starts)."""
     pyproject = pyproject_data(lock.path.parent, manifests)
     groups = installed_groups(pyproject, lock, target)
-    extras = frozenset(canonicalize_name(e) for e in target.extras)
+    lock_extras = lock.data.get("extras")
+    every = set(lock_extras if isinstance(lock_extras, dict) else {}) | {
+        extra for package in lock.packages for extra in package.optional}
+    extras = asked(target.extras, every)
     metadata = lock.data.get("metadata", {})
     if Version(str(metadata.get("lock-version", "1.0"))) >= Version("2.1"):
         chosen = [package for package in lock.packages if _holds_2_1(package, lock, groups, extras, target)]
@@ -344,6 +348,16 @@ def content_hash(pyproject: Mapping[str, Any], *, with_dependency_groups: bool =
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def prerelease_content_hash(pyproject: Mapping[str, Any]) -> str:
+    """The ``content-hash`` of Poetry 1.2's pre-releases (2021–2022): ``[tool.poetry]`` ``dependencies``,
+    ``group``, ``source``, ``extras``, each (null when missing) at top level."""
+    tool = pyproject.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    poetry = poetry if isinstance(poetry, dict) else {}
+    content = {key: poetry.get(key) for key in ("dependencies", "group", "source", "extras")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def _generated_before_2_3(text: str) -> bool:
     first = text.split("\n", 1)[0]
     match = _GENERATED_BY.search(first)
@@ -357,7 +371,8 @@ def _generated_before_2_3(text: str) -> bool:
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
     """What ``poetry check --lock`` says: the lock's ``content-hash`` differs from ``pyproject.toml``'s (as
-    Poetry computes it; a lock written by Poetry before 2.3 also without ``[dependency-groups]``). Placed on a
+    Poetry computes it; a lock written by Poetry before 2.3 also without ``[dependency-groups]``, as Poetry
+    itself accepts; and a lock written by a Poetry 1.2 pre-release in that release's form). Placed on a
     declaration the lock does not satisfy when there is one, else on the lock's first line."""
     path = lock.path.parent / "pyproject.toml"
     text = manifests(path)
@@ -373,6 +388,8 @@ def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:
         return ()
     if isinstance(recorded, str) and _generated_before_2_3(lock.text) and recorded == content_hash(
             parsed.data, with_dependency_groups=False):
+        return ()
+    if isinstance(recorded, str) and recorded == prerelease_content_hash(parsed.data):
         return ()
     if not isinstance(recorded, str):
         return (Staleness(f"{lock.path.name} records no content-hash: run `poetry lock`", lock.path,

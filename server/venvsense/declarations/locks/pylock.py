@@ -28,7 +28,7 @@ from venvsense.declarations.locks.model import (
     Staleness,
     Target,
 )
-from venvsense.declarations.locks.shared import entry_lines, evaluate, lock_toml, marker_of, range_of_line
+from venvsense.declarations.locks.shared import asked, entry_lines, evaluate, lock_toml, marker_of, range_of_line
 from venvsense.text import START, Range
 
 __all__ = ["outdated", "read", "select"]
@@ -149,9 +149,9 @@ def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:
     if environments and not any(evaluate(m, target) for m in environments if not isinstance(m, str)):
         return Selection({}, error=f"{lock.path.name} is locked for other environments "
                                    f"({'; '.join(lock.data.get('environments', []))})")
-    extras = frozenset(canonicalize_name(e) for e in target.extras)
+    extras = asked(target.extras, lock.data.get("extras", []))
     defaults = lock.data.get("default-groups", [])
-    groups = frozenset(str(g) for g in defaults) | frozenset(target.groups)
+    groups = frozenset(str(g) for g in defaults) | asked(target.groups, lock.data.get("dependency-groups", []))
     selected: dict[str, LockedPackage] = {}
     for package in lock.packages:
         if evaluate(package.marker, target, extras=extras, groups=groups):

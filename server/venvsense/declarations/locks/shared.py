@@ -23,9 +23,22 @@ from venvsense.text import START, Position, Range
 from venvsense.tomlfile import read_toml
 
 __all__ = [
-    "changed_declaration", "dependency_of_requirement", "entry_lines", "evaluate", "lock_toml", "marker_of",
-    "pyproject_data", "range_of_line", "reachable",
+    "ALL", "asked", "changed_declaration", "dependency_of_requirement", "entry_lines", "evaluate", "lock_toml",
+    "marker_of", "pyproject_data", "range_of_line", "reachable",
 ]
+
+# ``Target.extras`` / ``Target.groups`` holding this ask for every extra / group (the settings' ``"*"``).
+ALL = "*"
+
+
+def asked(names: Iterable[str], every: Iterable[str]) -> frozenset[str]:
+    """The canonical names of ``names``, or all of ``every`` when ``names`` holds ``ALL``."""
+    names = list(names)
+    if ALL in names:
+        return frozenset(canonicalize_name(n) for n in every) | frozenset(canonicalize_name(n) for n in names
+                                                                           if n != ALL)
+    return frozenset(canonicalize_name(n) for n in names)
+
 
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
