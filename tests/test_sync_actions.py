@@ -237,3 +237,22 @@ def test_pylock_toml_is_synced_with_uv_pip_sync(tmp_path: Path, wheels: Path, uv
     assert installed(root / ".venv") == {"alpha": "1.0", "beta": "1.0", "gamma": "1.0"}
     with pytest.raises(ActionError, match="names no tool"):
         plan_update_lock(report_of(root))
+
+
+def test_the_extras_and_groups_the_settings_add_are_synced_too(tmp_path: Path, wheels: Path, uv_path: Path) -> None:
+    """``lock-extras``/``lock-groups`` make the check compare more of the lock; the sync installs that much."""
+    root = write_files(tmp_path / "proj", {"pyproject.toml": pyproject(["alpha==1.0"])
+                                           + '[project.optional-dependencies]\nfast = ["gamma"]\n'
+                                           + '[dependency-groups]\nlint = ["stray"]\n'
+                                           + '[tool.venvsense]\nlock-extras = ["fast"]\nlock-groups = ["lint"]\n'})
+    uv("lock", "--offline", "--find-links", str(wheels), cwd=root)
+    make_venv(root / ".venv")
+    assert {f.package for f in report_of(root).findings if f.code == "VS402"} == {"alpha", "beta", "gamma", "stray"}
+    plan = plan_sync(report_of(root), Options(find_links=(str(wheels),)))
+    assert {"--extra=fast", "--group=lint"} <= set(plan.steps[0].argv)
+    outcome = execute(plan, environ=offline_environ(wheels))
+    assert outcome.ok, (outcome.message, outcome.output)
+    assert installed(root / ".venv") == {"alpha": "1.0", "beta": "1.0", "gamma": "1.0", "stray": "1.0"}
+    assert [f.code for f in report_of(root).findings] == []
+    pins = plan_sync(report_of(root), Options(installer="pip", find_links=(str(wheels),), no_index=True))
+    assert pins.steps == () and any("already holds exactly" in note for note in pins.notes)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from venvsense.actions.interpreters import choose_backend, choose_interpreter, find_uv
 from venvsense.actions.planning import (
@@ -46,7 +47,13 @@ from venvsense.actions.planning import (
     staging_path,
     target_venv,
 )
-from venvsense.actions.safety import ensure_virtual_environment, safe_path, safe_requirement, venv_python
+from venvsense.actions.safety import (
+    ensure_virtual_environment,
+    safe_path,
+    safe_requirement,
+    safe_value,
+    venv_python,
+)
 from venvsense.actions.steps import ActionError, ActionRefused, Backend, IndexSetting, Plan, Step, ToolName
 from venvsense.check import ProjectReport
 from venvsense.declarations.locks import (
@@ -198,7 +205,37 @@ def _selection(report: ProjectReport, info: LockInfo, python: str | None = None)
     env = report.environment
     if python is None and env is not None:
         python = env.python
-    return select(info.lock, Target(marker_environment(python)), _disk_text)
+    settings = report.settings
+    target = Target(marker_environment(python), frozenset(settings.lock_extras), frozenset(settings.lock_groups))
+    return select(info.lock, target, _disk_text)
+
+
+def _tool_sets(report: ProjectReport, kind: str) -> list[str]:
+    """The extras and groups the settings add (``lock-extras``, ``lock-groups``; ``*``: all) as the arguments of
+    the lock's tool (uv and uv pip: ``--extra``/``--group``; Poetry: ``--extras``/``--with``), so its sync selects
+    what the check compares."""
+    settings = report.settings
+    extras, groups = list(settings.lock_extras), list(settings.lock_groups)
+    args: list[str] = []
+    if kind == "poetry":
+        if "*" in extras:
+            args.append("--all-extras")
+        elif extras:
+            args.append(safe_value("--extras", " ".join(extras)))
+        if "*" in groups:
+            args.append("--all-groups")
+        elif groups:
+            args.append(safe_value("--with", ",".join(groups)))
+        return args
+    if "*" in extras:
+        args.append("--all-extras")
+    else:
+        args += [safe_value("--extra", extra) for extra in extras]
+    if "*" in groups:
+        args.append("--all-groups")
+    else:
+        args += [safe_value("--group", group) for group in groups]
+    return args
 
 
 def _shown(selection: Selection) -> list[str]:
@@ -224,21 +261,25 @@ def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Opti
     root = report.project.root
     args: list[str] = []
     expected: list[str] = []
+    installed = report.installed.distributions if report.installed is not None else {}
     for name, package in sorted(selection.packages.items()):
         pin = _pin(package, info.path.parent)
         if pin is None:
             continue
-        args += pin
         expected.append(name)
+        have = installed.get(name)
+        if package.source == "registry" and have is not None and not have.editable and package.version and \
+                _same_version(have.version, package.version):
+            continue  # already the locked version: nothing to do for it
+        args += pin
     shown = _shown(selection)
     steps: list[Step] = []
     if args:
-        steps.append(Step("install", f"install exactly what {info.path.name} pins ({len(shown)} packages, "
-                                     "--no-deps: the lock is the whole set)",
+        steps.append(Step("install", f"install exactly what {info.path.name} pins (of {len(shown)} packages, those "
+                                     "not installed at the locked version; --no-deps: the lock is the whole set)",
                           _install_argv(backend, venv, ["--no-deps", *args], index, root, has_pip),
                           tuple(expected)))
     keep = {"pip"} if backend.name == "pip" else set()
-    installed = report.installed.distributions if report.installed is not None else {}
     stray = sorted(n for n in installed if n not in selection.packages and n not in selection.own and n not in keep)
     notes: list[str] = []
     if stray:
@@ -248,6 +289,13 @@ def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Opti
     if "pip" in installed and "pip" not in selection.packages and backend.name == "pip":
         notes.append("pip stays installed: it is the installer of this plan")
     return backend, steps, shown, expected, notes
+
+
+def _same_version(installed: str, locked: str) -> bool:
+    try:
+        return Version(installed) == Version(locked)
+    except InvalidVersion:
+        return installed == locked
 
 
 def _uninstall_argv(backend: Backend, venv: Path, names: list[str], has_pip: bool) -> tuple[str, ...]:
@@ -287,18 +335,19 @@ def plan_sync(report: ProjectReport, options: Options | None = None) -> Plan:
     own_index = _cli_index(options)  # uv reads the lock's own sources itself
     if kind == "uv" and uv is not None:
         backend = Backend("uv", uv[0], uv[1] + " (uv.lock is uv's lock)")
-        argv = (str(uv[0]), "sync", "--frozen", *_option_args(own_index, backend, root))
+        argv = (str(uv[0]), "sync", "--frozen", *_tool_sets(report, kind), *_option_args(own_index, backend, root))
         steps = [Step("install", f"sync {venv.name} with {name} (uv sync --frozen: exactly the lock, the lock "
                                  "left as it is)", argv, tuple(expected),
                       (("UV_PROJECT_ENVIRONMENT", str(venv)),))]
     elif kind == "poetry" and poetry is not None:
         backend = Backend("poetry", poetry, "Poetry found on PATH (poetry.lock is Poetry's lock)")
         steps = [Step("install", f"sync {venv.name} with {name} (poetry install --sync)",
-                      (str(poetry), "install", "--sync", "--no-interaction"), tuple(expected),
+                      (str(poetry), "install", "--sync", "--no-interaction", *_tool_sets(report, kind)),
+                      tuple(expected),
                       (("VIRTUAL_ENV", str(venv)), ("POETRY_VIRTUALENVS_CREATE", "false")))]
     elif kind == "pylock" and uv is not None:
         backend = Backend("uv", uv[0], uv[1])
-        argv = (str(uv[0]), "pip", "sync", "--python", str(venv_python(venv)),
+        argv = (str(uv[0]), "pip", "sync", "--python", str(venv_python(venv)), *_tool_sets(report, kind),
                 *_option_args(own_index, backend, root), safe_path(info.path))
         steps = [Step("install", f"sync {venv.name} with {name} (uv pip sync)", argv, tuple(expected))]
     else:
@@ -335,7 +384,7 @@ def _plan_create_from_uv_lock(report: ProjectReport, info: LockInfo, options: Op
     selection = _selection(report, info, interpreter.version)
     expected = tuple(sorted(n for n, p in selection.packages.items() if p.source != "virtual"))
     build_at = staging_path(venv)
-    argv = (str(uv[0]), "sync", "--frozen", "--python", safe_path(interpreter.path),
+    argv = (str(uv[0]), "sync", "--frozen", "--python", safe_path(interpreter.path), *_tool_sets(report, "uv"),
             *_option_args(_cli_index(options), backend, root))
     step = Step("install", f"create {venv.name} with what {info.path.name} selects (uv sync --frozen)", argv,
                 expected, (("UV_PROJECT_ENVIRONMENT", str(build_at)),))
