@@ -32,7 +32,7 @@ def report(*codes: str, env: bool = True, broken: bool = False, source: str = "i
     findings = [Finding(code, code, ROOT / "requirements.txt", START, Severity.WARNING, package="alpha")
                 for code in codes]
     return SimpleNamespace(findings=findings, project_findings=findings, scripts=[], environment=environment,
-                           workspace=None,
+                           workspace=None, lock=None,
                            project=SimpleNamespace(root=ROOT, manifestless=False),
                            declarations=[SimpleNamespace(normalized="alpha")] if declared else [],
                            counts=lambda: {"error": 0, "warning": len(findings), "information": 0, "hint": 0})

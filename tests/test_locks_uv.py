@@ -247,8 +247,9 @@ def test_an_unsaved_manifest_makes_the_lock_outdated_and_the_fixes_name_the_lock
     [stale] = [f for f in report.findings if f.code == "VS401"]
     assert lock_state(report.lock, report.findings) == ("outdated", 0)
     assert "'gamma<2' is not in the lock's requirements" in stale.message and stale.range.start.line == 4
-    [fix] = finding_fixes(report, stale, trusted=True, text_of=_disk)
-    assert (fix.title, fix.command, fix.arguments) == ("Update the lock", UPDATE_LOCK, {"lock": str(root / "uv.lock")})
+    fixes = finding_fixes(report, stale, trusted=True, text_of=_disk)
+    assert [(fix.title, fix.command, fix.arguments) for fix in fixes] == [
+        ("Update uv.lock and sync .venv", UPDATE_LOCK, {"sync": True}), ("Update uv.lock", UPDATE_LOCK, {})]
     assert finding_fixes(report, stale, trusted=False, text_of=_disk) == []
 
 

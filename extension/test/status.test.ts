@@ -12,7 +12,15 @@ import {
     statusText,
     statusTooltip,
 } from '../src/common/status';
-import { CREATE_ENVIRONMENT, FIX_VERSIONS, INSTALL_MISSING, RECHECK, RECREATE_ENVIRONMENT } from '../src/common/constants';
+import {
+    CREATE_ENVIRONMENT,
+    FIX_VERSIONS,
+    INSTALL_MISSING,
+    RECHECK,
+    RECREATE_ENVIRONMENT,
+    SYNC_LOCK,
+    UPDATE_LOCK,
+} from '../src/common/constants';
 
 const uri = (path: string) => pathToFileURL(path).href;
 const none = { error: 0, warning: 0, information: 0, hint: 0 };
@@ -161,6 +169,28 @@ test('an untrusted workspace is offered nothing that runs a process', () => {
 
 test('while an action runs only the output is offered', () => {
     assert.deepEqual(ids(fixesFor(project({ state: 'busy', fixes: serverFixes(INSTALL_MISSING, RECHECK) }), true)), ['showOutput']);
+});
+
+test('a venv out of sync with its lock says so in the status bar and offers the sync first', () => {
+    const lock = { name: 'uv.lock', state: 'out-of-sync' as const, count: 3 };
+    // listed after the others (an older server's order): the quick pick still puts the lock's fixes first
+    const p = project({ state: 'problems', counts: { ...none, warning: 3 }, lock, fixes: serverFixes(FIX_VERSIONS, SYNC_LOCK, RECHECK) });
+    assert.equal(statusText(p, codes({ VS402: 3 })), '$(warning) .venv · 3 out of sync with uv.lock');
+    const fixes = fixesFor(p, true);
+    assert.deepEqual(ids(fixes), ['syncLock', 'fixVersions', 'recheck', 'showOutput']);
+    assert.ok(fixes[0].label.startsWith('$(sync) ') && fixes[0].runsProcess);
+    assert.match(statusTooltip(p), /Lock: uv\.lock — 3 out of sync with uv\.lock/);
+    assert.deepEqual(ids(fixesFor(p, false)), ['recheck', 'showOutput']); // untrusted: no sync
+});
+
+test('an outdated lock says so; a synced one shows the venv as usual', () => {
+    const outdated = project({ state: 'problems', counts: { ...none, warning: 1 }, lock: { name: 'poetry.lock', state: 'outdated', count: 0 },
+        fixes: serverFixes(UPDATE_LOCK, SYNC_LOCK, RECHECK) });
+    assert.equal(statusText(outdated), '$(warning) .venv · poetry.lock is out of date');
+    assert.deepEqual(ids(fixesFor(outdated, true)), ['updateLock', 'syncLock', 'recheck', 'showOutput']);
+    const synced = project({ lock: { name: 'uv.lock', state: 'synced', count: 0 } });
+    assert.equal(statusText(synced), '$(check) .venv · 3.11.7');
+    assert.match(statusTooltip(synced), /Lock: uv\.lock — the venv matches it/);
 });
 
 test('a server that lists no fixes still offers the output', () => {

@@ -3,7 +3,7 @@
 all decide from here; this module only decides, it runs and writes nothing.
 
 =========  ==================================================================================================
-VS101      Create .venv here (command)
+VS101      Create .venv here (command); first "Create .venv from uv.lock" (``venvsense.syncLock``) with a uv.lock
 script     in a PEP 723 script: Create an environment for this script (VS101), Install the script's
            dependencies (VS201-203, a declared VS301), Change pin (VS202) — its own environment and block only
 VS102      Use this project's .venv (``venvsense.recheck`` with ``venv``) — or Create .venv here when it has none
@@ -15,12 +15,13 @@ VS301      Install X when X is declared (command); else Add X to requirements.tx
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
 VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
-VS401      Update the lock (``venvsense.updateLock`` with ``lock``: ``uv lock``, ``poetry lock``)
-VS402/403  Sync .venv with uv.lock (``venvsense.syncLock`` with ``lock``: ``uv sync --frozen`` and the like)
 VS305      Add X (the requirement as the notebook's pip line wrote it: X==1.2) to requirements.txt / pyproject.toml
 VS301      (a folder with no manifest, with a venv) Install X (command, by name)
 VS101      (a folder with no manifest) Create .venv here and install X, Y; (a uv workspace member) none
-fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
+VS401      Update uv.lock and sync .venv, Update uv.lock (``venvsense.updateLock``, ``sync``: then sync)
+VS402/403  Sync .venv with uv.lock (``venvsense.syncLock``)
+fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``);
+           with a lock and VS401/VS402, the lock's sync comes first (``lock_fixes``)
 =========  ==================================================================================================
 
 A fix's ``arguments`` are those of its command besides ``project``, which the caller adds (a URI for the
@@ -67,9 +68,9 @@ REQUIREMENTS_TXT = "requirements.txt"
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
 RECREATE_CODES = frozenset({"VS103", "VS104"})
-# Findings syncing the venv with the lock fixes; the lock commands run a process (trusted workspaces only).
-SYNC_CODES = frozenset({"VS402", "VS403"})
-LOCK_COMMANDS = frozenset({SYNC_LOCK, UPDATE_LOCK})
+# Findings about the lock file: outdated (its tool updates it), and the venv out of sync with it (a sync fixes).
+OUTDATED_LOCK, NOT_SYNCED, NOT_IN_LOCK = "VS401", "VS402", "VS403"
+SYNC_CODES = frozenset({OUTDATED_LOCK, NOT_SYNCED, NOT_IN_LOCK})
 
 QUICK_FIX: Final = "quickfix"
 FixKind = Literal["quickfix", "source.fixAll.venvsense", "project"]
@@ -97,7 +98,7 @@ class Fix:
     @property
     def runs_process(self) -> bool:
         """Whether it creates a venv or installs: such fixes are only for trusted workspaces."""
-        return self.command in PROCESS_COMMANDS or self.command in LOCK_COMMANDS
+        return self.command in PROCESS_COMMANDS
 
 
 def _declared(report: ProjectReport, package: str) -> bool:
@@ -193,6 +194,8 @@ def _create_title(finding: Finding) -> str:
     if isinstance(packages, list) and packages:
         return "Create .venv here and install " + ", ".join(str(p) for p in packages)
     return "Create .venv here"
+
+
 def _script_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix] | None:
     """The fixes of a finding in a PEP 723 script (``None``: the file is no script): its own environment is
     created or brought in line with its block (never the project's venv, never the project's manifests)."""
@@ -219,15 +222,63 @@ def _script_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> l
     return fixes
 
 
+def lock_name(report: ProjectReport) -> str | None:
+    """The file name of the lock the project uses (``uv.lock``) as its check read it, ``None`` without one."""
+    return report.lock.path.name if report.lock is not None else None
+
+
+CREATE_FROM_UV_LOCK = "Create .venv from uv.lock"
+
+
+def from_uv_lock(report: ProjectReport) -> bool:
+    """Whether a project without a venv has a ``uv.lock`` to build one from (``uv sync --frozen``: the exact pins,
+    where "Create .venv here" installs what the manifest declares)."""
+    return report.environment is None and lock_name(report) == "uv.lock"
+
+
+def lock_fixes(report: ProjectReport, kind: FixKind = "project") -> list[Fix]:
+    """The lock's fixes, most useful first: with VS401 "Update uv.lock and sync .venv" (then the sync alone and
+    the update alone), with VS402/VS403 "Sync .venv with uv.lock"; none without a lock, a usable venv of the
+    project's own (VS102, VS104 come first) or such a finding."""
+    codes = {f.code for f in report.findings}
+    env = report.environment
+    if not codes & SYNC_CODES or env is None or env.problems or codes & (RECREATE_CODES | {"VS102"}):
+        return []
+    name = lock_name(report)
+    if name is None:
+        return []
+    venv = env.name
+    fixes: list[Fix] = []
+    if OUTDATED_LOCK in codes:
+        fixes.append(Fix(f"Update {name} and sync {venv}", kind, preferred=True, command=UPDATE_LOCK,
+                         arguments={"sync": True}))
+    if codes & {NOT_SYNCED, NOT_IN_LOCK}:
+        fixes.append(Fix(f"Sync {venv} with {name}", kind, preferred=not fixes, command=SYNC_LOCK))
+    if OUTDATED_LOCK in codes:
+        fixes.append(Fix(f"Update {name}", kind, command=UPDATE_LOCK))
+    return fixes
+
+
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
     in_script = _script_fixes(report, finding, text_of) if report.scripts else None
     if in_script is not None:
         return in_script
+    if code in SYNC_CODES:
+        fixes = lock_fixes(report, QUICK_FIX)
+        if code == OUTDATED_LOCK:
+            return fixes
+        # the finding is about the venv, not the lock: the sync with the lock as it is comes first
+        sync = [Fix(f.title, preferred=True, command=f.command) for f in fixes if f.command == SYNC_LOCK]
+        return [*sync, *(Fix(f.title, command=f.command, arguments=f.arguments) for f in fixes
+                         if f.command != SYNC_LOCK)]
     if code == "VS101":
         if finding.data.get("workspace_root"):
             return []  # a workspace member: the venv is made at the workspace's root
+        if from_uv_lock(report):
+            return [Fix(CREATE_FROM_UV_LOCK, preferred=True, command=SYNC_LOCK),
+                    Fix(_create_title(finding), command=CREATE_ENVIRONMENT)]
         return [Fix(_create_title(finding), preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
@@ -249,13 +300,6 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
     if code == "VS302" and finding.data.get("manifestless"):
         frozen = freeze_fix(report)
         return [] if frozen is None else [frozen]
-    lock = finding.data.get("lock")
-    if code == "VS401" and isinstance(lock, str):
-        return [Fix("Update the lock", preferred=True, command=UPDATE_LOCK, arguments={"lock": lock})]
-    if code in SYNC_CODES and isinstance(lock, str):
-        where = env.name if env is not None else "the venv"
-        return [Fix(f"Sync {where} with {Path(lock).name}", preferred=code == "VS402", command=SYNC_LOCK,
-                    arguments={"lock": lock})]
     if finding.package is None:
         return []
     package = finding.package
@@ -333,9 +377,18 @@ def repair_for(report: ProjectReport) -> Repair | None:
 
 
 def fix_all(report: ProjectReport, *, trusted: bool) -> Fix | None:
-    """The one command doing ``repair_for`` (``source.fixAll.venvsense``); ``None`` when untrusted."""
-    repair = repair_for(report) if trusted else None
+    """The one command fixing the whole project (``source.fixAll.venvsense``): with a lock the venv drifted from
+    (or an outdated one), the lock's first fix (``lock_fixes``: update and sync, or sync); else the command doing
+    ``repair_for``. ``None`` when untrusted."""
+    if not trusted:
+        return None
+    locked = lock_fixes(report, FIX_ALL_KIND)
+    if locked:
+        return locked[0]
+    repair = repair_for(report)
     env = report.environment
+    if repair == "create" and from_uv_lock(report):
+        return Fix(CREATE_FROM_UV_LOCK, FIX_ALL_KIND, command=SYNC_LOCK)
     if repair == "create":
         return Fix("Create .venv and install the declared dependencies", FIX_ALL_KIND, command=CREATE_ENVIRONMENT)
     if repair == "recreate" and env is not None:
@@ -354,6 +407,8 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     fixes: list[Fix] = []
     member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
     if (env is None or "VS101" in codes) and not member:
+        if env is None and from_uv_lock(report):
+            fixes.append(Fix(CREATE_FROM_UV_LOCK, "project", command=SYNC_LOCK))
         vs101 = next((f for f in report.findings if f.code == "VS101"), None)
         title = _create_title(vs101) if vs101 is not None else "Create .venv here"
         fixes.append(Fix(title, "project", command=CREATE_ENVIRONMENT))
@@ -365,6 +420,7 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
         recreate = Fix(f"Recreate {env.name}", "project", command=RECREATE_ENVIRONMENT)
         urgent = bool(env.problems) or bool(codes & RECREATE_CODES)
         fixes = [recreate, *fixes] if urgent else [*fixes, recreate]
+    fixes = [*lock_fixes(report), *fixes]  # with a lock that the venv has drifted from: its sync first
     fixes.append(Fix("Re-check", "project", command=RECHECK))
     return [fix for fix in fixes if trusted or not fix.runs_process]
 

@@ -51,6 +51,14 @@ WATCH_GLOBS = (
     "**/setup.cfg",
     "**/.python-version",
     "**/Pipfile",
+    # lock files (``declarations.locks.LOCK_NAMES``, which a test compares): a pull, a branch switch or
+    # ``uv lock`` in a terminal changes them, and the venv's standing with them
+    "**/uv.lock",
+    "**/poetry.lock",
+    "**/pylock.toml",
+    "**/pylock.*.toml",
+    "**/Pipfile.lock",
+    "**/pdm.lock",
 )
 
 

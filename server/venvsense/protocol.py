@@ -14,13 +14,15 @@ INSTALL_MISSING: Final = "venvsense.installMissing"
 FIX_VERSIONS: Final = "venvsense.fixVersions"
 RECREATE_ENVIRONMENT: Final = "venvsense.recreateEnvironment"
 RECHECK: Final = "venvsense.recheck"
-SERVER_COMMANDS = (CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT, RECHECK)
+SERVER_COMMANDS: tuple[str, ...] = (CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT, RECHECK)
 # The server commands that run a process (create a venv, install): never offered in an untrusted workspace.
 PROCESS_COMMANDS = frozenset({CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT})
 # Lock files (VS401/VS402 fixes): "Sync .venv with <lock>" (``uv sync --frozen`` and the like) and "Update the
 # lock" (``uv lock``, ``poetry lock``); the fix policy names them, the actions layer runs them.
 SYNC_LOCK: Final = "venvsense.syncLock"
 UPDATE_LOCK: Final = "venvsense.updateLock"
+SERVER_COMMANDS = (*SERVER_COMMANDS, SYNC_LOCK, UPDATE_LOCK)
+PROCESS_COMMANDS = PROCESS_COMMANDS | {SYNC_LOCK, UPDATE_LOCK}
 
 # Commands the VS Code extension runs itself (listed so the extension's manifest can be checked).
 SHOW_ACTIONS: Final = "venvsense.showActions"

@@ -61,7 +61,7 @@ async def test_lock_findings_follow_the_buffers_and_offer_the_lock_actions(make_
         assert "gamma 1.0" in stray.message and stray.range.start.line == 0
         actions = await session.code_actions(pyproject, 4)
         sync = [a for a in actions if a.command is not None and a.command.command == SYNC_LOCK]
-        assert [a.title for a in sync] == ["Sync .venv with uv.lock"]
+        assert [a.title for a in sync if a.kind == "quickfix"] == ["Sync .venv with uv.lock"]
 
         # an unsaved edit of the manifest makes the lock outdated, on the line that changed
         session.open(pyproject)
@@ -70,8 +70,8 @@ async def test_lock_findings_follow_the_buffers_and_offer_the_lock_actions(make_
         [outdated] = [d for d in diagnostics if d.code == "VS401"]
         assert outdated.range.start.line == 5 and "'delta'" in outdated.message
         actions = await session.code_actions(pyproject, 5)
-        assert [a.title for a in actions if a.command is not None and a.command.command == UPDATE_LOCK] == [
-            "Update the lock"]
+        assert [a.title for a in actions if a.command is not None and a.command.command == UPDATE_LOCK
+                and a.kind == "quickfix"] == ["Update uv.lock and sync .venv", "Update uv.lock"]
 
         # an unsaved lock that has what is installed: nothing out of sync any more
         session.close(pyproject)

@@ -8,11 +8,14 @@ export const FIX_VERSIONS = 'venvsense.fixVersions';
 export const RECREATE_ENVIRONMENT = 'venvsense.recreateEnvironment';
 export const RECHECK = 'venvsense.recheck';
 
-/** The server commands that run a process (create a venv, install): never run in an untrusted workspace. */
-export const PROCESS_COMMANDS: readonly string[] = [CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT];
 // Lock files: "Sync .venv with <lock>" and "Update the lock" (the fixes of VS402 and VS401).
 export const SYNC_LOCK = 'venvsense.syncLock';
 export const UPDATE_LOCK = 'venvsense.updateLock';
+
+/** The server commands that run a process (create a venv, install): never run in an untrusted workspace. */
+export const PROCESS_COMMANDS: readonly string[] = [
+    CREATE_ENVIRONMENT, INSTALL_MISSING, FIX_VERSIONS, RECREATE_ENVIRONMENT, SYNC_LOCK, UPDATE_LOCK,
+];
 
 // Commands the extension runs itself.
 export const SHOW_ACTIONS = 'venvsense.showActions';

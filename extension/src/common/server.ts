@@ -26,6 +26,8 @@ import {
     PROCESS_COMMANDS,
     RECREATE_ENVIRONMENT,
     STATUS_NOTIFICATION,
+    SYNC_LOCK,
+    UPDATE_LOCK,
 } from './constants';
 import { StatusNotification } from './status';
 import { registerConfirmIndex } from './confirmIndex';
@@ -50,6 +52,8 @@ const REFUSED_WHAT: Record<string, string> = {
     [INSTALL_MISSING]: 'install packages',
     [FIX_VERSIONS]: 'change installed packages',
     [RECREATE_ENVIRONMENT]: 'recreate a venv',
+    [SYNC_LOCK]: 'sync a venv with its lock file',
+    [UPDATE_LOCK]: 'update a lock file',
 };
 
 export class LanguageServer implements vscode.Disposable {

@@ -11,6 +11,8 @@ import {
     PROCESS_COMMANDS,
     RECHECK,
     RECREATE_ENVIRONMENT,
+    SYNC_LOCK,
+    UPDATE_LOCK,
 } from './constants';
 
 export type ProjectState = 'ok' | 'problems' | 'missing' | 'broken' | 'busy';
@@ -45,6 +47,14 @@ export interface Problem {
     fix: string | null;
 }
 
+/** The project's lock file and how the venv stands with it (`outdated`: VS401; `out-of-sync`: VS402). */
+export interface LockStatus {
+    name: string;
+    state: 'synced' | 'out-of-sync' | 'outdated';
+    /** The packages out of sync with the lock. */
+    count: number;
+}
+
 export interface ProjectStatus {
     root: string;
     environment: Environment | null;
@@ -57,6 +67,8 @@ export interface ProjectStatus {
     problems?: Problem[];
     /** The uv workspace the project belongs to; absent from servers older than this field, null for none. */
     workspace?: WorkspaceStatus | null;
+    /** `null` without a lock file; absent from servers older than this field. */
+    lock?: LockStatus | null;
 }
 
 export interface WorkspaceStatus {
@@ -121,6 +133,13 @@ export function problemsPhrase(counts: Counts, codes: CodeCounts = new Map()): s
     return parts.length ? parts.join(', ') : countsPhrase(counts);
 }
 
+/** "3 out of sync with uv.lock", "uv.lock is out of date"; `undefined` when synced or without a lock. */
+export function lockPhrase(lock: LockStatus | null | undefined): string | undefined {
+    if (!lock || lock.state === 'synced') return undefined;
+    if (lock.state === 'outdated') return `${lock.name} is out of date`;
+    return `${lock.count} out of sync with ${lock.name}`;
+}
+
 const SOURCE_LABELS: Record<string, string> = {
     'in-project': 'in-project',
     VIRTUAL_ENV: 'VIRTUAL_ENV',
@@ -148,7 +167,7 @@ export function statusText(project: ProjectStatus, codes: CodeCounts = new Map()
             if (!env) return '$(check) venvsense';
             return env.python ? `$(check) ${name} · ${env.python}` : `$(check) ${name}`;
         case 'problems': {
-            const detail = problemsPhrase(project.counts, codes);
+            const detail = lockPhrase(project.lock) ?? problemsPhrase(project.counts, codes);
             return name ? `$(warning) ${name} · ${detail}` : `$(warning) ${detail}`;
         }
         case 'missing':
@@ -205,6 +224,10 @@ export function statusTooltip(project: ProjectStatus, trusted = true): string {
         lines.push(`Source: ${escapeMarkdown(SOURCE_LABELS[env.source] ?? env.source)}  `);
     } else {
         lines.push('Environment: none — this project has no virtual environment  ');
+    }
+    if (project.lock) {
+        const drift = lockPhrase(project.lock);
+        lines.push(`Lock: ${escapeMarkdown(project.lock.name)} — ${drift ? escapeMarkdown(drift) : 'the venv matches it'}  `);
     }
     const c = project.counts;
     lines.push(
@@ -280,7 +303,12 @@ const PRESENTATION: Record<string, { icon: string; detail: string }> = {
     [FIX_VERSIONS]: { icon: 'versions', detail: 'Reinstall packages whose installed version does not match the declaration' },
     [RECREATE_ENVIRONMENT]: { icon: 'refresh', detail: 'Build the venv anew (with the right Python) and install the dependencies' },
     [RECHECK]: { icon: 'search', detail: 'Read the project and its venv again' },
+    [SYNC_LOCK]: { icon: 'sync', detail: 'Make the venv hold exactly what the lock file selects (uv sync --frozen, …)' },
+    [UPDATE_LOCK]: { icon: 'lock', detail: 'Bring the lock file in line with the manifest (uv lock, poetry lock, …)' },
 };
+
+/** The lock's fixes come first: after a pull or a branch switch the sync is the one fix that matters. */
+const LOCK_COMMANDS: readonly string[] = [UPDATE_LOCK, SYNC_LOCK];
 
 const SHOW_OUTPUT_FIX: Fix = {
     id: 'showOutput',
@@ -308,7 +336,11 @@ function fromServer(fix: ServerFix): Fix {
 export function fixesFor(project: ProjectStatus, trusted: boolean): Fix[] {
     const busy = project.state === 'busy';
     const fixes = busy ? [] : (project.fixes ?? []).map(fromServer).filter((fix) => trusted || !fix.runsProcess);
-    return [...fixes, SHOW_OUTPUT_FIX];
+    const lockFirst = [
+        ...fixes.filter((fix) => fix.command !== undefined && LOCK_COMMANDS.includes(fix.command)),
+        ...fixes.filter((fix) => fix.command === undefined || !LOCK_COMMANDS.includes(fix.command)),
+    ];
+    return [...lockFirst, SHOW_OUTPUT_FIX];
 }
 
 /** The fixes of one project, for a quick pick that lists several projects. */

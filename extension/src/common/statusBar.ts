@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CREATE_ENVIRONMENT, FIX_VERSIONS, INSTALL_MISSING, RECHECK, RECREATE_ENVIRONMENT } from './constants';
+import { CREATE_ENVIRONMENT, FIX_VERSIONS, INSTALL_MISSING, RECHECK, RECREATE_ENVIRONMENT, SYNC_LOCK, UPDATE_LOCK } from './constants';
 import {
     CodeCounts,
     Fix,
@@ -23,6 +23,8 @@ const COMMAND_LABELS: Record<string, string> = {
     [FIX_VERSIONS]: 'Fixing versions',
     [RECREATE_ENVIRONMENT]: 'Recreating the venv',
     [RECHECK]: 'Checking',
+    [SYNC_LOCK]: 'Syncing with the lock',
+    [UPDATE_LOCK]: 'Updating the lock',
 };
 
 export class StatusBar implements vscode.Disposable {

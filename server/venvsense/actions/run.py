@@ -331,9 +331,9 @@ def execute(plan: Plan, *, progress: ProgressCallback | None = None, cancel: thr
     for step in plan.steps:
         if isinstance(step.argv, str) or not all(isinstance(a, str) for a in step.argv):
             raise ActionRefused("a plan step is not an argument list")
-    if plan.action == "install":
+    if plan.action in ("install", "sync"):
         ensure_virtual_environment(plan.venv)
-    else:
+    elif plan.action != "lock":
         if plan.action == "create":  # the folder that holds it: `.venvs/` beside a script, uv's cache bucket
             plan.venv.parent.mkdir(parents=True, exist_ok=True)
         _check_writable(plan.venv.parent)
@@ -369,9 +369,13 @@ def _execute_locked(plan: Plan, progress: ProgressCallback | None, cancel: threa
             watcher = None
             if step.phase == "install":
                 watcher = InstallProgress(progress, low, high, len(step.expected))
-            result = run_command(step.argv, cwd=plan.project, env=env, cancel=cancel,
+            saved = _save_lock(plan) if step.phase == "lock" else None
+            result = run_command(step.argv, cwd=plan.project, env={**env, **dict(step.environ)}, cancel=cancel,
                                  on_line=watcher.line if watcher else None, cleanup=cleanup, keep_fds=keep)
-            if result.cancelled or result.error or result.returncode != 0:
+            failed = result.cancelled or bool(result.error) or result.returncode != 0
+            if saved is not None:
+                _restore_lock(plan, saved, failed)
+            if failed:
                 return _stopped(plan, step, result, created, started, emit)
         if created and plan.build_at != plan.venv:
             if plan.action == "recreate":
@@ -397,6 +401,31 @@ def _execute_locked(plan: Plan, progress: ProgressCallback | None, cancel: threa
     return Outcome(plan, "ok", message, installed, missing, duration=time.monotonic() - started)
 
 
+def _save_lock(plan: Plan) -> bytes | None:
+    """The lock file's bytes before a lock update rewrites it (``None``: there is none yet)."""
+    if plan.lock is None:
+        return None
+    try:
+        return plan.lock.read_bytes()
+    except OSError:
+        return None
+
+
+def _restore_lock(plan: Plan, saved: bytes, failed: bool) -> None:
+    """A lock update that failed or was cancelled leaves the lock file as it was, not half-written."""
+    if not failed or plan.lock is None:
+        return
+    try:
+        if plan.lock.read_bytes() == saved:
+            return
+    except OSError:
+        pass
+    staged = plan.lock.with_name(plan.lock.name + ".venvsense-restore")
+    with contextlib.suppress(OSError):
+        staged.write_bytes(saved)
+        os.replace(staged, plan.lock)
+
+
 def _shares(steps: Sequence[Step]) -> list[tuple[float, float]]:
     """Each step's slice of 0–95 %: creating a venv is quick next to installing."""
     weights = [1.0 if s.phase == "venv" else 4.0 for s in steps]
@@ -412,6 +441,11 @@ def _shares(steps: Sequence[Step]) -> list[tuple[float, float]]:
 def _success_message(plan: Plan, installed: Sequence[str], total: int, seconds: float) -> str:
     if plan.action == "install":
         return f"installed {', '.join(installed) or 'nothing'} in {plan.venv.name} in {seconds:.1f} s"
+    if plan.action in ("sync", "lock"):
+        lock = plan.lock.name if plan.lock is not None else "the lock"
+        if plan.action == "lock":
+            return f"updated {lock} in {seconds:.1f} s"
+        return f"synced {plan.venv.name} with {lock} ({total} packages) in {seconds:.1f} s"
     python = plan.interpreter.version if plan.interpreter and plan.interpreter.version else "?"
     why = f" ({plan.interpreter.reason})" if plan.interpreter else ""
     verb = "Created" if plan.action == "create" else "Recreated"
@@ -428,12 +462,16 @@ def _stopped(plan: Plan, step: Step, result: CommandResult, created: bool, start
         missing = tuple(plan.expected)
         kept = (" the old venv is untouched" if plan.action == "recreate" else
                 f" the unfinished {plan.venv.name} was removed")
+    elif step.phase == "lock":
+        installed, missing = (), ()
+        lock = plan.lock.name if plan.lock is not None else "the lock"
+        kept = f" {lock} is as it was and {plan.venv.name} was not changed"
     else:
         installed, missing, _ = _recheck(plan, plan.venv)
         kept = f" {plan.venv.name} is left as the installer left it"
     duration = time.monotonic() - started
     state = f"{kept};"
-    if not created:
+    if not created and step.phase != "lock":
         state += (f" installed now: {', '.join(installed) or 'none of them'};"
                   f" not installed: {', '.join(missing) or 'none'}")
     state = state.rstrip(";")

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-ActionKind = Literal["create", "recreate", "install"]
+ActionKind = Literal["create", "recreate", "install", "sync", "lock"]
 BackendName = Literal["uv", "pip"]
-Phase = Literal["plan", "venv", "install", "swap", "check", "cleanup"]
+# the program a plan runs: an installer, or the tool that owns a lock file (``poetry install --sync``)
+ToolName = Literal["uv", "pip", "poetry", "pipenv", "pdm"]
+Phase = Literal["plan", "venv", "install", "lock", "swap", "check", "cleanup"]
 
 
 class ActionError(Exception):
@@ -38,9 +40,10 @@ class Interpreter:
 
 @dataclass(frozen=True)
 class Backend:
-    """The installer: ``uv`` (``executable`` is the uv binary) or ``pip`` (run by the venv's own Python)."""
+    """The installer: ``uv`` (``executable`` is the uv binary) or ``pip`` (run by the venv's own Python); for a
+    lock file, the tool that owns it (``poetry``, ``pipenv``, ``pdm``: ``executable`` found on ``PATH``)."""
 
-    name: BackendName
+    name: ToolName
     executable: Path | None
     reason: str
 
@@ -60,17 +63,21 @@ class IndexSetting:
 
 @dataclass(frozen=True)
 class Step:
-    """One command of a plan. ``expected`` holds the normalized names this step should leave installed."""
+    """One command of a plan. ``expected`` holds the normalized names this step should leave installed;
+    ``environ`` the variables set for this command only (``UV_PROJECT_ENVIRONMENT``: which venv ``uv sync``
+    changes), over the scrubbed child environment."""
 
     phase: Phase
     description: str
     argv: tuple[str, ...]
     expected: tuple[str, ...] = ()
+    environ: tuple[tuple[str, str], ...] = ()
 
     @property
     def command_line(self) -> str:
         """The argument list, quoted for a POSIX shell: for showing only, never for running."""
-        return shlex.join(self.argv)
+        assignments = [f"{name}={shlex.quote(value)}" for name, value in self.environ]
+        return " ".join([*assignments, shlex.join(self.argv)])
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    lock: Path | None = None  # the lock file a sync reads, or the one a lock update rewrites (kept on failure)
 
     @property
     def index_to_confirm(self) -> tuple[IndexSetting, ...]:
@@ -108,8 +116,10 @@ class Plan:
 
     def describe(self) -> str:
         """The plan for a person to read: what, with which Python and installer, from where, each command."""
-        verb = {"create": "create", "recreate": "recreate", "install": "install into"}[self.action]
-        lines = [f"Plan: {verb} {self.venv}"]
+        verb = {"create": "create", "recreate": "recreate", "install": "install into", "sync": "sync",
+                "lock": "update the lock of"}[self.action]
+        target = self.project if self.action == "lock" else self.venv
+        lines = [f"Plan: {verb} {target}"]
         if self.interpreter is not None:
             version = f" ({self.interpreter.version})" if self.interpreter.version else ""
             lines.append(f"  Python: {self.interpreter.path}{version} — {self.interpreter.reason}")

@@ -59,6 +59,9 @@ def build_parser(*, engine_only: bool = False, only: str | None = None) -> argpa
     from venvsense.cli import freeze
 
     freeze.register(commands)
+    from venvsense.cli import sync  # venvsense sync: the lock file's actions
+
+    sync.register(commands)
 
     from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
 

@@ -1,5 +1,6 @@
 """The ``venvsense create`` and ``venvsense fix`` commands: print the plan, run it with progress on stderr,
-honour Ctrl-C, then print ``venvsense check``'s verdict.
+honour Ctrl-C, then print ``venvsense check``'s verdict. ``fix`` on a project whose venv drifted from its lock
+file (or whose lock is outdated) does what ``venvsense sync`` does, as the editor's fix-all.
 
 Exit codes: 0 done and no findings at or above warning, 1 done but findings remain, 2 usage error,
 3 the action failed (or was refused), 130 interrupted.
@@ -17,16 +18,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from venvsense.actions.interpreters import find_uv
 from venvsense.actions.planning import Options, plan_create, plan_fix
 from venvsense.actions.run import Outcome, ProgressEvent, execute
 from venvsense.actions.scripts import plan_script
 from venvsense.actions.steps import ActionError, Plan
+from venvsense.actions.sync import plan_sync, plan_update_lock
 from venvsense.check import ProjectReport, check_project
 from venvsense.cli.output import finding_line
 from venvsense.cli.projects import UsageError, projects_to_act_on
 from venvsense.environment import clear_cache
 from venvsense.findings import Severity
+from venvsense.fixes import from_uv_lock, lock_fixes
 from venvsense.model import Project, project_for_file
+from venvsense.protocol import UPDATE_LOCK
 
 # exit code 2 (a usage error) is ``main``'s answer to ``UsageError``
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -202,6 +207,38 @@ def _create_for_script(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     if code != EXIT_OK:
         return code
     return print_verdict(project, out)
+def sync_project(project: Project, report: ProjectReport, options: Options, *, update_lock: bool, dry_run: bool,
+                 allow_index: bool, out: TextIO, err: TextIO) -> int:
+    """``venvsense sync`` for one project (also what ``fix`` does for a project with a lock it drifted from):
+    update the lock first when asked, then sync the venv with it; the verdict after."""
+    if update_lock:
+        try:
+            update = plan_update_lock(report, options)
+        except ActionError as error:
+            err.write(f"venvsense: {project.root}: {error}\n")
+            return EXIT_FAILED
+        if dry_run:
+            out.write(update.describe() + "\n")
+            out.write("Then (planned from the lock as it is now; planned again once it is updated):\n")
+        else:
+            code, _ = _run_plan(update, out, err, allow_index)
+            if code != EXIT_OK:
+                return code
+            clear_cache()
+            report = check_project(project)
+    try:
+        plan = plan_sync(report, options)
+    except ActionError as error:
+        err.write(f"venvsense: {project.root}: {error}\n")
+        return EXIT_FAILED
+    if dry_run:
+        out.write(plan.describe() + "\n")
+        return EXIT_OK
+    code, _ = _run_plan(plan, out, err, allow_index)
+    if code == EXIT_INTERRUPTED:
+        return code
+    verdict = print_verdict(project, out)  # after a failure too: what the installer left is re-checked
+    return code if code != EXIT_OK else verdict
 
 
 def cmd_fix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
@@ -210,6 +247,15 @@ def cmd_fix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) ->
     worst = EXIT_OK
     for project in projects:
         report = check_project(project)
+        locked = lock_fixes(report)
+        if locked or (from_uv_lock(report) and find_uv() is not None):  # the lock's fix first, as the fix-all
+            code = sync_project(project, report, _options(args), update_lock=bool(locked) and
+                                locked[0].command == UPDATE_LOCK, dry_run=args.dry_run,
+                                allow_index=args.allow_index_url, out=out, err=err)
+            if code == EXIT_INTERRUPTED:
+                return code
+            worst = max(worst, code)
+            continue
         try:
             plan = plan_fix(report, _options(args))
         except ActionError as error:

@@ -37,11 +37,41 @@ def stamps(paths: Iterable[Path]) -> dict[Path, int]:
     return {path: _stamp(path) for path in paths}
 
 
+# the lock files a project may have at its root (``declarations.locks.LOCK_NAMES`` without the pattern; a named
+# ``pylock.<name>.toml`` appearing changes the root's mtime, and is stat'ed once the check found it)
+LOCK_FILES = ("uv.lock", "poetry.lock", "pylock.toml", "Pipfile.lock", "pdm.lock")
+
+
+def git_head(root: Path) -> Path | None:
+    """The ``HEAD`` file of the git repository holding ``root`` (``.git/HEAD``; a worktree's or submodule's
+    ``.git`` file names its own git folder): it changes on every branch switch. ``None`` outside a repository."""
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git / "HEAD"
+        if dot_git.is_file():
+            try:
+                text = dot_git.read_text("utf-8", errors="replace").strip()
+            except OSError:
+                return None
+            if not text.startswith("gitdir:"):
+                return None
+            gitdir = Path(text[len("gitdir:"):].strip())
+            return (gitdir if gitdir.is_absolute() else folder / gitdir) / "HEAD"
+    return None
+
+
 def project_targets(root: Path, report: ProjectReport | None) -> set[Path]:
-    """What the poller stats for one project: its root, and the folder, ``pyvenv.cfg`` and site-packages of
-    the venv its report found; for each of its PEP 723 scripts, those of its environment, or the ``pyvenv.cfg``
-    that ``uv sync --script`` or ``.venvs/<name>`` would make."""
-    found = {root}
+    """What the poller stats for one project: its root, its lock files and the manifests its report read (a
+    pull or ``uv lock`` may rewrite them in place), the ``HEAD`` of its git repository (a branch switch), and
+    the folder, ``pyvenv.cfg`` and site-packages of the venv its report found; for each of its PEP 723 scripts,
+    those of its environment, or the ``pyvenv.cfg`` that ``uv sync --script`` or ``.venvs/<name>`` would make."""
+    found = {root, *(root / name for name in LOCK_FILES)}
+    head = git_head(root)
+    if head is not None:
+        found.add(head)
+    if report is not None:
+        found.update(path for path in report.files if path == root / path.name)
     env = report.environment if report else None
     if env is not None:
         found.add(env.path)

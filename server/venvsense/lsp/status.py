@@ -5,6 +5,9 @@
 ``fixes`` are the fixes for the whole project (the engine's ``project_fixes``) as LSP ``Command`` objects —
 ``{"title", "command", "arguments": [{"project": root}]}`` — for a client to offer as they are; empty until the
 project is checked.
+``lock`` is ``{"name", "state", "count"}`` for a project with a lock file (``None`` without one, or before the
+first check): ``state`` ``outdated`` when the lock no longer matches the manifest (VS401), else ``out-of-sync``
+when the venv differs from it (VS402), else ``synced``; ``count`` the packages out of sync (VS402).
 ``problems`` are the project's most severe findings (at most ``TOP_PROBLEMS``, errors first, then in file order),
 each ``{"code", "severity", "message", "uri", "line", "fix"}`` — ``line`` 0-based, ``fix`` the title of the
 finding's first fix (``None`` when it has none or only one that runs a process in an untrusted workspace).
@@ -18,7 +21,7 @@ from typing import Any
 from venvsense.caches import MemoryCache
 from venvsense.check import ProjectReport, environment_json
 from venvsense.findings import Finding, Severity
-from venvsense.fixes import finding_fixes, project_fixes
+from venvsense.fixes import NOT_SYNCED, OUTDATED_LOCK, finding_fixes, lock_name, project_fixes
 from venvsense.lsp.convert import uri_of
 from venvsense.protocol import GET_STATUS_REQUEST, STATUS_NOTIFICATION
 from venvsense.text import UnreadableFile, read_text
@@ -82,6 +85,28 @@ def problems_json(root_uri: str, report: ProjectReport | None, trusted: bool = T
     return problems
 
 
+def lock_json(report: ProjectReport | None) -> dict[str, Any] | None:
+    """The project's lock file and how the venv stands with it (see the module's text)."""
+    if report is None:
+        return None
+    name = lock_name(report)
+    if name is None:
+        return None
+    codes = {f.code for f in report.findings}
+    count = len({f.package or f.message for f in report.findings if f.code == NOT_SYNCED})
+    state = "outdated" if OUTDATED_LOCK in codes else "out-of-sync" if count else "synced"
+    return {"name": name, "state": state, "count": count}
+
+
+def lock_phrase(lock: dict[str, Any] | None) -> str | None:
+    """``3 out of sync with uv.lock``, ``uv.lock is out of date``; ``None`` when synced or without a lock."""
+    if lock is None or lock["state"] == "synced":
+        return None
+    if lock["state"] == "outdated":
+        return f"{lock['name']} is out of date"
+    return f"{lock['count']} out of sync with {lock['name']}"
+
+
 def project_status(root_uri: str, report: ProjectReport | None, busy: str | None,
                    trusted: bool = True) -> dict[str, Any]:
     """The status of one project; ``busy`` is what is running on it (``"Installing requests"``) or ``None``;
@@ -93,6 +118,8 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
     if env is not None and workspace is not None and workspace["shared"]:
         label = f"{env.name} (workspace)" + (f" · {workspace['member']}" if workspace["member"] else "")
     problems = [_plural(counts[k], k) for k in ("error", "warning") if counts.get(k)]
+    lock = lock_json(report)
+    drift = lock_phrase(lock)
     if busy or report is None:
         state = "busy"
         summary = f"{busy or 'Checking'}…"
@@ -104,7 +131,7 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         summary = f"{env.name} is broken"
     elif problems:
         state = "problems"
-        summary = f"{label}: {', '.join(problems)}"
+        summary = f"{label}: {', '.join([*([drift] if drift else []), *problems])}"
     else:
         state = "ok"
         summary = label
@@ -115,6 +142,7 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         "counts": counts,
         "summary": summary,
         "fixes": fixes_json(root_uri, report, trusted),
+        "lock": lock,
         "problems": problems_json(root_uri, report, trusted),
         "workspace": workspace,
     }

@@ -9,6 +9,8 @@ workspace folder (or, with no workspace folders, a project the server already kn
 ``fixVersions``          ``packages``: names to bring in line (default: every VS201/VS202/VS203)
 ``recreateEnvironment``  ``python``, ``installer``
 ``recheck``              ``venv``: use this venv for the project in this session ("Use this project's .venv")
+``syncLock``             ``installer``: make the venv match the project's lock exactly (``uv sync --frozen``, …)
+``updateLock``           ``sync``: true to sync the venv with the updated lock afterwards (``uv lock``, …)
 
 ``createEnvironment`` also takes ``onlyMain`` (true: not the default development set), and ``script`` (the URI
 of a PEP 723 script of the project: "Create an environment for this script" — ``uv sync --script`` where uv is
@@ -38,7 +40,9 @@ from venvsense.actions.planning import Options, plan_create, plan_install
 from venvsense.actions.run import Outcome, execute
 from venvsense.actions.scripts import plan_script
 from venvsense.actions.steps import ActionError, BackendName, Plan
+from venvsense.actions.sync import plan_sync, plan_update_lock
 from venvsense.check import ProjectReport
+from venvsense.declarations.locks import find_lock
 from venvsense.declarations.pythonversion import PYTHON_VERSION
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
@@ -335,10 +339,46 @@ async def recheck(ctx: Context, *arguments: Any) -> dict[str, Any]:
     return ctx.publisher.status_payload()
 
 
+def _lock_title(state: ProjectState, verb: str) -> str:
+    report = state.report
+    env = report.environment.name if report is not None and report.environment is not None else ".venv"
+    lock = find_lock(state.root)
+    name = lock.name if lock is not None else "the lock"
+    if verb.startswith("Updat"):
+        return f"{verb} {name}"
+    if report is not None and report.environment is None:
+        return f"Creating .venv from {name}"
+    return f"{verb} {env} with {name}"
+
+
+async def sync_lock(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
+    options = _options(ctx, state, value)
+    _refuse_untrusted(ctx, "sync the venv with the lock file")
+    return await run_plan(ctx, state, _lock_title(state, "Syncing"), lambda report: plan_sync(report, options))
+
+
+async def update_lock(ctx: Context, *arguments: Any) -> dict[str, Any]:
+    state, value = project_argument(ctx, arguments)
+    options = _options(ctx, state, value)
+    then_sync = value.get("sync", False)
+    if not isinstance(then_sync, bool):
+        raise _invalid("\"sync\" must be true or false")
+    _refuse_untrusted(ctx, "update the lock file")
+    result = await run_plan(ctx, state, _lock_title(state, "Updating"),
+                            lambda report: plan_update_lock(report, options))
+    if not then_sync or result.get("status") != "ok":
+        return result
+    # planned from the updated lock: run_plan re-checked the project before answering
+    return await run_plan(ctx, state, _lock_title(state, "Syncing"), lambda report: plan_sync(report, options))
+
+
 COMMAND_HANDLERS: dict[str, Callable[..., Any]] = {
     protocol.CREATE_ENVIRONMENT: create_environment,
     protocol.INSTALL_MISSING: install_missing,
     protocol.FIX_VERSIONS: fix_versions,
     protocol.RECREATE_ENVIRONMENT: recreate_environment,
     protocol.RECHECK: recheck,
+    protocol.SYNC_LOCK: sync_lock,
+    protocol.UPDATE_LOCK: update_lock,
 }

@@ -9,6 +9,9 @@ Two independent sources, so that ``pip install x`` in a terminal refreshes diagn
   in use and every project root (a new ``.venv`` or manifest changes the root's mtime).
 
 Both feed ``files_changed``, which waits for a quiet moment, so an install touching 500 files causes one check.
+Lock files are watched like manifests (a pull, ``uv lock`` in a terminal), and so is the ``HEAD`` of each git
+repository holding a project: a branch switch re-checks every project of the repository (and looks for projects
+again), even when only files outside the globs changed.
 """
 
 from __future__ import annotations
@@ -21,15 +24,17 @@ from lsprotocol import types
 from venvsense import manifests
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
-from venvsense.lsp.poller import project_targets
+from venvsense.lsp.poller import git_head, project_targets
 from venvsense.lsp.scheduler import DISK_DEBOUNCE
 from venvsense.lsp.session import Session, inside
 
 REGISTRATION_ID = "venvsense-watched-files"
+GIT_HEAD_GLOB = "**/.git/HEAD"  # rewritten by every `git checkout`/`git switch`
 # the manifests (one policy), plus what a check reads besides them: modules and the venvs' contents
 WATCH_GLOBS = tuple(dict.fromkeys((
     *manifests.WATCH_GLOBS, "**/*.py",
     "**/pyvenv.cfg", "**/site-packages/*.dist-info", "**/site-packages/*.egg-info", "**/site-packages/*.pth",
+    GIT_HEAD_GLOB,
 )))
 
 
@@ -78,7 +83,15 @@ def files_changed(ctx: Context, changes: Iterable[tuple[Path, types.FileChangeTy
     affected: set[Path] = set()
     rediscover = False
     env_owners = session.environment_owners()
+    heads: dict[Path, set[Path]] | None = None
     for path, kind in changes:
+        if path.name == "HEAD":  # a branch switch: every project of the repository, and discovery again
+            if heads is None:
+                heads = _heads(session)
+            if path in heads:
+                affected.update(heads[path])
+                rediscover = True
+                continue
         for env_path, roots in env_owners.items():
             if inside(path, env_path):
                 affected.update(roots)
@@ -100,6 +113,16 @@ def files_changed(ctx: Context, changes: Iterable[tuple[Path, types.FileChangeTy
             ctx.scheduler.request(state, delay)
     if rediscover:
         ctx.discovery.schedule()
+
+
+def _heads(session: Session) -> dict[Path, set[Path]]:
+    """The git ``HEAD`` of each repository holding a project → the roots of its projects."""
+    found: dict[Path, set[Path]] = {}
+    for root in session.projects:
+        head = git_head(root)
+        if head is not None:
+            found.setdefault(head, set()).add(root)
+    return found
 
 
 def poll_targets(session: Session) -> set[Path]:
