@@ -14,6 +14,9 @@ Keys (pyproject spelling; the editor sends the same names in camelCase, ``SETTIN
 ``ignore``               table code-or-name → list of package (or import) names, ``"*"`` for all
 ``exclude``              glob patterns of paths (relative to the project) not scanned for imports
 ``used-without-import``  extra distribution name patterns never reported as unused (VS303)
+``offline``              true ⇒ never ask a package index (completion and VS210 use cached answers only)
+``check-outdated``       true ⇒ VS210: a declaration whose newest compatible version on the index is newer
+                         than the installed one (off by default)
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class Settings:
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     used_without_import: tuple[str, ...] = ()
+    offline: bool = False
+    check_outdated: bool = False
     # set by the shell, never by a project or the editor's settings (not in SETTING_KEYS): the folders whose
     # files are the workspace's own (the project root is always one; the content of any other file is never
     # quoted), and whether the workspace is trusted (untrusted: includes leaving these folders are not read)
@@ -80,6 +85,8 @@ SETTING_KEYS = (
     SettingKey("ignore", "ignore", "ignore"),
     SettingKey("exclude", "exclude", "exclude"),
     SettingKey("used_without_import", "used-without-import", "usedWithoutImport"),
+    SettingKey("offline", "offline", "offline"),
+    SettingKey("check_outdated", "check-outdated", "checkOutdated"),
 )
 ENGINE_KEYS = frozenset(key.kebab for key in SETTING_KEYS)
 _ATTRS = {key.kebab: key.attribute for key in SETTING_KEYS}
@@ -126,7 +133,7 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
                 except ValueError as error:
                     raise SettingsError(f"severity.{code}: {error}") from None
             settings["severity"] = severities
-        elif normalized in ("lower-secondary", "check-imports", "check-unused"):
+        elif normalized in ("lower-secondary", "check-imports", "check-unused", "offline", "check-outdated"):
             settings[_ATTRS[normalized]] = _bool(key, value)
         elif normalized in ("requirements", "known-first-party", "exclude", "used-without-import"):
             settings[_ATTRS[normalized]] = _strings(key, value)

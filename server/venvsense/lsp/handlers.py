@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
+import venvsense.lsp.features.completion as completion
 from venvsense.lsp.context import Context
 from venvsense.lsp.features import code_actions, commands, diagnostics, documents, hover, lifecycle, status, watching
 from venvsense.lsp.status import GET_STATUS_REQUEST
@@ -46,6 +47,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.code_action, code_actions.OPTIONS, empty=list),
     Feature(types.TEXT_DOCUMENT_HOVER, hover.hover_at),
     Feature(GET_STATUS_REQUEST, status.get_status, empty=lambda: {"projects": []}),
+    Feature(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.OPTIONS),
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS

@@ -47,6 +47,8 @@ class Scheduler:
         self._indexed = False  # every project found at start-up has been checked once
         # given the stamps of what each full check read (the poller compares the disk with them)
         self.record_baseline: Callable[[dict[Path, int]], None] | None = None
+        # told of each published report (the index refresh behind VS210)
+        self.after_check: Callable[[ProjectState], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -155,6 +157,8 @@ class Scheduler:
             self.publisher.publish(state, report, snapshot)
             if baseline and self.record_baseline is not None:
                 self.record_baseline(baseline)
+            if self.after_check is not None:
+                self.after_check(state)
         elapsed = time.perf_counter() - started
         logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
         state.fresh.set()
