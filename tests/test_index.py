@@ -114,7 +114,8 @@ def test_json_pages_give_releases_newest_first_with_yanked_python_and_upload_tim
     assert not by_version["3.0"].supports("3.11.7") and by_version["2.0"].supports("3.11.7")
     newest = newest_compatible(versions.releases, "3.11.7")
     assert newest is not None and newest.version == Version("2.0")
-    assert newest_compatible(versions.releases, "3.11.7", prereleases=True).version == Version("2.1rc1")  # type: ignore[union-attr]
+    pre = newest_compatible(versions.releases, "3.11.7", prereleases=True)
+    assert pre is not None and pre.version == Version("2.1rc1")
     assert newest_cached("alpha") == "3.0"  # the newest final release, whatever the Python
     assert not service.needs_refresh(indexes, "alpha")
     assert index.requests["/simple/alpha/"] >= 1
@@ -218,4 +219,5 @@ def test_broken_pages_are_read_as_far_as_they_go(tmp_path: Path) -> None:
     assert page is not None and [str(r.version) for r in page.releases()] == ["1.0"]
     assert parse_names(json.dumps({"projects": [{"name": "Foo_Bar"}, {"nom": 1}, "x"]}), "application/json") == [
         "foo-bar"]
-    assert parse_project("<a href='x-2.0.tar.gz'>x-2.0.tar.gz</a><a>", "text/html", "http://x/").files[0].version == "2.0"  # type: ignore[union-attr]
+    html = parse_project("<a href='x-2.0.tar.gz'>x-2.0.tar.gz</a><a>", "text/html", "http://x/")
+    assert html is not None and html.files[0].version == "2.0"

@@ -27,6 +27,7 @@ from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
 from venvsense.rules.imports import import_findings
+from venvsense.rules.outdated import outdated_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
@@ -182,6 +183,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:
         found.extend(declaration_findings(model, model.environment, model.installed))
+        found.extend(outdated_findings(model, model.environment, model.installed))
     found.extend(conflicting_declarations(model.declarations, model.environment))
     if settings.check_imports:
         if scan is None:

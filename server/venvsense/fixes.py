@@ -12,6 +12,7 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
+VS210      Update the pin to name==newest (edit; a declaration with a specifier: ``>=`` in pyproject.toml)
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
 
@@ -150,6 +151,21 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
+def update_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> Fix | None:
+    """Rewrite the specifier of a VS210's declaration to the newest version on the index."""
+    newest = finding.data.get("newest")
+    declaration = next((d for d in report.declarations if d.file == finding.file and d.range == finding.range),
+                       None)
+    if not isinstance(newest, str) or declaration is None or not declaration.specifier.strip():
+        return None
+    text = text_of(finding.file)
+    edit = specifier_edit(declaration, newest, text) if text is not None else None
+    if edit is None:
+        return None
+    what = "pin" if edit.new_text.startswith("==") else "specifier"
+    return Fix(f"Update the {what} to {declaration.name}{edit.new_text}", edits=(edit,))
+
+
 def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
     env = report.environment
     code = finding.code
@@ -195,6 +211,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
     if code in ("VS302", "VS304"):
         return add_requirement_fixes(report, finding, package, text_of)
+    if code == "VS210":
+        update = update_pin_fix(report, finding, text_of)
+        return [update] if update is not None else []
     return []
 
 
