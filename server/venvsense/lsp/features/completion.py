@@ -164,7 +164,7 @@ def completion(ctx: Context, params: types.CompletionParams) -> types.Completion
 
 def _prerelease_wanted(spot: Spot) -> bool:
     """Pre-releases are offered when the typed version or another clause of the specifier names one."""
-    return bool(re.search(r"\d(?:a|b|rc|c|alpha|beta|pre|preview|dev)", f"{spot.partial},{spot.clauses}", re.I))
+    return bool(re.search(r"\d[-_.]?[a-z]", f"{spot.partial},{spot.clauses}", re.I))
 
 
 class Completer:
@@ -237,7 +237,7 @@ class Completer:
             return ""
         counts: dict[str, int] = {}
         for declaration in self.report.declarations:
-            if declaration.file == self.path and declaration.kind == "registry":
+            if declaration.file == self.path and declaration.kind == "registry" and declaration.specifier:
                 operator = re.match(r"\s*(===|==|~=|>=|<=|!=|<|>)?", declaration.specifier)
                 key = operator.group(1) or "" if operator else ""
                 counts[key] = counts.get(key, 0) + 1
@@ -317,7 +317,7 @@ class Completer:
         if installed is not None and installed[1] not in seen:
             items.insert(0, types.CompletionItem(installed[1], kind=types.CompletionItemKind.Constant,
                                                  detail="installed", sort_text="!", filter_text=installed[1]))
-        return items, not known.known
+        return items, not known.known and self.network and bool(self.indexes)
 
     # --- extras ---
 
@@ -330,7 +330,7 @@ class Completer:
         known = self._versions(name)
         newest = newest_compatible(known.releases, self._python())
         if newest is None:
-            return [], not known.known
+            return [], not known.known and self.network and bool(self.indexes)
         index = service(self.ctx)
         for file in sorted(newest.files, key=lambda f: not f.wheel):
             if not file.metadata:
