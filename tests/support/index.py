@@ -44,27 +44,31 @@ class LocalIndex:
     html_only: bool = False  # serve PEP 503 HTML whatever the client accepts (an index without PEP 691)
     metadata: bool = True  # serve PEP 658 ``.metadata`` files (and say so in the pages)
     projects: dict[str, list[_Release]] = field(default_factory=dict)
+    extra_names: list[str] = field(default_factory=list)  # more names in the project list (no pages)
     requests: Counter[str] = field(default_factory=Counter)
     not_modified: int = 0
     authorization: list[str | None] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
     def add(self, name: str, version: str, *, yanked: bool = False, requires_python: str | None = None,
-            upload_time: str | None = None, extras: Mapping[str, Sequence[str]] | None = None) -> Path:
-        """Build a wheel of ``name`` ``version`` into the index and (re)write its pages."""
+            upload_time: str | None = None, extras: Mapping[str, Sequence[str]] | None = None,
+            publish: bool = True) -> Path:
+        """Build a wheel of ``name`` ``version`` into the index and (re)write its pages (``publish=False``: later,
+        with ``write()``, for many at once)."""
         wheel = build_wheel(self.folder / "files", name, version, extras=extras)
         if requires_python:
             _set_requires_python(wheel, requires_python)
         releases = self.projects.setdefault(normalize(name), [])
         releases.append(_Release(wheel, yanked, requires_python, upload_time))
-        self.write()
+        if publish:
+            self.write()
         return wheel
 
     def write(self) -> None:
         """Write every page: ``simple/index.json|html`` and ``simple/<name>/index.json|html``."""
         simple = self.folder / "simple"
         simple.mkdir(parents=True, exist_ok=True)
-        names = sorted(self.projects)
+        names = sorted({*self.projects, *self.extra_names})
         (simple / "index.json").write_text(json.dumps({"meta": {"api-version": "1.1"},
                                                        "projects": [{"name": n} for n in names]}))
         (simple / "index.html").write_text("<!DOCTYPE html><html><body>\n" + "".join(

@@ -33,7 +33,7 @@ from venvsense import __version__
 from venvsense.caches import MemoryCache
 from venvsense.environment.metadata import parse_metadata_headers
 from venvsense.index.cache import DiskCache, Entry
-from venvsense.index.simple import ACCEPT, File, ProjectPage, Release, parse_names, parse_project
+from venvsense.index.simple import ACCEPT, File, Release, parse_names, parse_project
 from venvsense.index.sources import IndexUrl, redact
 
 logger = logging.getLogger("venvsense.index")
@@ -138,8 +138,9 @@ def project_url(index: IndexUrl, name: str) -> str:
     return f"{index.url}{quote(canonicalize_name(name))}/"
 
 
-def _page(entry: Entry, url: str, name: str) -> ProjectPage | None:
-    return parse_project(entry.body, entry.content_type, url, name)
+def _releases(entry: Entry, url: str, name: str) -> tuple[Release, ...]:
+    page = parse_project(entry.body, entry.content_type, url, name)
+    return tuple(page.releases()) if page is not None else ()
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,7 @@ class IndexService:
                 continue
             known = True
             oldest = entry.fetched if not oldest else min(oldest, entry.fetched)
-            page = self.cache.parsed(url, "page", functools.partial(_page, url=url, name=name))
-            for release in page.releases() if page is not None else ():
+            for release in self.cache.parsed(url, "releases", functools.partial(_releases, url=url, name=name)) or ():
                 if release.version not in merged:
                     merged[release.version] = release
                 else:

@@ -20,22 +20,33 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from venvsense.check import ProjectReport
-from venvsense.index import DiskCache, File, IndexService, IndexUrl, Release, Versions, indexes_of, newest_compatible
+from venvsense.index import (
+    DiskCache,
+    File,
+    IndexService,
+    IndexUrl,
+    Versions,
+    indexes_of,
+    newest_cached,
+    newest_compatible,
+)
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.completion_context import Spot, requirements_spot, script_spot, toml_spot
+from venvsense.lsp.jsonrpc import JsonResult
 from venvsense.lsp.session import ProjectState
 from venvsense.manifests import is_requirements_name
 
 OPTIONS = types.CompletionOptions(trigger_characters=["=", ">", "<", "~", "!", "[", ",", ";", " ", '"', "'", "^"],
                                   resolve_provider=False)
 NAME_LIMIT = 100
-VERSION_LIMIT = 200
+VERSION_LIMIT = 100
 
 MARKERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "python_version": ("the Python version, major.minor", tuple(f"3.{n}" for n in range(15, 7, -1))),
@@ -136,7 +147,7 @@ def spot_for(path: Path, lines: list[str], line: int, column: int) -> Spot | Non
     return None
 
 
-def completion(ctx: Context, params: types.CompletionParams) -> types.CompletionList | None:
+def completion(ctx: Context, params: types.CompletionParams) -> JsonResult | None:
     session = ctx.session
     path = session.path_of_document(params.text_document.uri)
     if path is None:
@@ -155,11 +166,36 @@ def completion(ctx: Context, params: types.CompletionParams) -> types.Completion
     items, incomplete = Completer(ctx, report, spot, path).items()
     converter = session.converter_for(path)
     start = converter.to_client(type(position)(position.line, spot.start))
-    edit_range = types.Range(start, params.position)
-    for item in items:
-        item.text_edit = types.TextEdit(edit_range, item.insert_text or item.label)
-        item.insert_text = None
-    return types.CompletionList(is_incomplete=incomplete, items=items)
+    edit_range = {"start": {"line": start.line, "character": start.character},
+                  "end": {"line": params.position.line, "character": params.position.character}}
+    defaults = ctx.client.capability("text_document.completion.completion_list.item_defaults", None) or ()
+    answer: dict[str, Any] = {"isIncomplete": incomplete, "items": items}
+    if "editRange" in defaults:  # LSP 3.17: one range for every item, ``textEditText`` where the text differs
+        answer["itemDefaults"] = {"editRange": edit_range}
+    else:
+        for each in items:
+            each["textEdit"] = {"range": edit_range, "newText": each.pop("textEditText", each["label"])}
+    return JsonResult(answer)
+
+
+Item = dict[str, Any]  # a CompletionItem as JSON: built as plain data, a list of hundreds is answered at once
+
+
+def item(label: str, kind: types.CompletionItemKind, detail: str | None = None, *, sort: str | None = None,
+         text: str | None = None, snippet: bool = False, preselect: bool = False) -> Item:
+    """A ``CompletionItem``; ``text`` replaces what was typed (the label when ``None``)."""
+    found: Item = {"label": label, "kind": int(kind)}
+    if detail:
+        found["detail"] = detail
+    if sort is not None:
+        found["sortText"] = sort
+    if text is not None and text != label:
+        found["textEditText"] = text
+    if snippet:
+        found["insertTextFormat"] = int(types.InsertTextFormat.Snippet)
+    if preselect:
+        found["preselect"] = True
+    return found
 
 
 def _prerelease_wanted(spot: Spot) -> bool:
@@ -180,7 +216,7 @@ class Completer:
         self.snippets = bool(ctx.client.capability("text_document.completion.completion_item.snippet_support",
                                                     False))
 
-    def items(self) -> tuple[list[types.CompletionItem], bool]:
+    def items(self) -> tuple[list[Item], bool]:
         kind = self.spot.kind
         if kind == "name":
             return self.names()
@@ -189,12 +225,11 @@ class Completer:
         if kind == "extra":
             return self.extras()
         if kind == "marker-name":
-            return [types.CompletionItem(name, kind=types.CompletionItemKind.Variable, detail=about)
-                    for name, (about, _) in MARKERS.items()], False
+            return [item(name, types.CompletionItemKind.Variable, about) for name, (about, _) in MARKERS.items()], False
         values = MARKERS.get(self.spot.marker, ("", ()))[1]
         if self.spot.marker == "extra" and self.report is not None:
             values = tuple(dict.fromkeys(d.group for d in self.report.declarations if d.group != "main"))
-        return [types.CompletionItem(value, kind=types.CompletionItemKind.Value) for value in values], False
+        return [item(value, types.CompletionItemKind.Value) for value in values], False
 
     # --- names ---
 
@@ -204,10 +239,10 @@ class Completer:
             return {}
         return {key: (dist.name, dist.version) for key, dist in installed.distributions.items()}
 
-    def names(self) -> tuple[list[types.CompletionItem], bool]:
+    def names(self) -> tuple[list[Item], bool]:
         typed = self.spot.partial
         wanted = canonicalize_name(typed) if typed.strip("-_.") else ""
-        items: list[types.CompletionItem] = []
+        items: list[Item] = []
         installed = self._installed()
         for key, (name, version) in sorted(installed.items()):
             if key.startswith(wanted):
@@ -219,16 +254,18 @@ class Completer:
             incomplete = len(found) > NAME_LIMIT or not wanted
             for key in found[:NAME_LIMIT]:
                 if key not in installed:
-                    items.append(self._name_item(key, key, f"on {self._host()}", "1", None))
+                    items.append(self._name_item(key, key, f"on {self._host}", "1", None))
             if self.network and index.needs_refresh(self.indexes, None):
                 index.schedule("names:" + ",".join(i.url for i in self.indexes),
                                functools.partial(index.refresh_names, self.indexes))
                 incomplete = True
         return items, incomplete
 
+    @functools.cached_property
     def _host(self) -> str:
         return ", ".join(sorted({i.shown.split("/")[2].rpartition("@")[2] for i in self.indexes})) or "the index"
 
+    @functools.cached_property
     def _style(self) -> str:
         """The operator this file's declarations mostly use (``==`` in a pinned file), or ``""``."""
         if self.spot.flavor == "poetry":
@@ -247,11 +284,10 @@ class Completer:
         return best if best in ("==", ">=", "~=") and counts[best] * 2 > sum(counts.values()) else ""
 
     def _name_item(self, label: str, key: str, detail: str, rank: str,
-                   version: str | None) -> types.CompletionItem:
-        style = self._style()
+                   version: str | None) -> Item:
+        style = self._style
         if version is None and style:
-            newest = self._newest(key)
-            version = str(newest.version) if newest is not None else None
+            version = newest_cached(key)  # a page read before (looking up every listed name would be slow)
         text = label
         snippet = False
         if style and version and not self.spot.rest.strip("\"' ,]"):
@@ -263,10 +299,7 @@ class Completer:
                     f"{label}{style}{version}", False)
         elif self.spot.flavor == "poetry" and not self.spot.rest.strip():
             text = f'{label} = "*"'
-        return types.CompletionItem(
-            label, kind=types.CompletionItemKind.Module, detail=detail, sort_text=f"{rank}{key}",
-            filter_text=label, insert_text=text,
-            insert_text_format=types.InsertTextFormat.Snippet if snippet else types.InsertTextFormat.PlainText)
+        return item(label, types.CompletionItemKind.Module, detail, sort=f"{rank}{key}", text=text, snippet=snippet)
 
     # --- versions ---
 
@@ -282,18 +315,15 @@ class Completer:
         env = self.report.environment if self.report is not None else None
         return env.python if env is not None else None
 
-    def _newest(self, name: str) -> Release | None:
-        known = service(self.ctx).versions(self.indexes, name) if self.indexes else Versions((), False)
-        return newest_compatible(known.releases, self._python())
-
-    def versions(self) -> tuple[list[types.CompletionItem], bool]:
+    def versions(self) -> tuple[list[Item], bool]:
         name = self.spot.name
         known = self._versions(name)
         installed = self._installed().get(canonicalize_name(name))
         pre = _prerelease_wanted(self.spot)
         python = self._python()
-        items: list[types.CompletionItem] = []
+        items: list[Item] = []
         seen: set[str] = set()
+        truncated = False
         newest = newest_compatible(known.releases, python, prereleases=pre)
         for release in known.releases:
             text = str(release.version)
@@ -308,20 +338,19 @@ class Completer:
                 details.append(release.upload_time[:10])
             if not release.supports(python):
                 details.append(f"not for Python {python}")
-            items.append(types.CompletionItem(
-                text, kind=types.CompletionItemKind.Constant, detail=" · ".join(details) or None,
-                sort_text=f"{len(items):05d}", filter_text=text, preselect=release is newest or None))
+            items.append(item(text, types.CompletionItemKind.Constant, " · ".join(details), sort=f"{len(items):05d}",
+                              preselect=release is newest))
             seen.add(text)
             if len(items) >= VERSION_LIMIT:
+                truncated = True
                 break
         if installed is not None and installed[1] not in seen:
-            items.insert(0, types.CompletionItem(installed[1], kind=types.CompletionItemKind.Constant,
-                                                 detail="installed", sort_text="!", filter_text=installed[1]))
-        return items, not known.known and self.network and bool(self.indexes)
+            items.insert(0, item(installed[1], types.CompletionItemKind.Constant, "installed", sort="!"))
+        return items, truncated or (not known.known and self.network and bool(self.indexes))
 
     # --- extras ---
 
-    def extras(self) -> tuple[list[types.CompletionItem], bool]:
+    def extras(self) -> tuple[list[Item], bool]:
         name = canonicalize_name(self.spot.name)
         installed = self.report.installed if self.report is not None else None
         dist = installed.distributions.get(name) if installed is not None else None
@@ -343,9 +372,8 @@ class Completer:
             return [], True
         return [], False
 
-    def _extra_items(self, extras: Iterable[str], source: str) -> list[types.CompletionItem]:
-        return [types.CompletionItem(extra, kind=types.CompletionItemKind.EnumMember, detail=f"extra of {source}")
-                for extra in extras]
+    def _extra_items(self, extras: Iterable[str], source: str) -> list[Item]:
+        return [item(extra, types.CompletionItemKind.EnumMember, f"extra of {source}") for extra in extras]
 
 
 def _fetch_extras(index: IndexService, file: File) -> bool:
