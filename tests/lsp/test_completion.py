@@ -74,6 +74,10 @@ async def until(ask: Callable[[], Awaitable[types.CompletionList]],
         assert time.monotonic() < deadline, f"completion never got there: {labels(result)}"
 
 
+def hover_text(hover: types.Hover | None) -> str:
+    return hover.contents.value if hover is not None and isinstance(hover.contents, types.MarkupContent) else ""
+
+
 def labels(result: types.CompletionList) -> list[str]:
     return [item.label for item in sorted(result.items, key=lambda i: i.sort_text or i.label)]
 
@@ -130,6 +134,9 @@ async def test_names_versions_and_extras_in_a_requirements_file(index: LocalInde
         cached = await complete(session, manifest, 1, 7)
         assert not cached.is_incomplete and labels(cached) == ["2.0", "1.0"]
         assert "alphabet" in labels(await complete(session, manifest, 1, 2))
+        deadline = time.monotonic() + WAIT  # the hover shows the newest version once the cache was read
+        while "newest on the index: **2.0**" not in hover_text(await session.hover(manifest, 0, 2)):
+            assert time.monotonic() < deadline, hover_text(await session.hover(manifest, 0, 2))
     assert index.requests["/simple/alpha/"] == asked
 
 

@@ -113,14 +113,19 @@ def _updated(ctx: Context, key: str) -> None:
 
 
 def after_check(ctx: Context, state: ProjectState) -> None:
-    """After a check of a project with ``checkOutdated``: refresh, in the background, the index answers of its
-    declared names that are missing or old (VS210 reads the cache); when one changed, check again."""
+    """After a check: read the cached index answers of the project's declared names (``newest_cached``, for
+    hovers), and with ``checkOutdated`` refresh those that are missing or old (VS210 reads the cache) — both in
+    the background; when an answer changed, check again."""
     report = state.report
-    if report is None or not report.settings.check_outdated or not network_allowed(ctx, report):
+    if report is None:
         return
     indexes = project_indexes(report)
     names = sorted({d.normalized for d in report.declarations if d.kind == "registry" and d.normalized})
     index = service(ctx)
+    if indexes and names:  # read what the cache holds for them (no network): hovers show their newest versions
+        index.schedule(f"read:{state.root}", functools.partial(_read_cached, index, indexes, names))
+    if not report.settings.check_outdated or not network_allowed(ctx, report):
+        return
     stale = [name for name in names if index.needs_refresh(indexes, name)]
     if not stale or not indexes:
         return
@@ -132,6 +137,12 @@ def after_check(ctx: Context, state: ProjectState) -> None:
         return changed
 
     index.schedule(f"outdated:{state.root}", refresh)
+
+
+def _read_cached(index: IndexService, indexes: tuple[IndexUrl, ...], names: list[str]) -> bool:
+    for name in names:
+        index.versions(indexes, name)
+    return False
 
 
 # --- the request --------------------------------------------------------------------------------------------
