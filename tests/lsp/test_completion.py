@@ -211,3 +211,28 @@ async def test_check_outdated_reports_a_newer_version_with_an_update_of_the_pin(
     async with lsp_session(workspace, environment=environment(tmp_path / "cache", url)) as session:
         session.open(manifest)
         await session.wait_codes(manifest, lambda codes: codes == [])  # off by default
+
+
+async def test_a_client_with_item_defaults_and_snippets_gets_one_range_and_a_pin_snippet(index: LocalIndex,
+                                                                                       tmp_path: Path) -> None:
+    from lsp_session import capabilities
+
+    workspace = tmp_path / "ws"
+    root = project(workspace / "proj", index, {"requirements.txt": "alpha==1.0\nbeta==1.0\n"})
+    manifest = root / "requirements.txt"
+    client = capabilities()
+    assert client.text_document is not None
+    client.text_document.completion = types.CompletionClientCapabilities(
+        completion_item=types.ClientCompletionItemOptions(snippet_support=True),
+        completion_list=types.CompletionListCapabilities(item_defaults=["editRange"]))
+    with index.serving() as url:
+        async with lsp_session(workspace, environment=environment(tmp_path / "cache", url),
+                               client_capabilities=client) as session:
+            session.open(manifest, "alpha==1.0\nbeta==1.0\nalp")
+            await session.wait_codes(manifest, lambda codes: True)
+            result = await complete(session, manifest, 2, 3)
+            assert result.item_defaults is not None
+            assert result.item_defaults.edit_range == types.Range(types.Position(2, 0), types.Position(2, 3))
+            alpha = next(i for i in result.items if i.label == "alpha")
+            assert alpha.text_edit is None and alpha.text_edit_text == "alpha==${1:1.0}"
+            assert alpha.insert_text_format == types.InsertTextFormat.Snippet

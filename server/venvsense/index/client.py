@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -162,7 +162,8 @@ class IndexService:
         self.fetcher = Fetcher(cache, timeout)
         self.cache = cache
         self.on_update = on_update
-        self._pool: ThreadPoolExecutor | None = None
+        self._slots = threading.BoundedSemaphore(WORKERS)
+        self._stopped = False
         self._lock = threading.Lock()
         self._running: dict[str, Future[bool]] = {}
         self.errors: list[str] = []  # the last failures (redacted), newest last
@@ -275,36 +276,37 @@ class IndexService:
 
     def schedule(self, key: str, work: Callable[[], bool]) -> Future[bool] | None:
         """Run ``work`` on a worker thread unless work under ``key`` is already running; ``on_update(key)``
-        when it says an answer changed."""
+        when it says an answer changed. Workers are daemon threads, at most ``WORKERS`` at once: a request
+        stuck in a slow DNS lookup never holds up the server's exit."""
         with self._lock:
-            if key in self._running:
+            if key in self._running or self._stopped:
                 return None
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="venvsense-index")
-            future = self._pool.submit(self._run, key, work)
+            future: Future[bool] = Future()
             self._running[key] = future
-            return future
+        threading.Thread(target=self._run, args=(key, work, future), daemon=True,
+                         name=f"venvsense-index {key[:40]}").start()
+        return future
 
-    def _run(self, key: str, work: Callable[[], bool]) -> bool:
-        try:
-            changed = work()
-        except Exception:  # a bug in a refresh must not kill the worker; the next request tries again
-            logger.exception("venvsense: index refresh %s", key)
-            changed = False
-        finally:
-            with self._lock:
-                self._running.pop(key, None)
-        if changed and self.on_update is not None:
+    def _run(self, key: str, work: Callable[[], bool], future: Future[bool]) -> None:
+        changed = False
+        with self._slots:
+            try:
+                changed = work()
+            except Exception:  # a bug in a refresh must not go unseen; the next request tries again
+                logger.exception("venvsense: index refresh %s", key)
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
+        future.set_result(changed)
+        if changed and self.on_update is not None and not self._stopped:
             self.on_update(key)
-        return changed
 
     def pending(self) -> list[Future[bool]]:
         with self._lock:
             return list(self._running.values())
 
     def stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stopped = True
 
 
 def extras_of(entry: Entry) -> tuple[str, ...]:
