@@ -82,3 +82,21 @@ def test_update_the_pin_rewrites_a_requirement_and_a_pyproject_floor(index: Loca
     assert titles == ["Update the specifier to alpha>=2.0", "Update the pin to alpha==2.0"]
     assert (root / "requirements.txt").read_text() == "alpha[x]==2.0 ; python_version >= '3'  # pinned\n"
     assert 'dependencies = ["alpha>=2.0"]' in (root / "pyproject.toml").read_text()
+
+
+def test_the_cli_asks_the_index_first_unless_offline(index: LocalIndex, tmp_path: Path) -> None:
+    offline = "[tool.venvsense]\ncheck-outdated = true\noffline = true\n"
+    root = make(tmp_path / "proj", index, {"requirements.txt": "alpha==1.0\nbeta==1.0\n", "pyproject.toml": offline})
+    with index.serving() as url:
+        env = {"VENVSENSE_CACHE_DIR": str(tmp_path / "cache"), "PIP_INDEX_URL": url, "PIP_CONFIG_FILE": "/dev/null",
+               "UV_NO_CONFIG": "1", "PIP_NO_INDEX": ""}
+        asked = sum(index.requests.values())
+        assert [f for f in findings(root, env=env) if f["code"] == "VS210"] == []  # offline: nothing cached, none asked
+        assert sum(index.requests.values()) == asked
+        (root / "pyproject.toml").write_text("[tool.venvsense]\ncheck-outdated = true\n")
+        found = [f["package"] for f in findings(root, env=env) if f["code"] == "VS210"]
+        assert found == ["alpha"]  # beta 9.0 needs Python >= 3.99
+        assert index.requests["/simple/alpha/"] >= 1 and index.requests["/simple/beta/"] >= 1
+        before = sum(index.requests.values())
+        assert [f["package"] for f in findings(root, env=env) if f["code"] == "VS210"] == ["alpha"]
+        assert sum(index.requests.values()) == before  # fresh answers are not asked for again

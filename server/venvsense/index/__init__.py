@@ -23,6 +23,7 @@ from venvsense.index.client import (
     newest_cached,
     newest_compatible,
     project_url,
+    refresh_stale,
 )
 from venvsense.index.simple import File, ProjectPage, Release
 from venvsense.index.sources import PYPI, IndexUrl, project_indexes, redact
@@ -30,7 +31,7 @@ from venvsense.index.sources import PYPI, IndexUrl, project_indexes, redact
 __all__ = [
     "PYPI", "DiskCache", "Entry", "Fetched", "Fetcher", "File", "IndexService", "IndexUrl", "ProjectPage",
     "Release", "Versions", "indexes_of", "newest_cached", "newest_compatible", "project_indexes", "project_url",
-    "redact",
+    "redact", "refresh_stale",
 ]
 
 

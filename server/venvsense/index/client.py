@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -307,6 +307,16 @@ class IndexService:
 
     def stop(self) -> None:
         self._stopped = True
+
+
+def refresh_stale(service: IndexService, indexes: Sequence[IndexUrl], names: Iterable[str]) -> bool:
+    """Refresh (now, on up to ``WORKERS`` threads) the answers for ``names`` that are missing or old; whether one
+    changed. For a shell that waits for them (the CLI's ``check`` with ``check-outdated``)."""
+    stale = [name for name in dict.fromkeys(names) if service.needs_refresh(indexes, name)]
+    if not stale:
+        return False
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="venvsense-index") as pool:
+        return any(list(pool.map(lambda name: service.refresh_project(indexes, name), stale)))
 
 
 def extras_of(entry: Entry) -> tuple[str, ...]:

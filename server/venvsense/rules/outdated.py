@@ -4,8 +4,8 @@ project's package index is newer than the installed one.
 "Compatible" is what an installer would pick for this venv regardless of the declared specifier: not yanked, a
 final release (a pre-release only when the installed version is one), and a ``Requires-Python`` that the venv's
 Python meets. The rule reads only the index answers already cached on disk (``venvsense.index``): it never asks
-an index; the language server refreshes those answers in the background, and the CLI checks with what is
-cached (``venvsense`` never reaches the network during a check).
+an index; the language server refreshes those answers in the background after a check, and ``venvsense check``
+refreshes the missing or old ones before checking again (the shells decide; a check never reaches the network).
 """
 
 from __future__ import annotations
