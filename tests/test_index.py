@@ -89,6 +89,14 @@ def test_pip_and_uv_config_files_are_read_from_the_user_config_folder(tmp_path: 
     assert urls(project_indexes([], None, {**env, "UV_NO_CONFIG": "1"}))[0] == "https://pipconf.example/simple/"
 
 
+def test_an_index_that_is_a_folder_is_not_replaced_by_pypi(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "--index-url file:///srv/wheels/simple\n--extra-index-url https://extra.example/simple/\nalpha\n")
+    manifest = read_requirements(tmp_path / "requirements.txt", primary=True)
+    assert urls(indexes_of([manifest], None, NO_CONFIG)) == ["https://extra.example/simple/"]
+    assert urls(project_indexes([], None, {"PIP_INDEX_URL": "/srv/wheels", **NO_CONFIG})) == []
+
+
 def test_credentials_are_redacted_for_people() -> None:
     assert redact("https://user:s3cret@host.example/simple/") == "https://***@host.example/simple/"
     assert redact(PYPI) == PYPI

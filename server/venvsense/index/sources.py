@@ -14,7 +14,9 @@ In order of precedence (the first primary index found wins; extra indexes are ad
 5. PyPI (``https://pypi.org/simple/``).
 
 ``--no-index`` (or ``PIP_NO_INDEX`` / ``UV_NO_INDEX``) leaves no index. Every URL is a simple-API base ending in
-``/``; URLs may carry credentials (``https://user:token@host/simple/``): ``redact`` is what may be shown.
+``/``. A primary index venvsense cannot read (a local folder, ``file://``) is left out without falling back to
+PyPI: the project's names are not sent where its installer would not look. URLs may carry credentials
+(``https://user:token@host/simple/``): ``redact`` is what may be shown.
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ def _from_requirements(options: Iterable[IndexOption]) -> _Found:
     for option in options:
         where = f"{option.file.name}:{option.range.start.line + 1} {option.option}"
         base = normalized_base(option.value) if option.value else None
-        if option.option == "--index-url" and base:
-            primary = IndexUrl(base, where)
+        if option.option == "--index-url" and option.value:
+            primary = IndexUrl(base or "", where)  # "": an index venvsense cannot read (a folder): not PyPI either
         elif option.option == "--extra-index-url" and base:
             extra.append(IndexUrl(base, where))
         elif option.option == "--no-index":
@@ -108,17 +110,17 @@ def _uv_table(table: Mapping[str, Any], origin: str) -> _Found:
             if not isinstance(entry, Mapping) or not isinstance(entry.get("url"), str):
                 continue
             base = normalized_base(entry["url"])
-            if base is None or entry.get("explicit") is True:  # explicit indexes serve only pinned packages
+            if entry.get("explicit") is True:  # explicit indexes serve only the packages pinned to them
                 continue
             name = entry.get("name")
             where = f"{origin} [[index]]" + (f" {name!r}" if isinstance(name, str) else "")
             if entry.get("default") is True:
-                primary = IndexUrl(base, where)
-            else:
+                primary = IndexUrl(base or "", where)
+            elif base is not None:
                 extra.append(IndexUrl(base, where))
     url = table.get("index-url")
-    if isinstance(url, str) and (base := normalized_base(url)) and primary is None:
-        primary = IndexUrl(base, f"{origin} index-url")
+    if isinstance(url, str) and url.strip() and primary is None:
+        primary = IndexUrl(normalized_base(url) or "", f"{origin} index-url")
     urls = table.get("extra-index-url")
     if isinstance(urls, list):
         extra.extend(IndexUrl(b, f"{origin} extra-index-url") for u in urls if isinstance(u, str)
@@ -129,9 +131,9 @@ def _uv_table(table: Mapping[str, Any], origin: str) -> _Found:
 def _from_environment(environ: Mapping[str, str]) -> _Found:
     primary: IndexUrl | None = None
     for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
-        base = normalized_base(environ.get(key, ""))
-        if base:
-            primary = IndexUrl(base, f"${key}")
+        value = environ.get(key, "")
+        if value.strip():
+            primary = IndexUrl(normalized_base(value) or "", f"${key}")
             break
     extra: list[IndexUrl] = []
     for key in ("UV_INDEX", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
@@ -188,8 +190,8 @@ def _read_pip_config(environ: Mapping[str, str]) -> _Found:
             continue
         primary = None
         url = parser.get(section, "index-url", fallback=None)
-        if url and (base := normalized_base(url)):
-            primary = IndexUrl(base, f"{path.name} index-url")
+        if url and url.strip():
+            primary = IndexUrl(normalized_base(url) or "", f"{path.name} index-url")
         extra = tuple(IndexUrl(b, f"{path.name} extra-index-url")
                       for u in (parser.get(section, "extra-index-url", fallback="") or "").split()
                       if (b := normalized_base(u)))
@@ -215,4 +217,4 @@ def project_indexes(options: Iterable[IndexOption], pyproject: Mapping[str, Any]
     for layer in layers:
         for index in layer.extra:
             seen.setdefault(index.url, index)
-    return tuple(seen.values())
+    return tuple(index for url, index in seen.items() if url)
