@@ -198,6 +198,12 @@ def test_project_lists_are_kept_sorted_and_searched_by_prefix(index: LocalIndex,
         indexes = (IndexUrl(url, "test"),)
         assert service.needs_refresh(indexes, None)
         assert service.refresh_names(indexes) is True
+        assert not service.needs_refresh(indexes, None)
+        before = index.not_modified
+        assert service.refresh_names(indexes, force=True) is False  # the names file is there: a 304
+        assert index.not_modified == before + 1
+    entry = service.cache.load(url) if service.cache is not None else None
+    assert entry is not None and entry.body == "" and entry.etag  # the list itself is kept only as names
     assert service.names(indexes, "al") == ["alpha", "alphabet"]
     assert service.names(indexes, "ALPHAB") == ["alphabet"]
     assert service.names(indexes, "") == ["alpha", "alphabet", "beta"]

@@ -13,6 +13,7 @@ every message names the index by ``sources.redact``.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import logging
 import threading
@@ -99,8 +100,13 @@ class Fetcher:
         self.timeout = timeout
         self.requests = 0  # how many requests were sent (tests, the log)
 
-    def get(self, url: str, *, accept: str = ACCEPT, limit: int = PAGE_LIMIT) -> Fetched:
+    def get(self, url: str, *, accept: str = ACCEPT, limit: int = PAGE_LIMIT, keep_body: bool = True,
+            conditional: bool = True) -> Fetched:
+        """GET ``url`` (conditionally, with the cached answer's validators); the answer is cached, without its
+        body when ``keep_body`` is false (a project list: its names are kept apart)."""
         cached = self.cache.load(url) if self.cache is not None else None
+        if not conditional:
+            cached = None
         self.requests += 1
         try:
             with urllib.request.urlopen(_request(url, accept, cached), timeout=self.timeout) as response:
@@ -122,7 +128,7 @@ class Fetcher:
         except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", None) or error
             return Fetched("failed", cached, f"{redact(url)}: {type(reason).__name__}: {redact(str(reason))}")
-        self._store(url, entry)
+        self._store(url, entry if keep_body else dataclasses.replace(entry, body=""))
         return Fetched("fetched", entry)
 
     def _store(self, url: str, entry: Entry) -> None:
@@ -214,7 +220,8 @@ class IndexService:
             url = index.url if name is None else project_url(index, name)
             entry = self.cache.load(url)
             age = NAMES_MAX_AGE if name is None else PAGE_MAX_AGE
-            if entry is None or now - entry.fetched > age:
+            unlisted = name is None and not self.cache.names_path(url).is_file()
+            if entry is None or now - entry.fetched > age or unlisted:
                 return True
         return False
 
@@ -237,9 +244,10 @@ class IndexService:
         changed = False
         for index in indexes:
             entry = self.cache.load(index.url) if self.cache is not None else None
-            if not force and entry is not None and time.time() - entry.fetched <= NAMES_MAX_AGE:
+            listed = self.cache is not None and self.cache.names_path(index.url).is_file()
+            if not force and listed and entry is not None and time.time() - entry.fetched <= NAMES_MAX_AGE:
                 continue
-            result = self.fetcher.get(index.url, limit=NAMES_LIMIT)
+            result = self.fetcher.get(index.url, limit=NAMES_LIMIT, keep_body=False, conditional=listed)
             if result.status == "fetched" and result.entry is not None and self.cache is not None:
                 try:
                     self.cache.store_names(index.url, parse_names(result.entry.body, result.entry.content_type))

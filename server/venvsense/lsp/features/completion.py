@@ -40,6 +40,7 @@ from venvsense.index import (
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.completion_context import Spot, requirements_spot, script_spot, toml_spot
 from venvsense.lsp.jsonrpc import JsonResult
+from venvsense.lsp.memory import release_memory
 from venvsense.lsp.session import ProjectState
 from venvsense.manifests import is_requirements_name
 
@@ -268,7 +269,7 @@ class Completer:
                     items.append(self._name_item(key, key, f"on {self._host}", "1", None))
             if self.network and index.needs_refresh(self.indexes, None):
                 index.schedule("names:" + ",".join(i.url for i in self.indexes),
-                               functools.partial(index.refresh_names, self.indexes))
+                               functools.partial(_refresh_names, index, self.indexes))
                 incomplete = True
         return items, incomplete
 
@@ -385,6 +386,14 @@ class Completer:
 
     def _extra_items(self, extras: Iterable[str], source: str) -> list[Item]:
         return [item(extra, types.CompletionItemKind.EnumMember, f"extra of {source}") for extra in extras]
+
+
+def _refresh_names(index: IndexService, indexes: tuple[IndexUrl, ...]) -> bool:
+    """A project list (PyPI's: ~700,000 names, read once a day): afterwards, hand the memory back."""
+    try:
+        return index.refresh_names(indexes)
+    finally:
+        release_memory()
 
 
 def _fetch_extras(index: IndexService, file: File) -> bool:
