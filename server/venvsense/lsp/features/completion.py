@@ -42,7 +42,7 @@ from venvsense.lsp.features.completion_context import Spot, requirements_spot, s
 from venvsense.lsp.jsonrpc import JsonResult
 from venvsense.lsp.memory import release_memory
 from venvsense.lsp.session import ProjectState
-from venvsense.manifests import is_requirements_name
+from venvsense.manifests import is_constraints_name, is_requirements_name
 
 OPTIONS = types.CompletionOptions(trigger_characters=["=", ">", "<", "~", "!", "[", ",", ";", " ", '"', "'", "^"],
                                   resolve_provider=False)
@@ -149,13 +149,30 @@ def _read_cached(index: IndexService, indexes: tuple[IndexUrl, ...], names: list
 # --- the request --------------------------------------------------------------------------------------------
 
 
-def spot_for(path: Path, lines: list[str], line: int, column: int) -> Spot | None:
+def is_requirements_file(ctx: Context, path: Path) -> bool:
+    """A requirements or constraints file by the manifest policy's names, or by the project's own globs."""
+    if path.suffix.lower() in (".txt", ".in") and (
+            is_requirements_name(path, Path(path.anchor)) or is_constraints_name(path.name)):
+        return True
+    return ctx.session.is_configured_manifest(path)
+
+
+def _lines(text: str) -> list[str]:
+    """The lines as LSP counts them (``splitlines`` would also split at form feeds and other separators)."""
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def spot_at(ctx: Context, path: Path, text: str, line: int, column: int) -> Spot | None:
+    """What is being typed at ``line``/``column`` of ``path`` (``None`` where venvsense offers nothing)."""
     if path.name == "pyproject.toml":
-        return toml_spot(lines, line, column, "pyproject")
+        return toml_spot(_lines(text), line, column, "pyproject")
     if path.suffix in (".py", ".pyw"):
-        return script_spot(lines, line, column)
-    if path.suffix in (".txt", ".in") or is_requirements_name(path, path.parent):
-        return requirements_spot(lines[line] if line < len(lines) else "", column)
+        if "# /// script" not in text:  # the common case, typing code: answered without reading further
+            return None
+        return script_spot(_lines(text), line, column)
+    if is_requirements_file(ctx, path):
+        lines = text.split("\n", line + 1)
+        return requirements_spot(lines[line].rstrip("\r") if line < len(lines) else "", column)
     return None
 
 
@@ -168,16 +185,14 @@ def completion(ctx: Context, params: types.CompletionParams) -> JsonResult | Non
     text = document.source if document is not None else session.text_of(path)
     if text is None:
         return None
-    lines = text.split("\n")
     position = session.converter_for(path).from_client(params.position)
-    spot = spot_for(path, [line.rstrip("\r") for line in lines], position.line, position.column)
+    spot = spot_at(ctx, path, text, position.line, position.column)
     if spot is None:
         return None
     state = session.project_of(path)
     report = state.report if state is not None else None
     items, incomplete = Completer(ctx, report, spot, path).items()
-    converter = session.converter_for(path)
-    start = converter.to_client(type(position)(position.line, spot.start))
+    start = session.converter_for(path).to_client(type(position)(position.line, spot.start))
     edit_range = {"start": {"line": start.line, "character": start.character},
                   "end": {"line": params.position.line, "character": params.position.character}}
     defaults = ctx.client.capability("text_document.completion.completion_list.item_defaults", None) or ()
