@@ -146,7 +146,8 @@ async def test_pyproject_poetry_and_script_blocks_complete_with_their_own_syntax
     pyproject = ('[project]\nname = "demo"\nversion = "0"\ndependencies = [\n  "alpha>=1.0",\n  "alp",\n]\n\n'
                  '[tool.poetry.dependencies]\npython = "^3.9"\nalpha = "^2."\n')
     script = '# /// script\n# dependencies = [\n#   "alpha==",\n# ]\n# ///\nimport alpha\n'
-    root = project(workspace / "proj", index, {"pyproject.toml": pyproject, "tool.py": script})
+    root = project(workspace / "proj", index, {"pyproject.toml": pyproject, "tool.py": script,
+                                               "requirements/dev.txt": "alpha>=\n", "notes.txt": "alpha==\n"})
     with index.serving() as url:
         async with lsp_session(workspace, environment=environment(tmp_path / "cache", url)) as session:
             toml = root / "pyproject.toml"
@@ -165,6 +166,12 @@ async def test_pyproject_poetry_and_script_blocks_complete_with_their_own_syntax
             inline = await complete(session, module, 2, 12)
             assert labels(inline) == ["2.0", "1.0"]
             assert await ask(session, module, 5, 7) is None  # code, not the script block
+            dev = root / "requirements" / "dev.txt"
+            session.open(dev)
+            assert labels(await complete(session, dev, 0, 7)) == ["2.0", "1.0"]
+            notes = root / "notes.txt"
+            session.open(notes)
+            assert await ask(session, notes, 0, 7) is None  # not a requirements file
 
 
 async def test_offline_and_untrusted_workspaces_never_ask_the_index(index: LocalIndex, tmp_path: Path) -> None:

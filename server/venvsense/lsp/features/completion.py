@@ -18,6 +18,7 @@ import asyncio
 import functools
 import os
 import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from venvsense.index import (
     newest_cached,
     newest_compatible,
 )
+from venvsense.index.client import PAGE_MAX_AGE
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.completion_context import Spot, requirements_spot, script_spot, toml_spot
 from venvsense.lsp.jsonrpc import JsonResult
@@ -66,6 +68,8 @@ MARKERS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 _services: dict[int, IndexService] = {}
 _indexes: dict[Path, tuple[ProjectReport, tuple[IndexUrl, ...]]] = {}
+# each project's last read of the cache after a check: (its names, indexes, whether VS210 refreshes), when
+_last_read: dict[Path, tuple[object, float]] = {}
 
 
 # --- the index service and when it may use the network ----------------------------------------------------
@@ -115,32 +119,39 @@ def _updated(ctx: Context, key: str) -> None:
 
 def after_check(ctx: Context, state: ProjectState) -> None:
     """After a check: read the cached index answers of the project's declared names (``newest_cached``, for
-    hovers), and with ``checkOutdated`` refresh those that are missing or old (VS210 reads the cache) — both in
-    the background; when an answer changed, check again."""
+    hovers), and with ``checkOutdated`` refresh those that are missing or old (VS210 reads the cache) — on a
+    worker thread, once per change of the names (a keystroke's check that declares the same names asks
+    nothing), or again after ``PAGE_MAX_AGE``; when an answer changed, check the project again."""
     report = state.report
     if report is None:
         return
     indexes = project_indexes(report)
-    names = sorted({d.normalized for d in report.declarations if d.kind == "registry" and d.normalized})
+    names = tuple(sorted({d.normalized for d in report.declarations if d.kind == "registry" and d.normalized}))
+    if not indexes or not names:
+        return
+    outdated = report.settings.check_outdated and network_allowed(ctx, report)
+    key = (names, indexes, outdated)
+    now = time.monotonic()
+    last = _last_read.get(state.root)
+    if last is not None and last[0] == key and now - last[1] < PAGE_MAX_AGE:
+        return
     index = service(ctx)
-    if indexes and names:  # read what the cache holds for them (no network): hovers show their newest versions
-        index.schedule(f"read:{state.root}", functools.partial(_read_cached, index, indexes, names))
-    if not report.settings.check_outdated or not network_allowed(ctx, report):
-        return
-    stale = [name for name in names if index.needs_refresh(indexes, name)]
-    if not stale or not indexes:
-        return
 
-    def refresh() -> bool:
+    def work() -> bool:
+        _read_cached(index, indexes, names)
+        if not outdated:
+            return False
         changed = False
-        for name in stale:
-            changed |= index.refresh_project(indexes, name)
+        for name in names:
+            if index.needs_refresh(indexes, name):
+                changed |= index.refresh_project(indexes, name)
         return changed
 
-    index.schedule(f"outdated:{state.root}", refresh)
+    if index.schedule(f"outdated:{state.root}", work) is not None:
+        _last_read[state.root] = (key, now)
 
 
-def _read_cached(index: IndexService, indexes: tuple[IndexUrl, ...], names: list[str]) -> bool:
+def _read_cached(index: IndexService, indexes: tuple[IndexUrl, ...], names: Iterable[str]) -> bool:
     for name in names:
         index.versions(indexes, name)
     return False
