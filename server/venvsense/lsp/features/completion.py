@@ -175,6 +175,8 @@ def _lines(text: str) -> list[str]:
 
 def spot_at(ctx: Context, path: Path, text: str, line: int, column: int) -> Spot | None:
     """What is being typed at ``line``/``column`` of ``path`` (``None`` where venvsense offers nothing)."""
+    if line < 0 or column < 0:
+        return None
     if path.name == "pyproject.toml":
         return toml_spot(_lines(text), line, column, "pyproject")
     if path.suffix in (".py", ".pyw"):
