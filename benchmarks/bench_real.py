@@ -165,7 +165,7 @@ DEPTRY_OK = (0, 1)  # 1: issues found
 FAWLTYDEPS_OK = (0, 3, 4)  # 3: undeclared dependencies, 4: unused ones
 
 
-def measure(tree: Tree, root: Path, repeat: int) -> dict[str, object]:
+def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) -> dict[str, object]:
     venv = root / ".venv" if (root / ".venv" / "pyvenv.cfg").is_file() else None
     peer_venv = peers()
     _see_venv(peer_venv, venv)
@@ -191,13 +191,13 @@ def measure(tree: Tree, root: Path, repeat: int) -> dict[str, object]:
             run("cold", [*venvsense, "check", "."], env, (0, 1))
             run("deptry", deptry, peer_env, DEPTRY_OK)
             run("warm", [*venvsense, "check", "."], env, (0, 1))
-            if number == 0:  # once: it takes tens of seconds on a large tree
+            if number == 0 and fawltydeps_too:  # once: it takes tens of seconds on a large tree
                 run("fawltydeps", fawltydeps, peer_env, FAWLTYDEPS_OK)
     row: dict[str, object] = {"tree": tree, "modules": _modules(root), "distributions": _distributions(venv),
                               "projects": projects, "findings": findings}
     for name in runs:
-        row[name] = _median(runs[name])
-        row[f"{name} cpu"] = _median(cpu[name])
+        row[name] = _median(runs[name]) if runs[name] else "not run"
+        row[f"{name} cpu"] = _median(cpu[name]) if cpu[name] else "not run"
     return row
 
 
@@ -219,6 +219,8 @@ def startup(times: int) -> list[tuple[str, float]]:
 
 
 def _seconds(value: object) -> str:
+    if value == "not run":
+        return "–"
     return f"{value:.2f} s" if isinstance(value, float) else "failed"
 
 
@@ -264,6 +266,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="owner/name of the trees to measure")
     parser.add_argument("--startup", type=int, default=20, help="runs of each start-up command (0: none)")
+    parser.add_argument("--no-fawltydeps", action="store_true", help="leave FawltyDeps out (a quicker run)")
     arguments = parser.parse_args()
     # as installed: the bytecode of our modules written (a session with PYTHONDONTWRITEBYTECODE would otherwise
     # compile every module on every run, a third of a warm check)
@@ -283,7 +286,7 @@ def main() -> None:
             continue
         if tree.venv and not (root / ".venv" / "pyvenv.cfg").is_file():
             _log(f"note: {tree.repository} is measured without its venv (install it with: {tree.venv})")
-        rows.append(measure(tree, root, arguments.repeat))
+        rows.append(measure(tree, root, arguments.repeat, not arguments.no_fawltydeps))
         _log(f"  {rows[-1]}")  # as it is measured: a long run interrupted still tells something
     start = startup(arguments.startup) if arguments.startup else []
     report(rows, start)

@@ -215,3 +215,69 @@ def test_show_env_leaves_out_a_folder_of_scripts_beside_an_editable_package(tmp_
     # the project's root is on sys.path: its package, a namespace package holding one, its loose module (the
     # in-tree build backend) — not extras/, a folder of scripts
     assert dist["modules"] == ["flatproj", "nspace", "venvsense_test_backend"]
+
+
+# --- `check` of an empty folder: answered without the engine (cli/nothing.py), exactly as the engine would -----
+
+_ENGINE_LOADED = "import sys; from venvsense.cli import main; code = main(sys.argv[1:]); " \
+    "print('ENGINE' if 'venvsense.check' in sys.modules else 'LIGHT', file=sys.stderr); raise SystemExit(code)"
+
+
+def _check_both_ways(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[str, str, str]:
+    """``check ARGS`` as the CLI runs it, and again with an option that only the engine honours (``--ignore VS9``
+    ignores no code): both outputs, and which path answered the first."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "NO_COLOR", "FORCE_COLOR")}
+    environ["VENVSENSE_CACHE_DIR"] = ""
+    environ.update(env or {})
+    first = subprocess.run([sys.executable, "-c", _ENGINE_LOADED, "check", *args], cwd=cwd, capture_output=True,
+                           text=True, env=environ, check=False)
+    second = subprocess.run([sys.executable, "-c", _ENGINE_LOADED, "check", "--ignore", "VS9", *args], cwd=cwd,
+                            capture_output=True, text=True, env=environ, check=False)
+    assert first.returncode == second.returncode, (first.stderr, second.stderr)
+    assert second.stderr.strip().endswith("ENGINE")
+    return first.stdout, second.stdout, first.stderr.strip().rsplit("\n", 1)[-1]
+
+
+@pytest.mark.parametrize("form", [(), ("--format", "json"), ("--format", "concise"), ("--color", "never")])
+def test_check_of_an_empty_folder_answers_without_the_engine_as_the_engine_does(tmp_path: Path,
+                                                                               form: tuple[str, ...]) -> None:
+    empty = tmp_path / "work" / "empty"
+    other = tmp_path / "work" / "other"
+    empty.mkdir(parents=True)
+    other.mkdir()
+    for cwd, paths in ((empty, ()), (empty.parent, ("empty",)), (tmp_path, ("work/empty", "work/other")),
+                       (other, (str(empty),))):
+        fast, engine, answered_by = _check_both_ways(*form, *paths, cwd=cwd)
+        assert answered_by == "LIGHT"
+        assert fast == engine
+
+
+def test_check_of_an_empty_folder_that_a_venv_serves_goes_to_the_engine(tmp_path: Path) -> None:
+    # a venv in a project above: the empty folder is a nested project using it (environment.discovery)
+    project = tmp_path / "app"
+    write(project, {"requirements.txt": ""})
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    (project / "empty").mkdir()
+    fast, engine, answered_by = _check_both_ways("--format", "json", "empty", cwd=project)
+    assert answered_by == "ENGINE"
+    assert fast == engine
+    assert json.loads(fast)["projects"][0]["environment"]["source"] == "enclosing-project"
+    # $VIRTUAL_ENV names one
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    fast, engine, answered_by = _check_both_ways("--format", "json", cwd=alone,
+                                                 env={"VIRTUAL_ENV": str(project / ".venv")})
+    assert answered_by == "ENGINE"
+    assert fast == engine
+    assert json.loads(fast)["projects"][0]["environment"]["source"] == "VIRTUAL_ENV"
+    # a folder holding anything at all
+    (alone / "README.md").write_text("hello\n")
+    _, _, answered_by = _check_both_ways(cwd=alone)
+    assert answered_by == "ENGINE"
+
+
+def test_the_light_answer_shares_the_engine_constants() -> None:
+    from venvsense.cli import nothing, output
+    from venvsense.environment.discovery import IN_PROJECT_NAMES
+
+    assert (nothing.IN_PROJECT_NAMES, nothing.SCHEMA) == (IN_PROJECT_NAMES, output.SCHEMA)

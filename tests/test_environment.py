@@ -779,3 +779,34 @@ def test_pip_checks_answer_is_computed_once_per_venv_state_and_again_after_an_in
     assert read_installed(env) is installed and messages(again) == {"app 1.0 requires helper, which is not installed."}
     pip_install(venv, "helper", find_links=wheels)
     assert broken_dependencies(read_installed(read_environment(venv, "in-project")), env.python) == []
+
+
+# Requires-Dist values as real METADATA files write them, and the odd ones packaging reads differently or rejects
+_REQUIRES_DIST = (
+    "requests", "requests>=2.0", "requests (>=2.0,<3)", "requests (>=2.0) ; extra == 'socks'",
+    "Django>=4.2; python_version >= \"3.10\"", "pywin32>=300; sys_platform == 'win32' and extra == 'all'",
+    "zope.interface", "typing_extensions>=4.6; python_version < '3.13'", "attrs[tests]>=21.3; extra == 'dev'",
+    "black[ d , jupyter ]==24.1", "name@ https://example.org/x.whl", "name @ file:///tmp/x.whl ; os_name == 'nt'",
+    "foo ==1.0 ; python_version > '3' ; extra == 'x'", "foo (>=1", "foo>=1;", "foo; python_version >< '3'",
+    "-e foo", "foo bar", "", "1foo", "foo[bar", "foo ~= 1.4.2", "foo===1.0", "foo>=1.0.*", "foo==1.0.*",
+    "foo; extra == \"a;b\"", "foo\t>=\t1.0",
+)
+
+
+@pytest.mark.parametrize("text", _REQUIRES_DIST)
+def test_parse_requirement_reads_requires_dist_as_packaging_does(text: str) -> None:
+    from packaging.requirements import Requirement
+
+    from venvsense.environment.pipcheck import parse_requirement
+
+    try:
+        expected: Requirement | None = Requirement(text.strip())
+    except ValueError:
+        expected = None
+    made = parse_requirement(text)
+    if expected is None:
+        assert made is None
+        return
+    assert made is not None
+    assert (made.name, made.url, made.extras, made.specifier, made.marker, str(made)) == (
+        expected.name, expected.url, expected.extras, expected.specifier, expected.marker, str(expected))

@@ -31,7 +31,7 @@ def report(*codes: str, env: bool = True, broken: bool = False, source: str = "i
                                   problems=("no python",) if broken else ()) if env else None
     findings = [Finding(code, code, ROOT / "requirements.txt", START, Severity.WARNING, package="alpha")
                 for code in codes]
-    return SimpleNamespace(findings=findings, environment=environment,
+    return SimpleNamespace(findings=findings, environment=environment, workspace=None,
                            declarations=[SimpleNamespace(normalized="alpha")] if declared else [],
                            counts=lambda: {"error": 0, "warning": len(findings), "information": 0, "hint": 0})
 

@@ -35,6 +35,18 @@ test('a healthy venv shows a check, its folder name and its Python', () => {
     assert.equal(statusEmphasis(project()), 'none');
 });
 
+test("a uv workspace member's shared venv names the workspace and the member", () => {
+    const workspace = { root: uri('/work/ws'), member: 'api', shared: true };
+    const env = { path: '/work/ws/.venv', python: '3.12.1', source: 'enclosing-project' };
+    assert.equal(statusText(project({ environment: env, workspace })), '$(check) .venv (workspace) · api · 3.12.1');
+    const problems = project({ environment: env, workspace, state: 'problems', counts: { ...none, warning: 1 } });
+    assert.equal(statusText(problems), '$(warning) .venv (workspace) · api · 1 warning');
+    const root = project({ environment: env, workspace: { ...workspace, member: null } });
+    assert.equal(statusText(root), '$(check) .venv (workspace) · 3.12.1');
+    const own = project({ workspace: { ...workspace, shared: false } }); // a member with a venv of its own
+    assert.equal(statusText(own), '$(check) .venv · 3.11.7');
+});
+
 test('a venv given as a file URI is named by its folder', () => {
     const p = project({ environment: { path: uri('/work/app/venv/'), python: '3.12.1', source: 'configured' } });
     assert.equal(statusText(p), '$(check) venv · 3.12.1');

@@ -62,6 +62,11 @@ class MemoryCache(Generic[K, V]):
         with self._lock:
             self._data.clear()
 
+    def items(self) -> list[tuple[K, V]]:
+        """A copy of the entries, oldest first."""
+        with self._lock:
+            return list(self._data.items())
+
     def __len__(self) -> int:
         return len(self._data)
 

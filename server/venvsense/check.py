@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from venvsense.classify import Usage, same_local_code, scan_project, target_python
+from venvsense.classify.members import Workspace, workspace_of
 from venvsense.config import Settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.pythonversion import PythonVersionFile
@@ -26,8 +27,10 @@ from venvsense.mapping import ModuleIndex
 from venvsense.model import Project, ProjectModel, Scopes, read_model
 from venvsense.rules.declarations import conflicting_declarations, declaration_findings, reader_findings
 from venvsense.rules.environment import environment_findings, venv_label
+from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
 from venvsense.rules.outdated import outdated_findings
+from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
@@ -52,6 +55,7 @@ class ProjectReport:
     modules: ModuleIndex | None = None
     pyproject_toml: TomlFile | None = None
     scopes: Scopes | None = None  # which part of the project each source file is (package, tests, docs, scripts)
+    workspace: Workspace | None = None  # the uv workspace the project is the root or a member of
 
     @property
     def declarations(self) -> list[Declaration]:
@@ -96,7 +100,7 @@ def check_project(
 
     ``settings`` given by a caller (CLI flags, editor settings) are laid over the project's own
     ``[tool.venvsense]`` table. ``disk_cache``: where repeated runs keep their import scans (the CLI's; the
-    language server keeps them in memory only).
+    language server's for a project's first check of a session).
     """
     model = read_model(project, settings, environ=environ, overrides=overrides)
     return _check(model, None, disk_cache)
@@ -205,6 +209,11 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
             pyproject_toml=model.pyproject_toml,
         ))
+        found = manifestless_findings(model, *scan, found)
+    if model.pyproject_toml is not None:
+        report.workspace = workspace_of(model.root, model.pyproject_toml)
+        found = workspace_findings(report.workspace, model.declarations, found, root=model.root,
+                                   has_venv=model.environment is not None)
     report.findings = cap_quotes(cap_per_file(fold_outside(decide(found, settings), model.sets,
                                                            (*settings.workspace, model.root))))
     return report

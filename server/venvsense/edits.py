@@ -11,19 +11,24 @@ one span that differs.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from tomlkit.exceptions import TOMLKitError
 
 from venvsense.declarations import Declaration
 from venvsense.text import Range, UnreadableFile, line_starts, offset_of, position_of, read_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 _NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _EXTRAS = re.compile(r"\s*\[[^\]]*\]")
@@ -157,27 +162,47 @@ def add_to_requirements(file: Path, text: str, requirement: str) -> TextEdit:
 
 def declares(text: str, name: str) -> bool:
     """Whether ``[project] dependencies`` of a pyproject text already names ``name``."""
+    facts = _project_dependencies(text)
+    return facts is not None and canonicalize_name(name) in facts[1]
+
+
+def can_add_to_pyproject(text: str) -> bool:
+    """Whether ``add_to_pyproject`` makes an edit for this text: it has a ``[project]`` table whose
+    ``dependencies`` are a list or absent, not ``dynamic`` (read without making the edit)."""
+    facts = _project_dependencies(text)
+    return facts is not None and facts[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _project_dependencies(text: str) -> tuple[bool, frozenset[str]] | None:
+    """Of a pyproject text (``None``: not TOML, or no ``[project]`` table): whether a requirement can be added to
+    ``[project] dependencies``, and the canonical names it declares there. Parsed once per text (``tomllib``:
+    only read, never written back); an editor asks for every problem of the status."""
     try:
-        document = tomlkit.parse(text)
-    except TOMLKitError:
-        return False
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return None
     project = document.get("project")
-    deps = project.get("dependencies") if isinstance(project, dict) else None
-    if not isinstance(deps, list):
-        return False
-    wanted = canonicalize_name(name)
-    for item in deps:
+    if not isinstance(project, dict):
+        return None
+    dynamic = project.get("dynamic")
+    deps = project.get("dependencies")
+    addable = not (isinstance(dynamic, list) and "dependencies" in dynamic) and (deps is None or isinstance(deps, list))
+    names: set[str] = set()
+    for item in deps if isinstance(deps, list) else ():
         try:
-            if canonicalize_name(Requirement(str(item)).name) == wanted:
-                return True
+            names.add(canonicalize_name(Requirement(str(item)).name))
         except InvalidRequirement:
             continue
-    return False
+    return addable, frozenset(names)
 
 
 def add_to_pyproject(file: Path, text: str, requirement: str) -> TextEdit | None:
     """Add ``requirement`` to ``[project] dependencies`` (created when absent); ``None`` when the pyproject has
     no ``[project]`` table, declares its dependencies ``dynamic``, or cannot be parsed."""
+    import tomlkit  # (only here: the check's text output and the status name this edit without making it)
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         document = tomlkit.parse(text)
     except TOMLKitError:

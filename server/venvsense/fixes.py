@@ -12,6 +12,7 @@ VS202      Install <declared requirement> (command), Change pin to name==install
 VS301      Install X when X is declared (command); else Add X to requirements.txt / pyproject.toml (edits)
 VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
+VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
 VS210      Update the pin to name==newest (edit; a declaration with a specifier: ``>=`` in pyproject.toml)
 fix all    what ``venvsense fix`` does: create a missing venv, recreate a broken one, or install (``repair_for``)
 =========  ==================================================================================================
@@ -22,6 +23,7 @@ language server). Fixes that run a process are left out when the workspace is no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,14 @@ from packaging.utils import canonicalize_name
 
 from venvsense.check import ProjectReport
 from venvsense.declarations.pythonversion import PYTHON_VERSION
-from venvsense.edits import TextEdit, add_to_pyproject, add_to_requirements, declares, specifier_edit
+from venvsense.edits import (
+    TextEdit,
+    add_to_pyproject,
+    add_to_requirements,
+    can_add_to_pyproject,
+    declares,
+    specifier_edit,
+)
 from venvsense.environment import in_project_environments
 from venvsense.findings import Finding
 from venvsense.protocol import (
@@ -43,7 +52,9 @@ from venvsense.protocol import (
     RECHECK,
     RECREATE_ENVIRONMENT,
 )
-from venvsense.text import UnreadableFile, read_text
+from venvsense.text import START, UnreadableFile, read_text
+
+REQUIREMENTS_TXT = "requirements.txt"
 
 # Findings an install fixes (missing, mismatched, missing extra), and those recreating the venv fixes.
 INSTALL_CODES = frozenset({"VS201", "VS202", "VS203"})
@@ -70,6 +81,7 @@ class Fix:
     command: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     edits: tuple[TextEdit, ...] = ()
+    creates: Path | None = None  # a new file the edits fill (never one that exists: the client refuses then)
 
     @property
     def runs_process(self) -> bool:
@@ -106,8 +118,10 @@ def _recreate_python(report: ProjectReport) -> str | None:
     return None
 
 
-def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf) -> list[Fix]:
-    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project."""
+def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str, text_of: TextOf, *,
+                          edits: bool = True) -> list[Fix]:
+    """Add ``package`` to the main requirements file and/or ``pyproject.toml`` of the project; ``edits`` False:
+    the fixes' titles only (what the status shows), without making the edits."""
     project = report.project
     name = _display_name(report, package, finding)
     fixes: list[Fix] = []
@@ -121,14 +135,14 @@ def add_requirement_fixes(report: ProjectReport, finding: Finding, package: str,
         if text is None:
             continue
         if path.name == "pyproject.toml":
-            if declares(text, name):
+            if declares(text, name) or not can_add_to_pyproject(text):
                 continue
-            edit = add_to_pyproject(path, text, name)
+            edit = add_to_pyproject(path, text, name) if edits else None
         else:
-            edit = add_to_requirements(path, text, name)
-        if edit is None:
+            edit = add_to_requirements(path, text, name) if edits else None
+        if edits and edit is None:
             continue
-        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,)))
+        fixes.append(Fix(f"Add {name} to {path.name}", preferred=not fixes, edits=(edit,) if edit else ()))
     return fixes
 
 
@@ -166,11 +180,30 @@ def update_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(f"Update the {what} to {declaration.name}{edit.new_text}", edits=(edit,))
 
 
-def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> list[Fix]:
+def imported_packages(report: ProjectReport) -> list[str]:
+    """What a folder with no manifest imports and has no venv for (its VS101's ``packages``): what creating its
+    venv installs."""
+    for finding in report.findings:
+        packages = finding.data.get("packages") if finding.code == "VS101" else None
+        if isinstance(packages, list) and packages:
+            return [str(p) for p in packages]
+    return []
+
+
+def _create_title(finding: Finding) -> str:
+    packages = finding.data.get("packages")
+    if isinstance(packages, list) and packages:
+        return "Create .venv here and install " + ", ".join(str(p) for p in packages)
+    return "Create .venv here"
+
+
+def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edits: bool) -> list[Fix]:
     env = report.environment
     code = finding.code
     if code == "VS101":
-        return [Fix("Create .venv here", preferred=True, command=CREATE_ENVIRONMENT)]
+        if finding.data.get("workspace_root"):
+            return []  # a workspace member: the venv is made at the workspace's root
+        return [Fix(_create_title(finding), preferred=True, command=CREATE_ENVIRONMENT)]
     if code == "VS102":
         own = [p for p in in_project_environments(report.project.root) if env is None or p != env.path]
         if own:
@@ -188,6 +221,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         else:
             title = f"Recreate {env.name}"
         return [Fix(title, preferred=True, command=RECREATE_ENVIRONMENT, arguments=arguments)]
+    if code == "VS302" and finding.data.get("manifestless"):
+        frozen = freeze_fix(report)
+        return [] if frozen is None else [frozen]
     if finding.package is None:
         return []
     package = finding.package
@@ -208,19 +244,38 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
         if _declared(report, package):
             return [Fix(f"Install {_display_name(report, package)}", preferred=True, command=INSTALL_MISSING,
                         arguments={"packages": [package]})]
-        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of)
+        return [] if _guessed(report, finding) else add_requirement_fixes(report, finding, package, text_of,
+                                                                          edits=edits)
     if code in ("VS302", "VS304"):
-        return add_requirement_fixes(report, finding, package, text_of)
+        return add_requirement_fixes(report, finding, package, text_of, edits=edits)
     if code == "VS210":
         update = update_pin_fix(report, finding, text_of)
         return [update] if update is not None else []
     return []
 
 
-def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf) -> list[Fix]:
+def freeze_fix(report: ProjectReport) -> Fix | None:
+    """A folder with no manifest and a venv: "Write requirements.txt from this venv" — a new file holding what
+    ``venvsense freeze`` writes (``rules.freeze``); ``None`` when the file exists or nothing can be frozen."""
+    from venvsense.rules.freeze import CannotFreeze, freeze_text
+
+    target = report.project.root / REQUIREMENTS_TXT
+    if os.path.lexists(target):
+        return None
+    try:
+        text = freeze_text(report)
+    except CannotFreeze:
+        return None
+    return Fix(f"Write {REQUIREMENTS_TXT} from this venv", preferred=True, creates=target,
+               edits=(TextEdit(target, START, text, f"write {REQUIREMENTS_TXT}"),))
+
+
+def finding_fixes(report: ProjectReport, finding: Finding, *, trusted: bool, text_of: TextOf,
+                  edits: bool = True) -> list[Fix]:
     """The fixes for one finding of ``report``, most useful first; ``text_of`` gives a file's current text
-    (the editor's buffer or the disk), ``None`` when unreadable."""
-    return [fix for fix in _finding_fixes(report, finding, text_of) if trusted or not fix.runs_process]
+    (the editor's buffer or the disk), ``None`` when unreadable; ``edits`` False: an edit's title without
+    the edit (adding a requirement to a large ``pyproject.toml`` re-renders the whole document)."""
+    return [fix for fix in _finding_fixes(report, finding, text_of, edits) if trusted or not fix.runs_process]
 
 
 def repair_for(report: ProjectReport) -> Repair | None:
@@ -230,7 +285,10 @@ def repair_for(report: ProjectReport) -> Repair | None:
     codes = {f.code for f in report.findings}
     env = report.environment
     if env is None:
-        return "create" if report.declarations else None
+        vs101 = [f for f in report.findings if f.code == "VS101"]
+        if any(f.data.get("workspace_root") for f in vs101):
+            return None  # a workspace member: its venv is the workspace root's
+        return "create" if report.declarations or vs101 else None
     if env.source == "in-project" and codes & RECREATE_CODES:
         return "recreate"
     if codes & INSTALL_CODES:
@@ -258,7 +316,8 @@ def project_fixes(report: ProjectReport, *, trusted: bool = True) -> list[Fix]:
     codes = {f.code for f in report.findings}
     env = report.environment
     fixes: list[Fix] = []
-    if env is None or "VS101" in codes:
+    member = any(f.code == "VS101" and f.data.get("workspace_root") for f in report.findings)
+    if (env is None or "VS101" in codes) and not member:
         fixes.append(Fix("Create .venv here", "project", command=CREATE_ENVIRONMENT))
     if env is not None:
         if codes & {"VS201", "VS203"}:

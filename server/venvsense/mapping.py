@@ -22,12 +22,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvsense.dotted import DottedNames
 from venvsense.environment import Distribution, Installed, marker_environment
 from venvsense.environment.metadata import read_bytes
+from venvsense.environment.pipcheck import parse_requirement
 from venvsense.usedwithout import is_typing_only
 from venvsense.usedwithout import normalize as normalize  # the one definition, re-exported
 
@@ -93,21 +93,13 @@ def _entry_point_groups(dist: Distribution) -> frozenset[str]:
     return frozenset(_SECTION.findall(data.decode("utf-8", errors="replace")))
 
 
-@lru_cache(maxsize=16384)
-def _requirement(text: str) -> Requirement | None:
-    try:
-        return Requirement(text.strip())
-    except (InvalidRequirement, ValueError):
-        return None
-
-
 def _dependents(dists: Mapping[str, Distribution], python_version: str | None,
                 ) -> dict[str, tuple[tuple[str, str | None], ...]]:
     environment = marker_environment(python_version)
     found: dict[str, list[tuple[str, str | None]]] = {}
     for parent in dists.values():
         for text in parent.requires:
-            requirement = _requirement(text)
+            requirement = parse_requirement(text)
             if requirement is None:
                 continue
             child = canonicalize_name(requirement.name)

@@ -229,9 +229,12 @@ def _client(session_box: list[Session]) -> LanguageClient:
     return client
 
 
-def server_environment(wheelhouse: Path | None) -> dict[str, str]:
+def server_environment(wheelhouse: Path | None, cache: Path | None = None) -> dict[str, str]:
+    """The server's environment: no network for installers, and no on-disk scan cache unless ``cache`` names
+    its folder (a test's server never reads what another test's left in the user's cache)."""
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
+    env["VENVSENSE_CACHE_DIR"] = str(cache) if cache is not None else ""
     env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "UV_OFFLINE": "1",
                 "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INDEX": "1",
                 "UV_NO_INDEX": "1", "PYTHONUNBUFFERED": "1"})
@@ -246,18 +249,20 @@ async def lsp_session(folder: Path, *, settings: dict[str, Any] | None = None, p
                       watch: bool = True, progress: bool = True, wheelhouse: Path | None = None,
                       folders: list[Path] | None = None,
                       folder_settings: dict[Path, dict[str, Any]] | None = None,
+                      cache: Path | None = None,
                       environment: dict[str, str] | None = None,
                       client_capabilities: types.ClientCapabilities | None = None) -> AsyncIterator[Session]:
     """A server over stdio for ``folder`` (or ``folders``); ``settings`` go in ``initializationOptions``,
     ``folder_settings`` are what the client answers to ``workspace/configuration`` for a folder's scope;
-    ``environment`` is laid over the server's environment, ``client_capabilities`` replace the default ones."""
+    ``cache``: the folder of the on-disk scan cache (none without it); ``environment`` is laid over the
+    server's environment, ``client_capabilities`` replace the default ones."""
     box: list[Session] = []
     client = _client(box)
     session = Session(client)
     box.append(session)
     for scope, value in (folder_settings or {}).items():
         client.set_configuration(value, section="venvsense", scope_uri=scope.as_uri())
-    await client.start_io(*SERVER, env={**server_environment(wheelhouse), **(environment or {})})
+    await client.start_io(*SERVER, env={**server_environment(wheelhouse, cache), **(environment or {})})
     try:
         workspace = folders if folders is not None else [folder]
         await client.initialize_session(types.InitializeParams(

@@ -55,6 +55,16 @@ export interface ProjectStatus {
     fixes?: ServerFix[];
     /** The top three findings, errors first; absent from servers older than this field. */
     problems?: Problem[];
+    /** The uv workspace the project belongs to; absent from servers older than this field, null for none. */
+    workspace?: WorkspaceStatus | null;
+}
+
+export interface WorkspaceStatus {
+    root: string;
+    /** The member's name, null for the workspace's root. */
+    member: string | null;
+    /** Whether the project's venv is the one at the workspace's root. */
+    shared: boolean;
 }
 
 export interface StatusNotification {
@@ -117,9 +127,20 @@ const SOURCE_LABELS: Record<string, string> = {
     configured: 'configured (venvsense.venv)',
 };
 
+/** How the status bar names the venv: `.venv`, or `.venv (workspace) · api` for a uv workspace member using the
+ * workspace's shared venv. */
+export function venvLabel(project: ProjectStatus): string | undefined {
+    const env = project.environment;
+    if (!env) return undefined;
+    const name = environmentName(env);
+    const workspace = project.workspace;
+    if (!workspace?.shared) return name;
+    return workspace.member ? `${name} (workspace) · ${workspace.member}` : `${name} (workspace)`;
+}
+
 export function statusText(project: ProjectStatus, codes: CodeCounts = new Map()): string {
     const env = project.environment;
-    const name = env ? environmentName(env) : undefined;
+    const name = venvLabel(project);
     switch (project.state) {
         case 'busy':
             return `$(sync~spin) ${project.summary?.trim() || 'Working…'}`;

@@ -38,7 +38,7 @@ from venvsense.actions.steps import (
 from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration, Manifest
 from venvsense.environment import marker_environment
-from venvsense.fixes import INSTALL_CODES, repair_for
+from venvsense.fixes import INSTALL_CODES, imported_packages, repair_for
 from venvsense.model import relative_path
 from venvsense.rules.declarations import marker_holds
 from venvsense.tomlfile import TomlFile
@@ -277,6 +277,13 @@ def _declared_install(report: ProjectReport, options: Options, python: str | Non
             todo.reasons.append(f"{', '.join(entries)}: the main dependencies")
             todo.notes.append("the project is not buildable (no [build-system], no setup.py): its dependency "
                               "list is installed, not the project itself")
+    imported = imported_packages(report) if report.project.manifestless else []
+    if imported:  # a folder with no manifest: what its code imports (the module → distribution mapping)
+        todo.args += [safe_requirement(name) for name in imported]
+        todo.shown += imported
+        todo.expected += [canonicalize_name(name) for name in imported]
+        todo.reasons.append(f"{', '.join(imported)}: imported by the folder's code (there is no manifest; "
+                            "`venvsense freeze` writes a requirements file once they are installed)")
     sets: list[tuple[str, str, bool]] = []  # (group, why, asked for)
     if not options.only_main:
         for dev in default_files(report):

@@ -74,7 +74,9 @@ def scan_project(
     files = project_files(root, exclude, probes)
     scanned = scan_files(files)
     for path, text in (overrides or {}).items():
-        if path.suffix == ".py" and (path in scanned or _inside(path, root)):
+        # a buffer of a file the walk left out (a nested project's, an ignored or excluded one) is not this
+        # project's: only one not on disk yet joins it
+        if path.suffix == ".py" and (path in scanned or (_inside(path, root) and not path.exists())):
             scanned[path] = scan_source(text)
     mapping = ProviderLookup.of(installed, {k: tuple(v) for k, v in module_map.items()})
     stdlib = supported_stdlib(python, tuple(requires_python))

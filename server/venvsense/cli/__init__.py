@@ -13,6 +13,7 @@ TYPE_CHECKING = False  # (importing `typing` for it would cost more than the res
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from typing import Any
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -31,9 +32,9 @@ def __getattr__(name: str) -> object:
 READING_COMMANDS = ("check", "show")
 
 
-def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
+def build_parser(*, engine_only: bool = False, only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command; ``engine_only``: only ``check`` and ``show`` (which then need not import the
-    actions and the language server)."""
+    actions and the language server); ``only="check"``: that command alone (it imports the engine itself)."""
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -42,15 +43,22 @@ def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"venvsense {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from venvsense.cli import check, show  # the engine: not for `--version`
+    from venvsense.cli import check  # (engine-free: it imports the engine when it runs)
 
     check.register(commands)
+    if only == "check":
+        return parser
+    from venvsense.cli import show  # the engine: not for `--version`, nor for `check`
+
     show.register(commands)
     if engine_only:
         return parser
     from venvsense.cli import create_fix  # imports the actions: only for the commands that may need them
 
     create_fix.register(commands)
+    from venvsense.cli import freeze
+
+    freeze.register(commands)
 
     from venvsense.lsp import register_serve_command  # pygls is imported only when `serve` runs
 
@@ -63,11 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
         print(f"venvsense {__version__}")  # as argparse's version action prints it, without the parser's imports
         return 0
-    parser = build_parser(engine_only=len(words) == 1 and words[0] in READING_COMMANDS)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
+    from venvsense.cli.check import plain_arguments
+
+    args: Any = plain_arguments(sys.argv[1:] if argv is None else list(argv))  # `check PATH...`: no argparse
+    if args is None:
+        reading_command = len(words) == 1 and words[0] in READING_COMMANDS
+        parser = build_parser(engine_only=reading_command, only=words[0] if reading_command else None)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:
+            return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
     # A check allocates many small, long-lived and acyclic objects (the imports of every module): the cyclic
     # collector would walk them again and again for nothing. Only for the short commands; `serve` runs with the
     # collector as usual. (What it costs: benchmarks/README.md.)
@@ -75,26 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     collect = reading and gc.isenabled()
     if collect:
         gc.disable()
-    if reading:
-        from venvsense.imports import DiskScanCache
-
-        # repeated runs on a large project reuse the import scans of the last one (``~/.cache/venvsense``);
-        # the language server keeps its scans in memory instead
-        args.disk_cache = DiskScanCache.default()
-    from venvsense.cli.projects import UsageError
-
     try:
         result: int = args.run(args, sys.stdout)
         return result
-    except UsageError as error:
-        print(f"venvsense: {error}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 1
     except KeyboardInterrupt:
         print("venvsense: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug of ours: one clear line, not a traceback (VENVSENSE_DEBUG=1 shows it)
+    except Exception as error:  # a usage error (one line), or a bug of ours
+        usage = sys.modules.get("venvsense.cli.projects")  # (loaded with the engine: no error of it before)
+        if usage is not None and isinstance(error, usage.UsageError):
+            print(f"venvsense: {error}", file=sys.stderr)
+            return 2
+        # a bug: one clear line, not a traceback (VENVSENSE_DEBUG=1 shows it)
         if os.environ.get("VENVSENSE_DEBUG"):
             raise
         print(f"venvsense: internal error ({type(error).__name__}: {error}); "

@@ -3,17 +3,33 @@ concise line per finding for tools, or JSON — and exit 1 on warnings or errors
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
-from contextlib import nullcontext
-from pathlib import Path
-from typing import Any, TextIO
 
-from venvsense import findings
-from venvsense.check import ProjectReport, environment_json
-from venvsense.cli.output import finding_json, finding_line, write_json
-from venvsense.cli.projects import UsageError, check_paths
-from venvsense.findings import Finding, Severity
+# `check` of an empty folder answers without the engine (``cli.nothing``): the engine is imported in
+# ``cmd_check``, when a project must be read
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any, TextIO
+
+    from venvsense.check import ProjectReport
+    from venvsense.findings import Finding
+
+
+# the options' values when none is given (``register`` and ``plain_arguments`` share them)
+DEFAULTS = {"venv": None, "format": "text", "color": "auto", "select": None, "ignore": None}
+
+
+def plain_arguments(words: Sequence[str]) -> object | None:
+    """The parsed arguments of ``check PATH...`` when every word after ``check`` is a path (none starts with
+    ``-``): what ``argparse`` would give, without importing it; else ``None``."""
+    if not words or words[0] != "check" or any(word.startswith("-") or not word for word in words[1:]):
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command="check", paths=list(words[1:]), run=cmd_check, **DEFAULTS)
 
 
 def register(commands: Any) -> None:
@@ -21,20 +37,23 @@ def register(commands: Any) -> None:
     check = commands.add_parser("check", help="report what is wrong (exit 1 on warnings or errors)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="project folders or manifest files (default .)")
     check.add_argument("--venv", metavar="DIR", help="the venv to check against, instead of discovery")
-    check.add_argument("--format", choices=("text", "concise", "json"), default="text",
+    check.add_argument("--format", choices=("text", "concise", "json"),
                        help="text: for people (default); concise: one 'path:line:col: CODE message' line per "
                             "finding, for tools; json: the documented schema")
-    check.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+    check.add_argument("--color", "--colour", choices=("auto", "always", "never"),
                        help="colour the text format (auto: on a terminal, unless NO_COLOR is set)")
     check.add_argument("--select", metavar="CODES", help="only these codes (comma-separated; VS2 = all VS2xx)")
     check.add_argument("--ignore", metavar="CODES", help="not these codes (comma-separated)")
-    check.set_defaults(run=cmd_check)
+    check.set_defaults(run=cmd_check, **DEFAULTS)
 
 
 def _codes(text: str | None) -> list[str]:
     """``VS201,not-installed,VS3`` → codes and code prefixes, validated."""
     if not text:
         return []
+    from venvsense import findings
+    from venvsense.cli.projects import UsageError
+
     out = []
     for item in (t.strip() for t in text.split(",")):
         if not item:
@@ -67,8 +86,6 @@ def _with_index_answers(report: ProjectReport, disk_cache: Any) -> ProjectReport
     answers are missing or old (short timeouts), and check again when one changed (VS210 reads the cache)."""
     if not report.settings.check_outdated or report.settings.offline or not report.settings.trusted:
         return report
-    import os
-
     from venvsense.check import check_project
     from venvsense.index import DiskCache, IndexService, indexes_of, refresh_stale
 
@@ -82,6 +99,19 @@ def _with_index_answers(report: ProjectReport, disk_cache: Any) -> ProjectReport
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from venvsense.cli.nothing import empty_roots, write_empty
+
+    roots = None if args.venv else empty_roots(args.paths, os.environ)
+    if roots is not None and write_empty(roots, args, out):
+        return 0
+    from contextlib import nullcontext
+    from pathlib import Path
+
+    from venvsense.check import environment_json
+    from venvsense.cli.output import finding_json, finding_line, write_json
+    from venvsense.cli.projects import check_paths, default_disk_cache
+    from venvsense.findings import Severity
+
     select, ignore = _codes(args.select), _codes(args.ignore)
     cwd = Path.cwd()
     progress = None
@@ -90,8 +120,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
         progress = Progress(sys.stderr, cwd)
     with progress if progress is not None else nullcontext():
-        reports = check_paths(args.paths, args.venv, disk_cache=args.disk_cache, watcher=progress)
-        reports = [_with_index_answers(report, args.disk_cache) for report in reports]
+        disk_cache = default_disk_cache()
+        reports = check_paths(args.paths, args.venv, disk_cache=disk_cache, watcher=progress)
+        reports = [_with_index_answers(report, disk_cache) for report in reports]
     worst = Severity.OFF
     shown: list[tuple[ProjectReport, list[Finding]]] = []
     for report in reports:

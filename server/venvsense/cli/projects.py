@@ -47,6 +47,12 @@ def projects_to_act_on(raw: str) -> list[Project]:
     return projects
 
 
+def default_disk_cache() -> DiskScanCache | None:
+    """The reading commands' on-disk cache: repeated runs on a large project reuse the import scans of the last
+    one (``~/.cache/venvsense``); the language server starts each project from it too (``lsp.scheduler``)."""
+    return DiskScanCache.default()
+
+
 def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
                 disk_cache: DiskScanCache | None = None, watcher: Watcher | None = None) -> list[ProjectReport]:
     """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given;
@@ -58,7 +64,13 @@ def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
         # outside them (a `-r ../secret.txt`) is never shown
         named = Path(raw).resolve()
         workspace = (named if named.is_dir() else named.parent,)
-        for project in projects_under(raw):
+        projects = projects_under(raw)
+        if disk_cache is not None:
+            # every project's cached scans first: a workspace root reads its members' imports (VS303), and a
+            # nested project its enclosing project's, before those projects' own turn
+            for project in projects:
+                disk_cache.load(project.root, None)
+        for project in projects:
             if watcher is not None:
                 watcher.started(project)
             reports.append(check_project(project, replace(settings, workspace=workspace), disk_cache=disk_cache))

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from venvsense.check import ProjectReport, environment_json
 from venvsense.classify.byname import used_by_name
 from venvsense.cli.output import relative_path, shown_path, write_json
-from venvsense.cli.projects import check_paths
+from venvsense.cli.projects import check_paths, default_disk_cache
 from venvsense.environment import read_installed
 from venvsense.model import Scopes
 
@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     reports = check_paths(args.paths, args.venv, imports=args.what == "imports",
-                          disk_cache=args.disk_cache)
+                          disk_cache=default_disk_cache())
     documents: list[dict[str, Any]] = []
     for report in reports:
         document: dict[str, Any] = {"root": str(report.project.root),

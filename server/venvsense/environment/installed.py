@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -62,6 +62,51 @@ def clear_cache() -> None:
     """Forget every site-packages listing (the next ``read_installed`` reads all metadata again)."""
     SITE_PACKAGES.clear()
     INSTALLED.clear()
+
+
+# --- the listings on disk (the CLI's cache, ``imports.diskcache``) ------------------------------------------
+
+_DISTRIBUTION_FIELDS = tuple(f.name for f in fields(Distribution))
+
+
+def persisted_listings(older_than_ns: int) -> tuple[object, ...]:
+    """Every site-packages listing in memory whose folder mtime is older than ``older_than_ns`` (a folder changed
+    more recently may change again within its mtime's granularity), as plain values ``marshal`` writes."""
+    out: list[object] = []
+    for folder, listing in SITE_PACKAGES.items():
+        if listing.mtime_ns == -1 or listing.mtime_ns > older_than_ns:
+            continue
+        dists = tuple((d.name, d.normalized, d.version, d.requires, d.extras, d.modules, d.editable,
+                       os.fspath(d.metadata_path), d.installer, d.requested, d.problem)
+                      for d in listing.distributions)
+        out.append((folder, listing.mtime_ns, dists, tuple((os.fspath(p), why) for p, why in listing.skipped)))
+    return tuple(out)
+
+
+def restore_listings(data: object) -> int:
+    """Seed the in-memory listings with ``persisted_listings``' values (a folder already listed in memory keeps
+    its listing; each is still checked against its folder's mtime when used); how many were restored. Values of
+    any other shape are ignored, whole."""
+    try:
+        restored: list[tuple[str, _DirScan]] = []
+        for folder, mtime_ns, dists, skipped in data:  # type: ignore[attr-defined]
+            if not (isinstance(folder, str) and isinstance(mtime_ns, int)):
+                raise ValueError("not a listing")
+            made = []
+            for values in dists:
+                if len(values) != len(_DISTRIBUTION_FIELDS):
+                    raise ValueError("not a distribution")
+                record = dict(zip(_DISTRIBUTION_FIELDS, values, strict=True))
+                record["metadata_path"] = Path(record["metadata_path"])
+                made.append(Distribution(**record))
+            restored.append((folder, _DirScan(mtime_ns, tuple(made),
+                                              tuple((Path(path), str(why)) for path, why in skipped))))
+    except (TypeError, ValueError):
+        return 0
+    for folder, listing in restored:
+        if SITE_PACKAGES.get(folder) is None:
+            SITE_PACKAGES.put(folder, listing)
+    return len(restored)
 
 
 def site_packages_stamp(metadata_path: Path) -> int:

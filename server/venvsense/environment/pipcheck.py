@@ -3,20 +3,22 @@ evaluated for the venv's Python) and distributions whose wheel tags this platfor
 
 Caches: ``environment.wheel_tags`` (registered in ``venvsense.caches``) keeps each dist-info's ``WHEEL`` tags,
 ``environment.broken_dependencies`` the answer for one venv state (an ``Installed``) and Python;
-two ``functools.lru_cache``s never go stale: ``_parse_requirement`` (keyed by the requirement text) and
+``functools.lru_cache``s that never go stale: ``parse_requirement`` and ``_marker`` (keyed by the text) and
 ``_supported_tags`` (keyed by the Python version; the platform is the running one), owned by the process.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging import tags
-from packaging.markers import default_environment
+from packaging.markers import Marker, default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -154,7 +156,7 @@ def _dependencies(dist: Distribution, environment: dict[str, str]) -> list[Requi
     """The requirements pip's ``iter_dependencies()`` yields; raises ``ValueError`` where pip would."""
     requirements = []
     for text in dist.requires:
-        requirement = _parse_requirement(text.strip())
+        requirement = parse_requirement(text)
         if requirement is None:
             raise ValueError(f"invalid requirement {text!r}")
         if requirement.marker is None or requirement.marker.evaluate(environment):
@@ -162,13 +164,44 @@ def _dependencies(dist: Distribution, environment: dict[str, str]) -> list[Requi
     return requirements
 
 
+# `name [extras] specifiers ; marker` without a URL: how nearly every Requires-Dist is written
+_SIMPLE_REQUIREMENT = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*(?:\[([^\]]*)\])?[ \t]*(\([^;@()]*\)|[^;@()]*)"
+    r"[ \t]*(?:;[ \t]*(.*))?", re.DOTALL)
+
+
 @functools.lru_cache(maxsize=16384)
-def _parse_requirement(text: str) -> Requirement | None:
-    """Parsing dominates ``broken_dependencies``; the same strings come back on every check."""
+def parse_requirement(text: str) -> Requirement | None:
+    """A ``Requires-Dist`` value as ``packaging`` reads it (``None`` when it is invalid), parsed once per text in
+    the process: parsing dominates ``broken_dependencies`` and the reverse dependencies, and the same strings
+    come back on every check. The common form (no URL) is split with one regular expression and its marker
+    parsed once per marker text; anything else, or anything the split gets wrong, goes through ``packaging``."""
+    text = text.strip()
+    simple = _SIMPLE_REQUIREMENT.fullmatch(text)
+    if simple is not None and simple.group(4) != "":
+        name, extras, specifier, marker = simple.groups()
+        specifier = specifier.strip()
+        if specifier.startswith("("):
+            specifier = specifier[1:-1]
+        try:
+            made = Requirement.__new__(Requirement)
+            made.name = name
+            made.url = None
+            made.extras = {extra.strip() for extra in extras.split(",") if extra.strip()} if extras else set()
+            made.specifier = SpecifierSet(specifier)
+            made.marker = _marker(marker.strip()) if marker and marker.strip() else None
+            return made
+        except ValueError:  # InvalidSpecifier, InvalidMarker: packaging says what is wrong
+            pass
     try:
         return Requirement(text)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _marker(text: str) -> Marker:
+    return Marker(text)
 
 
 @functools.lru_cache(maxsize=16)

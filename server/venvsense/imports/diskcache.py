@@ -2,7 +2,9 @@
 
 One file per project under the user's cache folder (never inside the project), holding for each scanned file
 its (mtime, size), packed imports (see ``ScanResult``) and, for a file importing ``importlib``/``pytest``, the
-modules it imports by string (``cache.STRING_IMPORTS``: a warm check never reads a file again for them),
+modules it imports by string (``cache.STRING_IMPORTS``: a warm check never reads a file again for them), and the
+site-packages listings the run read (``environment.installed.persisted_listings``: each checked against its
+folder's mtime when used, so a warm check reads no METADATA or RECORD while nothing was installed),
 ``marshal``-ed: loading it is quick next to scanning, which is most of a cold check. Written atomically (a
 temporary file renamed over the old one); a file that cannot be read, is corrupt or was written by another
 version is ignored and rewritten. Tiny projects scan faster than the cache would load, so only projects of
@@ -10,7 +12,8 @@ version is ignored and rewritten. Tiny projects scan faster than the cache would
 
 A ``DiskScanCache`` is keyed by the project root (its file name) and, within it, by each file's absolute path,
 checked against the file's (mtime, size); its owner is whoever made it: the CLI makes one per run and hands it
-down explicitly (``check_project(disk_cache=...)``); nothing else writes to the user's cache folder.
+down explicitly (``check_project(disk_cache=...)``); the language server uses one for each project's first check of a
+session (``lsp.scheduler``); nothing else writes to the user's cache folder.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from venvsense.environment.installed import persisted_listings, restore_listings
 from venvsense.imports.cache import SCANS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 6, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 7, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 
@@ -83,6 +87,7 @@ class DiskScanCache:
         self._payloads: dict[str, dict[str, tuple[ScanResult, object]]] = {}  # file → (its scan, payload)
         self._values: dict[str, dict[str, object]] = {}  # file → payload
         self._extra: dict[str, object] = {}
+        self._listings: dict[str, object] = {}  # the site-packages listings written with each project's scans
 
     @classmethod
     def default(cls) -> DiskScanCache | None:
@@ -120,10 +125,11 @@ class DiskScanCache:
         self._payloads.pop(key, None)
         self._values.pop(key, None)
         self._extra.pop(key, None)
+        self._listings.pop(key, None)
         try:
             with open(path, "rb") as handle:
                 data = marshal.loads(handle.read())
-            header, entries, extra = data
+            header, entries, extra, listings = data
             if header != _PERSISTENT_FORMAT:
                 return 0
             loaded: dict[str, tuple[int, int, ScanResult]] = {}
@@ -150,11 +156,22 @@ class DiskScanCache:
                 strings = by_string.get(name)
                 if strings is not None:
                     STRING_IMPORTS.put(name, (entry[0], entry[1], strings))
+        # the venv's site-packages listings the last run read (each checked against its folder's mtime when
+        # used): no METADATA or RECORD read again while nothing was installed
+        restore_listings(listings)
         self._stamps[key] = {name: entry[:2] for name, entry in loaded.items()}
         self._payloads[key] = payloads
         self._values[key] = values
         self._extra[key] = extra
+        self._listings[key] = listings
         return len(loaded)
+
+    def forget(self, root: Path) -> None:
+        """Drop what was loaded or written for the project at ``root`` (the language server, after a project's
+        first check: the memory caches take over; a later ``load`` reads the file again)."""
+        key = os.fspath(root)
+        for kept in (self._stamps, self._payloads, self._values, self._extra, self._listings):
+            kept.pop(key, None)
 
     def payload(self, root: Path, name: str, result: ScanResult) -> object:
         """What the last run stored beside the on-disk scan of file ``name`` (see ``save``), when ``result``
@@ -200,7 +217,9 @@ class DiskScanCache:
         key = os.fspath(root)
         stored = {name: value for name, value in payloads.items() if name in stamps}
         same_payloads = stored == self._values.get(key, {})
-        if stamps == self._stamps.get(key) and extra == self._extra.get(key) and same_payloads:
+        listings = persisted_listings(racy)
+        if (stamps == self._stamps.get(key) and extra == self._extra.get(key) and same_payloads
+                and listings == self._listings.get(key)):
             return False
         entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name),
                     _strings(name, mtime, size)) for name, mtime, size, result in kept]
@@ -209,7 +228,7 @@ class DiskScanCache:
             descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
             try:
                 with os.fdopen(descriptor, "wb") as handle:
-                    written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra)
+                    written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra, listings)
                     handle.write(marshal.dumps(written))
                 os.replace(temporary, path)
             except BaseException:
@@ -221,4 +240,5 @@ class DiskScanCache:
         self._payloads[key] = {name: (result, payloads[name]) for name, _, _, result in kept if name in payloads}
         self._values[key] = {name: payloads[name] for name, _, _, _ in kept if name in payloads}
         self._extra[key] = extra
+        self._listings[key] = listings
         return True

@@ -8,9 +8,11 @@ keyed by the tuple itself, emptied when it reaches ``_SHARED_NAMES_LIMIT`` entri
 
 from __future__ import annotations
 
+import itertools
+import operator
 import sys
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 
 
@@ -164,6 +166,10 @@ class ScanResult:
     def names(self) -> tuple[tuple[str, ...], ...]:
         """Each statement's ``names``, in order."""
         return self._names
+
+    def absolute_modules(self) -> Iterator[str]:
+        """The ``module`` of each absolute import (level 0), in order, without making the statements."""
+        return itertools.compress(self._modules, map(operator.not_, self._numbers[0::_NUMBERS]))
 
     def levels(self) -> array[int]:
         """Each statement's ``level``, in order."""

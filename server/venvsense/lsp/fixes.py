@@ -42,6 +42,16 @@ def _workspace_edit(fix: fixes.Fix, ctx: Context) -> types.WorkspaceEdit | None:
     """The fix's edits in the client's encoding, converted against the same text they were computed from."""
     if not fix.edits:
         return None
+    if fix.creates is not None:  # a new file: the client creates it (refusing when it exists), then fills it
+        uri = convert.uri_of(fix.creates)
+        start = types.Position(line=0, character=0)
+        return types.WorkspaceEdit(document_changes=[
+            types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)),
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=types.Range(start=start, end=start), new_text=edit.new_text)
+                       for edit in fix.edits]),
+        ])
     changes: dict[str, list[types.TextEdit]] = {}
     for edit in fix.edits:
         converter = convert.PositionConverter(ctx.codec, (ctx.text_of(edit.file) or "").splitlines())

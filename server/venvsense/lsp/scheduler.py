@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 
 from venvsense.check import ProjectReport, check_project, imports_unchanged, recheck_manifests
+from venvsense.imports import DiskScanCache
 from venvsense.lsp.client import Client
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
@@ -47,6 +48,9 @@ class Scheduler:
         self._indexed = False  # every project found at start-up has been checked once
         # given the stamps of what each full check read (the poller compares the disk with them)
         self.record_baseline: Callable[[dict[Path, int]], None] | None = None
+        # the CLI's on-disk scan cache, for each project's first check of the session only (a project opened
+        # again starts from the last session's scans and classifications; later checks use the memory caches)
+        self.disk_cache = DiskScanCache.default()
         # told of each published report (the index refresh behind VS210)
         self.after_check: Callable[[ProjectState], None] | None = None
 
@@ -128,7 +132,12 @@ class Scheduler:
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
-            report = check_project(project, settings, overrides=snapshot.texts)
+            disk = self.disk_cache if state.checks == 0 else None
+            try:
+                report = check_project(project, settings, overrides=snapshot.texts, disk_cache=disk)
+            finally:
+                if disk is not None:
+                    disk.forget(project.root)
             baseline.update(check_baseline(before, started, stamps(project_targets(state.root, report))))
             return report
 

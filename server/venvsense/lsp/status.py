@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from venvsense.caches import MemoryCache
 from venvsense.check import ProjectReport, environment_json
 from venvsense.findings import Finding, Severity
 from venvsense.fixes import finding_fixes, project_fixes
@@ -54,16 +55,30 @@ def top_findings(report: ProjectReport, limit: int = TOP_PROBLEMS) -> list[Findi
     return ordered[:limit]
 
 
-def problems_json(report: ProjectReport | None, trusted: bool = True) -> list[dict[str, Any]]:
-    """The top findings with the title of each one's first fix (read against the files on disk)."""
+# the problems of each project's latest report: a keystroke whose check gives back the previous report (its imports
+# read as before) sends the status again, and the fix titles read the manifests on disk
+PROBLEMS: MemoryCache[tuple[str, bool], tuple[ProjectReport, list[dict[str, Any]]]] = MemoryCache(
+    "lsp.status_problems", key="a project root's URI and whether the workspace is trusted",
+    invalidation="used only for the very report it was made from (each check makes a new one)",
+    owner="the language server", limit=64)
+
+
+def problems_json(root_uri: str, report: ProjectReport | None, trusted: bool = True) -> list[dict[str, Any]]:
+    """The top findings of the project at ``root_uri`` with the title of each one's first fix (read against the
+    files on disk)."""
     if report is None:
         return []
+    key = (root_uri, trusted)
+    cached = PROBLEMS.get(key)
+    if cached is not None and cached[0] is report:
+        return cached[1]
     problems: list[dict[str, Any]] = []
     for finding in top_findings(report):
-        fixes = finding_fixes(report, finding, trusted=trusted, text_of=_disk_text)
+        fixes = finding_fixes(report, finding, trusted=trusted, text_of=_disk_text, edits=False)
         problems.append({"code": finding.code, "severity": finding.severity.label, "message": finding.message,
                          "uri": uri_of(finding.file), "line": finding.range.start.line,
                          "fix": fixes[0].title if fixes else None})
+    PROBLEMS.put(key, (report, problems))
     return problems
 
 
@@ -74,6 +89,9 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
     env = report.environment if report else None
     counts = report.counts() if report else dict(EMPTY_COUNTS)
     label = f"{env.name} (Python {env.python})" if env and env.python else (env.name if env else "no venv")
+    workspace = workspace_json(report)
+    if env is not None and workspace is not None and workspace["shared"]:
+        label = f"{env.name} (workspace)" + (f" · {workspace['member']}" if workspace["member"] else "")
     problems = [_plural(counts[k], k) for k in ("error", "warning") if counts.get(k)]
     if busy or report is None:
         state = "busy"
@@ -97,5 +115,18 @@ def project_status(root_uri: str, report: ProjectReport | None, busy: str | None
         "counts": counts,
         "summary": summary,
         "fixes": fixes_json(root_uri, report, trusted),
-        "problems": problems_json(report, trusted),
+        "problems": problems_json(root_uri, report, trusted),
+        "workspace": workspace,
     }
+
+
+def workspace_json(report: ProjectReport | None) -> dict[str, Any] | None:
+    """The uv workspace of the project: ``{"root": uri, "member": name or None (the root), "shared": whether the
+    project's venv is the one at the workspace's root}``; ``None`` when it belongs to none."""
+    workspace = report.workspace if report is not None else None
+    if workspace is None or report is None:
+        return None
+    env = report.environment
+    return {"root": uri_of(workspace.root),
+            "member": workspace.member.name if workspace.member is not None else None,
+            "shared": env is not None and env.path.parent.resolve() == workspace.root.resolve()}

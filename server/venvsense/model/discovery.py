@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvsense.imports import scan_file
 from venvsense.manifests import (
     MAIN_REQUIREMENTS,
     PROJECT_MARKERS,
@@ -21,7 +22,8 @@ from venvsense.manifests import (
     is_project_listing,
     is_requirements_name,
 )
-from venvsense.tree import walk
+from venvsense.stdlib import is_stdlib
+from venvsense.tree import Listing, walk
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ class Project:
     setup_py: Path | None = None
     python_version: Path | None = None
     single_manifest: Path | None = None
+
+    @property
+    def manifestless(self) -> bool:
+        """A folder of Python files with no manifest (a requirements file, ``pyproject.toml``, ``setup.cfg``,
+        ``setup.py``, ``Pipfile``) at or above it: what its code imports is all it says about what it needs."""
+        return not (self.requirements or self.pyproject or self.setup_cfg or self.setup_py
+                    or self.single_manifest or (self.root / "Pipfile").is_file())
 
 
 def _requirements_files(root: Path) -> list[Path]:
@@ -158,13 +167,62 @@ def find_projects(path: Path, requirement_globs: Iterable[str] = ()) -> list[Pro
 
 def _walk_roots(top: Path) -> Iterator[Path]:
     """Project roots at or under ``top``, depth first in name order, walked as ``venvsense.tree.walk`` walks
-    (never through a symbolic link, so never out of ``top``; git's ignore rules honoured)."""
+    (never through a symbolic link, so never out of ``top``; git's ignore rules honoured).
+
+    A root is a folder holding a manifest (nested projects are projects of their own), or a folder with no
+    manifest at or above it (up to ``top``) whose own Python files or notebooks import a third-party module
+    (``imports_third_party``): the first such folder on each branch, whose sub-folders are its own (unless
+    they hold a manifest). Folders of loose scripts inside a project are that project's, never projects."""
+    claimed: set[str] = set()  # the relative paths of the roots found so far ("" for ``top``)
     for listing in walk(top):
+        relative = listing.relative
         root = is_project_listing(listing.files + listing.links, listing.folders)
+        if not root and not _under(relative, claimed) and imports_third_party(listing):
+            root = True
         if root:
+            claimed.add(relative)
             yield Path(listing.path)
         # hidden folders hold tool state, not projects; .github holds workflow requirement files
         listing.folders[:] = [
             name for name in listing.folders
             if not (root and name.lower() == REQUIREMENTS_FOLDER) and (not name.startswith(".") or name == ".github")
         ]
+
+
+def _under(relative: str, claimed: set[str]) -> bool:
+    """Whether the folder at ``relative`` (POSIX, ending with "/", "" for the top) is at or under a claimed one."""
+    if not claimed:
+        return False
+    if "" in claimed:
+        return True
+    end = relative.find("/")
+    while end != -1:
+        if relative[:end + 1] in claimed:
+            return True
+        end = relative.find("/", end + 1)
+    return False
+
+
+_SOURCE_SUFFIXES = (".py", ".ipynb")
+
+
+def imports_third_party(listing: Listing) -> bool:
+    """Whether a folder's own Python files or notebooks (not its sub-folders') import a module that is neither
+    the standard library (of any Python) nor local code beside them (a module or package of the folder): a
+    folder with no manifest is a project only when its code needs something installed. Scans go through the
+    scan cache (the check that follows reads them from there)."""
+    names = [name for name in listing.files if name.endswith(_SOURCE_SUFFIXES)]
+    if not names:
+        return False
+    names = listing.kept_files(names)
+    local = {name.rpartition(".")[0] for name in names} | set(listing.folders)
+    base = Path(listing.path)
+    for name in names:  # file by file: the first third-party import settles it
+        scan = scan_file(base / name)
+        for statement in scan.imports:
+            if statement.level or statement.optional or statement.type_checking:
+                continue
+            top = statement.module.partition(".")[0]
+            if top and top not in local and not is_stdlib(top) and not top.startswith("_"):
+                return True
+    return False
