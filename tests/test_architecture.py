@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("text", "findings", "manifests", "ignore", "tree", "tomlfile", "caches", "protocol", "stdlib",
                     "config", "severity", "dotted", "__init__")),
     ("readers", ("declarations", "environment", "imports", "mapping", "usedwithout", "firstparty", "model",
-                 "classify")),
+                 "classify", "index")),
     ("rules", ("rules", "check", "edits", "fixes")),
     ("actions", ("actions",)),
     ("shells", ("cli", "lsp", "__main__")),

@@ -34,6 +34,7 @@ from venvsense.rules.folders import manifestless_findings
 from venvsense.rules.imports import import_findings
 from venvsense.rules.locks import lock_findings
 from venvsense.rules.notebooks import notebook_findings
+from venvsense.rules.outdated import outdated_findings
 from venvsense.rules.scripts import script_findings
 from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
@@ -233,6 +234,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
     found.extend(environment_findings(model))
     if model.environment is not None and model.installed is not None:
         found.extend(declaration_findings(model, model.environment, model.installed))
+        found.extend(outdated_findings(model, model.environment, model.installed))
     found.extend(conflicting_declarations(model.declarations, model.environment))
     locked = lock_findings(model)
     if locked.covered:  # a declared package out of sync with the lock is said once, by VS402

@@ -18,6 +18,9 @@ Keys (pyproject spelling; the editor sends the same names in camelCase, ``SETTIN
 ``lock-groups``          dependency groups it installs beyond its defaults (``uv sync --group X``; ``"*"``: all)
 ``scripts``              table; ``venv``: the venv of the PEP 723 scripts uv made none for — one path, or a
                          table script glob (relative to the project) → path (paths relative to the project)
+``offline``              true ⇒ never ask a package index (completion and VS210 use cached answers only)
+``check-outdated``       true ⇒ VS210: a declaration whose newest compatible version on the index is newer
+                         than the installed one (off by default)
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Settings:
     lock_groups: tuple[str, ...] = ()
     # ``scripts.venv``: (script glob, venv path) pairs, first match wins; one path is the glob ``*``
     script_venvs: tuple[tuple[str, Path], ...] = ()
+    offline: bool = False
+    check_outdated: bool = False
     # set by the shell, never by a project or the editor's settings (not in SETTING_KEYS): the folders whose
     # files are the workspace's own (the project root is always one; the content of any other file is never
     # quoted), and whether the workspace is trusted (untrusted: includes leaving these folders are not read)
@@ -91,6 +96,8 @@ SETTING_KEYS = (
     SettingKey("lock_extras", "lock-extras", "lockExtras"),
     SettingKey("lock_groups", "lock-groups", "lockGroups"),
     SettingKey("script_venvs", "scripts", "scripts"),
+    SettingKey("offline", "offline", "offline"),
+    SettingKey("check_outdated", "check-outdated", "checkOutdated"),
 )
 ENGINE_KEYS = frozenset(key.kebab for key in SETTING_KEYS)
 _ATTRS = {key.kebab: key.attribute for key in SETTING_KEYS}
@@ -137,7 +144,7 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
                 except ValueError as error:
                     raise SettingsError(f"severity.{code}: {error}") from None
             settings["severity"] = severities
-        elif normalized in ("lower-secondary", "check-imports", "check-unused"):
+        elif normalized in ("lower-secondary", "check-imports", "check-unused", "offline", "check-outdated"):
             settings[_ATTRS[normalized]] = _bool(key, value)
         elif normalized in ("requirements", "known-first-party", "exclude", "used-without-import", "lock-extras",
                             "lock-groups"):

@@ -89,6 +89,8 @@ _CODES = [
          "a requirements file changes where packages come from"),
     Code("VS209", "dynamic-dependencies", Severity.INFORMATION,
          "what the project declares is computed at build time and could not all be read without running it"),
+    Code("VS210", "newer-version", Severity.INFORMATION,
+         "the package index has a newer compatible version than the installed one (off unless check-outdated)"),
     Code("VS301", "import-not-installed", Severity.ERROR,
          "an import that no installed distribution provides"),
     Code("VS302", "undeclared-import", Severity.WARNING,

@@ -16,6 +16,7 @@ VS302      Add X to requirements.txt / pyproject.toml (edits)
 VS304      Add X to requirements.txt / pyproject.toml (edits): the main dependencies, beside its development set
 VS302      (a folder with no manifest, with a venv) Write requirements.txt from this venv (a new file)
 VS305      Add X (the requirement as the notebook's pip line wrote it: X==1.2) to requirements.txt / pyproject.toml
+VS210      Update the pin to name==newest (edit; a declaration with a specifier: ``>=`` in pyproject.toml)
 VS301      (a folder with no manifest, with a venv) Install X (command, by name)
 VS101      (a folder with no manifest) Create .venv here and install X, Y; (a uv workspace member) none
 VS401      Update uv.lock and sync .venv, Update uv.lock (``venvsense.updateLock``, ``sync``: then sync)
@@ -179,6 +180,21 @@ def change_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> 
     return Fix(title, edits=(edit,))
 
 
+def update_pin_fix(report: ProjectReport, finding: Finding, text_of: TextOf) -> Fix | None:
+    """Rewrite the specifier of a VS210's declaration to the newest version on the index."""
+    newest = finding.data.get("newest")
+    declaration = next((d for d in report.declarations if d.file == finding.file and d.range == finding.range),
+                       None)
+    if not isinstance(newest, str) or declaration is None or not declaration.specifier.strip():
+        return None
+    text = text_of(finding.file)
+    edit = specifier_edit(declaration, newest, text) if text is not None else None
+    if edit is None:
+        return None
+    what = "pin" if edit.new_text.startswith("==") else "specifier"
+    return Fix(f"Update the {what} to {declaration.name}{edit.new_text}", edits=(edit,))
+
+
 def imported_packages(report: ProjectReport) -> list[str]:
     """What a folder with no manifest imports and has no venv for (its VS101's ``packages``): what creating its
     venv installs."""
@@ -331,6 +347,9 @@ def _finding_fixes(report: ProjectReport, finding: Finding, text_of: TextOf, edi
         written = finding.data.get("requirement")
         return add_requirement_fixes(report, finding, package, text_of, edits=edits,
                                      requirement=written if isinstance(written, str) else None)
+    if code == "VS210":
+        update = update_pin_fix(report, finding, text_of)
+        return [update] if update is not None else []
     return []
 
 

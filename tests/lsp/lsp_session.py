@@ -251,21 +251,24 @@ async def lsp_session(folder: Path, *, settings: dict[str, Any] | None = None, p
                       watch: bool = True, progress: bool = True, wheelhouse: Path | None = None,
                       folders: list[Path] | None = None,
                       folder_settings: dict[Path, dict[str, Any]] | None = None,
-                      cache: Path | None = None) -> AsyncIterator[Session]:
+                      cache: Path | None = None,
+                      environment: dict[str, str] | None = None,
+                      client_capabilities: types.ClientCapabilities | None = None) -> AsyncIterator[Session]:
     """A server over stdio for ``folder`` (or ``folders``); ``settings`` go in ``initializationOptions``,
     ``folder_settings`` are what the client answers to ``workspace/configuration`` for a folder's scope;
-    ``cache``: the folder of the on-disk scan cache (none without it)."""
+    ``cache``: the folder of the on-disk scan cache (none without it); ``environment`` is laid over the
+    server's environment, ``client_capabilities`` replace the default ones."""
     box: list[Session] = []
     client = _client(box)
     session = Session(client)
     box.append(session)
     for scope, value in (folder_settings or {}).items():
         client.set_configuration(value, section="venvsense", scope_uri=scope.as_uri())
-    await client.start_io(*SERVER, env=server_environment(wheelhouse, cache))
+    await client.start_io(*SERVER, env={**server_environment(wheelhouse, cache), **(environment or {})})
     try:
         workspace = folders if folders is not None else [folder]
         await client.initialize_session(types.InitializeParams(
-            capabilities=capabilities(pull=pull, watch=watch, progress=progress),
+            capabilities=client_capabilities or capabilities(pull=pull, watch=watch, progress=progress),
             root_uri=folder.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in workspace],
             initialization_options={"venvsense": settings or {}},

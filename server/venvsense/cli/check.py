@@ -81,6 +81,23 @@ def _interactive(out: TextIO) -> bool:
         return False
 
 
+def _with_index_answers(report: ProjectReport, disk_cache: Any) -> ProjectReport:
+    """With ``check-outdated`` (and not ``offline``): ask the project's index for the declared names whose cached
+    answers are missing or old (short timeouts), and check again when one changed (VS210 reads the cache)."""
+    if not report.settings.check_outdated or report.settings.offline or not report.settings.trusted:
+        return report
+    from venvsense.check import check_project
+    from venvsense.index import DiskCache, IndexService, indexes_of, refresh_stale
+
+    cache = DiskCache.default()
+    data = report.pyproject_toml.data if report.pyproject_toml is not None else None
+    indexes = indexes_of(report.manifests, data, os.environ)
+    names = [d.normalized for d in report.declarations if d.kind == "registry" and d.normalized]
+    if cache is None or not indexes or not refresh_stale(IndexService(cache), indexes, names):
+        return report
+    return check_project(report.project, report.settings, disk_cache=disk_cache)
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from venvsense.cli.nothing import empty_roots, write_empty
 
@@ -103,7 +120,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
         progress = Progress(sys.stderr, cwd)
     with progress if progress is not None else nullcontext():
-        reports = check_paths(args.paths, args.venv, disk_cache=default_disk_cache(), watcher=progress)
+        disk_cache = default_disk_cache()
+        reports = check_paths(args.paths, args.venv, disk_cache=disk_cache, watcher=progress)
+        reports = [_with_index_answers(report, disk_cache) for report in reports]
     worst = Severity.OFF
     shown: list[tuple[ProjectReport, list[Finding]]] = []
     for report in reports:

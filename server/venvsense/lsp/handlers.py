@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
+import venvsense.lsp.features.completion as completion
 from venvsense.lsp.context import Context
 from venvsense.lsp.features import (
     code_actions,
@@ -60,6 +61,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE, notebooks.did_change),
     Feature(types.NOTEBOOK_DOCUMENT_DID_SAVE, notebooks.did_save),
     Feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE, notebooks.did_close),
+    Feature(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.OPTIONS),
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS

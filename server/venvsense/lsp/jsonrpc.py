@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import JsonRPCNotification, LanguageServerProtocol
+
+
+@dataclass(frozen=True)
+class JsonResult:
+    """A request's result that is plain JSON already (a completion list of hundreds of items): answered with
+    ``json.dumps`` alone, not value by value through cattrs' ``unstructure``."""
+
+    value: Any
 
 
 class VenvsenseProtocol(LanguageServerProtocol):
@@ -26,6 +36,13 @@ class VenvsenseProtocol(LanguageServerProtocol):
         if "params" not in data and isinstance(method, str) and method.startswith("venvsense/"):
             data = {**data, "params": None}
         return super().structure_message(data)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if error is None and isinstance(result, JsonResult):
+            self._result_types.pop(msg_id, None)
+            self.send_text(json.dumps({"jsonrpc": "2.0", "id": msg_id, "result": result.value}))
+            return
+        super()._send_response(msg_id, result, error)
 
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification whose ``params`` are plain JSON already: ``notify`` would pass them through

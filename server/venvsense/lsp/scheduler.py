@@ -58,6 +58,8 @@ class Scheduler:
         # the CLI's on-disk scan cache, for each project's first check of the session only (a project opened
         # again starts from the last session's scans and classifications; later checks use the memory caches)
         self.disk_cache = DiskScanCache.default()
+        # told of each published report (the index refresh behind VS210)
+        self.after_check: Callable[[ProjectState], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -176,6 +178,8 @@ class Scheduler:
             self.publisher.publish(state, report, snapshot)
             if baseline and self.record_baseline is not None:
                 self.record_baseline(baseline)
+            if self.after_check is not None:
+                self.after_check(state)
         elapsed = time.perf_counter() - started
         logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
         state.fresh.set()

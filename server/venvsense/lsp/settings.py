@@ -15,6 +15,8 @@ The engine's keys (``venv``, ``severity``, ``checkImports``, ...) are those of `
 ``install``            ``{"findLinks": [folders or URLs], "noIndex": bool, "indexUrl": url}``: passed to every
                        install venvsense runs (``--find-links``, ``--no-index``, ``--index-url``), e.g. for a
                        local wheelhouse or a company mirror; shown in the plan like a requirements file's
+``index``              ``{"allowUntrusted": bool}``: ask package indexes (completion, VS210) also in an untrusted
+                       workspace (default ``false``: there only cached answers are used)
 ``pullDiagnostics``    ``initializationOptions`` only: ``true``/``false`` forces pull/push diagnostics;
                        default: pull when the client supports ``textDocument/diagnostic``
 =====================  =====================================================================================
@@ -50,6 +52,7 @@ class ServerSettings:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     index_url: str | None = None
+    index_allow_untrusted: bool = False
 
     def engine_settings(self) -> Settings:
         """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
@@ -84,6 +87,7 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
     find_links: tuple[str, ...] = ()
     no_index = False
     index_url: str | None = None
+    allow_untrusted = False
     for key, value in table.items():
         name = _kebab(str(key))
         if name in ENGINE_KEYS:
@@ -131,13 +135,20 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
                 no_index = no_index_value
             else:
                 errors.append(f"setting {key}.noIndex: must be true or false")
+        elif name == "index":
+            allowed = value.get("allowUntrusted", value.get("allow-untrusted")) if isinstance(value, Mapping) else None
+            if isinstance(allowed, bool):
+                allow_untrusted = allowed
+            elif allowed is not None or not isinstance(value, (Mapping, type(None))):
+                errors.append(f"setting {key}.allowUntrusted: must be true or false")
         elif name == "pull-diagnostics" and initial:
             if isinstance(value, bool) or value is None:
                 pull = value
             else:
                 errors.append(f"setting {key}: must be true, false or null")
     settings = ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull,
-                              find_links=find_links, no_index=no_index, index_url=index_url)
+                              find_links=find_links, no_index=no_index, index_url=index_url,
+                              index_allow_untrusted=allow_untrusted)
     return settings, errors
 
 

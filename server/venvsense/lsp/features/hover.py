@@ -75,6 +75,11 @@ def requirement_hover(report: ProjectReport, declaration: Declaration) -> str:
                 ok = satisfies(declaration.specifier, dist.version)
                 verdict = "satisfies" if ok else "does **not** satisfy"
                 lines.append(f"{dist.version} {verdict} `{declaration.specifier}`")
+    from venvsense.index import newest_cached  # the index answers already read (cache), never the network
+
+    newest = newest_cached(declaration.name) if declaration.name else None
+    if newest is not None:
+        lines.append(f"newest on the index: **{newest}**")
     found = importers(report, declaration.normalized)
     if found is not None:
         if found:
