@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 
 from venvsense.lsp.context import Context
 from venvsense.lsp.features import code_actions, commands, diagnostics, documents, hover, lifecycle, status, watching
+from venvsense.lsp.features import codelens, inlay, links, references
 from venvsense.lsp.status import GET_STATUS_REQUEST
 
 
@@ -46,6 +47,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.code_action, code_actions.OPTIONS, empty=list),
     Feature(types.TEXT_DOCUMENT_HOVER, hover.hover_at),
     Feature(GET_STATUS_REQUEST, status.get_status, empty=lambda: {"projects": []}),
+    Feature(types.TEXT_DOCUMENT_INLAY_HINT, inlay.inlay_hint, inlay.OPTIONS, empty=list),
+    Feature(types.TEXT_DOCUMENT_REFERENCES, references.references, empty=list),
+    Feature(types.TEXT_DOCUMENT_DEFINITION, references.definition, empty=list),
+    Feature(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, links.OPTIONS, empty=list),
+    Feature(types.TEXT_DOCUMENT_CODE_LENS, codelens.code_lens, codelens.OPTIONS, empty=list),
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS

@@ -47,6 +47,8 @@ class Scheduler:
         self._indexed = False  # every project found at start-up has been checked once
         # given the stamps of what each full check read (the poller compares the disk with them)
         self.record_baseline: Callable[[dict[Path, int]], None] | None = None
+        # told of each published report, with the one it replaced (refreshes inlay hints and code lenses)
+        self.after_check: Callable[[ProjectState, ProjectReport | None, ProjectReport], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -153,6 +155,8 @@ class Scheduler:
             state.edited_buffers.clear()
             state.incremental_checks += incremental
             self.publisher.publish(state, report, snapshot)
+            if self.after_check is not None and report is not previous:
+                self.after_check(state, previous, report)
             if baseline and self.record_baseline is not None:
                 self.record_baseline(baseline)
         elapsed = time.perf_counter() - started

@@ -23,6 +23,7 @@ from venvsense.lsp import handlers
 from venvsense.lsp.client import Client
 from venvsense.lsp.context import Context
 from venvsense.lsp.discovery import Discovery
+from venvsense.lsp.features import refresh
 from venvsense.lsp.features.watching import poll_targets, polled_changes
 from venvsense.lsp.jsonrpc import VenvsenseProtocol
 from venvsense.lsp.memory import freeze_heap
@@ -51,6 +52,8 @@ class VenvsenseServer(LanguageServer):
         scheduler.record_baseline = poller.record
         self.context = Context(client=client, session=session, publisher=publisher, scheduler=scheduler,
                                discovery=discovery, poller=poller)
+        context = self.context
+        scheduler.after_check = lambda state, before, after: refresh.after_check(context, state, before, after)
         handlers.register(self, self.context)
 
     def _stop(self) -> None:

@@ -1,0 +1,53 @@
+"""Code lens (``textDocument/codeLens``), off by default (``codeLens`` setting): above each declaration, how many
+files of the project import it and what the venv holds — ``imported by 12 files · installed 2.2.3``. A line with
+several declarations (a TOML array on one line) names each one.
+
+The lenses carry their title only (an empty command: editors show it as text); "Find all references" on the
+declaration lists the import sites.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lsprotocol import types
+
+from venvsense.check import ProjectReport
+from venvsense.declarations import Declaration
+from venvsense.lsp.context import Context
+from venvsense.lsp.features.declared import current_target, declarations_in, importers, installed_label
+
+OPTIONS = types.CodeLensOptions(resolve_provider=False)
+
+
+def lens_title(report: ProjectReport, declaration: Declaration) -> str | None:
+    parts = []
+    files = importers(report, declaration.normalized) if declaration.normalized else None
+    if files is not None:
+        count = len(files)
+        parts.append(f"imported by {count} file{'' if count == 1 else 's'}" if count else "not imported")
+    label = installed_label(report, declaration)
+    if label is not None:
+        parts.append(label if label.startswith("not installed") else f"installed {label}")
+    return " · ".join(parts) or None
+
+
+async def code_lens(ctx: Context, params: types.CodeLensParams) -> list[types.CodeLens]:
+    target = await current_target(ctx, params.text_document.uri)
+    if target is None or not ctx.session.server_settings_for(target.state.root).code_lens:
+        return []
+    declarations = declarations_in(ctx, target)
+    if not declarations:
+        return []
+    per_line = Counter(d.range.start.line for d in declarations)
+    converter = ctx.session.converter_for(target.path)
+    found = []
+    for declaration in declarations:
+        title = lens_title(target.report, declaration)
+        if title is None:
+            continue
+        if per_line[declaration.range.start.line] > 1:
+            title = f"{declaration.name}: {title}"
+        found.append(types.CodeLens(range=converter.range_to_client(declaration.range),
+                                    command=types.Command(title=title, command="")))
+    return found

@@ -1,0 +1,180 @@
+"""What the manifest features (inlay hints, hovers, code lens, references, definitions) share: the project report
+a request is about (current with the buffers), the declarations of a document (a manifest's, or a script's PEP 723
+block), what is installed for a declaration, and where each distribution is imported.
+
+Everything comes from the project's latest report; the import-site index and a report's ``ModuleIndex`` are
+computed once per report (``_PER_REPORT``), never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from venvsense.check import ProjectReport
+from venvsense.classify import ClassifiedImport
+from venvsense.declarations import Declaration
+from venvsense.environment import Distribution, marker_environment
+from venvsense.imports import ImportStatement, scan_source
+from venvsense.lsp.context import Context
+from venvsense.lsp.features.scriptblock import script_declarations
+from venvsense.lsp.session import ProjectState
+from venvsense.mapping import ModuleIndex
+from venvsense.rules.declarations import marker_holds, satisfies
+from venvsense.text import Position
+
+# how long a request about a document waits for the check of its newest buffer (then it answers from the last
+# report): a keystroke's re-check of a requirements file takes milliseconds
+CURRENT_WAIT = 2.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A request's document: its path, its project and that project's report."""
+
+    path: Path
+    state: ProjectState
+    report: ProjectReport
+
+
+def target_of(ctx: Context, uri: str) -> Target | None:
+    session = ctx.session
+    path = session.path_of_document(uri)
+    state = session.project_of(path) if path is not None else None
+    if path is None or state is None or state.report is None:
+        return None
+    return Target(path, state, state.report)
+
+
+async def current_target(ctx: Context, uri: str) -> Target | None:
+    """``target_of`` once the project's check answers its newest generation (or ``CURRENT_WAIT`` passed)."""
+    session = ctx.session
+    path = session.path_of_document(uri)
+    state = session.project_of(path) if path is not None else None
+    if state is None:
+        return None
+    if not state.current:
+        await ctx.scheduler.wait_current([state], CURRENT_WAIT)
+    return target_of(ctx, uri)
+
+
+def per_report(report: ProjectReport, name: str, make: Callable[[], T]) -> T:
+    """A value computed once per report. Only the last few reports are kept (an older one is a project's
+    superseded check, or one of many projects: then it is computed again), so no old report stays alive."""
+    index = next((i for i, (kept, _) in enumerate(_PER_REPORT) if kept is report), -1)
+    if index < 0:
+        _PER_REPORT.insert(0, (report, {}))
+        del _PER_REPORT[_KEEP:]
+    elif index:
+        _PER_REPORT.insert(0, _PER_REPORT.pop(index))
+    values = _PER_REPORT[0][1]
+    if name not in values:
+        values[name] = make()
+    return values[name]  # type: ignore[no-any-return]
+
+
+_KEEP = 4
+_PER_REPORT: list[tuple[ProjectReport, dict[str, Any]]] = []
+
+
+def declarations_in(ctx: Context, target: Target) -> list[Declaration]:
+    """The declarations written in the target's document: a manifest's (and its constraints), or the
+    ``dependencies`` of a module's PEP 723 block (read from the buffer)."""
+    path, report = target.path, target.report
+    if path.suffix == ".py":
+        text = ctx.session.text_of(path)
+        return script_declarations(path, text) if text is not None else []
+    if path not in report.files:
+        return []
+    return [d for d in (*report.declarations, *report.constraints) if d.file == path]
+
+
+def declaration_at(declarations: Sequence[Declaration], position: Position) -> Declaration | None:
+    for declaration in declarations:
+        if declaration.range.start <= position <= declaration.range.end:
+            return declaration
+    return None
+
+
+def installed_of(report: ProjectReport, declaration: Declaration) -> Distribution | None:
+    if report.installed is None or not declaration.normalized:
+        return None
+    return report.installed.distributions.get(declaration.normalized)
+
+
+def marker_false(report: ProjectReport, declaration: Declaration) -> bool:
+    """Whether the declaration's environment marker is false for the venv (it is not meant to be installed)."""
+    env = report.environment
+    if not declaration.marker or env is None:
+        return False
+    markers = per_report(report, "markers", lambda: marker_environment(env.python))
+    return not marker_holds(declaration.marker, markers)
+
+
+def installed_label(report: ProjectReport, declaration: Declaration) -> str | None:
+    """The short verdict shown after a declaration: ``2.2.3``, ``not installed`` or ``2.2.3 ≠ ==1.5.3``;
+    ``None`` when there is nothing to say (no venv, an unreadable one, a declaration without a name)."""
+    if report.environment is None or report.installed is None or not declaration.normalized:
+        return None
+    dist = installed_of(report, declaration)
+    if dist is None:
+        return "not installed (marker false here)" if marker_false(report, declaration) else "not installed"
+    if declaration.kind == "registry" and declaration.specifier and not satisfies(declaration.specifier,
+                                                                                   dist.version):
+        return f"{dist.version} ≠ {declaration.specifier}"
+    return dist.version
+
+
+def module_index(report: ProjectReport) -> ModuleIndex:
+    """The report's import ↔ distribution index (made once when import checks were off)."""
+    if report.modules is not None:
+        return report.modules
+    return per_report(report, "modules",
+                      lambda: ModuleIndex(report.installed, module_map=report.settings.module_map))
+
+
+def _import_sites(report: ProjectReport) -> Mapping[str, list[ClassifiedImport]]:
+    sites: dict[str, list[ClassifiedImport]] = {}
+    if report.usage is None:
+        return sites
+    modules = report.modules
+    for item in report.usage.third_party:
+        providers = item.providers or (tuple(modules.providers(item.target)) if modules is not None else ())
+        for distribution in dict.fromkeys(p.distribution for p in providers):
+            sites.setdefault(distribution, []).append(item)
+    return sites
+
+
+def import_sites(report: ProjectReport, normalized: str) -> list[ClassifiedImport] | None:
+    """Every third-party import of the project that a distribution provides, in file order; ``None`` when the
+    report carries no import data (import checks are off)."""
+    if report.usage is None:
+        return None
+    return per_report(report, "sites", lambda: _import_sites(report)).get(normalized, [])
+
+
+def importers(report: ProjectReport, normalized: str) -> list[Path] | None:
+    """The project files that import a distribution, each once, in order (``None``: import checks are off)."""
+    sites = import_sites(report, normalized)
+    if sites is None:
+        return None
+    return list(dict.fromkeys(item.file for item in sites))
+
+
+def import_at(report: ProjectReport, path: Path, text: str | None, position: Position) -> ImportStatement | None:
+    """The absolute import whose module name is under ``position``: from the last check's scan of ``path``
+    when there is one, else from a scan of ``text``."""
+    statements: Iterable[ImportStatement] = ()
+    if report.usage is not None and path in report.usage.scanned:
+        statements = report.usage.scanned[path].imports
+    elif text is not None:
+        statements = scan_source(text).imports
+    for statement in statements:
+        start = Position(statement.line, statement.column)
+        end = Position(statement.end_line, statement.end_column)
+        if statement.level == 0 and start <= position <= end:
+            return statement
+    return None
