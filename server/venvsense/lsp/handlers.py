@@ -17,8 +17,20 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from venvsense.lsp.context import Context
-from venvsense.lsp.features import code_actions, commands, diagnostics, documents, hover, lifecycle, status, watching
-from venvsense.lsp.features import codelens, inlay, links, references
+from venvsense.lsp.features import (
+    code_actions,
+    codelens,
+    commands,
+    diagnostics,
+    documents,
+    hover,
+    inlay,
+    lifecycle,
+    links,
+    references,
+    status,
+    watching,
+)
 from venvsense.lsp.status import GET_STATUS_REQUEST
 
 
