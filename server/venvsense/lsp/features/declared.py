@@ -17,6 +17,7 @@ from venvsense.check import ProjectReport
 from venvsense.classify import ClassifiedImport
 from venvsense.declarations import Declaration
 from venvsense.environment import Distribution, marker_environment
+from venvsense.environment.details import details
 from venvsense.imports import ImportStatement, scan_source
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.scriptblock import script_declarations
@@ -100,9 +101,21 @@ def declaration_at(declarations: Sequence[Declaration], position: Position) -> D
 
 
 def installed_of(report: ProjectReport, declaration: Declaration) -> Distribution | None:
-    if report.installed is None or not declaration.normalized:
+    """The installed distribution of a declaration; for a name-less local folder (``-e ../lib``), the editable
+    install of that folder."""
+    if report.installed is None:
         return None
-    return report.installed.distributions.get(declaration.normalized)
+    if declaration.normalized:
+        return report.installed.distributions.get(declaration.normalized)
+    if declaration.kind not in ("editable", "path"):
+        return None
+    written = (declaration.url or declaration.requirement).removeprefix("file://")
+    folder = (declaration.file.parent / written).resolve()
+    for dist in report.installed.distributions.values():
+        location = details(dist).editable_location if dist.editable else None
+        if location is not None and location.resolve() == folder:
+            return dist
+    return None
 
 
 def marker_false(report: ProjectReport, declaration: Declaration) -> bool:
@@ -117,9 +130,11 @@ def marker_false(report: ProjectReport, declaration: Declaration) -> bool:
 def installed_label(report: ProjectReport, declaration: Declaration) -> str | None:
     """The short verdict shown after a declaration: ``2.2.3``, ``not installed`` or ``2.2.3 ≠ ==1.5.3``;
     ``None`` when there is nothing to say (no venv, an unreadable one, a declaration without a name)."""
-    if report.environment is None or report.installed is None or not declaration.normalized:
+    if report.environment is None or report.installed is None:
         return None
     dist = installed_of(report, declaration)
+    if dist is None and not declaration.normalized:
+        return None
     if dist is None:
         return "not installed (marker false here)" if marker_false(report, declaration) else "not installed"
     if declaration.kind == "registry" and declaration.specifier and not satisfies(declaration.specifier,

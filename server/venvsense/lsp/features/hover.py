@@ -103,12 +103,15 @@ def requirement_hover(report: ProjectReport, declaration: Declaration) -> str:
         lines.append("no virtual environment: nothing is installed for this project")
     elif report.installed is None:
         lines.append(f"{env.name} cannot be read")
+    elif dist is None and not declaration.normalized:
+        lines.append("the line names no distribution (no name, `#egg=` or wheel file name): what it installs is "
+                     "not known before it is built")
     elif dist is None:
         lines.append(f"not installed in `{env.path}`")
     else:
         lines.extend(_installed_lines(declaration, dist))
         lines.append(_required_by(report, dist.normalized) or "")
-    lines.append(_importers_line(report, declaration.normalized) or "")
+    lines.append(_importers_line(report, dist.normalized if dist else declaration.normalized) or "")
     lines.extend(index_lines(report, declaration))
     return "\n\n".join(line for line in lines if line)
 
