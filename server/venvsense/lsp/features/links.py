@@ -90,5 +90,7 @@ def document_link(ctx: Context, params: types.DocumentLinkParams) -> list[types.
         text = session.text_of(path)
         links = requirement_file_links(path, text) if text is not None else []
     converter = session.converter_for(path)
-    return [types.DocumentLink(range=converter.range_to_client(range_), target=uri, tooltip=tooltip)
+    tooltips = ctx.client.supports("text_document.document_link.tooltip_support")
+    return [types.DocumentLink(range=converter.range_to_client(range_), target=uri,
+                               tooltip=tooltip if tooltips else None)
             for range_, uri, tooltip in links]
