@@ -3,7 +3,7 @@ a request is about (current with the buffers), the declarations of a document (a
 block), what is installed for a declaration, and where each distribution is imported.
 
 Everything comes from the project's latest report; the import-site index and a report's ``ModuleIndex`` are
-computed once per report (``_PER_REPORT``), never per request.
+computed once per report (``lsp.features.per_report``), never per request.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from venvsense.caches import MemoryCache
 from venvsense.check import ProjectReport
 from venvsense.classify import ClassifiedImport
 from venvsense.declarations import Declaration
@@ -62,23 +63,33 @@ async def current_target(ctx: Context, uri: str) -> Target | None:
     return target_of(ctx, uri)
 
 
+# what the manifest features compute from a project's report (its import sites by distribution, its ModuleIndex when
+# the check made none, the venv's marker values), for its newest report only: a new report replaces the entry, and
+# the scheduler's ``after_check`` drops it (``forget``) so no superseded report stays alive
+PER_REPORT: MemoryCache[Path, tuple[ProjectReport, dict[str, Any]]] = MemoryCache(
+    name="lsp.features.per_report",
+    key="a project root (the entry keeps the report its values were computed from, compared by identity)",
+    invalidation="a value is used only for that very report; each published report drops the entry",
+    owner="the language server (the manifest features)",
+    limit=256,
+)
+
+
 def per_report(report: ProjectReport, name: str, make: Callable[[], T]) -> T:
-    """A value computed once per report. Only the last few reports are kept (an older one is a project's
-    superseded check, or one of many projects: then it is computed again), so no old report stays alive."""
-    index = next((i for i, (kept, _) in enumerate(_PER_REPORT) if kept is report), -1)
-    if index < 0:
-        _PER_REPORT.insert(0, (report, {}))
-        del _PER_REPORT[_KEEP:]
-    elif index:
-        _PER_REPORT.insert(0, _PER_REPORT.pop(index))
-    values = _PER_REPORT[0][1]
+    """A value computed once per report."""
+    root = report.project.root
+    entry = PER_REPORT.get(root)
+    if entry is None or entry[0] is not report:
+        entry = PER_REPORT.put(root, (report, {}))
+    values = entry[1]
     if name not in values:
         values[name] = make()
     return values[name]  # type: ignore[no-any-return]
 
 
-_KEEP = 4
-_PER_REPORT: list[tuple[ProjectReport, dict[str, Any]]] = []
+def forget(root: Path) -> None:
+    """A project has a new report: drop what was computed from the old one."""
+    PER_REPORT.pop(root)
 
 
 def declarations_in(ctx: Context, target: Target) -> list[Declaration]:

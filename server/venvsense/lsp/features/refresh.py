@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from venvsense.check import ProjectReport
 from venvsense.lsp.context import Context
+from venvsense.lsp.features.declared import forget
 from venvsense.lsp.session import ProjectState
 from venvsense.lsp.settings import ServerSettings
 
@@ -40,6 +41,7 @@ def _later(ctx: Context, what: str) -> None:
 
 def after_check(ctx: Context, state: ProjectState, previous: ProjectReport | None, report: ProjectReport) -> None:
     """A check of ``state`` published ``report`` (``previous``: the report it replaced)."""
+    forget(state.root)
     venv_changed = (previous is None or previous.installed is not report.installed
                     or previous.environment != report.environment)
     if venv_changed:
