@@ -1,13 +1,20 @@
-"""The JSON-RPC protocol of the server: pygls' own, with a raw-JSON path for the hot ``publishDiagnostics``."""
+"""The JSON-RPC protocol of the server: pygls' own, with a raw-JSON path for the hot ``publishDiagnostics`` and for
+answers a handler serialized itself (``RawResult``: inlay hints and code lenses of a whole manifest)."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import JsonRPCNotification, LanguageServerProtocol
+
+
+class RawResult(str):
+    """A request's result as JSON text already (ASCII, as ``json.dumps`` makes it): sent as it is, instead of
+    objects pygls would pass through cattrs value by value (milliseconds for hundreds of inlay hints)."""
 
 
 class VenvsenseProtocol(LanguageServerProtocol):
@@ -26,6 +33,12 @@ class VenvsenseProtocol(LanguageServerProtocol):
         if "params" not in data and isinstance(method, str) and method.startswith("venvsense/"):
             data = {**data, "params": None}
         return super().structure_message(data)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if error is None and isinstance(result, RawResult) and self.writer is not None:
+            self.send_text(f'{{"jsonrpc": "2.0", "id": {json.dumps(msg_id)}, "result": {result}}}')
+            return
+        super()._send_response(msg_id, result, error)
 
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification whose ``params`` are plain JSON already: ``notify`` would pass them through

@@ -9,13 +9,22 @@ declaration lists the import sites.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from lsprotocol import types
 
 from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration
 from venvsense.lsp.context import Context
-from venvsense.lsp.features.declared import current_target, declarations_in, importers, installed_label
+from venvsense.lsp.features.declared import (
+    as_json,
+    current_target,
+    declarations_in,
+    document_version,
+    importers,
+    installed_label,
+    per_report,
+)
 
 OPTIONS = types.CodeLensOptions(resolve_provider=False)
 
@@ -32,22 +41,25 @@ def lens_title(report: ProjectReport, declaration: Declaration) -> str | None:
     return " · ".join(parts) or None
 
 
-async def code_lens(ctx: Context, params: types.CodeLensParams) -> list[types.CodeLens]:
+async def code_lens(ctx: Context, params: types.CodeLensParams) -> Any:
     target = await current_target(ctx, params.text_document.uri)
     if target is None or not ctx.session.server_settings_for(target.state.root).code_lens:
         return []
-    declarations = declarations_in(ctx, target)
-    if not declarations:
-        return []
-    per_line = Counter(d.range.start.line for d in declarations)
-    converter = ctx.session.converter_for(target.path)
-    found = []
-    for declaration in declarations:
-        title = lens_title(target.report, declaration)
-        if title is None:
-            continue
-        if per_line[declaration.range.start.line] > 1:
-            title = f"{declaration.name}: {title}"
-        found.append(types.CodeLens(range=converter.range_to_client(declaration.range),
-                                    command=types.Command(title=title, command="")))
-    return found
+    path = target.path
+
+    def make() -> Any:
+        declarations = declarations_in(ctx, target)
+        per_line = Counter(d.range.start.line for d in declarations)
+        converter = ctx.session.converter_for(path)
+        found = []
+        for declaration in declarations:
+            title = lens_title(target.report, declaration)
+            if title is None:
+                continue
+            if per_line[declaration.range.start.line] > 1:
+                title = f"{declaration.name}: {title}"
+            found.append({"range": converter.range_json(declaration.range),
+                          "command": {"title": title, "command": ""}})
+        return as_json(ctx, found)
+
+    return per_report(target.report, f"lens {path}", make, key=document_version(ctx, path))

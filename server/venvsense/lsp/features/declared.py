@@ -8,6 +8,8 @@ computed once per report (``lsp.features.per_report``), never per request.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from venvsense.environment.details import details
 from venvsense.imports import ImportStatement, scan_source
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.scriptblock import script_declarations
+from venvsense.lsp.jsonrpc import RawResult
 from venvsense.lsp.session import ProjectState
 from venvsense.mapping import ModuleIndex
 from venvsense.rules.declarations import marker_holds, satisfies
@@ -75,16 +78,18 @@ PER_REPORT: MemoryCache[Path, tuple[ProjectReport, dict[str, Any]]] = MemoryCach
 )
 
 
-def per_report(report: ProjectReport, name: str, make: Callable[[], T]) -> T:
-    """A value computed once per report."""
+def per_report(report: ProjectReport, name: str, make: Callable[[], T], *, key: object = None) -> T:
+    """A value computed once per report (and ``key``: a value of another key replaces it, so each name keeps
+    one value, the last asked for)."""
     root = report.project.root
     entry = PER_REPORT.get(root)
     if entry is None or entry[0] is not report:
         entry = PER_REPORT.put(root, (report, {}))
     values = entry[1]
-    if name not in values:
-        values[name] = make()
-    return values[name]  # type: ignore[no-any-return]
+    kept = values.get(name)
+    if kept is None or kept[0] != key:
+        kept = values[name] = (key, make())
+    return kept[1]
 
 
 def forget(root: Path) -> None:
@@ -138,6 +143,24 @@ def marker_false(report: ProjectReport, declaration: Declaration) -> bool:
     return not marker_holds(declaration.marker, markers)
 
 
+@functools.lru_cache(maxsize=4096)
+def _satisfies(specifier: str, version: str) -> bool:
+    """``satisfies``, memoized: a manifest's hints ask it for every pin on every request (a pure memo of
+    packaging's parse)."""
+    return satisfies(specifier, version)
+
+
+def as_json(ctx: Context, items: list[dict[str, Any]]) -> Any:
+    """A request's answer of plain JSON values: sent as text without pygls' conversion (``RawResult``) when the
+    protocol can, else the values themselves."""
+    return RawResult(json.dumps(items)) if ctx.client.raw_protocol is not None else items
+
+
+def document_version(ctx: Context, path: Path) -> int | None:
+    document = ctx.session.open_document(path)
+    return document.version if document is not None else None
+
+
 def installed_label(report: ProjectReport, declaration: Declaration) -> str | None:
     """The short verdict shown after a declaration: ``2.2.3``, ``not installed`` or ``2.2.3 ≠ ==1.5.3``;
     ``None`` when there is nothing to say (no venv, an unreadable one, a declaration without a name)."""
@@ -148,8 +171,8 @@ def installed_label(report: ProjectReport, declaration: Declaration) -> str | No
         return None
     if dist is None:
         return "not installed (marker false here)" if marker_false(report, declaration) else "not installed"
-    if declaration.kind == "registry" and declaration.specifier and not satisfies(declaration.specifier,
-                                                                                   dist.version):
+    if declaration.kind == "registry" and declaration.specifier and not _satisfies(declaration.specifier,
+                                                                                    dist.version):
         return f"{dist.version} ≠ {declaration.specifier}"
     return dist.version
 

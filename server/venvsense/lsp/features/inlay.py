@@ -3,21 +3,29 @@ version (``2.2.3``), ``not installed``, or ``2.2.3 ≠ ==1.5.3`` when it does no
 requirement and constraint files, ``pyproject.toml`` arrays and Poetry tables, and a script's PEP 723 block.
 
 Off with the ``inlayHints.installed`` setting. The hints answer the check of the newest buffer (a request waits
-briefly for it); ``refresh.py`` asks the client to fetch them again when the venv changes.
+briefly for it); ``refresh.py`` asks the client to fetch them again when the venv changes. Each hint's JSON is kept
+(``lsp.features.inlay_hints``) while the venv state holds, so a keystroke's new report costs a lookup per line, and
+the answer goes out as that text (``RawResult``), not through pygls' conversion.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 
+from venvsense.caches import MemoryCache
 from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration
+from venvsense.environment import Environment, Installed
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
 from venvsense.lsp.features.declared import current_target, declarations_in, installed_label, installed_of
 from venvsense.lsp.features.scriptblock import SCRIPT_SET
+from venvsense.lsp.jsonrpc import RawResult
 from venvsense.text import Position
 
 OPTIONS = types.InlayHintOptions(resolve_provider=False)
@@ -53,32 +61,65 @@ def _after(declaration: Declaration, lines: Sequence[str] | None) -> Position:
     return end
 
 
-def hints(report: ProjectReport, declarations: Sequence[Declaration], lines: Sequence[str] | None,
-          first: int, last: int) -> list[tuple[Position, str, str]]:
-    """(position, label, tooltip) of each declaration ending on lines ``first``…``last``."""
-    found: list[tuple[Position, str, str]] = []
+def hint_json(report: ProjectReport, declaration: Declaration, lines: Sequence[str] | None,
+              converter: convert.PositionConverter) -> str:
+    """One declaration's hint as JSON text (``""``: none)."""
+    label = installed_label(report, declaration)
+    if label is None:
+        return ""
+    at = converter.to_client(_after(declaration, lines))
+    return json.dumps({"position": {"line": at.line, "character": at.character}, "label": label,
+                       "paddingLeft": True,
+                       "tooltip": {"kind": "markdown", "value": _tooltip(report, declaration, label)}})
+
+
+# Each declaration's hint as JSON text, kept while the venv state is the same: a keystroke's check makes a new
+# report, but its unchanged declarations (equal by value, range included) and their lines give the same hint.
+HINTS: MemoryCache[Path, tuple[Installed | None, Environment | None, str, dict[tuple[Declaration, str], str]]] = (
+    MemoryCache(
+        name="lsp.features.inlay_hints",
+        key="a project root; within it a declaration (by value, its range included) and its line's text",
+        invalidation="used only for the same Installed (identity), Environment and position encoding",
+        owner="the language server (inlay hints)",
+        limit=64,
+    ))
+_MAX_KEPT = 20_000  # hints kept per project (then the project's are dropped and made again)
+
+
+def hints_json(report: ProjectReport, declarations: Sequence[Declaration], lines: Sequence[str] | None,
+               converter: convert.PositionConverter, encoding: str, first: int, last: int) -> str:
+    """The JSON array of the hints of each declaration ending on lines ``first``…``last``."""
+    root = report.project.root
+    entry = HINTS.get(root)
+    if (entry is None or entry[0] is not report.installed or entry[1] != report.environment
+            or entry[2] != encoding or len(entry[3]) > _MAX_KEPT):
+        entry = HINTS.put(root, (report.installed, report.environment, encoding, {}))
+    kept = entry[3]
+    count = len(lines) if lines is not None else 0
+    parts = []
     for declaration in declarations:
-        if not first <= declaration.range.end.line <= last:
+        line = declaration.range.end.line
+        if not first <= line <= last:
             continue
-        label = installed_label(report, declaration)
-        if label is None:
-            continue
-        found.append((_after(declaration, lines), label, _tooltip(report, declaration, label)))
-    return found
+        key = (declaration, lines[line] if line < count and lines is not None else "")
+        text = kept.get(key)
+        if text is None:
+            text = kept[key] = hint_json(report, declaration, lines, converter)
+        if text:
+            parts.append(text)
+    return f"[{', '.join(parts)}]"
 
 
-async def inlay_hint(ctx: Context, params: types.InlayHintParams) -> list[types.InlayHint]:
+async def inlay_hint(ctx: Context, params: types.InlayHintParams) -> Any:
     target = await current_target(ctx, params.text_document.uri)
     if target is None or not ctx.session.server_settings_for(target.state.root).inlay_hints:
         return []
-    declarations = declarations_in(ctx, target)
-    if not declarations:
-        return []
-    session = ctx.session
-    lines = session.lines_for(target.path)
-    converter = convert.PositionConverter(session.workspace.position_codec, lines)
+    session, path = ctx.session, target.path
+    lines = session.lines_for(path)
+    codec = session.workspace.position_codec
+    converter = convert.PositionConverter(codec, lines)
     first = converter.from_client(params.range.start).line
     last = converter.from_client(params.range.end).line
-    return [types.InlayHint(position=converter.to_client(position), label=label, padding_left=True,
-                            tooltip=types.MarkupContent(kind=types.MarkupKind.Markdown, value=tooltip))
-            for position, label, tooltip in hints(target.report, declarations, lines, first, last)]
+    text = hints_json(target.report, declarations_in(ctx, target), lines, converter, str(codec.encoding), first,
+                      last)
+    return RawResult(text) if ctx.client.raw_protocol is not None else json.loads(text)
