@@ -84,14 +84,15 @@ def script_declarations(path: Path, text: str) -> list[Declaration]:
             places.extend((first_line + offset, prefix + a, prefix + b) for a, b in strings)
             if closed:
                 break
-        return [declaration for item, place in zip(written, places, strict=False)
+        entries = [item for item in written if isinstance(item, str)]
+        if len(entries) != len(places):  # strings inside something else (an inline table): places unknown
+            return []
+        return [declaration for item, place in zip(entries, places, strict=True)
                 if (declaration := _declaration(path, item, *place)) is not None]
     return []
 
 
-def _declaration(path: Path, written: object, line: int, start: int, end: int) -> Declaration | None:
-    if not isinstance(written, str):
-        return None
+def _declaration(path: Path, written: str, line: int, start: int, end: int) -> Declaration | None:
     try:
         requirement = Requirement(written)
     except InvalidRequirement:
