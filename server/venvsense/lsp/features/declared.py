@@ -8,6 +8,8 @@ computed once per report (``lsp.features.per_report``), never per request.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -61,8 +63,9 @@ async def current_target(ctx: Context, uri: str) -> Target | None:
     state = session.project_of(path) if path is not None else None
     if state is None:
         return None
-    if not state.current:
-        await ctx.scheduler.wait_current([state], CURRENT_WAIT)
+    if not state.current:  # quietly: a long first check is no news for each hint request made meanwhile
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(state.fresh.wait(), CURRENT_WAIT)
     return target_of(ctx, uri)
 
 
