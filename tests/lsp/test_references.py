@@ -95,6 +95,11 @@ async def test_go_to_definition_on_an_import_offers_the_declaration_then_the_mod
         a = root / "app" / "a.py"
         session.open(a)
         assert await definition(session, a, 0, 8) == []  # the standard library is not ours to answer
+        # on a declaration: the installed distribution's modules
+        manifest = root / "requirements.txt"
+        session.open(manifest)
+        assert places(await definition(session, manifest, 0, 2), root) == [
+            (f"{site}/numbat_mod/__init__.py", 0, 0, 0)]
 
 
 SCRIPT = '# /// script\n# dependencies = ["panda"]\n# ///\nimport panda\n'

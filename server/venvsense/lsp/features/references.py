@@ -6,7 +6,8 @@
   that provides it.
 * ``textDocument/definition`` on an import: the declaration lines that provide it (the script's own block first,
   then the project's manifests), then the installed module's file (its package's ``__init__.py``, the module,
-  or its stub) in the venv or an editable install's source folder.
+  or its stub) in the venv or an editable install's source folder. On a declaration: the files of the top-level
+  modules its installed distribution provides.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from venvsense.lsp.features.declared import (
     declarations_in,
     import_at,
     import_sites,
+    installed_of,
     module_index,
 )
 from venvsense.lsp.session import Session
@@ -122,12 +124,28 @@ def installed_module_file(report: ProjectReport, names: Sequence[str], module: s
     return _module_file(folders, module)
 
 
+def _declared_module_files(ctx: Context, target: Target, position: Position) -> list[types.Location] | None:
+    """On a declaration: the files of the top-level modules its installed distribution provides (``None``: not on
+    a declaration)."""
+    declaration = declaration_at(declarations_in(ctx, target), position)
+    if declaration is None:
+        return None
+    dist = installed_of(target.report, declaration)
+    if dist is None:
+        return []
+    found = (installed_module_file(target.report, [dist.normalized], module) for module in dist.modules)
+    return [_location(ctx.session, path, START) for path in dict.fromkeys(f for f in found if f is not None)]
+
+
 async def definition(ctx: Context, params: types.DefinitionParams) -> list[types.Location]:
     target = await current_target(ctx, params.text_document.uri)
-    if target is None or target.path.suffix not in _SUFFIXES:
+    if target is None:
         return []
     session, report = ctx.session, target.report
     position = session.converter_for(target.path).from_client(params.position)
+    on_declaration = _declared_module_files(ctx, target, position)
+    if on_declaration is not None or target.path.suffix not in _SUFFIXES:
+        return on_declaration or []
     statement = import_at(report, target.path, session.text_of(target.path), position)
     if statement is None:
         return []
