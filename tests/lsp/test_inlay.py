@@ -132,7 +132,8 @@ import panda
 
 async def test_a_scripts_pep723_block_gets_hints_from_the_projects_venv(make: ProjectMaker,
                                                                         workspace: Path) -> None:
-    root = make(requirements="panda\n", installed=("panda==2.2.3",), files={"tools/run.py": SCRIPT})
+    root = make(requirements="panda\n", installed=("panda==2.2.3",),
+                files={"tools/run.py": SCRIPT, "tools/plain.py": "import panda  # no block\n"})
     script = root / "tools" / "run.py"
     async with lsp_session(workspace) as session:
         await ready(session, root / "requirements.txt")
@@ -141,6 +142,9 @@ async def test_a_scripts_pep723_block_gets_hints_from_the_projects_venv(make: Pr
         assert shown(hints, SCRIPT) == {3: ("2.2.3 ≠ <2", '#   "panda<2"'), 4: ("not installed", '#   "newt"')}
         tooltip = hints[0].tooltip
         assert isinstance(tooltip, types.MarkupContent) and "`uv run`" in tooltip.value
+        plain = root / "tools" / "plain.py"
+        session.open(plain)
+        assert await session.inlay_hints(plain) == []
 
 
 async def test_the_setting_turns_hints_off_and_on_with_a_refresh(make: ProjectMaker, workspace: Path) -> None:

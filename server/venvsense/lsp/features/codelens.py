@@ -23,6 +23,7 @@ from venvsense.lsp.features.declared import (
     document_version,
     importers,
     installed_label,
+    may_declare,
     per_report,
 )
 
@@ -42,6 +43,8 @@ def lens_title(report: ProjectReport, declaration: Declaration) -> str | None:
 
 
 async def code_lens(ctx: Context, params: types.CodeLensParams) -> Any:
+    if not may_declare(ctx, params.text_document.uri):
+        return []
     target = await current_target(ctx, params.text_document.uri)
     if target is None or not ctx.session.server_settings_for(target.state.root).code_lens:
         return []

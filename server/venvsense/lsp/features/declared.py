@@ -25,7 +25,7 @@ from venvsense.environment import Distribution, marker_environment
 from venvsense.environment.details import details
 from venvsense.imports import ImportStatement, scan_source
 from venvsense.lsp.context import Context
-from venvsense.lsp.features.scriptblock import script_declarations
+from venvsense.lsp.features.scriptblock import SCRIPT_HEAD, SCRIPT_MARK, script_declarations
 from venvsense.lsp.jsonrpc import RawResult
 from venvsense.lsp.session import ProjectState
 from venvsense.mapping import ModuleIndex
@@ -98,6 +98,18 @@ def per_report(report: ProjectReport, name: str, make: Callable[[], T], *, key: 
 def forget(root: Path) -> None:
     """A project has a new report: drop what was computed from the old one."""
     PER_REPORT.pop(root)
+
+
+def may_declare(ctx: Context, uri: str) -> bool:
+    """Whether a document can hold declarations: any but a module without a PEP 723 block (asked before waiting
+    for a check: an editor asks every visible module for its hints and lenses)."""
+    path = ctx.session.path_of_document(uri)
+    if path is None:
+        return False
+    if path.suffix != ".py":
+        return True
+    text = ctx.session.text_of(path)
+    return text is not None and SCRIPT_MARK in text[:SCRIPT_HEAD]
 
 
 def declarations_in(ctx: Context, target: Target) -> list[Declaration]:

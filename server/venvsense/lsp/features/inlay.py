@@ -23,7 +23,7 @@ from venvsense.declarations import Declaration
 from venvsense.environment import Environment, Installed
 from venvsense.lsp import convert
 from venvsense.lsp.context import Context
-from venvsense.lsp.features.declared import current_target, declarations_in, installed_label, installed_of
+from venvsense.lsp.features.declared import current_target, declarations_in, installed_label, installed_of, may_declare
 from venvsense.lsp.features.scriptblock import SCRIPT_SET
 from venvsense.lsp.jsonrpc import RawResult
 from venvsense.text import Position
@@ -111,6 +111,8 @@ def hints_json(report: ProjectReport, declarations: Sequence[Declaration], lines
 
 
 async def inlay_hint(ctx: Context, params: types.InlayHintParams) -> Any:
+    if not may_declare(ctx, params.text_document.uri):
+        return []
     target = await current_target(ctx, params.text_document.uri)
     if target is None or not ctx.session.server_settings_for(target.state.root).inlay_hints:
         return []

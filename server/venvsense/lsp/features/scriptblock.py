@@ -26,7 +26,8 @@ SCRIPT_SET = "the script's inline metadata (PEP 723)"
 # PEP 723's reference expression for a metadata block (https://peps.python.org/pep-0723/)
 _BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 _KEY = re.compile(r"""^\s*(?:dependencies|"dependencies"|'dependencies')\s*=\s*\[""")
-_HEAD = 1 << 16  # a block lives at the top of a script; nothing past this is searched
+SCRIPT_HEAD = 1 << 16  # a block lives at the top of a script; nothing past this is searched
+SCRIPT_MARK = "# /// script"
 
 
 def _strings(line: str, start: int) -> tuple[list[tuple[int, int]], bool]:
@@ -53,8 +54,8 @@ def _strings(line: str, start: int) -> tuple[list[tuple[int, int]], bool]:
 
 def script_declarations(path: Path, text: str) -> list[Declaration]:
     """The ``dependencies`` of the module's ``script`` block, each at the range of its string's contents."""
-    head = text[:_HEAD]
-    if "# /// script" not in head:
+    head = text[:SCRIPT_HEAD]
+    if SCRIPT_MARK not in head:
         return []
     for match in _BLOCK.finditer(head):
         if match.group("type") != "script":
