@@ -42,13 +42,13 @@ class Scheduler:
         self.session = session
         self.publisher = publisher
         self.client = client
+        # told of each published report, with the one it replaced (refreshes inlay hints and code lenses)
+        self.after_check: Callable[[ProjectState, ProjectReport | None, ProjectReport], None] | None = None
         self.pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._indexed = False  # every project found at start-up has been checked once
         # given the stamps of what each full check read (the poller compares the disk with them)
         self.record_baseline: Callable[[dict[Path, int]], None] | None = None
-        # told of each published report, with the one it replaced (refreshes inlay hints and code lenses)
-        self.after_check: Callable[[ProjectState, ProjectReport | None, ProjectReport], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
