@@ -27,7 +27,15 @@ test('defaults when nothing is set', () => {
         checkUnused: true,
         requirements: [],
         install: { findLinks: [], noIndex: false },
+        inlayHints: { installed: true },
+        codeLens: false,
     });
+});
+
+test('inlay hints can be turned off and code lenses on', () => {
+    const settings = readServerSettings(config({ 'inlayHints.installed': false, codeLens: true }));
+    assert.deepEqual(settings.inlayHints, { installed: false });
+    assert.equal(settings.codeLens, true);
 });
 
 test('settings are passed with the names the server reads', () => {

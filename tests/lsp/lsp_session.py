@@ -51,6 +51,8 @@ def capabilities(*, pull: bool = False, watch: bool = True, progress: bool = Tru
             workspace_folders=True,
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=watch),
             diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if pull else None,
+            inlay_hint=types.InlayHintWorkspaceClientCapabilities(refresh_support=True),
+            code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=True),
         ),
         text_document=types.TextDocumentClientCapabilities(
             synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
@@ -93,6 +95,7 @@ class Session:
     applied: list[types.WorkspaceEdit] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    refreshes: list[str] = field(default_factory=list)  # workspace/inlayHint/refresh, workspace/codeLens/refresh
 
     # --- documents ---
 
@@ -170,6 +173,11 @@ class Session:
             text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
             position=types.Position(line, character)))
 
+    async def inlay_hints(self, path: Path, first: int = 0, last: int = 10_000) -> list[types.InlayHint]:
+        return list(await self.client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=types.Range(types.Position(first, 0), types.Position(last, 0)))) or [])
+
     def apply(self, edit: types.WorkspaceEdit) -> None:
         """Apply a WorkspaceEdit to the open buffers, as an editor does (then tells the server)."""
         for uri, edits in (edit.changes or {}).items():
@@ -222,7 +230,14 @@ def _client(session_box: list[Session]) -> LanguageClient:
     def status(ls: LanguageClient, params: Any) -> None:
         session_box[0].statuses.append(plain(params))
 
+    def refreshed(method: str) -> Callable[[LanguageClient, None], None]:
+        def handler(ls: LanguageClient, params: None) -> None:
+            session_box[0].refreshes.append(method)
+        return handler
+
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    features[types.WORKSPACE_INLAY_HINT_REFRESH] = refreshed(types.WORKSPACE_INLAY_HINT_REFRESH)
+    features[types.WORKSPACE_CODE_LENS_REFRESH] = refreshed(types.WORKSPACE_CODE_LENS_REFRESH)
     features[types.CLIENT_REGISTER_CAPABILITY] = register
     features[types.CLIENT_UNREGISTER_CAPABILITY] = unregister
     features[types.WORKSPACE_APPLY_EDIT] = apply_edit

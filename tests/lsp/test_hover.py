@@ -42,7 +42,7 @@ async def test_hover_on_a_requirement_lists_the_modules_that_import_it(make_proj
     async with lsp_session(workspace) as session:
         session.open(manifest)
         await session.wait_codes(manifest, lambda codes: codes == [])
-        assert "imported by `pkg/a.py`, `pkg/b.py`" in text(await session.hover(manifest, 0, 1))
+        assert "imported by 2 files: `pkg/a.py`, `pkg/b.py`" in text(await session.hover(manifest, 0, 1))
 
 
 async def test_hover_on_an_import_shows_the_distribution_that_provides_it(make_project: ProjectMaker,

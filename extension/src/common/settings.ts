@@ -19,6 +19,10 @@ export interface ServerSettings {
         /** Left out when empty: the server refuses anything but a URL, and none means the default index. */
         indexUrl?: string;
     };
+    /** The installed version after each declaration of a manifest (inlay hints). */
+    inlayHints: { installed: boolean };
+    /** "imported by N files · installed X" above each declaration. */
+    codeLens: boolean;
 }
 
 /**
@@ -80,6 +84,8 @@ export function readServerSettings(config: Reader, workspaceFolder?: string, hom
             noIndex: config.get<boolean>('install.noIndex', false) === true,
             ...(indexUrl ? { indexUrl } : {}),
         },
+        inlayHints: { installed: config.get<boolean>('inlayHints.installed', true) !== false },
+        codeLens: config.get<boolean>('codeLens', false) === true,
     };
 }
 

@@ -20,12 +20,16 @@ import venvsense.lsp.features.completion as completion
 from venvsense.lsp.context import Context
 from venvsense.lsp.features import (
     code_actions,
+    codelens,
     commands,
     diagnostics,
     documents,
     hover,
+    inlay,
     lifecycle,
+    links,
     notebooks,
+    references,
     status,
     watching,
 )
@@ -62,6 +66,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.NOTEBOOK_DOCUMENT_DID_SAVE, notebooks.did_save),
     Feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE, notebooks.did_close),
     Feature(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.OPTIONS),
+    Feature(types.TEXT_DOCUMENT_INLAY_HINT, inlay.inlay_hint, inlay.OPTIONS, empty=list),
+    Feature(types.TEXT_DOCUMENT_REFERENCES, references.references, empty=list),
+    Feature(types.TEXT_DOCUMENT_DEFINITION, references.definition, empty=list),
+    Feature(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, links.OPTIONS, empty=list),
+    Feature(types.TEXT_DOCUMENT_CODE_LENS, codelens.code_lens, codelens.OPTIONS, empty=list),
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = commands.COMMAND_HANDLERS

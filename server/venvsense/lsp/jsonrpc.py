@@ -1,4 +1,5 @@
-"""The JSON-RPC protocol of the server: pygls' own, with a raw-JSON path for the hot ``publishDiagnostics``."""
+"""The JSON-RPC protocol of the server: pygls' own, with a raw-JSON path for the hot ``publishDiagnostics`` and for
+answers a handler serialized itself (``RawResult``: inlay hints and code lenses of a whole manifest)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ class JsonResult:
     ``json.dumps`` alone, not value by value through cattrs' ``unstructure``."""
 
     value: Any
+
+
+class RawResult(str):
+    """A request's result as JSON text already (ASCII, as ``json.dumps`` makes it): sent as it is, instead of
+    objects pygls would pass through cattrs value by value (milliseconds for hundreds of inlay hints)."""
 
 
 class VenvsenseProtocol(LanguageServerProtocol):
@@ -41,6 +47,9 @@ class VenvsenseProtocol(LanguageServerProtocol):
         if error is None and isinstance(result, JsonResult):
             self._result_types.pop(msg_id, None)
             self.send_text(json.dumps({"jsonrpc": "2.0", "id": msg_id, "result": result.value}))
+            return
+        if error is None and isinstance(result, RawResult) and self.writer is not None:
+            self.send_text(f'{{"jsonrpc": "2.0", "id": {json.dumps(msg_id)}, "result": {result}}}')
             return
         super()._send_response(msg_id, result, error)
 

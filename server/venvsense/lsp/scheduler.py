@@ -50,6 +50,8 @@ class Scheduler:
         self.session = session
         self.publisher = publisher
         self.client = client
+        # told of each published report, with the one it replaced (refreshes inlay hints and code lenses)
+        self.after_check: Callable[[ProjectState, ProjectReport | None, ProjectReport], None] | None = None
         self.pool = ThreadPoolExecutor(ANALYSIS_WORKERS, thread_name_prefix="venvsense-check")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._indexed = False  # every project found at start-up has been checked once
@@ -59,7 +61,7 @@ class Scheduler:
         # again starts from the last session's scans and classifications; later checks use the memory caches)
         self.disk_cache = DiskScanCache.default()
         # told of each published report (the index refresh behind VS210)
-        self.after_check: Callable[[ProjectState], None] | None = None
+        self.refresh_index: Callable[[ProjectState], None] | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -176,10 +178,12 @@ class Scheduler:
             state.edited_buffers.clear()
             state.incremental_checks += incremental or script_edit[0]
             self.publisher.publish(state, report, snapshot)
+            if self.after_check is not None and report is not previous:
+                self.after_check(state, previous, report)
             if baseline and self.record_baseline is not None:
                 self.record_baseline(baseline)
-            if self.after_check is not None:
-                self.after_check(state)
+            if self.refresh_index is not None:
+                self.refresh_index(state)
         elapsed = time.perf_counter() - started
         logger.debug("checked %s in %.1f ms", state.root, elapsed * 1000)
         state.fresh.set()

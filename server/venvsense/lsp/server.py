@@ -23,7 +23,7 @@ from venvsense.lsp import handlers
 from venvsense.lsp.client import Client
 from venvsense.lsp.context import Context
 from venvsense.lsp.discovery import Discovery
-from venvsense.lsp.features import completion, notebooks
+from venvsense.lsp.features import completion, notebooks, refresh
 from venvsense.lsp.features.watching import poll_targets, polled_changes
 from venvsense.lsp.jsonrpc import VenvsenseProtocol
 from venvsense.lsp.memory import freeze_heap
@@ -53,7 +53,9 @@ class VenvsenseServer(LanguageServer):
         scheduler.record_baseline = poller.record
         self.context = Context(client=client, session=session, publisher=publisher, scheduler=scheduler,
                                discovery=discovery, poller=poller)
-        scheduler.after_check = lambda state: completion.after_check(self.context, state)
+        context = self.context
+        scheduler.refresh_index = lambda state: completion.after_check(context, state)
+        scheduler.after_check = lambda state, before, after: refresh.after_check(context, state, before, after)
         handlers.register(self, self.context)
 
     def _stop(self) -> None:

@@ -17,6 +17,10 @@ The engine's keys (``venv``, ``severity``, ``checkImports``, ...) are those of `
                        local wheelhouse or a company mirror; shown in the plan like a requirements file's
 ``index``              ``{"allowUntrusted": bool}``: ask package indexes (completion, VS210) also in an untrusted
                        workspace (default ``false``: there only cached answers are used)
+``inlayHints``         ``{"installed": bool}`` (also sent flat as ``inlayHints.installed``): the installed version
+                       after each declaration (default ``true``)
+``codeLens``           ``true`` ⇒ a code lens above each declaration: importers and installed version (default
+                       ``false``)
 ``pullDiagnostics``    ``initializationOptions`` only: ``true``/``false`` forces pull/push diagnostics;
                        default: pull when the client supports ``textDocument/diagnostic``
 =====================  =====================================================================================
@@ -53,6 +57,8 @@ class ServerSettings:
     no_index: bool = False
     index_url: str | None = None
     index_allow_untrusted: bool = False
+    inlay_hints: bool = True  # the installed version after each declaration
+    code_lens: bool = False  # "imported by N files · installed X" above each declaration
 
     def engine_settings(self) -> Settings:
         """The engine ``Settings`` (already validated when they were read, so this does not raise)."""
@@ -88,6 +94,7 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
     no_index = False
     index_url: str | None = None
     allow_untrusted = False
+    display: dict[str, bool] = {}
     for key, value in table.items():
         name = _kebab(str(key))
         if name in ENGINE_KEYS:
@@ -141,6 +148,8 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
                 allow_untrusted = allowed
             elif allowed is not None or not isinstance(value, (Mapping, type(None))):
                 errors.append(f"setting {key}.allowUntrusted: must be true or false")
+        elif name in ("inlay-hints", "inlay-hints.installed", "code-lens"):
+            _read_display(name, key, value, display, errors)
         elif name == "pull-diagnostics" and initial:
             if isinstance(value, bool) or value is None:
                 pull = value
@@ -148,8 +157,28 @@ def read_settings(raw: Any, *, initial: bool = False) -> tuple[ServerSettings, l
                 errors.append(f"setting {key}: must be true, false or null")
     settings = ServerSettings(engine=engine, installer=installer, trusted=trusted, pull_diagnostics=pull,
                               find_links=find_links, no_index=no_index, index_url=index_url,
-                              index_allow_untrusted=allow_untrusted)
+                              index_allow_untrusted=allow_untrusted, inlay_hints=display.get("inlay_hints", True),
+                              code_lens=display.get("code_lens", False))
     return settings, errors
+
+
+def _read_display(name: str, key: object, value: Any, display: dict[str, bool], errors: list[str]) -> None:
+    """``inlayHints`` (``{"installed": bool}``, or flat ``inlayHints.installed``) and ``codeLens``."""
+    if name == "inlay-hints":
+        if isinstance(value, Mapping):
+            value = value.get("installed")
+            key = f"{key}.installed"
+        elif isinstance(value, bool):
+            pass
+        elif value is not None:
+            errors.append(f"setting {key}: must be an object such as {{\"installed\": true}}")
+            return
+    if value is None:
+        return
+    if not isinstance(value, bool):
+        errors.append(f"setting {key}: must be true or false")
+        return
+    display["code_lens" if name == "code-lens" else "inlay_hints"] = value
 
 
 def mentions(raw: Any, key: str) -> bool:

@@ -1,110 +1,128 @@
-"""Hovers (``textDocument/hover``): on a declared requirement (installed version, where, whether it satisfies
-the specifier, which modules of the project import it) and on an import (the distribution that provides it).
+"""Hovers (``textDocument/hover``): on a declared requirement (in a manifest or a script's PEP 723 block: the
+installed version and where, an editable install's source folder, whether it satisfies the specifier, the
+distribution's summary, license and links from its metadata, which installed distributions require it, which files
+of the project import it) and on an import (the distribution that provides it).
 
-Everything comes from the project's latest report; an import under the cursor is found by scanning the
-buffer's text with the engine's import scanner (fast, no AST) and mapped with ``venvsense.mapping``.
+Everything comes from the project's latest report (``declared.py``); an import under the cursor is found with the
+engine's import scanner (fast, no AST) and mapped with ``venvsense.mapping``. Reads of metadata are capped and
+cached (``environment.details``); reverse dependencies are computed once per venv state (``ModuleIndex.dependents``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
 
 from venvsense.check import ProjectReport
 from venvsense.declarations import Declaration
-from venvsense.imports import ImportStatement, scan_source
+from venvsense.environment import Distribution
+from venvsense.environment.details import details
+from venvsense.imports import ImportStatement
 from venvsense.lsp.context import Context
-from venvsense.mapping import ModuleIndex
+from venvsense.lsp.features.declared import (
+    declaration_at,
+    declarations_in,
+    import_at,
+    importers,
+    installed_of,
+    module_index,
+    target_of,
+)
 from venvsense.model import relative_path
 from venvsense.rules.declarations import satisfies
 from venvsense.stdlib import is_stdlib
-from venvsense.text import Position, Range
+from venvsense.text import Position
 
 MAX_IMPORTERS = 8
+MAX_REQUIRED_BY = 8
 
 
-def _contains(range_: Range, position: Position) -> bool:
-    return range_.start <= position <= range_.end
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def declaration_at(report: ProjectReport, path: Path, position: Position) -> Declaration | None:
-    for declaration in [*report.declarations, *report.constraints]:
-        if declaration.file == path and _contains(declaration.range, position):
-            return declaration
-    return None
+def _installed_lines(declaration: Declaration, dist: Distribution) -> list[str]:
+    found = details(dist)
+    where = dist.metadata_path.parent
+    editable = ""
+    if dist.editable:
+        editable = f" (editable: `{found.editable_location}`)" if found.editable_location else " (editable)"
+    lines = [f"installed: **{dist.version}**{editable} in `{where}`"]
+    if declaration.kind == "registry" and declaration.specifier:
+        ok = satisfies(declaration.specifier, dist.version)
+        verdict = "satisfies" if ok else "does **not** satisfy"
+        lines.append(f"{dist.version} {verdict} `{declaration.specifier}`")
+    if found.license:
+        lines.append(f"license: {found.license}")
+    if found.links:
+        lines.append(" · ".join(f"[{label}]({url})" for label, url in found.links))
+    return lines
 
 
-
-
-def importers(report: ProjectReport, normalized: str) -> list[str] | None:
-    """The project files that import ``normalized`` (relative paths), or ``None`` when the report carries no
-    import data (import checks are off)."""
-    usage = report.usage
-    if usage is None:
+def _required_by(report: ProjectReport, normalized: str) -> str | None:
+    """Which installed distributions require this one (the venv's reverse dependencies)."""
+    env, installed = report.environment, report.installed
+    if installed is None:
         return None
-    files: dict[str, None] = {}
-    for item in usage.third_party:
-        provided = item.distribution == normalized
-        if not provided and not item.providers and report.modules is not None:
-            provided = any(p.distribution == normalized for p in report.modules.providers(item.target))
-        if provided:
-            files.setdefault(relative_path(item.file, report.project.root), None)
-    return list(files)
+    dependents = module_index(report).dependents(env.python if env else None).get(normalized, ())
+    if not dependents:
+        return "required by no other installed distribution"
+    shown = []
+    for name, extra in dependents[:MAX_REQUIRED_BY]:
+        dist = installed.distributions.get(name)
+        text = f"`{dist.name}` {dist.version}" if dist else f"`{name}`"
+        shown.append(f"{text} (extra `{extra}`)" if extra else text)
+    more = f" and {len(dependents) - MAX_REQUIRED_BY} more" if len(dependents) > MAX_REQUIRED_BY else ""
+    return f"required by {', '.join(shown)}{more}"
+
+
+def _importers_line(report: ProjectReport, normalized: str) -> str | None:
+    found = importers(report, normalized)
+    if found is None:
+        return None
+    if not found:
+        return "not imported by any module of the project"
+    shown = ", ".join(f"`{relative_path(f, report.project.root)}`" for f in found[:MAX_IMPORTERS])
+    more = f" and {len(found) - MAX_IMPORTERS} more" if len(found) > MAX_IMPORTERS else ""
+    return f"imported by {_plural(len(found), 'file')}: {shown}{more}"
 
 
 def requirement_hover(report: ProjectReport, declaration: Declaration) -> str:
     name = declaration.name or declaration.requirement
     lines = [f"**{name}** `{declaration.requirement}`" if declaration.requirement != name else f"**{name}**"]
+    env = report.environment
+    dist = installed_of(report, declaration) if env is not None else None
+    summary = details(dist).summary if dist is not None else None
+    if summary:
+        lines.append(f"_{summary}_")
     if declaration.declaration_set:
         lines.append(f"declared in {declaration.declaration_set}")
-    env = report.environment
     if env is None:
         lines.append("no virtual environment: nothing is installed for this project")
     elif report.installed is None:
         lines.append(f"{env.name} cannot be read")
+    elif dist is None and not declaration.normalized:
+        lines.append("the line names no distribution (no name, `#egg=` or wheel file name): what it installs is "
+                     "not known before it is built")
+    elif dist is None:
+        lines.append(f"not installed in `{env.path}`")
     else:
-        dist = report.installed.distributions.get(declaration.normalized)
-        if dist is None:
-            lines.append(f"not installed in `{env.path}`")
-        else:
-            where = dist.metadata_path.parent
-            lines.append(f"installed: **{dist.version}**{' (editable)' if dist.editable else ''} in `{where}`")
-            if declaration.kind == "registry" and declaration.specifier:
-                ok = satisfies(declaration.specifier, dist.version)
-                verdict = "satisfies" if ok else "does **not** satisfy"
-                lines.append(f"{dist.version} {verdict} `{declaration.specifier}`")
+        lines.extend(_installed_lines(declaration, dist))
+        lines.append(_required_by(report, dist.normalized) or "")
+    lines.append(_importers_line(report, dist.normalized if dist else declaration.normalized) or "")
+    lines.extend(index_lines(report, declaration))
+    return "\n\n".join(line for line in lines if line)
+
+
+def index_lines(report: ProjectReport, declaration: Declaration) -> list[str]:
+    """What the package index says about the declaration, from its cache only (never a request here): the
+    newest version."""
     from venvsense.index import newest_cached  # the index answers already read (cache), never the network
 
     newest = newest_cached(declaration.name) if declaration.name else None
-    if newest is not None:
-        lines.append(f"newest on the index: **{newest}**")
-    found = importers(report, declaration.normalized)
-    if found is not None:
-        if found:
-            shown = ", ".join(f"`{f}`" for f in found[:MAX_IMPORTERS])
-            more = f" and {len(found) - MAX_IMPORTERS} more" if len(found) > MAX_IMPORTERS else ""
-            lines.append(f"imported by {shown}{more}")
-        else:
-            lines.append("not imported by any module of the project")
-    return "\n\n".join(lines)
-
-
-def import_at(report: ProjectReport, path: Path, text: str | None, position: Position) -> ImportStatement | None:
-    """The absolute import whose module name is under ``position``: from the last check's scan of ``path``
-    when there is one, else from a scan of ``text``."""
-    statements: Iterable[ImportStatement] = ()
-    if report.usage is not None and path in report.usage.scanned:
-        statements = report.usage.scanned[path].imports
-    elif text is not None:
-        statements = scan_source(text).imports
-    for statement in statements:
-        start = Position(statement.line, statement.column)
-        end = Position(statement.end_line, statement.end_column)
-        if statement.level == 0 and start <= position <= end:
-            return statement
-    return None
+    return [f"newest on the index: **{newest}**"] if newest is not None else []
 
 
 def import_hover(report: ProjectReport, path: Path, statement: ImportStatement) -> str | None:
@@ -117,7 +135,7 @@ def import_hover(report: ProjectReport, path: Path, statement: ImportStatement) 
         return f"`{statement.module}`: {kind}"
     if classified is None and is_stdlib(top, report.environment.python if report.environment else None):
         return f"`{statement.module}`: standard library"
-    index = report.modules or ModuleIndex(report.installed, module_map=report.settings.module_map)
+    index = module_index(report)
     providers = list(classified.providers) if classified and classified.providers else index.providers(
         classified.target if classified else statement.module)
     if not providers:
@@ -146,15 +164,13 @@ def _declared_in(declarations: Sequence[Declaration], normalized: str) -> str | 
 
 
 def hover_at(ctx: Context, params: types.HoverParams) -> types.Hover | None:
-    session = ctx.session
-    path = session.path_of_document(params.text_document.uri)
-    state = session.project_of(path) if path else None
-    if path is None or state is None or state.report is None:
+    target = target_of(ctx, params.text_document.uri)
+    if target is None:
         return None
+    session, path, report = ctx.session, target.path, target.report
     position: Position = session.converter_for(path).from_client(params.position)
-    report = state.report
     text: str | None = None
-    declaration = declaration_at(report, path, position)
+    declaration = declaration_at(declarations_in(ctx, target), position)
     if declaration is not None:
         text = requirement_hover(report, declaration)
     elif path.suffix in (".py", ".pyi"):

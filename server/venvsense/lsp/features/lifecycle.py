@@ -13,6 +13,7 @@ from lsprotocol import types
 from venvsense import __version__
 from venvsense.lsp.codec import speed_up
 from venvsense.lsp.context import Context
+from venvsense.lsp.features import refresh
 from venvsense.lsp.features.watching import register_watchers
 from venvsense.lsp.session import FolderSettings
 from venvsense.lsp.settings import SECTION, read_settings, section_of
@@ -92,8 +93,10 @@ async def did_change_configuration(ctx: Context, params: types.DidChangeConfigur
         )
         raw = answer[0] if answer else None
     globs = ctx.session.requirement_globs()
+    display = refresh.display_settings(ctx)
     changed = configure(ctx, raw) if raw is not None else False
     changed = await pull_folder_settings(ctx) or changed
+    refresh.settings_changed(ctx, display)
     if changed:
         if ctx.session.requirement_globs() != globs:
             ctx.scheduler.spawn(register_watchers(ctx, again=True))
