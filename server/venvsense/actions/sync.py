@@ -90,6 +90,8 @@ class LockInfo:
 def project_lock(report: ProjectReport) -> LockInfo:
     """The project's lock file, read; ``ActionError`` when it has none or it cannot be read."""
     root = report.project.root
+    if report.lock is not None and report.lock.kind == "compiled":  # a pip-compile'd requirements file
+        return LockInfo(report.lock.path, report.lock)
     path = find_lock(root)
     if path is None:
         raise ActionError(f"{root.name} has no lock file (uv.lock, poetry.lock, pylock.toml, Pipfile.lock, "
@@ -280,6 +282,8 @@ def _pins_steps(report: ProjectReport, info: LockInfo, venv: Path, options: Opti
                           _install_argv(backend, venv, ["--no-deps", *args], index, root, has_pip),
                           tuple(expected)))
     keep = {"pip"} if backend.name == "pip" else set()
+    if info.lock.kind == "compiled":  # pip-sync never uninstalls its installers (pip-tools' PACKAGES_TO_IGNORE)
+        keep |= {"pip", "pip-tools", "setuptools", "wheel"}
     stray = sorted(n for n in installed if n not in selection.packages and n not in selection.own and n not in keep)
     notes: list[str] = []
     if stray:

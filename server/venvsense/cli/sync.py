@@ -16,7 +16,6 @@ from venvsense.actions.planning import Options
 from venvsense.check import check_project
 from venvsense.cli.create_fix import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, _common, sync_project
 from venvsense.cli.projects import projects_to_act_on
-from venvsense.declarations.locks import find_lock
 
 
 def register(commands: Any) -> None:
@@ -37,11 +36,13 @@ def _options(args: argparse.Namespace) -> Options:
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     err = err or sys.stderr
     projects = projects_to_act_on(args.path)
-    locked = [p for p in projects if find_lock(p.root) is not None]
+    # a lock file, or a main requirements file pip-compile / uv pip compile made (the model's lock)
+    reports = {p.root: check_project(p) for p in projects}
+    locked = [p for p in projects if reports[p.root].lock is not None]
     if not locked:
         named = projects[0].root if len(projects) == 1 else args.path
         err.write(f"venvsense: {named} has no lock file (uv.lock, poetry.lock, pylock.toml, Pipfile.lock, "
-                  "pdm.lock): there is nothing to sync with\n")
+                  "pdm.lock, a compiled requirements.txt): there is nothing to sync with\n")
         return EXIT_FAILED
     roots = {p.root for p in locked}
     for project in projects:
@@ -49,7 +50,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -
             out.write(f"{project.root}: no lock file, nothing to sync\n")
     worst = EXIT_OK
     for project in locked:
-        code = sync_project(project, check_project(project), _options(args), update_lock=args.update_lock,
+        code = sync_project(project, reports[project.root], _options(args), update_lock=args.update_lock,
                             dry_run=args.dry_run, allow_index=args.allow_index_url, out=out, err=err)
         if code == EXIT_INTERRUPTED:
             return code

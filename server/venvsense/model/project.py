@@ -27,6 +27,7 @@ from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
 from venvsense.model.discovery import Project, is_project_root, project_at
 from venvsense.model.scopes import Scopes, read_scopes
+from venvsense.text import UnreadableFile, read_text
 from venvsense.tomlfile import TomlFile, read_toml
 
 
@@ -146,6 +147,8 @@ def read_model(
     kind = lock_kind(lock_path) if lock_path is not None else None
     # a lock of a format this version does not read is no lock (nothing said about it, nothing concluded)
     lock = read_lock(lock_path, buffers.get(lock_path)) if lock_path and kind and format_of(kind) else None
+    if lock is None and lock_path is None and project.single_manifest is None:
+        lock = _compiled_lock(project, buffers)
     return ProjectModel(
         project=project, settings=settings, settings_error=settings_error, buffers=buffers, environ=environ,
         layout_pyproject=pyproject_toml, environment=environment, installed=installed,
@@ -153,6 +156,21 @@ def read_model(
         scopes=read_scopes(project.root, pyproject_toml, buffers, packaged=_packaged(project, pyproject_toml)),
         lock=lock,
     )
+
+
+def _compiled_lock(project: Project, buffers: Mapping[Path, str]) -> Lock | None:
+    """Without a lock file, the main requirements file when ``pip-compile`` / ``uv pip compile`` made it: a lock
+    too (``declarations.locks.compiled``; the editor's buffer, else the file)."""
+    for path in project.main_requirements:
+        text = buffers.get(path)
+        if text is None:
+            try:
+                text = read_text(path)
+            except UnreadableFile:
+                continue
+        if is_compiled(text):
+            return read_lock(path, text, kind="compiled")
+    return None
 
 
 def _resolve_dynamic(sets: list[Manifest], installed: Installed | None) -> None:

@@ -117,6 +117,11 @@ def _manifest_text(buffers: Mapping[Path, str]) -> Any:
     return text_of
 
 
+# what pip-sync never uninstalls (pip-tools' ``PACKAGES_TO_IGNORE``): a compiled file's venv keeps its installers
+_PIP_SYNC_KEEPS = frozenset({"-markerlib", "pip", "pip-tools", "pip-review", "pkg-resources", "setuptools", "wheel",
+                             "distribute"})
+
+
 def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment: Environment,
              installed: Installed, result: LockFindings) -> None:
     direct = _direct_declarations(model.declarations)
@@ -132,15 +137,18 @@ def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment:
         locked = package.version or "(no version)"
         result.findings.append(make(
             "VS402", f"{problem}; {lock.path.name} has {package.name} {locked} (uv sync would change it in {label})"
-            if lock.kind == "uv" else f"{problem}; {lock.path.name} has {package.name} {locked}",
+            if lock.kind == "uv" else
+            f"{problem}; {lock.path.name} has {package.name} {locked} (pip-sync would change it in {label})"
+            if lock.kind == "compiled" else f"{problem}; {lock.path.name} has {package.name} {locked}",
             file, where, package=name, locked=package.version,
             installed=distribution.version if distribution is not None else None, lock=str(lock.path)))
         result.covered.add(name)
     # the project itself is never a stray install (``uv sync --no-install-project``, a ``package = false`` project
     # installed by hand); a workspace member the sync does not select is, as uv removes it
     itself = {canonicalize_name(name) for name in (model.name, _root_name(lock)) if name}
+    kept = _PIP_SYNC_KEEPS if lock.kind == "compiled" else frozenset()
     for name, distribution in sorted(installed.distributions.items()):
-        if name in selection.packages or name in itself:
+        if name in selection.packages or name in itself or name in kept:
             continue
         result.findings.append(make(
             "VS403", f"{distribution.name} {distribution.version} is installed in {label} but {lock.path.name} does "

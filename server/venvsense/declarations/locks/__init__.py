@@ -57,10 +57,11 @@ def format_of(kind: LockKind) -> LockFormat | None:
     return cast(LockFormat, module)
 
 
-def read_lock(path: Path, text: str | None = None) -> Lock:
-    """``path`` read as the lock its name says (``text``: an editor buffer, else the file). Total: a file that
-    cannot be read, or is not a lock of its kind, gives a ``Lock`` with ``error`` set."""
-    kind = lock_kind(path)
+def read_lock(path: Path, text: str | None = None, kind: LockKind | None = None) -> Lock:
+    """``path`` read as the lock its name says, or as ``kind`` (a compiled requirements file: its content says
+    it); ``text``: an editor buffer, else the file. Total: a file that cannot be read, or is not a lock of its
+    kind, gives a ``Lock`` with ``error`` set."""
+    kind = kind or lock_kind(path)
     if kind is None:
         return Lock(path, "uv", error=LockError(f"{path.name} is not a lock file venvsense knows", START))
     if text is None:

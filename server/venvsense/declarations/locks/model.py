@@ -24,7 +24,7 @@ from packaging.markers import Marker
 
 from venvsense.text import Range
 
-LockKind = Literal["uv", "poetry", "pylock", "pipfile", "pdm"]
+LockKind = Literal["uv", "poetry", "pylock", "pipfile", "pdm", "compiled"]
 # Where a locked package comes from. ``editable``: a local project installed editable (uv's own project and
 # workspace members, ``develop = true``); ``virtual``: a local project that is not installed itself, only its
 # dependencies (uv's ``source = { virtual = "." }``); ``directory``: a local project installed non-editable;
