@@ -13,12 +13,14 @@ member's tests, docs and scripts, what the root's default dependency groups decl
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from venvsense.caches import MemoryCache
 from venvsense.classify.members import Workspace
 from venvsense.declarations import Declaration
 from venvsense.findings import Finding, make
@@ -71,8 +73,28 @@ def _installed_by_sync(workspace: Workspace, root_pyproject: TomlFile) -> set[st
         return set()
     names = {member.name for member in workspace.members}
     for member in workspace.members:
-        names |= _names(read_toml(member.folder / "pyproject.toml").table("project").get("dependencies"))
+        names |= _member_dependencies(member.folder / "pyproject.toml")
     return names
+
+
+# each member's [project] dependencies by its pyproject.toml's state: a workspace of 20 projects reads each once
+_MEMBER_DEPENDENCIES: MemoryCache[tuple[str, int, int], frozenset[str]] = MemoryCache(
+    name="rules.workspaces.member_dependencies",
+    key="a member's pyproject.toml path, mtime and size",
+    invalidation="a changed file has another key",
+    owner="the process: every project of a workspace, and each re-check, reads a member's file once",
+    limit=256,
+)
+
+
+def _member_dependencies(path: Path) -> frozenset[str]:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return frozenset()
+    key = (os.fspath(path), status.st_mtime_ns, status.st_size)
+    return _MEMBER_DEPENDENCIES.get_or_make(
+        key, lambda: frozenset(_names(read_toml(path).table("project").get("dependencies"))))
 
 
 def _root_groups(root_pyproject: TomlFile) -> set[str]:
