@@ -6,8 +6,10 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The budget: 1.0 MB of code and Python libraries, plus the README's images (about 0.3 MB). */
-export const VSIX_BUDGET_KIB = 1536;
+/** The budget: about 1.1 MB of code and Python libraries, plus the README's images (about 0.3 MB). Raised from
+ *  1536 KiB on 2026-11-30, when lock files, scripts, notebooks and the manifest editor features (issues 15-17)
+ *  brought the server's own code past it by 5 KiB; it still fails on a stray file or a library nobody asked for. */
+export const VSIX_BUDGET_KIB = 1600;
 
 const SHIPPED = [
     /^package\.json$/,
