@@ -175,15 +175,10 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
         roots = ", ".join(str(p.root) for p in projects[:5])
         raise UsageError(f"{args.path} holds {len(projects)} projects ({roots}); name one")
     project = projects[0]
-    try:
-        plan = plan_create(check_project(project), _options(args), recreate=args.recreate)
-    except ActionError as error:
-        err.write(f"venvsense: {error}\n")
-        return EXIT_FAILED
-    if args.dry_run:
-        out.write(plan.describe() + "\n")
-        return EXIT_OK
-    code, _ = _run_plan(plan, out, err, args.allow_index_url)
+    code = _plan_and_run(lambda: plan_create(check_project(project), _options(args), recreate=args.recreate),
+                         args, out, err)
+    if code is None:
+        return EXIT_OK  # (--dry-run)
     if code == EXIT_FAILED and (project.root / args.venv_name).exists():
         print_verdict(project, out)  # the venv is still there (a failed recreate): show where it stands
     if code != EXIT_OK:
@@ -195,18 +190,29 @@ def _create_for_script(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     """``venvsense create script.py``: "Create an environment for this script" (``actions.scripts``)."""
     path = Path(args.path).absolute()
     project = project_for_file(path)
+    code = _plan_and_run(lambda: plan_script(check_project(project), path, _options(args)), args, out, err)
+    if code is None:
+        return EXIT_OK  # (--dry-run)
+    if code != EXIT_OK:
+        return code
+    return print_verdict(project, out)
+
+
+def _plan_and_run(make: Callable[[], Plan], args: argparse.Namespace, out: TextIO, err: TextIO) -> int | None:
+    """Make the plan (an ``ActionError``: one line, ``EXIT_FAILED``) and run it: its exit code; ``None`` for
+    ``--dry-run`` (the plan printed, nothing run)."""
     try:
-        plan = plan_script(check_project(project), path, _options(args))
+        plan = make()
     except ActionError as error:
         err.write(f"venvsense: {error}\n")
         return EXIT_FAILED
     if args.dry_run:
         out.write(plan.describe() + "\n")
-        return EXIT_OK
+        return None
     code, _ = _run_plan(plan, out, err, args.allow_index_url)
-    if code != EXIT_OK:
-        return code
-    return print_verdict(project, out)
+    return code
+
+
 def sync_project(project: Project, report: ProjectReport, options: Options, *, update_lock: bool, dry_run: bool,
                  allow_index: bool, out: TextIO, err: TextIO) -> int:
     """``venvsense sync`` for one project (also what ``fix`` does for a project with a lock it drifted from):

@@ -33,7 +33,7 @@ from venvsense.declarations.locks.model import (
     Target,
 )
 from venvsense.declarations.locks.shared import evaluate, range_of_line
-from venvsense.declarations.requirements.compiled import is_compiled
+from venvsense.declarations.requirements.compiled import is_compiled, via_items
 
 __all__ = ["compiled_siblings", "outdated", "read", "select"]
 
@@ -41,8 +41,6 @@ _HASH = re.compile(r"(?:^|\s)--hash[= ]\S+")
 _OPTION_WITH_VALUE = re.compile(
     r"^(?:-[ic]|--index-url|--extra-index-url|--find-links|-f|--constraint|-r|--requirement)(?:[ =]|$)")
 _COMMAND = re.compile(r"^#\s+((?:pip-compile|uv pip compile)\b.*)$", re.M)
-_VIA = re.compile(r"^\s*#\s*via\b\s*(.*)$")
-_VIA_ITEM = re.compile(r"^\s*#\s{2,}(\S.*?)\s*$")
 _SOURCE_SUFFIXES = (".in", ".txt", ".toml", ".cfg", ".py")
 _MAX_SIBLINGS = 64
 
@@ -200,28 +198,13 @@ def _source_requirements(source: Path, text: str) -> list[tuple[int, Requirement
 def _via_source_only(text: str, package: LockedPackage, source_name: str) -> bool:
     """Whether the pin's ``# via`` annotation names only the source file (``-r requirements.in``)."""
     lines = text.splitlines()
-    items: list[str] = []
-    inline = lines[package.line].partition("# via")[2] if "# via" in lines[package.line] else None
-    if inline is not None:
-        items = [item.strip() for item in inline.split(",") if item.strip()]
-    else:
-        index = package.line + 1
-        while index < len(lines) and lines[index].rstrip().endswith("\\"):
-            index += 1  # the pin's own continuation lines (hashes)
-        index += 1 if index < len(lines) and not lines[index].lstrip().startswith("#") else 0
-        match = _VIA.match(lines[index]) if index < len(lines) else None
-        if match is None:
-            return False
-        if match.group(1).strip():
-            items.append(match.group(1).strip())
-        index += 1
-        while index < len(lines):
-            item = _VIA_ITEM.match(lines[index])
-            if item is None:
-                break
-            items.append(item.group(1))
-            index += 1
-    return bool(items) and all(item.startswith("-r ") and item[3:].strip().endswith(source_name) for item in items)
+    last = package.line
+    while last + 1 < len(lines) and lines[last].rstrip().endswith("\\"):
+        last += 1  # the pin's own continuation lines (hashes)
+    comment = lines[last][lines[last].find(" #") + 1:] if " #" in lines[last] else ""
+    items = via_items(comment, last, lines)
+    return bool(items) and all(item.startswith("-r ") and item[3:].strip().endswith(source_name)
+                               for item in items or ())
 
 
 def outdated(lock: Lock, manifests: ManifestText) -> tuple[Staleness, ...]:

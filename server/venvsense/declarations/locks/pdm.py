@@ -37,7 +37,7 @@ from venvsense.declarations.locks.shared import (
     asked,
     changed_declaration,
     dependency_of_requirement,
-    entry_lines,
+    entry_packages,
     evaluate,
     lock_toml,
     marker_of,
@@ -73,17 +73,7 @@ def read(path: Path, text: str) -> Lock:
         return Lock(path, "pdm", error=LockError(f"{path.name}: package must be an array of tables",
                                                  range_of_line(text, _line_of_key(text, "package"))),
                     data=data, text=text)
-    lines = entry_lines(text, "package")
-    if len(lines) != len(entries):
-        lines = [0] * len(entries)
-    packages: list[LockedPackage] = []
-    first_error: LockError | None = None
-    for entry, line in zip(entries, lines, strict=True):
-        package = _package(entry, line)
-        if isinstance(package, str):
-            first_error = first_error or LockError(f"{path.name}: {package}", range_of_line(text, line))
-            continue
-        packages.append(package)
+    packages, first_error = entry_packages(path, text, entries, "package", _package)
     targets = metadata.get("targets")
     requires_python = None
     if isinstance(targets, list) and targets and isinstance(targets[0], dict):

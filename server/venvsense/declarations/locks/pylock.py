@@ -28,7 +28,7 @@ from venvsense.declarations.locks.model import (
     Staleness,
     Target,
 )
-from venvsense.declarations.locks.shared import asked, entry_lines, evaluate, lock_toml, marker_of, range_of_line
+from venvsense.declarations.locks.shared import asked, entry_packages, evaluate, lock_toml, marker_of, range_of_line
 from venvsense.text import START, Range
 
 __all__ = ["outdated", "read", "select"]
@@ -50,17 +50,7 @@ def read(path: Path, text: str) -> Lock:
         return Lock(path, "pylock", error=LockError(f"{path.name}: {message}", _line_range(text, key)), data=data,
                     text=text)
     entries = data.get("packages", [])
-    lines = entry_lines(text, "packages")
-    if len(lines) != len(entries):
-        lines = [0] * len(entries)
-    packages: list[LockedPackage] = []
-    first_error: LockError | None = None
-    for entry, line in zip(entries, lines, strict=True):
-        package = _package(entry, line)
-        if isinstance(package, str):
-            first_error = first_error or LockError(f"{path.name}: {package}", range_of_line(text, line))
-            continue
-        packages.append(package)
+    packages, first_error = entry_packages(path, text, entries, "packages", _package)
     requires_python = data.get("requires-python")
     return Lock(path, "pylock", tuple(packages), first_error,
                 requires_python if isinstance(requires_python, str) else None, data, text)

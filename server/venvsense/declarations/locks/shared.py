@@ -8,7 +8,7 @@ Everything here is total: bad input gives ``None`` or an error value, never an e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,25 @@ def entry_lines(text: str, header: str) -> list[int]:
         offset = start
         lines.append(line)
     return lines
+
+
+def entry_packages(path: Path, text: str, entries: list[Any], header: str,
+                   make: Callable[[Any, int], LockedPackage | str]) -> tuple[list[LockedPackage], LockError | None]:
+    """The packages of a lock's ``[[header]]`` array ``entries`` (each made by ``make(entry, line)``, which gives a
+    reason instead of a package it cannot read), at the lines of their headers in ``text``; and the first entry's
+    error, at its line."""
+    lines = entry_lines(text, header)
+    if len(lines) != len(entries):
+        lines = [0] * len(entries)
+    packages: list[LockedPackage] = []
+    first_error: LockError | None = None
+    for entry, line in zip(entries, lines, strict=True):
+        package = make(entry, line)
+        if isinstance(package, str):
+            first_error = first_error or LockError(f"{path.name}: {package}", range_of_line(text, line))
+            continue
+        packages.append(package)
+    return packages, first_error
 
 
 def marker_of(value: object) -> Marker | str | None:
