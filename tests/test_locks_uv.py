@@ -14,6 +14,7 @@ import pytest
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 
+from support.locks import LOCK, PYPROJECT
 from support.projects import findings, write
 from support.wheels import build_wheel
 from venvsense.check import check_project
@@ -179,41 +180,6 @@ def test_markers_are_compared_by_meaning() -> None:
 
 # --- the findings -----------------------------------------------------------------------------------------------
 
-PYPROJECT = """[project]
-name = "app"
-version = "0.1"
-requires-python = ">=3.9"
-dependencies = ["alpha>=1", "beta"]
-"""
-LOCK = """version = 1
-revision = 3
-requires-python = ">=3.9"
-
-[[package]]
-name = "alpha"
-version = "2.0"
-source = { registry = "https://pypi.org/simple" }
-
-[[package]]
-name = "app"
-version = "0.1"
-source = { virtual = "." }
-dependencies = [
-    { name = "alpha" },
-    { name = "beta" },
-]
-
-[package.metadata]
-requires-dist = [
-    { name = "alpha", specifier = ">=1" },
-    { name = "beta" },
-]
-
-[[package]]
-name = "beta"
-version = "1.0"
-source = { registry = "https://pypi.org/simple" }
-"""
 
 
 def test_not_synced_stands_on_the_declaration_once_and_stray_installs_are_named(project, wheels: Path) -> None:

@@ -8,45 +8,11 @@ from pathlib import Path
 import pytest
 from lsp_session import ProjectMaker, lsp_session
 
+from support.locks import LOCK, PYPROJECT
 from venvsense.protocol import SYNC_LOCK, UPDATE_LOCK
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
-PYPROJECT = """[project]
-name = "app"
-version = "0.1"
-requires-python = ">=3.9"
-dependencies = ["alpha>=1", "beta"]
-"""
-LOCK = """version = 1
-revision = 3
-requires-python = ">=3.9"
-
-[[package]]
-name = "alpha"
-version = "2.0"
-source = { registry = "https://pypi.org/simple" }
-
-[[package]]
-name = "app"
-version = "0.1"
-source = { virtual = "." }
-dependencies = [
-    { name = "alpha" },
-    { name = "beta" },
-]
-
-[package.metadata]
-requires-dist = [
-    { name = "alpha", specifier = ">=1" },
-    { name = "beta" },
-]
-
-[[package]]
-name = "beta"
-version = "1.0"
-source = { registry = "https://pypi.org/simple" }
-"""
 
 
 async def test_lock_findings_follow_the_buffers_and_offer_the_lock_actions(make_project: ProjectMaker,

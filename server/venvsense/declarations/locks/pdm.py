@@ -37,6 +37,7 @@ from venvsense.declarations.locks.shared import (
     asked,
     changed_declaration,
     dependency_of_requirement,
+    entry_head,
     entry_packages,
     evaluate,
     lock_toml,
@@ -98,17 +99,11 @@ def _line_of_key(text: str, key: str) -> int:
     return 0
 
 
-def _package(entry: object, line: int) -> LockedPackage | str:
-    if not isinstance(entry, dict):
-        return "a [[package]] entry must be a table"
-    name, version = entry.get("name"), entry.get("version")
-    if not isinstance(name, str) or not name.strip():
-        return "a [[package]] entry has no name"
-    if version is not None and not isinstance(version, str):
-        return f"package {name!r}: version must be a string"
-    marker = marker_of(entry.get("marker"))
-    if isinstance(marker, str):
-        return f"package {name!r}: {marker}"
+def _package(raw: object, line: int) -> LockedPackage | str:
+    head = entry_head(raw, "package")
+    if isinstance(head, str):
+        return head
+    entry, name, version, marker = head
     groups = entry.get("groups")
     categories = frozenset(canonicalize_name(g) for g in groups if isinstance(g, str)) if isinstance(
         groups, list) else frozenset[str]()

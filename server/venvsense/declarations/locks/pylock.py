@@ -28,7 +28,15 @@ from venvsense.declarations.locks.model import (
     Staleness,
     Target,
 )
-from venvsense.declarations.locks.shared import asked, entry_packages, evaluate, lock_toml, marker_of, range_of_line
+from venvsense.declarations.locks.shared import (
+    asked,
+    entry_head,
+    entry_packages,
+    evaluate,
+    lock_toml,
+    marker_of,
+    range_of_line,
+)
 from venvsense.text import START, Range
 
 __all__ = ["outdated", "read", "select"]
@@ -91,17 +99,11 @@ def _top_level_problem(data: Any) -> tuple[str, str] | None:
     return None
 
 
-def _package(entry: object, line: int) -> LockedPackage | str:
-    if not isinstance(entry, dict):
-        return "a [[packages]] entry must be a table"
-    name, version = entry.get("name"), entry.get("version")
-    if not isinstance(name, str) or not name.strip():
-        return "a [[packages]] entry has no name"
-    if version is not None and not isinstance(version, str):
-        return f"package {name!r}: version must be a string"
-    marker = marker_of(entry.get("marker"))
-    if isinstance(marker, str):
-        return f"package {name!r}: {marker}"
+def _package(raw: object, line: int) -> LockedPackage | str:
+    head = entry_head(raw, "packages")
+    if isinstance(head, str):
+        return head
+    entry, name, version, marker = head
     dependencies = entry.get("dependencies", [])
     edges = tuple(LockedDependency(canonicalize_name(item["name"]))
                   for item in (dependencies if isinstance(dependencies, list) else [])

@@ -110,6 +110,22 @@ def entry_packages(path: Path, text: str, entries: list[Any], header: str,
     return packages, first_error
 
 
+def entry_head(entry: object, header: str) -> tuple[dict[str, Any], str, str | None, Marker | None] | str:
+    """A ``[[header]]`` entry's table, name, version and own ``marker`` (PEP 751 and PDM spell them alike), or the
+    reason it cannot be read."""
+    if not isinstance(entry, dict):
+        return f"a [[{header}]] entry must be a table"
+    name, version = entry.get("name"), entry.get("version")
+    if not isinstance(name, str) or not name.strip():
+        return f"a [[{header}]] entry has no name"
+    if version is not None and not isinstance(version, str):
+        return f"package {name!r}: version must be a string"
+    marker = marker_of(entry.get("marker"))
+    if isinstance(marker, str):
+        return f"package {name!r}: {marker}"
+    return entry, name, version, marker
+
+
 def marker_of(value: object) -> Marker | str | None:
     """A marker string as a ``Marker`` (``None`` for none or an empty one), or the reason it is not one."""
     if value is None or (isinstance(value, str) and not value.strip()):
