@@ -13,6 +13,8 @@ import {
     findVsix,
     installExtension,
     launchBrowser,
+    openWorkbenchPage,
+    quickOpen,
     repoRoot,
     serverPython,
     startCodeServer,
@@ -119,16 +121,8 @@ before(async () => {
     codeServer = await startCodeServer({ userDataDir, folder: project, trusted: true,
         logFile: path.join(artifacts, 'code-server.log') });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1120, height: 700 } });
-    page = await context.newPage();
-    await page.goto(codeServer.url);
-    await page.waitForSelector('.part.editor', { timeout: 60_000 });
-    await page.locator('.part.editor').click();
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget:visible');
-    await page.keyboard.type('requirements.txt');
-    await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="requirements.txt"]', { timeout: 20_000 });
-    await page.keyboard.press('Enter');
+    page = await openWorkbenchPage(browser, codeServer.url, 700);
+    await quickOpen(page, 'requirements.txt');
     await page.waitForSelector('.editor-instance .monaco-editor .view-lines', { timeout: 20_000 });
     // the server is up and has checked the project: the status bar names the venv
     await waitFor(async () => {

@@ -204,6 +204,26 @@ export async function launchBrowser() {
 }
 
 /** Thrown by a `waitFor` predicate to stop waiting at once (the awaited thing can no longer happen). */
+/** A page of the browser on code-server's workbench at `url`, its editor area ready. */
+export async function openWorkbenchPage(browser, url, height = 760) {
+    const context = await browser.newContext({ viewport: { width: 1120, height } });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.part.editor', { timeout: 60_000 });
+    return page;
+}
+
+/** Quick Open (Ctrl+P) the workspace file `name`. */
+export async function quickOpen(page, name) {
+    await page.locator('.part.editor').click();
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget:visible');
+    await page.keyboard.type(name);
+    await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 20_000 });
+    await page.keyboard.press('Enter');
+}
+
 export class GiveUp extends Error {}
 
 /** Waits until `predicate()` is true (polling), or throws `message` after `timeoutMs`. */

@@ -15,6 +15,8 @@ import {
     findVsix,
     installExtension,
     launchBrowser,
+    openWorkbenchPage,
+    quickOpen,
     repoRoot,
     serverPython,
     startCodeServer,
@@ -97,17 +99,8 @@ before(async () => {
     installExtension(userDataDir, findVsix());
     server = await startCodeServer({ userDataDir, folder: project, trusted: true, logFile: path.join(artifacts, 'code-server.log') });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1120, height: 760 } });
-    page = await context.newPage();
-    await page.goto(server.url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await page.waitForSelector('.part.editor', { timeout: 60_000 });
-    await page.locator('.part.editor').click();
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget:visible');
-    await page.keyboard.type('pyproject.toml');
-    await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="pyproject.toml"]', { timeout: 20_000 });
-    await page.keyboard.press('Enter');
+    page = await openWorkbenchPage(browser, server.url);
+    await quickOpen(page, 'pyproject.toml');
     await page.waitForSelector('.tabs-container .tab[aria-label*="pyproject.toml"]', { timeout: 20_000 });
     console.log(`e2e lock: fixtures in ${work}; .vsix ${findVsix()}`);
 });

@@ -15,6 +15,8 @@ import {
     findVsix,
     installExtension,
     launchBrowser,
+    openWorkbenchPage,
+    quickOpen,
     repoRoot,
     serverPython,
     startCodeServer,
@@ -99,11 +101,7 @@ before(async () => {
         userDataDir, folder: project, trusted: true, logFile: path.join(artifacts, 'code-server.log'),
     });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1120, height: 760 } });
-    page = await context.newPage();
-    await page.goto(server.url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await page.waitForSelector('.part.editor', { timeout: 60_000 });
+    page = await openWorkbenchPage(browser, server.url);
     console.log(`e2e notebook: fixtures in ${work}; .vsix ${findVsix()}`);
 });
 
@@ -117,12 +115,7 @@ after(async () => {
 describe('a notebook in VS Code', () => {
     test('the notebook opens in the notebook editor', async () => {
         await step('01-notebook-open', async () => {
-            await page.locator('.part.editor').click();
-            await page.keyboard.press('Control+P');
-            await page.waitForSelector('.quick-input-widget:visible');
-            await page.keyboard.type('analysis.ipynb');
-            await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="analysis.ipynb"]', { timeout: 20_000 });
-            await page.keyboard.press('Enter');
+            await quickOpen(page, 'analysis.ipynb');
             await page.waitForSelector('.notebook-editor .cell-list-container', { timeout: 60_000 });
             await waitFor(
                 async () => (await page.locator('.notebook-editor .code-cell-row').count()) === 2,
