@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
     from venvsense.check import ProjectReport
+    from venvsense.cli.memo import Memo
     from venvsense.findings import Finding
 
 
@@ -104,6 +105,45 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     roots = None if args.venv else empty_roots(args.paths, os.environ)
     if roots is not None and write_empty(roots, args, out):
         return 0
+    # the answer of the last check with the same arguments, when nothing it read has changed (``cli.memo``):
+    # given without importing the engine
+    from venvsense.cli.memo import Memo
+
+    memo = Memo.of(args, out)
+    return _check(args, out, []) if memo is None else _memoised(args, out, memo)
+
+
+def _memoised(args: argparse.Namespace, out: TextIO, memo: Memo) -> int:
+    import time
+    from typing import cast
+
+    from venvsense.cli.memo import Recorder, Tee
+
+    started = time.time_ns()
+    answer = memo.lookup()
+    if answer is not None and not memo.verify:
+        out.write(answer[0])
+        return answer[1]
+    tee = Tee(out)
+    reports: list[ProjectReport] = []
+    if answer is not None:  # VENVSENSE_MEMO_VERIFY: the engine's answer must be the memo's
+        code = _check(args, cast("TextIO", tee), reports)
+        if (tee.text(), code) != answer:
+            print(f"venvsense: the memo's answer differs from the engine's (exit code {answer[1]} against "
+                  f"{code}; memo {memo.path}):\n{answer[0]}", file=sys.stderr)
+            return 2
+        return code
+    with Recorder(memo.folder) as recorder:
+        code = _check(args, cast("TextIO", tee), reports)
+    if any(report.settings.check_outdated for report in reports):
+        memo.report("not stored: check-outdated asks the package index")
+    else:
+        memo.store(tee.text(), code, recorder, started)
+    return code
+
+
+def _check(args: argparse.Namespace, out: TextIO, checked: list[ProjectReport]) -> int:
+    """The engine's check, written to ``out``; ``checked`` gets the projects' reports."""
     from contextlib import nullcontext
     from pathlib import Path
 
@@ -123,6 +163,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         disk_cache = default_disk_cache()
         reports = check_paths(args.paths, args.venv, disk_cache=disk_cache, watcher=progress)
         reports = [_with_index_answers(report, disk_cache) for report in reports]
+    checked.extend(reports)
     worst = Severity.OFF
     shown: list[tuple[ProjectReport, list[Finding]]] = []
     for report in reports:
