@@ -11,7 +11,12 @@ get it. Checkouts live outside this repository (their ``.gitignore`` files and p
 For each tree, alternating, ``--repeat`` times (median):
 
 * ``venvsense check`` cold: a fresh process with an empty cache folder of its own (``$VENVSENSE_CACHE_DIR``);
-* ``venvsense check`` warm: the same cache folder again (the second run);
+* ``venvsense check`` warm: the same cache folder again (the second run): nothing changed, so the memo of the
+  cold run answers (``cli.memo``);
+* ``venvsense check`` warm, memo off: the same cache folder again with ``VENVSENSE_MEMO=0``, the stage caches
+  alone (the scans, the site-packages listings): what a warm run costs when something changed. (The trees are
+  read-only here, so no file is edited: this is the honest figure of the path a one-file edit takes, minus
+  the re-scan of that one file.)
 * ``deptry .`` (0.25.x) and ``fawltydeps`` (their default options, run in the tree; FawltyDeps timed in the
   first round only: it takes tens of seconds on a large tree); both installed from PyPI
   into the benchmark's own venv ``benchmarks/.work/peers-real``, where a ``.pth`` file puts the tree's venv
@@ -178,7 +183,8 @@ def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) ->
     with tempfile.TemporaryDirectory(prefix="venvsense-real-") as temporary:
         timed([*venvsense, "check", "."], root, _environment(Path(temporary) / "first"), (0, 1))
         timed(deptry, root, peer_env, DEPTRY_OK)
-        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "warm", "fawltydeps")}
+        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "warm", "memo off",
+                                                                      "fawltydeps")}
         cpu: dict[str, list[float | None]] = {name: [] for name in runs}
 
         def run(name: str, command: list[str], env: dict[str, str], ok: Sequence[int]) -> None:
@@ -191,6 +197,7 @@ def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) ->
             run("cold", [*venvsense, "check", "."], env, (0, 1))
             run("deptry", deptry, peer_env, DEPTRY_OK)
             run("warm", [*venvsense, "check", "."], env, (0, 1))
+            run("memo off", [*venvsense, "check", "."], {**env, "VENVSENSE_MEMO": "0"}, (0, 1))
             if number == 0 and fawltydeps_too:  # once: it takes tens of seconds on a large tree
                 run("fawltydeps", fawltydeps, peer_env, FAWLTYDEPS_OK)
     row: dict[str, object] = {"tree": tree, "modules": _modules(root), "distributions": _distributions(venv),
@@ -234,8 +241,8 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
     print("Wall time, median (CPU time, user + system, in brackets); ratios of wall times [of CPU times].")
     print()
     print("| tree (commit) | modules | venv | findings | deptry | FawltyDeps | cold | cold / deptry "
-          "| warm | warm / cold |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| warm | warm / cold | warm, memo off | memo off / cold |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         tree = row["tree"]
         assert isinstance(tree, Tree)
@@ -249,7 +256,8 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
 
         print(f"| {tree.repository} ({tree.commit[:8]}): {tree.what} | {row['modules']:,} | {venv} "
               f"| {row['findings']:,} in {row['projects']} projects | {both('deptry')} | {both('fawltydeps')} "
-              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('warm')} | {ratio('warm', 'cold')} |")
+              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('warm')} | {ratio('warm', 'cold')} "
+              f"| {both('memo off')} | {ratio('memo off', 'cold')} |")
     if start:
         base = start[0][1]
         print()
