@@ -40,7 +40,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Collection, Mapping
     from typing import Any, TextIO
 
 FORMAT = ("venvsense-check-memo", 1)
@@ -52,6 +52,7 @@ RACY_NS = 2_000_000_000
 # sees (a link: its whole status), the kind only (``.git``: git rewrites it, the check only asks if it is there)
 FULL, LINK, KIND = 0, 1, 2
 _WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_EVENTS = frozenset({"open", "os.scandir", "os.listdir"})
 _RECORDING: Recorder | None = None
 _HOOKED = False
 
@@ -157,16 +158,17 @@ class Memo:
 
     def store(self, text: str, code: int, recorder: Recorder, started_ns: int) -> None:
         """Write the memo of a run that ended with ``code`` after writing ``text``, when it may be reused."""
-        why = recorder.impure or (None if code in (0, 1) else f"exit code {code}")
+        why = None if code in (0, 1) else f"exit code {code}"
         inputs: list[tuple[str, int, object]] = []
         if why is None:
+            inputs = recorder.inputs()
+            why = recorder.impure
+        if why is None:
             racy = started_ns - RACY_NS
-            for path, how in recorder.inputs():
-                seen = status(path, how)
-                if isinstance(seen, tuple) and (seen[1] >= racy):
+            for path, _, seen in inputs:
+                if isinstance(seen, tuple) and seen[1] >= racy:
                     why = f"{path} changed less than 2 s before the check"
                     break
-                inputs.append((path, how, seen))
         if why is not None:
             self.report(f"not stored: {why}")
             return
@@ -184,15 +186,18 @@ class Memo:
 
 
 class Recorder:
-    """What a check reads, learnt while it runs (``with recorder:``); ``ignored``: the cache folder."""
+    """What a check reads, learnt while it runs (``with recorder:``); ``ignored``: the cache folder.
+
+    While it runs, the events are only kept as they come (the hook and the ``os.stat`` wrappers run for every
+    file of a cold check); ``inputs`` makes sense of them once it has ended."""
 
     def __init__(self, ignored: str) -> None:
         self.ignored = tuple({os.path.join(path, "") for path in (os.path.abspath(ignored),
                                                                   os.path.realpath(ignored))})
         self.cwd = os.getcwd()
-        self.opened: set[str] = set()
-        self.listed: set[str] = set()
-        self.probed: dict[str, int] = {}
+        self.opened: list[tuple[Any, ...]] = []  # the arguments of the "open" events
+        self.listed: list[Any] = []  # the paths of the "os.scandir"/"os.listdir" events
+        self.probed: list[tuple[Any, int]] = []  # (path, FULL or LINK) of each os.stat/os.lstat call
         self.impure: str | None = None
         self._stat: Callable[..., Any] = os.stat
         self._lstat: Callable[..., Any] = os.lstat
@@ -203,16 +208,16 @@ class Recorder:
             sys.addaudithook(_hook)  # (for the rest of the process: a hook cannot be removed; it idles)
             _HOOKED = True
         stat, lstat = self._stat, self._lstat
-        probed = self.probed
+        probe = self.probed.append
 
         def recorded_stat(path: Any, *args: Any, dir_fd: Any = None, follow_symlinks: bool = True) -> Any:
-            if dir_fd is None and not isinstance(path, int):
-                self._probe(path, LINK if not follow_symlinks else FULL, probed)
+            if dir_fd is None:
+                probe((path, FULL if follow_symlinks else LINK))
             return stat(path, *args, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
 
         def recorded_lstat(path: Any, *args: Any, dir_fd: Any = None) -> Any:
-            if dir_fd is None and not isinstance(path, int):
-                self._probe(path, LINK, probed)
+            if dir_fd is None:
+                probe((path, LINK))
             return lstat(path, *args, dir_fd=dir_fd)
 
         os.stat, os.lstat = recorded_stat, recorded_lstat
@@ -225,7 +230,10 @@ class Recorder:
         os.stat, os.lstat = self._stat, self._lstat
 
     def absolute(self, path: Any) -> str | None:
-        """``path`` as an absolute ``str``; ``None`` for what is not a path, or a path in the cache folder."""
+        """``path`` as an absolute ``str``; ``None`` for what is not a path (a file descriptor), or a path in the
+        cache folder."""
+        if isinstance(path, int):
+            return None
         try:
             name = os.fspath(path)
         except TypeError:
@@ -235,66 +243,73 @@ class Recorder:
         name = os.path.join(self.cwd, name)
         return None if (name + os.sep).startswith(self.ignored) else name
 
-    def _probe(self, path: Any, how: int, probed: dict[str, int]) -> None:
-        name = self.absolute(path)
-        if name is not None and probed.get(name, -1) != FULL:
-            probed[name] = KIND if how == FULL and os.path.basename(name) == ".git" else how
-
-    def opening(self, path: Any, mode: object, flags: object) -> None:
-        name = self.absolute(path) if not isinstance(path, int) else None
-        if name is None:
-            return
-        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                (mode is None and isinstance(flags, int) and flags & _WRITING):
-            self.impure = self.impure or f"wrote {name}"
-        else:
-            self.opened.add(name)
-
-    def listing(self, path: Any) -> None:
-        name = self.absolute("." if path is None else path) if not isinstance(path, int) else None
-        if name is not None:
-            self.listed.add(name)
-
-    def inputs(self) -> Iterable[tuple[str, int]]:
-        """Every input, once, with how to compare it: the files opened, the folders listed and their entries,
-        the paths probed, and the modules imported (not the standard library's: the interpreter's)."""
-        seen: dict[str, int] = {}
-        for folder in self.listed:
-            seen[folder] = FULL
+    def inputs(self) -> list[tuple[str, int, object]]:
+        """Every input, once, with how to compare it and its status now: the files opened, the folders listed
+        and their entries, the paths probed, and the modules imported (not the standard library's: the
+        interpreter's). ``impure`` tells of a file opened for writing."""
+        found: dict[str, tuple[int, object]] = {}
+        for path in _unique(self.listed):
+            folder = self.absolute("." if path is None else path)
+            if folder is None or folder in found:
+                continue
+            found[folder] = (FULL, status(folder, FULL))
             try:
                 with os.scandir(folder) as entries:
                     for entry in entries:
-                        if not entry.is_dir(follow_symlinks=False):
-                            seen[entry.path] = FULL
+                        try:
+                            if not entry.is_dir(follow_symlinks=False):
+                                got = entry.stat()
+                                found[entry.path] = (FULL, (got.st_mode, got.st_mtime_ns, got.st_ctime_ns,
+                                                            got.st_size, got.st_ino))
+                        except OSError:
+                            found[entry.path] = (FULL, None)
             except OSError:
                 pass
-        for name in self.opened:
-            seen[name] = FULL
-        for name, how in self.probed.items():
-            seen.setdefault(name, how)
+        wanted: dict[str, int] = {}
+        for path, mode, flags, *_ in _unique(self.opened):
+            name = self.absolute(path)
+            if name is None:
+                continue
+            if (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                    (mode is None and isinstance(flags, int) and flags & _WRITING):
+                self.impure = self.impure or f"wrote {name}"
+            else:
+                wanted[name] = FULL
+        for path, how in _unique(self.probed):
+            name = self.absolute(path)
+            if name is not None and wanted.get(name) != FULL:
+                wanted[name] = KIND if how == FULL and os.path.basename(name) == ".git" else how
         standard = os.path.dirname(os.__file__) + os.sep
         for module in list(sys.modules.values()):
             source = getattr(module, "__file__", None)
             if isinstance(source, str) and (not source.startswith(standard) or "-packages" in source):
-                seen[source] = FULL
-        for name in list(seen):
-            if (name + os.sep).startswith(self.ignored):
-                del seen[name]
-        return sorted(seen.items())
+                wanted[source] = FULL
+        for name, how in wanted.items():
+            if name not in found or (how == FULL and found[name][0] != FULL):
+                found[name] = (how, status(name, how))
+        return sorted((name, how, seen) for name, (how, seen) in found.items()
+                      if not (name + os.sep).startswith(self.ignored))
+
+
+def _unique(items: list[Any]) -> Collection[Any]:
+    try:
+        return set(items)
+    except TypeError:  # (a path object that cannot be hashed)
+        return items
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
     recorder = _RECORDING
-    if recorder is None or event not in ("open", "os.scandir", "os.listdir"):
+    if recorder is None or event not in _EVENTS:
         return
     # the import system's reads (modules, their folders) are not the check's: imported modules are inputs by
     # their source (``Recorder.inputs``)
     if sys._getframe(1).f_code.co_filename.startswith("<frozen "):
         return
     if event == "open":
-        recorder.opening(*args[:3])
+        recorder.opened.append(args)
     else:
-        recorder.listing(args[0])
+        recorder.listed.append(args[0])
 
 
 class Tee:
