@@ -240,7 +240,8 @@ class Recorder:
             return None
         if isinstance(name, bytes):
             name = os.fsdecode(name)
-        name = os.path.join(self.cwd, name)
+        if not name.startswith(os.sep):
+            name = os.path.join(self.cwd, name)
         return None if (name + os.sep).startswith(self.ignored) else name
 
     def inputs(self) -> list[tuple[str, int, object]]:
