@@ -58,7 +58,7 @@ DEFAULT = "default"
 
 def read(path: Path, text: str) -> Lock:
     """``pdm.lock`` as a ``Lock``; its ``error`` says what is not a PDM lock and where."""
-    data, error = lock_toml(path, text)
+    data, error = lock_toml(path, text, skip=("files",))  # the archives' names and hashes: never read
     if data is None:
         return Lock(path, "pdm", error=error, text=text)
     metadata = data.get("metadata")

@@ -41,6 +41,8 @@ SOURCE_KEYS: tuple[tuple[str, SourceKind], ...] = (
     ("path", "path"), ("git", "git"), ("url", "url"),
 )
 OWN_SOURCES = frozenset({"editable", "virtual", "directory"})
+# what no reader of a uv lock looks at, most of its bytes: read as ``0`` (``tomlfile.lean_text``)
+SKIPPED = ("sdist", "wheels")
 _TOML_ERROR = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -55,7 +57,7 @@ class _Bad(Exception):
 
 def read(path: Path, text: str) -> Lock:
     """``text`` (the content of ``path``) as a ``Lock``; an ``error`` for text that is not a uv lock."""
-    parsed = read_toml(path, text)
+    parsed = read_toml(path, text, skip=SKIPPED)
     if parsed.data is None:
         match = _TOML_ERROR.search(str(parsed.error))
         where = Range.of(int(match[1]) - 1, max(int(match[2]) - 1, 0), int(match[2])) if match else START
