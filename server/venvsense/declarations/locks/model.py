@@ -162,6 +162,17 @@ LOCK_NAMES: tuple[tuple[str, LockKind], ...] = (
 )
 
 
+def lean_entries(data: Mapping[str, Any], keep: frozenset[str], key: str = "package") -> Mapping[str, Any]:
+    """``data`` with each ``[[key]]`` entry holding only the keys in ``keep``: what the format's ``select`` /
+    ``outdated`` and the actions read of an entry from the document (the rest is in the model): a lock's document is
+    kept as long as its ``Lock``, and its entries' dependencies are most of it."""
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        return data
+    return {**data, key: [{name: value for name, value in entry.items() if name in keep}
+                          if isinstance(entry, dict) else entry for entry in entries]}
+
+
 def lock_kind(path: Path) -> LockKind | None:
     """The kind of lock ``path`` names by its file name, ``None`` for another file."""
     name = path.name

@@ -32,6 +32,7 @@ from venvsense.declarations.locks.model import (
     SourceKind,
     Staleness,
     Target,
+    lean_entries,
 )
 from venvsense.declarations.locks.shared import (
     asked,
@@ -84,7 +85,9 @@ def read(path: Path, text: str) -> Lock:
             requires_python = translate_poetry_constraint(python) or None
         except ValueError:
             requires_python = None
-    return Lock(path, "poetry", tuple(packages), first_error, requires_python, data, text)
+    # kept of each entry: its per-group ``markers`` (a 2.1 lock's selection) and ``source`` (the actions)
+    kept = lean_entries(data, frozenset({"name", "version", "markers", "source"}))
+    return Lock(path, "poetry", tuple(packages), first_error, requires_python, kept, text)
 
 
 def _readable_version(version: object) -> bool:
