@@ -122,7 +122,7 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rewritten(tmp_path: Path
     for bad in (b"", b"garbage", good[: len(good) // 2],
                 marshal.dumps(((*header[:-2], 0, header[-1]), payload)),  # another mtime
                 marshal.dumps(((*header[:3], str(other), *header[4:]), payload)),  # another lock's
-                marshal.dumps((header, (payload[0][:1] + ((1, 2),), *payload[1:])))):  # a package that is not one
+                marshal.dumps((header, ((*payload[0][:1], (1, 2)), *payload[1:])))):  # a package that is not one
         written.write_bytes(bad)
         clear_all()
         _same(read_lock(path), parsed)

@@ -6,6 +6,8 @@ needs it (settings, the declarations reader, first-party detection, planning). N
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import re
 import sys
 from collections.abc import Collection, Mapping
@@ -13,12 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from venvsense.caches import MemoryCache
 from venvsense.text import UnreadableFile, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
+
+
+# One check reads a project's pyproject.toml in several places (the model, first-party layout, workspace members,
+# names by configuration, the lock's staleness), and a tree's projects read each other's: each text is parsed once
+# per process. What is kept is the parsed document ``marshal``-ed, and every read gets its own copy (``marshal``
+# copies a document of plain values far faster than ``tomllib`` parses it), so no caller can change another's.
+PARSED: MemoryCache[str, bytes] = MemoryCache(
+    name="tomlfile.parsed",
+    key="a TOML text of at most 256 KiB (the parsed document, marshal-ed: each read gets a copy)",
+    invalidation="a changed text is another key",
+    owner="the process",
+    limit=256,
+)
+_MEMO_MAX = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,12 +73,18 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
             return TomlFile(path, text, tomllib.loads(lean))
         except (RecursionError, ValueError):
             pass  # the whole text says what is wrong, and where
+    stored = PARSED.get(text) if len(text) <= _MEMO_MAX else None
+    if stored is not None:
+        return TomlFile(path, text, marshal.loads(stored))
     try:
         data = tomllib.loads(text)
     except RecursionError as error:  # arrays or tables nested thousands deep
         return TomlFile(path, text, None, error)
     except ValueError as error:  # TOMLDecodeError, and int() refusing a number with thousands of digits
         return TomlFile(path, text, None, error)
+    if len(text) <= _MEMO_MAX:
+        with contextlib.suppress(ValueError):  # a date or time: not a plain value marshal writes (parsed each time)
+            PARSED.put(text, marshal.dumps(data))
     return TomlFile(path, text, data)
 
 
