@@ -27,9 +27,10 @@ OLD = time.time_ns() - 3_600_000_000_000  # an hour ago: not racy
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "user-cache"
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(folder))
+    stored.use(folder)
     clear_all()
     yield folder
+    stored.use(None)
     clear_all()
 
 
@@ -138,27 +139,29 @@ def test_a_lock_changed_within_two_seconds_is_not_known_by_its_stamp(tmp_path: P
     assert read_lock(path).by_name("anyio")[0].version == "4.6.3.post1" != first.by_name("anyio")[0].version
 
 
-def test_no_cache_file_when_the_cache_is_off_or_small_or_inside_the_project(tmp_path: Path, cache: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_cache_file_when_the_store_is_off_or_small_or_inside_the_project(tmp_path: Path, cache: Path) -> None:
     path = _project(tmp_path, "built-by-uv", "uv.lock")
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", "")
+    stored.use(None)  # the default: the engine writes nowhere unless a shell asks
     assert read_lock(path).error is None and stored.file_for(path) is None
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(path.parent / ".cache"))
+    stored.use(path.parent / ".cache")
     clear_all()
     assert read_lock(path).error is None and not (path.parent / ".cache").exists()
-    monkeypatch.setenv("VENVSENSE_CACHE_DIR", str(cache))
+    stored.use(cache)
     small = tmp_path / "small" / "uv.lock"
     write(small.parent, {"uv.lock": 'version = 1\n\n[[package]]\nname = "a"\nversion = "1"\n'})
     os.utime(small, ns=(OLD, OLD))
     assert read_lock(small).packages and not cache.exists()
 
 
-def test_warm_cli_runs_give_the_same_output(tmp_path: Path, cache: Path) -> None:
-    """``venvsense check`` twice with one cache folder: the lock stored by the first, the output unchanged."""
+def test_warm_cli_runs_give_the_same_output(tmp_path: Path) -> None:
+    """``venvsense check`` twice with one cache folder: the lock stored by the first, the output unchanged; none
+    stored with ``VENVSENSE_CACHE_DIR=""``."""
     path = _project(tmp_path, "built-by-uv", "uv.lock")
     write(path.parent, {"src/built_by_uv/__init__.py": "import anyio\nimport requests\n"})
-    environment = {"VENVSENSE_CACHE_DIR": str(cache)}
-    cold = findings(path.parent, env=environment)
+    cache = tmp_path / "cli-cache"
+    cold = findings(path.parent, env={"VENVSENSE_CACHE_DIR": str(cache)})
     assert any(f["code"] == "VS401" for f in cold)
-    assert len(list(cache.glob("lock-*.marshal"))) == 1
-    assert findings(path.parent, env=environment) == cold
+    [written] = cache.glob("lock-*.marshal")
+    assert findings(path.parent, env={"VENVSENSE_CACHE_DIR": str(cache)}) == cold
+    assert findings(path.parent, env={"VENVSENSE_CACHE_DIR": ""}) == cold
+    assert list(cache.glob("lock-*.marshal")) == [written]

@@ -91,9 +91,10 @@ def read_lock(path: Path, text: str | None = None, kind: LockKind | None = None)
                                                 START), text=text)
     if stamp is None:
         return READ_LOCKS.get_or_make((path, text), lambda: module.read(path, text))
+    # (kept by stamp only: a lock file rewritten again and again keeps one version in memory, not sixteen)
     lock = READ_LOCKS.get((path, text)) or stored.load(path, kind, stamp, text)
     if lock is None:
-        lock = READ_LOCKS.put((path, text), module.read(path, text))
+        lock = module.read(path, text)
         stored.save(lock, stamp)
     DISK_LOCKS.put((path, kind), (stamp, lock))
     return lock

@@ -1,13 +1,17 @@
 """A lock's model kept in the user's cache folder, so that a warm ``venvsense check`` does not parse an unchanged lock.
 
-One file per lock file (``lock-<digest>.marshal`` in ``imports.diskcache.persistent_cache_dir()``; never inside the
-lock's folder), holding the format version, the venvsense version, the lock's absolute path, kind and (mtime_ns,
+One file per lock file (``lock-<digest>.marshal`` in the folder a shell named with ``use``; never inside the lock's
+folder), holding the format version, the venvsense version, the lock's absolute path, kind and (mtime_ns,
 size) when it was read, and its ``Lock`` as plain values (markers as their text), ``marshal``-ed. ``load`` gives
 the stored model only when all of those match the file as it is now; a file that cannot be read, is corrupt or is
 another's is no cache (the caller reads the lock and ``save`` rewrites it). Written atomically (a temporary file
 renamed over the old one). A lock changed within the last ``RACY_NS`` is not stored: it may change again within
 its mtime's granularity, unseen. Small locks parse faster than a cache file opens: only locks of
-``MIN_BYTES`` or more are stored. ``VENVSENSE_CACHE_DIR=""`` turns it off, as for the scan cache.
+``MIN_BYTES`` or more are stored.
+
+Off until a shell turns it on: the engine never writes to the user's cache folder on its own. The CLI's reading
+commands do, with the folder of their scan cache (``cli.projects.default_disk_cache``:
+``imports.diskcache.persistent_cache_dir()``, so ``VENVSENSE_CACHE_DIR=""`` turns both off).
 
 Never raises.
 """
@@ -34,6 +38,13 @@ _KINDS = frozenset(get_args(LockKind))
 _SOURCES = frozenset(get_args(SourceKind))
 
 Stamp = tuple[int, int]  # (mtime_ns, size)
+_folder: Path | None = None
+
+
+def use(folder: Path | None) -> None:
+    """Store locks in ``folder`` from now on in this process; ``None``: store none (the default)."""
+    global _folder
+    _folder = folder
 
 
 def stamp_of(path: Path) -> Stamp | None:
@@ -49,13 +60,11 @@ def stamp_of(path: Path) -> Stamp | None:
 
 
 def file_for(path: Path) -> Path | None:
-    """The cache file of the lock at ``path``; ``None`` when caching is off or the cache folder is inside the
+    """The cache file of the lock at ``path``; ``None`` when storing is off or the cache folder is inside the
     lock's folder (never write into a project)."""
     import zlib
 
-    from venvsense.imports.diskcache import persistent_cache_dir
-
-    folder = persistent_cache_dir()
+    folder = _folder
     if folder is None:
         return None
     try:
