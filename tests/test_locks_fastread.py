@@ -124,6 +124,7 @@ def test_the_lean_read_is_the_whole_read_but_for_the_archives(text: str, cut: in
     'sdist = { url = "a", }\n',  # a trailing comma in an inline table
     'wheels = [\n    { url = "a" }\n    { url = "b" },\n]\n',  # no comma between two
     "sdist = { size = 012 }\n",  # a leading zero
+    f"sdist = {{ size = {'9' * 5000} }}\n",  # a number int() refuses
     'sdist = { url = "a\x01" }\n',  # a control character
     'sdist = { url = "a" }\nsdist = { url = "b" }\n',  # the key twice in a table
     'sdist = { url = "a" }\n[sdist]\nx = 1\n',  # the value extended by a table

@@ -90,10 +90,11 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
 
 # ``lean_text``: a value that is certainly one whole value, written the regular way lock tools write it: an inline
 # table on one line of the keys lock tools write for an archive (each at most once, in this order) with plain
-# values (strings without escapes or control characters, integers, booleans), or an array of such tables, one
+# values (strings without escapes or control characters, integers of at most 18 digits — ``int()`` refuses
+# thousands —, booleans), or an array of such tables, one
 # per line, commas between them (``sdist = { url = "…", hash = "…" }``, ``wheels = [`` … ``]``, ``files = [`` … ``]``).
 _ARCHIVE_KEYS = ("url", "path", "filename", "file", "hash", "size", "upload-time")
-_PLAIN = r"""(?:"[^"\\\x00-\x08\x0a-\x1f\x7f]*"|'[^'\x00-\x08\x0a-\x1f\x7f]*'|[+-]?(?:0|[1-9][0-9]*)|true|false)"""
+_PLAIN = r"""(?:"[^"\\\x00-\x08\x0a-\x1f\x7f]*"|'[^'\x00-\x08\x0a-\x1f\x7f]*'|[+-]?(?:0|[1-9][0-9]{0,17})|true|false)"""
 _PAIRS = "".join(rf"(?:{re.escape(key)}[ \t]*=[ \t]*{_PLAIN}(?:[ \t]*,[ \t]*(?=[a-z])|(?=[ \t]*\}})))?"
                  for key in _ARCHIVE_KEYS)
 _INLINE = rf"\{{[ \t]*{_PAIRS}[ \t]*\}}"
