@@ -73,7 +73,8 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
             return TomlFile(path, text, tomllib.loads(lean))
         except (RecursionError, ValueError):
             pass  # the whole text says what is wrong, and where
-    stored = PARSED.get(text) if len(text) <= _MEMO_MAX else None
+    memo = not skip and len(text) <= _MEMO_MAX  # (a lock's reader keeps its model, not the document: no memo)
+    stored = PARSED.get(text) if memo else None
     if stored is not None:
         return TomlFile(path, text, marshal.loads(stored))
     try:
@@ -82,7 +83,7 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
         return TomlFile(path, text, None, error)
     except ValueError as error:  # TOMLDecodeError, and int() refusing a number with thousands of digits
         return TomlFile(path, text, None, error)
-    if len(text) <= _MEMO_MAX:
+    if memo:
         with contextlib.suppress(ValueError):  # a date or time: not a plain value marshal writes (parsed each time)
             PARSED.put(text, marshal.dumps(data))
     return TomlFile(path, text, data)
