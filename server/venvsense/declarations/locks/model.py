@@ -87,7 +87,8 @@ class Lock:
     markers fork the resolution). ``error`` is set when the file is not a lock of its kind (bad TOML/JSON, a
     missing required key, an unknown format version); then ``packages`` holds what could be read, possibly
     nothing, and no rule may conclude a package is "not in the lock". ``data`` is the parsed document for the
-    format's own ``select``/``outdated`` (empty when it could not be parsed); ``text`` the text read.
+    format's own ``select``/``outdated`` and the actions (empty when it could not be parsed), its entries cut down
+    to what those read (``lean_entries``; the archives' hashes and URLs are never kept); ``text`` the text read.
     """
 
     path: Path
