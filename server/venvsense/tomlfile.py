@@ -30,12 +30,12 @@ else:  # pragma: no cover - exercised on 3.10 only
 # copies a document of plain values far faster than ``tomllib`` parses it), so no caller can change another's.
 PARSED: MemoryCache[str, bytes] = MemoryCache(
     name="tomlfile.parsed",
-    key="a TOML text of at most 256 KiB (the parsed document, marshal-ed: each read gets a copy)",
+    key="a TOML text of at most 64 KiB (the parsed document, marshal-ed: each read gets a copy)",
     invalidation="a changed text is another key",
     owner="the process",
-    limit=256,
+    limit=128,  # at most ~8 MB however large the files; a few hundred KB for a tree's pyproject.toml files
 )
-_MEMO_MAX = 256 * 1024
+_MEMO_MAX = 64 * 1024
 
 
 @dataclass(frozen=True)
