@@ -49,8 +49,13 @@ def projects_to_act_on(raw: str) -> list[Project]:
 
 def default_disk_cache() -> DiskScanCache | None:
     """The reading commands' on-disk cache: repeated runs on a large project reuse the import scans of the last
-    one (``~/.cache/venvsense``); the language server starts each project from it too (``lsp.scheduler``)."""
-    return DiskScanCache.default()
+    one (``~/.cache/venvsense``); the language server starts each project from it too (``lsp.scheduler``). The
+    lock files' models are kept in the same folder (``declarations.locks.stored``)."""
+    from venvsense.declarations.locks import stored
+
+    cache = DiskScanCache.default()
+    stored.use(cache.folder if cache is not None else None)
+    return cache
 
 
 def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import cast
 
 from venvsense.caches import MemoryCache
+from venvsense.declarations.locks import stored
 from venvsense.declarations.locks.model import (
     LOCK_NAMES,
     Lock,
@@ -46,6 +47,16 @@ READ_LOCKS: MemoryCache[tuple[Path, str], Lock] = MemoryCache(
     owner="the process",
     limit=16,
 )
+# A lock file on disk whose (mtime_ns, size) did not change is the lock read last time: a re-check (the server's
+# keystroke on a manifest) neither reads nor parses it again. A file changed within the last two seconds is not
+# known by its stamp (``stored.RACY_NS``): it is read.
+DISK_LOCKS: MemoryCache[tuple[Path, LockKind], tuple[stored.Stamp, Lock]] = MemoryCache(
+    name="declarations.locks.disk",
+    key="a lock file's path and kind, holding its (mtime_ns, size) when read",
+    invalidation="a changed (mtime_ns, size) is not used (the file is read again); a racy one is never kept",
+    owner="the process",
+    limit=16,
+)
 
 
 def format_of(kind: LockKind) -> LockFormat | None:
@@ -64,6 +75,11 @@ def read_lock(path: Path, text: str | None = None, kind: LockKind | None = None)
     kind = kind or lock_kind(path)
     if kind is None:
         return Lock(path, "uv", error=LockError(f"{path.name} is not a lock file venvsense knows", START))
+    stamp = stored.stamp_of(path) if text is None else None  # taken before the text is read
+    if stamp is not None:
+        known = DISK_LOCKS.get((path, kind))
+        if known is not None and known[0] == stamp:
+            return known[1]
     if text is None:
         try:
             text = read_text(path)
@@ -73,7 +89,15 @@ def read_lock(path: Path, text: str | None = None, kind: LockKind | None = None)
     if module is None:
         return Lock(path, kind, error=LockError(f"{path.name}: this version of venvsense does not read {kind} locks",
                                                 START), text=text)
-    return READ_LOCKS.get_or_make((path, text), lambda: module.read(path, text))
+    if stamp is None:
+        return READ_LOCKS.get_or_make((path, text), lambda: module.read(path, text))
+    # (kept by stamp only: a lock file rewritten again and again keeps one version in memory, not sixteen)
+    lock = READ_LOCKS.get((path, text)) or stored.load(path, kind, stamp, text)
+    if lock is None:
+        lock = module.read(path, text)
+        stored.save(lock, stamp)
+    DISK_LOCKS.put((path, kind), (stamp, lock))
+    return lock
 
 
 def select(lock: Lock, target: Target, manifests: ManifestText) -> Selection:

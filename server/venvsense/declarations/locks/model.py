@@ -87,7 +87,8 @@ class Lock:
     markers fork the resolution). ``error`` is set when the file is not a lock of its kind (bad TOML/JSON, a
     missing required key, an unknown format version); then ``packages`` holds what could be read, possibly
     nothing, and no rule may conclude a package is "not in the lock". ``data`` is the parsed document for the
-    format's own ``select``/``outdated`` (empty when it could not be parsed); ``text`` the text read.
+    format's own ``select``/``outdated`` and the actions (empty when it could not be parsed), its entries cut down
+    to what those read (``lean_entries``; the archives' hashes and URLs are never kept); ``text`` the text read.
     """
 
     path: Path
@@ -160,6 +161,17 @@ LOCK_NAMES: tuple[tuple[str, LockKind], ...] = (
     ("Pipfile.lock", "pipfile"),
     ("pdm.lock", "pdm"),
 )
+
+
+def lean_entries(data: Mapping[str, Any], keep: frozenset[str], key: str = "package") -> Mapping[str, Any]:
+    """``data`` with each ``[[key]]`` entry holding only the keys in ``keep``: what the format's ``select`` /
+    ``outdated`` and the actions read of an entry from the document (the rest is in the model): a lock's document is
+    kept as long as its ``Lock``, and its entries' dependencies are most of it."""
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        return data
+    return {**data, key: [{name: value for name, value in entry.items() if name in keep}
+                          if isinstance(entry, dict) else entry for entry in entries]}
 
 
 def lock_kind(path: Path) -> LockKind | None:

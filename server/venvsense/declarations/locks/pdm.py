@@ -32,6 +32,7 @@ from venvsense.declarations.locks.model import (
     SourceKind,
     Staleness,
     Target,
+    lean_entries,
 )
 from venvsense.declarations.locks.shared import (
     asked,
@@ -58,7 +59,7 @@ DEFAULT = "default"
 
 def read(path: Path, text: str) -> Lock:
     """``pdm.lock`` as a ``Lock``; its ``error`` says what is not a PDM lock and where."""
-    data, error = lock_toml(path, text)
+    data, error = lock_toml(path, text, skip=("files",))  # the archives' names and hashes: never read
     if data is None:
         return Lock(path, "pdm", error=error, text=text)
     metadata = data.get("metadata")
@@ -80,7 +81,8 @@ def read(path: Path, text: str) -> Lock:
     if isinstance(targets, list) and targets and isinstance(targets[0], dict):
         value = targets[0].get("requires_python")
         requires_python = value if isinstance(value, str) and value else None
-    return Lock(path, "pdm", tuple(packages), first_error, requires_python, data, text)
+    kept = lean_entries(data, frozenset({"name", "version", "source"}))  # ``source``: the actions' indexes
+    return Lock(path, "pdm", tuple(packages), first_error, requires_python, kept, text)
 
 
 def _readable(version: object) -> bool:

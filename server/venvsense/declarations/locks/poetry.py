@@ -32,6 +32,7 @@ from venvsense.declarations.locks.model import (
     SourceKind,
     Staleness,
     Target,
+    lean_entries,
 )
 from venvsense.declarations.locks.shared import (
     asked,
@@ -60,7 +61,7 @@ _GENERATED_BY = re.compile(r"Poetry ([^ ]+)")
 
 def read(path: Path, text: str) -> Lock:
     """``poetry.lock`` as a ``Lock``; its ``error`` says what is not a Poetry lock and where."""
-    data, error = lock_toml(path, text)
+    data, error = lock_toml(path, text, skip=("files",))  # the archives' names and hashes: never read
     if data is None:
         return Lock(path, "poetry", error=error, text=text)
     metadata = data.get("metadata")
@@ -84,7 +85,9 @@ def read(path: Path, text: str) -> Lock:
             requires_python = translate_poetry_constraint(python) or None
         except ValueError:
             requires_python = None
-    return Lock(path, "poetry", tuple(packages), first_error, requires_python, data, text)
+    # kept of each entry: its per-group ``markers`` (a 2.1 lock's selection) and ``source`` (the actions)
+    kept = lean_entries(data, frozenset({"name", "version", "markers", "source"}))
+    return Lock(path, "poetry", tuple(packages), first_error, requires_python, kept, text)
 
 
 def _readable_version(version: object) -> bool:

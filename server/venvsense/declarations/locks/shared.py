@@ -52,9 +52,10 @@ def range_of_line(text: str, line: int) -> Range:
     return Range.line_of(lines[line], line)
 
 
-def lock_toml(path: Path, text: str) -> tuple[Mapping[str, Any] | None, LockError | None]:
-    """``text`` parsed as TOML, or the error that says where it is not TOML."""
-    parsed = read_toml(path, text)
+def lock_toml(path: Path, text: str, skip: tuple[str, ...] = ()) -> tuple[Mapping[str, Any] | None, LockError | None]:
+    """``text`` parsed as TOML, or the error that says where it is not TOML; ``skip``: keys no reader of the lock
+    looks at, whose values may read as ``0`` (``tomlfile.lean_text``)."""
+    parsed = read_toml(path, text, skip)
     if parsed.data is not None:
         return parsed.data, None
     error = parsed.error

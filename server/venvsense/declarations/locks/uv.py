@@ -12,6 +12,7 @@ virtual root, every member) with its dependencies, markers evaluated for the ven
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,6 +31,7 @@ from venvsense.declarations.locks.model import (
     SourceKind,
     Staleness,
     Target,
+    lean_entries,
 )
 from venvsense.declarations.locks.uvcheck import manifest_table, stale, toml_of
 from venvsense.declarations.pyproject.positions import PositionMap
@@ -41,6 +43,10 @@ SOURCE_KEYS: tuple[tuple[str, SourceKind], ...] = (
     ("path", "path"), ("git", "git"), ("url", "url"),
 )
 OWN_SOURCES = frozenset({"editable", "virtual", "directory"})
+# what no reader of a uv lock looks at, most of its bytes: read as ``0`` (``tomlfile.lean_text``)
+SKIPPED = ("sdist", "wheels")
+# what of a [[package]] entry is kept in ``Lock.data`` (for ``uvcheck`` and the actions); the rest is the model
+KEPT = frozenset({"name", "version", "source", "metadata"})
 _TOML_ERROR = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -55,7 +61,7 @@ class _Bad(Exception):
 
 def read(path: Path, text: str) -> Lock:
     """``text`` (the content of ``path``) as a ``Lock``; an ``error`` for text that is not a uv lock."""
-    parsed = read_toml(path, text)
+    parsed = read_toml(path, text, skip=SKIPPED)
     if parsed.data is None:
         match = _TOML_ERROR.search(str(parsed.error))
         where = Range.of(int(match[1]) - 1, max(int(match[2]) - 1, 0), int(match[2])) if match else START
@@ -85,7 +91,7 @@ def read(path: Path, text: str) -> Lock:
     requires_python = data.get("requires-python")
     return Lock(path, "uv", tuple(packages), problem,
                 requires_python=requires_python if isinstance(requires_python, str) else None,
-                data=data, text=text)
+                data=lean_entries(data, KEPT), text=text)
 
 
 class _LazyPositions:
@@ -171,9 +177,15 @@ def _marker(text: Any, key: tuple[str | int, ...]) -> Marker | None:
     if text is None:
         return None
     try:
-        return Marker(str(text))
+        return _parsed_marker(str(text))
     except InvalidMarker as error:
         raise _Bad(f"a dependency marker is not valid: {error}", key) from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_marker(text: str) -> Marker:
+    # a lock repeats a few dozen markers hundreds of times: each is parsed once (a Marker is never changed)
+    return Marker(text)
 
 
 # --- what ``uv sync`` installs -------------------------------------------------------------------------------
