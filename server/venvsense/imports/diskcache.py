@@ -162,16 +162,15 @@ class DiskScanCache:
                     values[name] = payload
         except Exception:  # a corrupt or foreign cache is no cache; it is rewritten after the scan
             return 0
-        in_memory, remember = SCANS.get, SCANS.put
-        for name, entry in loaded.items():
-            if in_memory(name) is None:
-                remember(name, entry)
-                strings = by_string.get(name)
-                if strings is not None:
-                    STRING_IMPORTS.put(name, (entry[0], entry[1], strings))
-                script = scripts.get(name)
-                if script is not None:
-                    SCRIPT_TEXTS.put(name, (entry[0], entry[1], script))
+        in_memory = SCANS.get
+        fresh = [(name, entry) for name, entry in loaded.items() if in_memory(name) is None]
+        SCANS.put_many(fresh)  # one lock, not one a file
+        if by_string:
+            STRING_IMPORTS.put_many((name, (entry[0], entry[1], by_string[name]))
+                                    for name, entry in fresh if name in by_string)
+        if scripts:
+            SCRIPT_TEXTS.put_many((name, (entry[0], entry[1], scripts[name]))
+                                  for name, entry in fresh if name in scripts)
         # the venv's site-packages listings the last run read (each checked against its folder's mtime when
         # used): no METADATA or RECORD read again while nothing was installed
         restore_listings(listings)

@@ -69,15 +69,35 @@ def lines_names(text: str, what: str, recipe_only: bool = False) -> list[NameFou
 _RUN_KEY = re.compile(r"^(\s*)(?:-\s+)?(run|entry|id|language):\s*(.*?)\s*$")
 
 
+# the lines that may hold one of those keys, found in the whole text at once (a workflow of 100 kB has 3,000
+# lines and a dozen steps); only when `\n` is the text's one line break (else every line is tried)
+_KEY_LINE = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:run|entry|id|language):", re.MULTILINE)
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _key_lines(text: str, count: int) -> Iterator[int]:
+    """The indexes (in ``text.splitlines()``, ``count`` lines) of the lines ``_RUN_KEY`` may match, in order."""
+    if _OTHER_BREAKS.search(text):
+        yield from range(count)
+        return
+    index, at = 0, 0
+    for match in _KEY_LINE.finditer(text):
+        index += text.count("\n", at, match.start())
+        at = match.start()
+        yield index
+
+
 def yaml_names(text: str, what: str) -> list[NameFound]:
     """The commands of a workflow's ``run:`` steps (one line or a ``|``/``>`` block) and of pre-commit hooks
     (``entry:``; ``id:`` of a hook, which names its tool), read line by line — no YAML parser needed for these."""
     found: list[NameFound] = []
     lines = text.splitlines()
     number = 0
-    while number < len(lines):
-        match = _RUN_KEY.match(lines[number])
-        number += 1
+    for index in _key_lines(text, len(lines)):
+        if index < number:
+            continue  # inside the block of a step already read
+        match = _RUN_KEY.match(lines[index])
+        number = index + 1
         if match is None:
             continue
         indent, key, value = len(match.group(1)), match.group(2), match.group(3).strip("\"'")
