@@ -5,6 +5,7 @@ named by its command or its config, and ``python -m module`` a module."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterator
@@ -23,6 +24,20 @@ _SPLIT = re.compile(r"&&|\|\||[;|`]|\$\(")
 def command_names(line: str, number: int, what: str) -> Iterator[NameFound]:
     """The commands a shell line runs (each part of ``a && b | c``): the first word that is not an assignment
     or a runner, as a distribution name, and ``python -m module`` (also ``coverage run -m``) as a module."""
+    if not line:
+        return
+    for kind, name, how in _line_commands(line, what):
+        yield NameFound(kind, name, number, how)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _line_commands(line: str, what: str) -> tuple[tuple[str, str, str], ...]:
+    """``command_names`` of one line, without its number: kept by the line's text (generated workflows repeat
+    the same long ``run:`` scripts file after file)."""
+    return tuple((found.kind, found.name, found.what) for found in _command_names(line, 0, what))
+
+
+def _command_names(line: str, number: int, what: str) -> Iterator[NameFound]:
     for part in _SPLIT.split(line):
         words = [word.strip("\"'") for word in part.partition(" #")[0].split()]  # shlex is 10x slower here
         index = 0
