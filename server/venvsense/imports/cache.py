@@ -55,7 +55,7 @@ SCRIPT_TEXTS: MemoryCache[str, tuple[int, int, str]] = MemoryCache(
     key="a .py file's path as given (os.fspath)",
     invalidation="used only with the file's current scan (its SCANS entry, same mtime and size)",
     owner="the process (the CLI fills it from its on-disk cache)",
-    limit=1 << 16,
+    limit=1 << 20,  # as SCANS: an entry dropped here while its scan is kept would make a script no script
 )
 
 
