@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -47,6 +47,16 @@ class MemoryCache(Generic[K, V]):
             while len(data) > self.limit:
                 data.popitem(last=False)
         return value
+
+    def put_many(self, items: Iterable[tuple[K, V]]) -> None:
+        """``put`` for many entries, under one lock (a warm CLI run fills a cache with a project's files)."""
+        with self._lock:
+            data = self._data
+            for key, value in items:
+                data[key] = value
+                data.move_to_end(key)
+            while len(data) > self.limit:
+                data.popitem(last=False)
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         found = self._data.get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import keyword
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from venvsense.caches import MemoryCache
 from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_environment_folder, is_skipped_name
 from venvsense.tomlfile import TomlFile, read_toml
 from venvsense.tree import folders_above
@@ -123,9 +125,39 @@ def layout_settings(pyproject_toml: TomlFile | None) -> tuple[object, ...]:
             _table(tool, "poetry").get("packages"), tool.get("flit"), tool.get("maturin"), tool.get("pdm"))
 
 
+_Stamp = tuple[int, int] | None
+_LAYOUTS: MemoryCache[tuple[Path, _Stamp, _Stamp], tuple[tuple[Path, ...], tuple[str, ...]]] = MemoryCache(
+    name="firstparty.declared_layouts",
+    key="a project folder and the (mtime, size) of its pyproject.toml and setup.cfg (None: no such file)",
+    invalidation="a changed file has another mtime or size, hence another key",
+    owner="the process: the projects around a nested one, and a workspace's members, are read once per version",
+    limit=256)
+
+
+def _stamp(path: Path) -> _Stamp:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size) if stat.S_ISREG(status.st_mode) else None
+
+
 def _declared_layout(project_root: Path, pyproject_toml: TomlFile | None,
                      setup_cfg_text: str | None) -> tuple[list[Path], list[str]]:
-    """Extra source folders and explicit package names from ``pyproject.toml`` and ``setup.cfg``."""
+    """Extra source folders and explicit package names from ``pyproject.toml`` and ``setup.cfg`` — read from disk
+    (when the caller has no parsed copy) once per version of the two files."""
+    if pyproject_toml is not None or setup_cfg_text is not None:
+        return _read_declared_layout(project_root, pyproject_toml, setup_cfg_text)
+    key = (project_root, _stamp(project_root / "pyproject.toml"), _stamp(project_root / "setup.cfg"))
+    cached = _LAYOUTS.get(key)
+    if cached is None:
+        folders, names = _read_declared_layout(project_root, None, None)
+        cached = _LAYOUTS.put(key, (tuple(folders), tuple(names)))
+    return list(cached[0]), list(cached[1])
+
+
+def _read_declared_layout(project_root: Path, pyproject_toml: TomlFile | None,
+                          setup_cfg_text: str | None) -> tuple[list[Path], list[str]]:
     folders: list[Path] = []
     names: list[str] = []
     pyproject = project_root / "pyproject.toml"

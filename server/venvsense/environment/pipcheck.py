@@ -104,13 +104,14 @@ def broken_dependencies(installed: Installed, python_version: str | None) -> lis
 
 def _broken_dependencies(installed: Installed, python_version: str | None) -> list[BrokenDependency]:
     environment = marker_environment(python_version)
+    evaluated: dict[int, bool] = {}  # id(marker) → its value: one Marker object per marker text (``_marker``)
     package_set: dict[str, tuple[Version, list[Requirement], Distribution]] = {}
     for dist in installed.distributions.values():
         if dist.problem is not None:
             continue
         try:
             version = Version(dist.version)
-            package_set[dist.normalized] = (version, _dependencies(dist, environment), dist)
+            package_set[dist.normalized] = (version, _dependencies(dist, environment, evaluated), dist)
         except ValueError:  # InvalidVersion, InvalidRequirement, UndefinedEnvironmentName
             continue
     result: list[BrokenDependency] = []
@@ -152,15 +153,25 @@ def _broken_dependencies(installed: Installed, python_version: str | None) -> li
     return result
 
 
-def _dependencies(dist: Distribution, environment: dict[str, str]) -> list[Requirement]:
-    """The requirements pip's ``iter_dependencies()`` yields; raises ``ValueError`` where pip would."""
+def _dependencies(dist: Distribution, environment: dict[str, str],
+                  evaluated: dict[int, bool] | None = None) -> list[Requirement]:
+    """The requirements pip's ``iter_dependencies()`` yields; raises ``ValueError`` where pip would.
+    ``evaluated``: the markers already evaluated for ``environment``, by identity (the caller keeps the
+    requirements, hence the markers, alive while it uses the dict)."""
     requirements = []
+    known = {} if evaluated is None else evaluated
     for text in dist.requires:
         requirement = parse_requirement(text)
         if requirement is None:
             raise ValueError(f"invalid requirement {text!r}")
-        if requirement.marker is None or requirement.marker.evaluate(environment):
-            requirements.append(requirement)
+        marker = requirement.marker
+        if marker is not None:
+            value = known.get(id(marker))
+            if value is None:
+                value = known[id(marker)] = marker.evaluate(environment)
+            if not value:
+                continue
+        requirements.append(requirement)
     return requirements
 
 

@@ -3,7 +3,8 @@ mtime and size are unchanged (the language server's re-checks, and the CLI's on-
 
 Beside each scan of a file that imports ``importlib`` or ``pytest``, the modules it imports by string
 (``importlib.import_module("x")``, ``pytest.importorskip("x")``, ``__import__("x")``), found while its bytes are
-at hand for the scan: ``string_imports`` answers from them without reading the file again."""
+at hand for the scan: ``string_imports`` answers from them without reading the file again. Likewise the text of a
+file holding a PEP 723 ``# /// script`` block (``known_script_text``)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,45 @@ STRING_IMPORTS: MemoryCache[str, tuple[int, int, tuple[str, ...]]] = MemoryCache
     owner="the process (the CLI fills it from its on-disk cache)",
     limit=1 << 20,
 )
+
+# The text of each ``.py`` file whose bytes hold ``# /// script`` (a PEP 723 script, or a file mentioning one),
+# found while its bytes are at hand for the scan: (mtime in ns, size, text), valid while the file's SCANS entry has
+# the same mtime and size. A file with a SCANS entry and none here holds no block: ``model.scripts`` reads no file
+# to find the scripts of a project.
+SCRIPT_MARKER = b"# /// script"
+MAX_SCRIPT_BYTES = 8 << 20  # a larger file is no script anyone runs with uv
+SCRIPT_TEXTS: MemoryCache[str, tuple[int, int, str]] = MemoryCache(
+    name="imports.script_texts",
+    key="a .py file's path as given (os.fspath)",
+    invalidation="used only with the file's current scan (its SCANS entry, same mtime and size)",
+    owner="the process (the CLI fills it from its on-disk cache)",
+    limit=1 << 20,  # as SCANS: an entry dropped here while its scan is kept would make a script no script
+)
+
+
+def script_text_from_bytes(name: str, data: bytes) -> str | None:
+    """The text of a ``.py`` file holding ``# /// script`` (UTF-8, at most ``MAX_SCRIPT_BYTES``), else ``None``."""
+    if SCRIPT_MARKER not in data or len(data) > MAX_SCRIPT_BYTES or not name.endswith(".py"):
+        return None
+    from venvsense.text import UnreadableFile, decode_text
+
+    try:
+        return decode_text(Path(name), data)
+    except UnreadableFile:
+        return None
+
+
+def known_script_text(name: str, scan: ScanResult) -> tuple[bool, str | None]:
+    """Whether it is known (from when the file was read for ``scan``, in this process or by the run that wrote
+    the on-disk cache) if the file holds ``# /// script``; and its text when it does."""
+    entry = SCANS.get(name)
+    if entry is None or entry[2] is not scan:
+        return False, None
+    marked = SCRIPT_TEXTS.get(name)
+    if marked is None or marked[0] != entry[0] or marked[1] != entry[1]:
+        return True, None
+    return True, marked[2]
+
 
 # `importlib.import_module("x")`, `pytest.importorskip("x")`, `__import__("x")` with a literal name: the call
 # names are found with bytes.find (a regular expression starting with an alternation tries every position: ten
@@ -141,6 +181,9 @@ def _read_and_scan(name: str) -> ScanResult:
     SCANS.put(name, (status.st_mtime_ns, status.st_size, result))
     if imports_a_provider(result):
         STRING_IMPORTS.put(name, (status.st_mtime_ns, status.st_size, called_by_string(data)))
+    script = script_text_from_bytes(name, data)
+    if script is not None:
+        SCRIPT_TEXTS.put(name, (status.st_mtime_ns, status.st_size, script))
     return result
 
 
@@ -169,4 +212,5 @@ def clear_cache() -> None:
     """Forget every cached scan (tests and long-running servers that want memory back)."""
     SCANS.clear()
     STRING_IMPORTS.clear()
+    SCRIPT_TEXTS.clear()
 

@@ -2,7 +2,9 @@
 
 One file per project under the user's cache folder (never inside the project), holding for each scanned file
 its (mtime, size), packed imports (see ``ScanResult``) and, for a file importing ``importlib``/``pytest``, the
-modules it imports by string (``cache.STRING_IMPORTS``: a warm check never reads a file again for them), and the
+modules it imports by string (``cache.STRING_IMPORTS``: a warm check never reads a file again for them), for a
+``.py`` file holding ``# /// script`` its text (``cache.SCRIPT_TEXTS``: a warm check reads no file to find the
+project's PEP 723 scripts), and the
 site-packages listings the run read (``environment.installed.persisted_listings``: each checked against its
 folder's mtime when used, so a warm check reads no METADATA or RECORD while nothing was installed),
 ``marshal``-ed: loading it is quick next to scanning, which is most of a cold check. Written atomically (a
@@ -27,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from venvsense.environment.installed import persisted_listings, restore_listings
-from venvsense.imports.cache import SCANS, STRING_IMPORTS
+from venvsense.imports.cache import SCANS, SCRIPT_TEXTS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 7, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 8, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 
@@ -70,6 +72,12 @@ def _loaded(modules: object, names: object, typecode: object, numbers: object, e
 def _strings(name: str, mtime: int, size: int) -> tuple[str, ...] | None:
     """The file's imports by string, when known for this version of it (kept with its scan)."""
     known = STRING_IMPORTS.get(name)
+    return known[2] if known is not None and known[0] == mtime and known[1] == size else None
+
+
+def _script(name: str, mtime: int, size: int) -> str | None:
+    """The file's text when this version of it holds ``# /// script`` (kept with its scan)."""
+    known = SCRIPT_TEXTS.get(name)
     return known[2] if known is not None and known[0] == mtime and known[1] == size else None
 
 
@@ -136,7 +144,8 @@ class DiskScanCache:
             payloads: dict[str, tuple[ScanResult, object]] = {}
             values: dict[str, object] = {}
             by_string: dict[str, tuple[str, ...]] = {}
-            for name, mtime, size, error, stored, payload, strings in entries:
+            scripts: dict[str, str] = {}
+            for name, mtime, size, error, stored, payload, strings, script in entries:
                 modules, names, typecode, numbers, gates = stored
                 result = _loaded(modules, names, typecode, numbers, error, gates)
                 loaded[name] = (mtime, size, result)
@@ -144,18 +153,24 @@ class DiskScanCache:
                     if not (isinstance(strings, tuple) and all(isinstance(item, str) for item in strings)):
                         raise ValueError("not stored imports by string")
                     by_string[name] = strings
+                if script is not None:
+                    if not isinstance(script, str):
+                        raise ValueError("not a stored script text")
+                    scripts[name] = script
                 if payload is not None:
                     payloads[name] = (result, payload)
                     values[name] = payload
         except Exception:  # a corrupt or foreign cache is no cache; it is rewritten after the scan
             return 0
-        in_memory, remember = SCANS.get, SCANS.put
-        for name, entry in loaded.items():
-            if in_memory(name) is None:
-                remember(name, entry)
-                strings = by_string.get(name)
-                if strings is not None:
-                    STRING_IMPORTS.put(name, (entry[0], entry[1], strings))
+        in_memory = SCANS.get
+        fresh = [(name, entry) for name, entry in loaded.items() if in_memory(name) is None]
+        SCANS.put_many(fresh)  # one lock, not one a file
+        if by_string:
+            STRING_IMPORTS.put_many((name, (entry[0], entry[1], by_string[name]))
+                                    for name, entry in fresh if name in by_string)
+        if scripts:
+            SCRIPT_TEXTS.put_many((name, (entry[0], entry[1], scripts[name]))
+                                  for name, entry in fresh if name in scripts)
         # the venv's site-packages listings the last run read (each checked against its folder's mtime when
         # used): no METADATA or RECORD read again while nothing was installed
         restore_listings(listings)
@@ -222,7 +237,7 @@ class DiskScanCache:
                 and listings == self._listings.get(key)):
             return False
         entries = [(name, mtime, size, result.error, _stored(result), payloads.get(name),
-                    _strings(name, mtime, size)) for name, mtime, size, result in kept]
+                    _strings(name, mtime, size), _script(name, mtime, size)) for name, mtime, size, result in kept]
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)

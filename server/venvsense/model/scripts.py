@@ -3,15 +3,18 @@ block is its declaration set (``declarations.script``), its environment is its o
 find_script_environment``: uv's, the ``scripts.venv`` setting's, ``.venvs/<name>``), and its imports are judged
 against those, not against the project's (``rules.scripts``).
 
-Which files are scripts is read from the files the import scan walked (so only when import checks are on): each
-file's text is searched for ``# /// script`` once per version of it — the answer is kept with the file's
-``ScanResult`` (the scan cache hands out the same object while the file is unchanged), so a re-check reads no
-unchanged file again. An editor buffer is read from the buffer.
+Which files are scripts is read from the files the import scan walked (so only when import checks are on): the
+scan found ``# /// script`` while the file's bytes were at hand (``imports.cache.known_script_text``; the CLI's
+on-disk cache keeps it, so a warm run reads no file for it, not even a script). A file the scan cache does not
+know (another version than its scan) is searched once per version — the answer kept with the file's
+``ScanResult`` (the scan cache hands out the same object while the file is unchanged). An editor buffer is read
+from the buffer.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +26,11 @@ from venvsense.declarations.script import has_block, read_script, script_block_r
 from venvsense.environment import SCRIPT_VENVS, Environment, Installed, find_script_environment, read_installed
 from venvsense.environment.uvcache import script_environment_path
 from venvsense.imports import ScanResult
+from venvsense.imports.cache import MAX_SCRIPT_BYTES, SCRIPT_MARKER, known_script_text
 from venvsense.text import START, Range, UnreadableFile, decode_text
 
-MARKER_BYTES = b"# /// script"
-_MAX_BYTES = 8 << 20  # a larger file is no script anyone runs with uv (and is not read twice)
+MARKER_BYTES = SCRIPT_MARKER
+_MAX_BYTES = MAX_SCRIPT_BYTES  # a larger file is no script anyone runs with uv (and is not read twice)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,11 @@ _texts: MemoryCache[Path, tuple[ScanResult, str | None]] = MemoryCache(
 
 
 def _script_text(path: Path, scan: ScanResult) -> str | None:
-    """The text of ``path`` when it holds ``# /// script``, else ``None`` — read once per version of the file."""
+    """The text of ``path`` when it holds ``# /// script``, else ``None`` — read once per version of the file (not
+    at all when its scan saw it)."""
+    known, found = known_script_text(os.fspath(path), scan)
+    if known:
+        return found
     cached = _texts.get(path)
     if cached is not None and cached[0] is scan:
         return cached[1]
@@ -104,11 +112,11 @@ def _candidates(root: Path, scanned: Mapping[Path, ScanResult], buffers: Mapping
         paths = set(cached[1])
     else:
         paths = set()
-        known = _texts.get
-        for path, scan in scanned.items():  # a re-check: one lookup per file, no path arithmetic
-            seen = known(path)
-            if seen is not None and seen[0] is scan:
-                if seen[1] is not None:
+        fspath = os.fspath
+        for path, scan in scanned.items():  # one lookup per file, no path arithmetic, no file read
+            known, text = known_script_text(fspath(path), scan)
+            if known:
+                if text is not None:
                     paths.add(path)
             elif path.suffix == ".py" and _script_text(path, scan) is not None:
                 paths.add(path)

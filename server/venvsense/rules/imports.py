@@ -4,6 +4,7 @@ is installed and where each file is (its scope, ``model.scopes``)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -362,7 +363,7 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         seen.add((declaration.file, declaration.range))
         if root is not None and _outside(declaration.file, root, outside):
             continue  # included from another project's file (`-r ../requirements.txt`): that project's
-        if name in used_distributions or is_typing_only(name) or is_used_without_import(name, extra_allowed):
+        if name in used_distributions or is_typing_only(name) or _used_without_import(name, extra_allowed):
             continue
         modules = _declared_modules(declaration, index)
         if any(used.covers(module) for module in modules):
@@ -395,6 +396,13 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         declaration.file, declaration.range, package=declaration.normalized, secondary=not declaration.primary,
         declaration_set=declaration.declaration_set, modules=list(modules),
     ) for declaration, modules in candidates]
+
+
+@functools.lru_cache(maxsize=4096)
+def _used_without_import(name: str, extra_allowed: tuple[str, ...]) -> bool:
+    """``is_used_without_import``, once per name and settings in the process (its globs are matched one by one;
+    a workspace's projects ask about the same names)."""
+    return is_used_without_import(name, extra_allowed)
 
 
 def _outside(path: Path, root: Path, known: dict[Path, bool]) -> bool:

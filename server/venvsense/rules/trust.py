@@ -80,8 +80,8 @@ def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None)
 class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
-    __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_markers", "_optional",
-                 "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_workspace")
+    __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_lines", "_markers",
+                 "_optional", "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
                  in_tests: Callable[[Path], bool] | None = None, root: Path | None = None,
@@ -98,6 +98,7 @@ class Trust:
         self._optional: frozenset[str] | None = None
         self._scripts: dict[Path, frozenset[str] | None] = {}
         self._files: dict[Path, bytes] = {}
+        self._lines: dict[Path, list[bytes]] = {}
         self._in_tests = in_tests
         self._tests: dict[Path, bool] = {}
 
@@ -203,12 +204,15 @@ class Trust:
         its text) before importing it; or the file, or a ``conftest.py`` above it, touches ``sys.path`` and
         names as a string a folder of the project that holds the module (flake8's test passes
         ``"tests/integration/subdir"`` to code that puts it on ``sys.path``, then imports ``aplugin`` from it)."""
+        in_test = self._in_test(item.file)
+        folders = self._holding_folders().get(item.top)
+        if not in_test and not folders:
+            return False  # (no need to read the file)
         data = self._read(item.file)
         top = item.top.encode("ascii", "replace")
-        if self._in_test(item.file) and any(
+        if in_test and any(
                 quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b"")):
             return True
-        folders = self._holding_folders().get(item.top)
         if not folders:
             return False
         texts = [data, *(self._read(c) for c in self._conftests_above(item.file))]
@@ -226,7 +230,9 @@ class Trust:
     def _noqa(self, item: ClassifiedImport) -> bool:
         """Whether the import's line carries ``# noqa``: its authors know the import looks wrong (uvicorn's
         ``import does_not_exist  # noqa`` in a module its importer test loads)."""
-        lines = self._read(item.file).splitlines()
+        lines = self._lines.get(item.file)
+        if lines is None:
+            lines = self._lines[item.file] = self._read(item.file).splitlines()
         line = item.statement.line
         return line < len(lines) and b"# noqa" in lines[line].lower()
 
@@ -235,11 +241,15 @@ class Trust:
         if self._holding is None:
             self._holding = {}
             root = self._root
+            if root is None:
+                return self._holding
+            prefix = os.path.join(os.fspath(root), "")  # (string arithmetic: Path.relative_to is slow)
+            fspath, separator = os.fspath, os.sep
             for path in self._usage.scanned:
-                try:
-                    parts = path.relative_to(root).parts if root is not None else ()
-                except ValueError:
+                name = fspath(path)
+                if not name.startswith(prefix):
                     continue
+                parts = name[len(prefix):].split(separator)
                 for depth in range(1, len(parts)):
                     name = parts[depth] if depth < len(parts) - 1 else parts[depth].rpartition(".")[0]
                     holders = self._holding.setdefault(name, [])

@@ -5,6 +5,7 @@ named by its command or its config, and ``python -m module`` a module."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterator
@@ -23,6 +24,20 @@ _SPLIT = re.compile(r"&&|\|\||[;|`]|\$\(")
 def command_names(line: str, number: int, what: str) -> Iterator[NameFound]:
     """The commands a shell line runs (each part of ``a && b | c``): the first word that is not an assignment
     or a runner, as a distribution name, and ``python -m module`` (also ``coverage run -m``) as a module."""
+    if not line:
+        return
+    for kind, name, how in _line_commands(line, what):
+        yield NameFound(kind, name, number, how)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _line_commands(line: str, what: str) -> tuple[tuple[str, str, str], ...]:
+    """``command_names`` of one line, without its number: kept by the line's text (generated workflows repeat
+    the same long ``run:`` scripts file after file)."""
+    return tuple((found.kind, found.name, found.what) for found in _command_names(line, 0, what))
+
+
+def _command_names(line: str, number: int, what: str) -> Iterator[NameFound]:
     for part in _SPLIT.split(line):
         words = [word.strip("\"'") for word in part.partition(" #")[0].split()]  # shlex is 10x slower here
         index = 0
@@ -69,15 +84,35 @@ def lines_names(text: str, what: str, recipe_only: bool = False) -> list[NameFou
 _RUN_KEY = re.compile(r"^(\s*)(?:-\s+)?(run|entry|id|language):\s*(.*?)\s*$")
 
 
+# the lines that may hold one of those keys, found in the whole text at once (a workflow of 100 kB has 3,000
+# lines and a dozen steps); only when `\n` is the text's one line break (else every line is tried)
+_KEY_LINE = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:run|entry|id|language):", re.MULTILINE)
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _key_lines(text: str, count: int) -> Iterator[int]:
+    """The indexes (in ``text.splitlines()``, ``count`` lines) of the lines ``_RUN_KEY`` may match, in order."""
+    if _OTHER_BREAKS.search(text):
+        yield from range(count)
+        return
+    index, at = 0, 0
+    for match in _KEY_LINE.finditer(text):
+        index += text.count("\n", at, match.start())
+        at = match.start()
+        yield index
+
+
 def yaml_names(text: str, what: str) -> list[NameFound]:
     """The commands of a workflow's ``run:`` steps (one line or a ``|``/``>`` block) and of pre-commit hooks
     (``entry:``; ``id:`` of a hook, which names its tool), read line by line — no YAML parser needed for these."""
     found: list[NameFound] = []
     lines = text.splitlines()
     number = 0
-    while number < len(lines):
-        match = _RUN_KEY.match(lines[number])
-        number += 1
+    for index in _key_lines(text, len(lines)):
+        if index < number:
+            continue  # inside the block of a step already read
+        match = _RUN_KEY.match(lines[index])
+        number = index + 1
         if match is None:
             continue
         indent, key, value = len(match.group(1)), match.group(2), match.group(3).strip("\"'")
