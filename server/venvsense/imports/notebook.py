@@ -22,11 +22,14 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from venvsense.caches import MemoryCache
-from venvsense.imports.pipline import PipInstall, continues, pip_installs
 from venvsense.imports.records import ScanResult
 from venvsense.imports.scanner import scan_source
+
+if TYPE_CHECKING:
+    from venvsense.imports.pipline import PipInstall
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # the module cap: outputs (images) make notebooks large, code rarely
@@ -79,6 +82,10 @@ def _cell_magic(first: str) -> tuple[str, str]:
 def _command(cell_lines: list[str], index: int, base: int, installs: list[PipInstall], *, shell: bool) -> int:
     """Read the command starting at ``cell_lines[index]`` (a ``%``/``!`` line, or a line of a shell cell) and its
     continuation lines, recording what it installs with pip; how many lines it spans."""
+    # imported here, on a notebook's first `%`/`!` line: most checks read no notebook, and the pip line reader
+    # brings packaging's requirement parser
+    from venvsense.imports.pipline import continues, pip_installs
+
     end = index + 1
     while end < len(cell_lines) and continues(cell_lines[end - 1]):
         end += 1
