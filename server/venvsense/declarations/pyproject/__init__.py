@@ -14,7 +14,6 @@ from pathlib import Path
 from venvsense.declarations import Manifest
 from venvsense.declarations.pyproject.document import INVALID, PyprojectDocument, pep508_declaration
 from venvsense.declarations.pyproject.pep621 import read_dependency_groups, read_project
-from venvsense.declarations.pyproject.poetry import read_poetry, translate_poetry_constraint
 from venvsense.declarations.pyproject.uv import apply_uv_sources, read_uv_dev_dependencies
 from venvsense.findings import Finding, make
 from venvsense.text import START, Position, Range
@@ -26,6 +25,14 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = ["pep508_declaration", "read_pyproject", "translate_poetry_constraint"]
+
+
+def translate_poetry_constraint(constraint: str) -> str:
+    """Poetry's ``constraint`` as a PEP 440 specifier (``declarations.pyproject.poetry``, imported on first use:
+    most projects are not Poetry's)."""
+    from venvsense.declarations.pyproject.poetry import translate_poetry_constraint as translate
+
+    return translate(constraint)
 
 
 def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | None = None) -> Manifest:
@@ -57,6 +64,8 @@ def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | No
     if document.table(("tool",)) is not None:
         read_uv_dev_dependencies(document)
         if document.table(("tool", "poetry")) is not None:
+            from venvsense.declarations.pyproject.poetry import read_poetry  # only for Poetry projects
+
             read_poetry(document, project)
         apply_uv_sources(document)  # last: it gives a source only to declarations that have none yet
     return manifest
