@@ -9,13 +9,14 @@ import csv
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
+
+from venvsense.text import lazy_pattern
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,7 @@ def _looks_like_package(folder: Path) -> bool:
         return False
 
 
-_IMPORT_LINE = re.compile(r"import\s+([A-Za-z_][\w.]*)")
+_IMPORT_LINE = lazy_pattern(r"import\s+([A-Za-z_][\w.]*)")
 
 
 def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
@@ -331,7 +332,7 @@ def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
             if not text or text.startswith("#"):
                 continue
             if text.startswith(("import ", "import\t")):
-                for module in _IMPORT_LINE.findall(text):
+                for module in _IMPORT_LINE().findall(text):
                     modules.update(_modules_from_finder(site / (module.replace(".", "/") + ".py")))
             else:
                 folder = Path(text)

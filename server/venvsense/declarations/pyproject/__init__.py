@@ -7,7 +7,6 @@ The section readers are ``pep621``, ``poetry`` and ``uv``; ``document`` holds th
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from venvsense.declarations.pyproject.document import INVALID, PyprojectDocument
 from venvsense.declarations.pyproject.pep621 import read_dependency_groups, read_project
 from venvsense.declarations.pyproject.uv import apply_uv_sources, read_uv_dev_dependencies
 from venvsense.findings import Finding, make
-from venvsense.text import START, Position, Range
+from venvsense.text import START, Position, Range, lazy_pattern
 from venvsense.tomlfile import TomlFile, read_toml
 
 if sys.version_info >= (3, 11):
@@ -74,8 +73,8 @@ def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | No
 # ---------------------------------------------------------------------------------------------------------
 # Broken TOML
 
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+_TOML_AT = lazy_pattern(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT_END = lazy_pattern(r"\s*\(at end of document\)\s*$")
 
 
 def _toml_error(path: Path, text: str, error: Exception | None) -> Finding:
@@ -83,11 +82,11 @@ def _toml_error(path: Path, text: str, error: Exception | None) -> Finding:
     message = str(error)
     lines = text.split("\n")
     line, column = 0, 0
-    if match := _TOML_AT.search(message):
+    if match := _TOML_AT().search(message):
         line = min(max(int(match.group(1)) - 1, 0), len(lines) - 1)
         column = min(max(int(match.group(2)) - 1, 0), len(lines[line].rstrip("\r")))
         message = message[: match.start()]
-    elif match := _TOML_AT_END.search(message):
+    elif match := _TOML_AT_END().search(message):
         line = len(lines) - 1
         column = len(lines[line])
         message = message[: match.start()] + " at the end of the file"

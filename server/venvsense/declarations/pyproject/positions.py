@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from venvsense.text import START, Position, Range
+from venvsense.text import START, Position, Range, lazy_pattern
 
 __all__ = ["Key", "PositionMap", "Spot"]
 
@@ -55,8 +55,8 @@ class PositionMap:
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|.)", re.DOTALL)
+_DATE = lazy_pattern(r"\d{4}-\d{2}-\d{2}")
+_ESCAPE = lazy_pattern(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b", '"': '"', "\\": "\\"}
 _MAX_DEPTH = 64
 
@@ -69,7 +69,7 @@ def _unescape(raw: str) -> str:
             return chr(point) if point <= 0x10FFFF else match.group(0)
         return _SIMPLE_ESCAPES.get(code, match.group(0))
 
-    return _ESCAPE.sub(one, raw)
+    return _ESCAPE().sub(one, raw)
 
 
 class _TomlScanner:
@@ -251,7 +251,7 @@ class _TomlScanner:
         start = self.i
         while self.i < self.n:
             char = self.text[self.i]
-            if char == " " and _DATE.fullmatch(self.text, start, self.i) and (
+            if char == " " and _DATE().fullmatch(self.text, start, self.i) and (
                     self.i + 1 < self.n and self.text[self.i + 1].isdigit()):
                 self.i += 1  # the space between a date and its time
                 continue

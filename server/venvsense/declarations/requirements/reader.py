@@ -34,14 +34,14 @@ from venvsense.declarations.requirements.requirement import (
     simple_requirement,
 )
 from venvsense.findings import make
-from venvsense.text import START, Position, Range, UnreadableFile, read_text
+from venvsense.text import START, Position, Range, UnreadableFile, lazy_pattern, read_text
 
 __all__ = ["read_requirements", "workspace_boundary"]
 
 INVALID = "VS206"
 UNRESOLVABLE = "VS207"
 INDEX_OVERRIDE = "VS208"
-_INCLUDE_URL = re.compile(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: includes pip fetches as URLs
+_INCLUDE_URL = lazy_pattern(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: includes pip fetches as URLs
 
 
 def read_requirements(
@@ -324,7 +324,7 @@ class _Reader:
         flag = "-c" if constraint else "-r"
         target = quote(option.value)
         range_ = line.range(option.value_start, option.value_end)
-        if _INCLUDE_URL.match(target):
+        if _INCLUDE_URL().match(target):
             if not target.lower().startswith("file:"):
                 return  # a remote file: pip downloads it, a static reader cannot follow it
             from urllib.request import url2pathname  # not at start-up: it pulls in http.client and email
