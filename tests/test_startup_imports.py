@@ -31,7 +31,7 @@ DEFERRED = (
     "venvsense.imports.pipline",
     # readers of the rarer manifests: when the project has one
     "venvsense.declarations.setuppy", "venvsense.declarations.setupcfg", "venvsense.declarations.pipfile",
-    "venvsense.declarations.pyproject.poetry",
+    "venvsense.declarations.pyproject.poetry", "venvsense.declarations.pythonversion",
 )
 
 

@@ -42,6 +42,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """A project's settings: ``[tool.venvsense]``, CLI flags and editor settings, merged."""
+
     venv: Path | None = None
     severity: Mapping[str, Severity] = field(default_factory=dict)
     lower_secondary: bool = True

@@ -20,12 +20,16 @@ from typing import AnyStr
 
 @dataclass(frozen=True, order=True, slots=True)
 class Position:
+    """A 0-based line and code-point column."""  # every dataclass has a docstring: else one is made at import
+
     line: int
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Range:
+    """From ``start`` to ``end`` (exclusive)."""
+
     start: Position
     end: Position
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -19,13 +20,15 @@ from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.locks import Lock, find_lock, format_of, lock_kind, read_lock
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
-from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
 from venvsense.declarations.requirements import is_compiled, read_requirements, workspace_boundary
 from venvsense.environment import Environment, Installed, find_environment, read_installed
 from venvsense.model.discovery import Project, is_project_root, project_at
 from venvsense.model.scopes import Scopes, read_scopes
 from venvsense.text import UnreadableFile, read_text
 from venvsense.tomlfile import TomlFile, read_toml
+
+if TYPE_CHECKING:
+    from venvsense.declarations.pythonversion import PythonVersionFile
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ def read_model(
     installed = read_installed(environment) if environment and not environment.problems else None
     python_version_file = None
     if project.python_version:
+        from venvsense.declarations.pythonversion import read_python_version  # only with a .python-version
+
         python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
     sets = read_sets(project, buffers, environ, pyproject_toml, workspace=(*settings.workspace, project.root),
                      trusted=settings.trusted)
