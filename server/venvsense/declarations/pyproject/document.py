@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvsense.declarations import Declaration, Kind, Manifest
@@ -28,6 +27,8 @@ def pep508_declaration(
     text: str, file: Path, range_: Range, *, group: str, primary: bool, declaration_set: str
 ) -> Declaration | Finding:
     """A declaration for one PEP 508 requirement string, or the VS206 finding that says why it is not one."""
+    from packaging.requirements import InvalidRequirement, Requirement  # imported on the first one (start-up)
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:

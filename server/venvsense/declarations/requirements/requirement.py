@@ -10,15 +10,16 @@ import posixpath
 import re
 import urllib.parse
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations import Kind
 from venvsense.text import lazy_pattern
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 __all__ = ["NAME", "QUOTE_LIMIT", "ParsedRequirement", "Rejected", "parse_editable", "parse_line_requirement",
            "quote", "simple_requirement"]
@@ -104,6 +105,8 @@ def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
     match = _EXTRAS_SUFFIX().match(text)
     if not match:
         return text, ()
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         extras = Requirement("placeholder" + match.group(2)).extras
     except InvalidRequirement:
@@ -155,6 +158,9 @@ def _archive_name(filename: str) -> tuple[str, str]:
 def _requirement(text: str) -> ParsedRequirement:
     """A PEP 508 requirement (its marker already split off, as pip does), or ``Rejected`` with packaging's
     reason."""
+    # packaging's requirement and marker parsers are imported on the first line the fast path cannot read
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
@@ -195,6 +201,8 @@ def simple_requirement(text: str) -> ParsedRequirement | None:
 @functools.lru_cache(maxsize=1024)
 def _marker(text: str) -> str:
     """A marker as packaging normalizes it, or ``Rejected`` with packaging's reason."""
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return str(Marker(text))
     except InvalidMarker as error:
@@ -273,6 +281,8 @@ def parse_line_requirement(text: str, base: Path) -> ParsedRequirement:
 
 def parse_editable(text: str, base: Path) -> ParsedRequirement:
     """pip's ``parse_editable``: a local project folder, a VCS URL with ``#egg=``, or ``name @ url``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         direct: Requirement | None = Requirement(text)
     except InvalidRequirement:
