@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from packaging.utils import canonicalize_name
 
@@ -58,8 +58,7 @@ class Provider:
             object.__setattr__(self, "name", self.installed.name if self.installed else self.distribution)
 
 
-@dataclass(frozen=True)
-class CuratedEntry:
+class CuratedEntry(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """One row of ``data/module_map.json``: ``module`` (top-level or dotted) is provided by
     ``distributions`` (as spelled on PyPI, the one to suggest first); ``source`` says where that is known
     from."""
@@ -164,8 +163,7 @@ def covers(provided: str, imported: str) -> bool:
 
 # --- what a distribution's RECORD says it installs ------------------------------------------------
 
-@dataclass(frozen=True)
-class _Layout:
+class _Layout(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """The importable names a distribution's file list installs."""
 
     names: frozenset[str]  # every package, sub-package and module, dotted

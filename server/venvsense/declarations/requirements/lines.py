@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from venvsense.text import Position, Range, UnreadableFile, decode_text, lazy_pattern
 
@@ -25,8 +26,7 @@ _WIDE_BOMS = (  # pip's BOMS beyond UTF-8 (which decode_text drops); UTF-32 firs
 _CODING = lazy_pattern(rb"coding[:=]\s*([-\w.]+)")  # pip's PEP263_ENCODING_RE
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
+class _Piece(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """A run of a logical line: offsets ``start``..``end`` come from ``line``:``column`` in the file,
     ``width`` characters there. A piece that is not ``verbatim`` (the value of an expanded ``${VAR}``, the
     blank pip puts before a comment) maps as a whole onto its source text."""
