@@ -109,3 +109,21 @@ def test_a_deferred_reader_is_imported_and_read_when_the_project_needs_it(
                             env={**os.environ, "VENVSENSE_CACHE_DIR": ""})
     codes = {f["code"] for p in json.loads(result.stdout)["projects"] for f in p["findings"]}
     assert code in codes, result.stdout
+
+
+def test_the_package_index_reads_its_cache_without_the_http_client(tmp_path: Path) -> None:
+    """The language server imports ``venvsense.index`` for completion at start; urllib.request (http.client,
+    email, ssl, socket) comes with the first request only. A cached answer is read without it."""
+    code = """
+import json, sys, time
+from pathlib import Path
+from venvsense.index import DiskCache, Entry
+cache = DiskCache(Path({folder!r}))
+url = "https://pypi.org/simple/demo/"
+cache.store(url, Entry(url, "{{}}", "", None, None, time.time()))
+assert cache.load(url) is not None
+print(json.dumps(sorted(sys.modules)))
+""".format(folder=str(tmp_path / "index"))
+    loaded = _modules(code)
+    assert "venvsense.index.client" in loaded
+    assert sorted(m for m in ("urllib.request", "http.client", "ssl", "email.parser", "socket") if m in loaded) == []
