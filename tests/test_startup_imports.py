@@ -32,6 +32,8 @@ DEFERRED = (
     # readers of the rarer manifests: when the project has one
     "venvsense.declarations.setuppy", "venvsense.declarations.setupcfg", "venvsense.declarations.pipfile",
     "venvsense.declarations.pyproject.poetry", "venvsense.declarations.pythonversion",
+    # RECORD files (csv): read on a cold look at a venv only
+    "csv",
 )
 
 

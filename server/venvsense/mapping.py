@@ -12,7 +12,6 @@ code), owned by the process. A ``ModuleIndex`` keeps its own answers for its lif
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -252,6 +251,8 @@ def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> se
 
 
 def _read_layout(distribution: Distribution) -> _Layout | None:
+    import csv  # RECORD files are read only on a cold look at the venv
+
     meta = distribution.metadata_path
     try:
         # (read with the venv's caps: only regular files, never past the RECORD limit)

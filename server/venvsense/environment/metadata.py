@@ -5,7 +5,6 @@ version, requirements, extras, editable installs and the top-level modules each 
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import logging
 import os
@@ -243,6 +242,8 @@ def _record_paths(path: Path) -> list[str]:
     lines = _read_lines(path, "RECORD")
     if lines is None:
         return []
+    import csv  # a RECORD is read only when no disk cache has the venv's listing
+
     try:
         return [row[0] for row in csv.reader(lines) if row]
     except csv.Error:
