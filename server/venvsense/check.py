@@ -12,14 +12,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from venvsense.classify import Usage, same_local_code, scan_project, target_python
 from venvsense.classify.members import Workspace, workspace_of
 from venvsense.config import Settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.locks import Lock
-from venvsense.declarations.pythonversion import PythonVersionFile
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity
 from venvsense.firstparty import layout_settings
@@ -40,6 +39,9 @@ from venvsense.rules.workspaces import workspace_findings
 from venvsense.severity import decide, finding_order
 from venvsense.text import START, Range
 from venvsense.tomlfile import TomlFile
+
+if TYPE_CHECKING:
+    from venvsense.declarations.pythonversion import PythonVersionFile
 
 
 @dataclass

@@ -12,7 +12,6 @@ one span that differs.
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,15 +22,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations import Declaration
-from venvsense.text import Range, UnreadableFile, line_starts, offset_of, position_of, read_text
+from venvsense.text import Range, UnreadableFile, lazy_pattern, line_starts, offset_of, position_of, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
-_EXTRAS = re.compile(r"\s*\[[^\]]*\]")
+_NAME = lazy_pattern(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_EXTRAS = lazy_pattern(r"\s*\[[^\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -67,11 +66,11 @@ def _edit(file: Path, text: str, start: int, end: int, new_text: str, descriptio
 def _specifier_span(segment: str) -> tuple[int, int] | None:
     """Where the version specifier is inside a requirement's text: after name and extras, before a marker,
     comment or option. ``None`` for a URL requirement (``name @ url``), which has no specifier to rewrite."""
-    name = _NAME.match(segment)
+    name = _NAME().match(segment)
     if not name:
         return None
     start = name.end()
-    extras = _EXTRAS.match(segment, start)
+    extras = _EXTRAS().match(segment, start)
     if extras:
         start = extras.end()
     end = len(segment)
@@ -118,7 +117,7 @@ def specifier_edit(declaration: Declaration, installed: str, text: str | None = 
     span = _specifier_span(segment)
     if span is None:
         return None
-    name = _NAME.match(segment)
+    name = _NAME().match(segment)
     if name is None or canonicalize_name(name.group(1)) != declaration.normalized:
         return None  # the text under the range is not this declaration (e.g. a Poetry `name = "^1.0"` entry)
     operator = "==" if pin else ">="

@@ -46,6 +46,8 @@ class Severity(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Code:
+    """One code of the catalogue: its name, default severity and summary."""
+
     code: str
     name: str
     severity: Severity

@@ -1,4 +1,5 @@
-"""Positions and ranges in source text, and reading text files the way the readers need them.
+"""Positions and ranges in source text, reading text files the way the readers need them, and regular
+expressions compiled on first use.
 
 Internally lines and columns are 0-based and columns count Unicode code points; the CLI adds 1 and the
 language server converts to UTF-16 units. ``end`` is exclusive.
@@ -7,21 +8,28 @@ language server converts to UTF-16 units. ``end`` is exclusive.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
+import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AnyStr
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class Position:
+    """A 0-based line and code-point column."""  # every dataclass has a docstring: else one is made at import
+
     line: int
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Range:
+    """From ``start`` to ``end`` (exclusive)."""
+
     start: Position
     end: Position
 
@@ -118,3 +126,11 @@ def decode_text(path: Path, data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise UnreadableFile(path, f"is not valid UTF-8 (line {line}, byte {error.start})") from None
     return text.removeprefix("\ufeff")
+
+
+def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[AnyStr]]:
+    """A getter of ``re.compile(pattern, flags)``, compiled on its first call and kept: for the module-level
+    expressions of rare paths (errors, URLs, the rarer manifests), which every start-up would otherwise compile
+    (``re``'s parser is the largest part of importing the engine after the modules themselves). Hot expressions
+    (the scanner's, the common requirement's) stay compiled at import."""
+    return functools.cache(functools.partial(re.compile, pattern, flags))

@@ -4,9 +4,10 @@ defaults of the ``used-without-import`` setting (docs/codes.md)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 
 from packaging.utils import canonicalize_name
 
@@ -132,8 +133,15 @@ def is_used_without_import(normalized: str, extra_patterns: Iterable[str] = ()) 
     """Whether a distribution is expected never to be imported (``DEFAULT_NOT_IMPORTED`` plus
     ``extra_patterns``, shell-style globs over distribution names in any spelling)."""
     name = normalize(normalized)
-    patterns = [p for p, _ in DEFAULT_NOT_IMPORTED] + [_pattern(p) for p in extra_patterns]
-    return any(fnmatchcase(name, p) for p in patterns)
+    return _any_glob(tuple(p for p, _ in DEFAULT_NOT_IMPORTED)).match(name) is not None \
+        or any(fnmatchcase(name, _pattern(p)) for p in extra_patterns)
+
+
+@functools.cache
+def _any_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression matching what ``fnmatchcase`` matches for any of ``patterns`` (each ``translate``d
+    alternative is anchored on its own): one compile and one match instead of one of each per pattern."""
+    return re.compile("|".join(translate(p) for p in patterns))
 
 
 # Entry point groups through which a host program loads a distribution that the project never imports: commands
@@ -150,7 +158,8 @@ USED_BY_ENTRY_POINTS: tuple[str, ...] = (
 def used_by_entry_points(groups: Iterable[str]) -> bool:
     """Whether a distribution declaring these entry point groups is used without an import: a command or a
     plugin (``USED_BY_ENTRY_POINTS``)."""
-    return any(fnmatchcase(group, pattern) for group in groups for pattern in USED_BY_ENTRY_POINTS)
+    matches = _any_glob(USED_BY_ENTRY_POINTS).match
+    return any(matches(group) is not None for group in groups)
 
 
 def is_constraint(specifier: str) -> bool:

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvsense.environment import Installed
@@ -87,6 +86,8 @@ def build_modules(root: Path, pyproject_toml: TomlFile | None) -> frozenset[str]
     requires = build_system.get("requires")
     if not build_system or not isinstance(requires, list):
         return _SETUPTOOLS_MODULES if (root / "setup.py").is_file() else frozenset()
+    from packaging.requirements import InvalidRequirement, Requirement  # only with [build-system] requires
+
     names: set[str] = set()
     for written in requires:
         if not isinstance(written, str):

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvsense.findings import Finding, make
-from venvsense.text import START, Range, UnreadableFile, read_text
+from venvsense.text import START, Range, UnreadableFile, lazy_pattern, read_text
 
 __all__ = ["PYTHON_VERSION", "PythonVersionFile", "is_python_version", "read_python_version"]
 
 # A Python version as a number (``3``, ``3.12``, ``3.12.2``): what a ``.python-version`` entry, a ``--python``
 # argument or a setting must look like to be looked up as a version rather than as a name or a path.
 PYTHON_VERSION = re.compile(r"\d+(\.\d+){0,2}")
-_LINES = re.compile(r"\r\n|\r|\n")
-_FIRST_WORD = re.compile(r"[ \t]*(\S+)")
+_LINES = lazy_pattern(r"\r\n|\r|\n")
+_FIRST_WORD = lazy_pattern(r"[ \t]*(\S+)")
 
 
 def is_python_version(text: str) -> bool:
@@ -59,8 +59,8 @@ def read_python_version(path: Path, text: str | None = None) -> PythonVersionFil
             return PythonVersionFile(path, (), (make("VS206", f"{path.name} {error.reason}", path, START),))
     versions: list[tuple[str, Range]] = []
     findings: list[Finding] = []
-    for number, line in enumerate(_LINES.split(text)):
-        match = _FIRST_WORD.match(line)
+    for number, line in enumerate(_LINES().split(text)):
+        match = _FIRST_WORD().match(line)
         if match is None or match.group(1).startswith("#"):
             continue
         word = match.group(1)

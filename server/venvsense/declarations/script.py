@@ -9,7 +9,6 @@ precise place: a TOML error at the line and column ``tomllib`` names, a bad requ
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from venvsense.declarations import MAIN, Manifest
 from venvsense.declarations.pyproject.document import INVALID, PyprojectDocument, toml_type
 from venvsense.declarations.pyproject.pep621 import set_requires_python
 from venvsense.findings import Finding, make
-from venvsense.text import Position, Range
+from venvsense.text import Position, Range, lazy_pattern
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,9 +25,9 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 # PEP 723's reference expression (https://peps.python.org/pep-0723/#reference-implementation)
-BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
+BLOCK = lazy_pattern(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 MARKER = "# /// script"
-_TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_PLACE = lazy_pattern(r"\(at line (\d+), column (\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def has_block(text: str) -> bool:
 def find_block(text: str) -> tuple[Block | None, list[tuple[str, Range]]]:
     """The ``script`` block of ``text`` and the problems with it (message, range): a second ``script`` block,
     an opening ``# /// script`` that no ``# ///`` closes."""
-    blocks = [m for m in BLOCK.finditer(text) if m.group("type") == "script"]
+    blocks = [m for m in BLOCK().finditer(text) if m.group("type") == "script"]
     problems: list[tuple[str, Range]] = []
     if not blocks:
         at = _opening_line(text)
@@ -152,7 +151,7 @@ def _invalid(message: str, path: Path, where: Range) -> Finding:
 
 def _reason(error: tomllib.TOMLDecodeError) -> str:
     message = getattr(error, "msg", None) or str(error)
-    return _TOML_PLACE.sub("", str(message)).strip()
+    return _TOML_PLACE().sub("", str(message)).strip()
 
 
 def _error_range(error: tomllib.TOMLDecodeError, block: Block) -> Range:
@@ -160,7 +159,7 @@ def _error_range(error: tomllib.TOMLDecodeError, block: Block) -> Range:
     line = getattr(error, "lineno", None)
     column = getattr(error, "colno", None)
     if not isinstance(line, int) or not isinstance(column, int):
-        found = _TOML_PLACE.search(str(error))
+        found = _TOML_PLACE().search(str(error))
         line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
     content_lines = block.content.splitlines() or [""]
     index = max(0, min(line - 1, len(content_lines) - 1))

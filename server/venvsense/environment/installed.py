@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -33,8 +34,7 @@ class Installed:
     skipped: tuple[tuple[Path, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class _DirScan:
+class _DirScan(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """One site-packages folder's distributions, listed when the folder had mtime ``mtime_ns``."""
 
     mtime_ns: int

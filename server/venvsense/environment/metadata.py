@@ -5,17 +5,17 @@ version, requirements, extras, editable installs and the top-level modules each 
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
+
+from venvsense.text import lazy_pattern
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,8 @@ def _record_paths(path: Path) -> list[str]:
     lines = _read_lines(path, "RECORD")
     if lines is None:
         return []
+    import csv  # a RECORD is read only when no disk cache has the venv's listing
+
     try:
         return [row[0] for row in csv.reader(lines) if row]
     except csv.Error:
@@ -314,7 +316,7 @@ def _looks_like_package(folder: Path) -> bool:
         return False
 
 
-_IMPORT_LINE = re.compile(r"import\s+([A-Za-z_][\w.]*)")
+_IMPORT_LINE = lazy_pattern(r"import\s+([A-Za-z_][\w.]*)")
 
 
 def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
@@ -331,7 +333,7 @@ def _modules_from_pth(pth_files: Iterable[Path], site: Path) -> set[str]:
             if not text or text.startswith("#"):
                 continue
             if text.startswith(("import ", "import\t")):
-                for module in _IMPORT_LINE.findall(text):
+                for module in _IMPORT_LINE().findall(text):
                     modules.update(_modules_from_finder(site / (module.replace(".", "/") + ".py")))
             else:
                 folder = Path(text)

@@ -14,9 +14,12 @@ import operator
 import re
 from collections.abc import Callable
 
+from venvsense.text import lazy_pattern
+
 _GAP = r"(?:[ \t\f]|\\\n)*"
 _STRING = r"""(?P<q>['"])(?P<s>[A-Za-z0-9_.\-]*)(?P=q)"""
-_CONDITION = re.compile(
+# compiled on first use: a warm check reads no `if` header, and the pattern is the engine's costliest
+_CONDITION = lazy_pattern(
     rf"(?:el)?if{_GAP}(?P<not>not\b{_GAP})?(?P<paren>\({_GAP})?sys{_GAP}\.{_GAP}(?:"
     rf"version_info{_GAP}(?:\[{_GAP}(?P<index>0|:{_GAP}[1-3]|0{_GAP}:{_GAP}[1-3]){_GAP}\]{_GAP})?"
     rf"(?P<vop><=|>=|==|!=|<|>){_GAP}"
@@ -29,7 +32,7 @@ _OPERATORS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
     "!=": operator.ne,
 }
-_ATOM = re.compile(
+_ATOM = lazy_pattern(
     r"(?P<not>!)?(?:(?P<kind>[vm])(?P<length>[1-3]?)(?P<op><=|>=|==|!=|<|>)(?P<value>[\d,]+)|p(?P<how>[=^])(?P<name>.*))"
 )
 
@@ -37,7 +40,7 @@ _ATOM = re.compile(
 def condition_at(text: str, position: int) -> str | None:
     """The condition of the ``if``/``elif`` header at ``position`` as a gate atom, when it is one of the simple
     forms; else ``None``."""
-    match = _CONDITION.match(text, position)
+    match = _CONDITION().match(text, position)
     if match is None:
         return None
     negated = match.group("not") is not None
@@ -67,7 +70,7 @@ def negated(atom: str) -> str:
 
 
 def _atom_holds(atom: str, version: tuple[int, ...], platform: str) -> bool:
-    match = _ATOM.fullmatch(atom)
+    match = _ATOM().fullmatch(atom)
     if match is None:
         return True  # unreadable: it gates nothing
     kind = match.group("kind")

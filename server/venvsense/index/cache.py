@@ -16,7 +16,6 @@ import json
 import mmap
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -56,6 +55,8 @@ def default_folder(environ: Mapping[str, str]) -> Path | None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    import tempfile  # on the first write only
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:

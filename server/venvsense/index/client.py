@@ -18,14 +18,11 @@ import functools
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
@@ -36,6 +33,10 @@ from venvsense.environment.metadata import parse_metadata_headers
 from venvsense.index.cache import DiskCache, Entry
 from venvsense.index.simple import ACCEPT, File, Release, parse_names, parse_project
 from venvsense.index.sources import IndexUrl, redact
+
+if TYPE_CHECKING:
+    import urllib.request
+    from email.message import Message
 
 logger = logging.getLogger("venvsense.index")
 
@@ -70,6 +71,8 @@ class Fetched:
 
 
 def _request(url: str, accept: str, entry: Entry | None) -> urllib.request.Request:
+    import urllib.request
+
     parts = urlsplit(url)
     user = ""
     if "@" in parts.netloc:
@@ -108,6 +111,11 @@ class Fetcher:
         if not conditional:
             cached = None
         self.requests += 1
+        # urllib.request brings http.client, email, ssl and socket: imported on the first request, not by the
+        # engine or the language server's start-up (answers from the cache need none of them)
+        import urllib.error
+        import urllib.request
+
         try:
             with urllib.request.urlopen(_request(url, accept, cached), timeout=self.timeout) as response:
                 body = response.read(limit + 1)

@@ -11,24 +11,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from venvsense.config import Settings, overlay, project_settings
 from venvsense.declarations import Declaration, Manifest
 from venvsense.declarations.locks import Lock, find_lock, format_of, lock_kind, read_lock
-from venvsense.declarations.pipfile import read_pipfile
 from venvsense.declarations.pyproject import read_pyproject
 from venvsense.declarations.pyproject.dynamic import declare_from_metadata, unresolved
-from venvsense.declarations.pythonversion import PythonVersionFile, read_python_version
 from venvsense.declarations.requirements import is_compiled, read_requirements, workspace_boundary
-from venvsense.declarations.setupcfg import read_setup_cfg
-from venvsense.declarations.setuppy import read_setup_py
 from venvsense.environment import Environment, Installed, find_environment, read_installed
 from venvsense.model.discovery import Project, is_project_root, project_at
 from venvsense.model.scopes import Scopes, read_scopes
 from venvsense.text import UnreadableFile, read_text
 from venvsense.tomlfile import TomlFile, read_toml
+
+if TYPE_CHECKING:
+    from venvsense.declarations.pythonversion import PythonVersionFile
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ def read_model(
     installed = read_installed(environment) if environment and not environment.problems else None
     python_version_file = None
     if project.python_version:
+        from venvsense.declarations.pythonversion import read_python_version  # only with a .python-version
+
         python_version_file = read_python_version(project.python_version, buffers.get(project.python_version))
     sets = read_sets(project, buffers, environ, pyproject_toml, workspace=(*settings.workspace, project.root),
                      trusted=settings.trusted)
@@ -247,11 +249,19 @@ def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[s
     if project.pyproject:
         parsed = pyproject_toml if pyproject_toml is not None and pyproject_toml.path == project.pyproject else None
         manifests.append(read_pyproject(project.pyproject, buffers.get(project.pyproject), parsed=parsed))
+    # the readers of the rarer manifests are imported when a project has one (start-up: setup.py's reader is
+    # the largest module of all)
     if project.setup_cfg:
+        from venvsense.declarations.setupcfg import read_setup_cfg
+
         manifests.append(read_setup_cfg(project.setup_cfg, buffers.get(project.setup_cfg)))
     if project.setup_py and project.single_manifest is None:
+        from venvsense.declarations.setuppy import read_setup_py
+
         manifests.append(read_setup_py(project.setup_py, buffers.get(project.setup_py)))
     if project.pipfile:
+        from venvsense.declarations.pipfile import read_pipfile
+
         manifests.append(read_pipfile(project.pipfile, buffers.get(project.pipfile)))
     return manifests
 

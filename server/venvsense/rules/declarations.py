@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -29,6 +27,10 @@ from venvsense.text import START
 def marker_holds(marker: str | None, environment: Mapping[str, str], extra: str = "") -> bool:
     if not marker:
         return True
+    # packaging's marker and requirement parsers are imported where a marker or a requirement is read: a check
+    # of a project without either (and every start-up) does without them
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
     try:
         return Marker(marker).evaluate({**environment, "extra": extra})
     except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
@@ -183,6 +185,8 @@ def _find_extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Dist
     if dist.extras and wanted not in {canonicalize_name(e) for e in dist.extras}:
         return f"{dist.name} {dist.version} has no extra '{extra}'"
     missing: list[str] = []
+    from packaging.requirements import InvalidRequirement, Requirement
+
     wrong: list[str] = []
     for text in dist.requires:
         if "extra" not in text:
@@ -248,6 +252,8 @@ def _broken_dependency_findings(model: ProjectModel, env: Environment, installed
 
 
 def _requirement_name(text: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return Requirement(text).name
     except InvalidRequirement:
@@ -301,6 +307,8 @@ def _together(first: Declaration, second: Declaration, markers: Mapping[str, str
 
 
 def _marker_text(marker: str) -> str:
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return str(Marker(marker))
     except InvalidMarker:

@@ -14,7 +14,6 @@ from packaging.version import InvalidVersion, Version
 
 from venvsense.environment import Environment, Installed, marker_environment
 from venvsense.findings import Finding, make
-from venvsense.index import DiskCache, IndexService, indexes_of, newest_compatible
 from venvsense.model import ProjectModel
 from venvsense.rules.declarations import marker_holds, satisfies
 
@@ -22,6 +21,10 @@ from venvsense.rules.declarations import marker_holds, satisfies
 def outdated_findings(model: ProjectModel, env: Environment, installed: Installed) -> list[Finding]:
     if not model.settings.check_outdated:
         return []
+    # imported here: the index client (urllib, http.client, email, ssl) is for this opt-in rule only, not for
+    # every check's start-up (tests/test_startup_imports.py keeps it so)
+    from venvsense.index import DiskCache, IndexService, indexes_of, newest_compatible
+
     cache = DiskCache.default(model.environ)
     if cache is None:
         return []

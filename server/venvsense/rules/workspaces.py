@@ -14,7 +14,6 @@ member's tests, docs and scripts, what the root's default dependency groups decl
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,10 +24,10 @@ from venvsense.classify.members import Workspace
 from venvsense.declarations import Declaration
 from venvsense.findings import Finding, make
 from venvsense.model import Scopes, relative_path
-from venvsense.text import START
+from venvsense.text import START, lazy_pattern
 from venvsense.tomlfile import TomlFile, read_toml
 
-_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_REQUIREMENT_NAME = lazy_pattern(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 _IMPORT_CODES = frozenset({"VS301", "VS302"})
 
@@ -55,7 +54,7 @@ def _names(values: object) -> set[str]:
     names: set[str] = set()
     for value in values if isinstance(values, list) else ():
         if isinstance(value, str):
-            name = _REQUIREMENT_NAME.match(value)
+            name = _REQUIREMENT_NAME().match(value)
             if name is not None:
                 names.add(canonicalize_name(name.group(1)))
     return names

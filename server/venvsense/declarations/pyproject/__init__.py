@@ -7,17 +7,15 @@ The section readers are ``pep621``, ``poetry`` and ``uv``; ``document`` holds th
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from venvsense.declarations import Manifest
 from venvsense.declarations.pyproject.document import INVALID, PyprojectDocument, pep508_declaration
 from venvsense.declarations.pyproject.pep621 import read_dependency_groups, read_project
-from venvsense.declarations.pyproject.poetry import read_poetry, translate_poetry_constraint
 from venvsense.declarations.pyproject.uv import apply_uv_sources, read_uv_dev_dependencies
 from venvsense.findings import Finding, make
-from venvsense.text import START, Position, Range
+from venvsense.text import START, Position, Range, lazy_pattern
 from venvsense.tomlfile import TomlFile, read_toml
 
 if sys.version_info >= (3, 11):
@@ -26,6 +24,14 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = ["pep508_declaration", "read_pyproject", "translate_poetry_constraint"]
+
+
+def translate_poetry_constraint(constraint: str) -> str:
+    """Poetry's ``constraint`` as a PEP 440 specifier (``declarations.pyproject.poetry``, imported on first use:
+    most projects are not Poetry's)."""
+    from venvsense.declarations.pyproject.poetry import translate_poetry_constraint as translate
+
+    return translate(constraint)
 
 
 def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | None = None) -> Manifest:
@@ -57,6 +63,8 @@ def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | No
     if document.table(("tool",)) is not None:
         read_uv_dev_dependencies(document)
         if document.table(("tool", "poetry")) is not None:
+            from venvsense.declarations.pyproject.poetry import read_poetry  # only for Poetry projects
+
             read_poetry(document, project)
         apply_uv_sources(document)  # last: it gives a source only to declarations that have none yet
     return manifest
@@ -65,8 +73,8 @@ def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | No
 # ---------------------------------------------------------------------------------------------------------
 # Broken TOML
 
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+_TOML_AT = lazy_pattern(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT_END = lazy_pattern(r"\s*\(at end of document\)\s*$")
 
 
 def _toml_error(path: Path, text: str, error: Exception | None) -> Finding:
@@ -74,11 +82,11 @@ def _toml_error(path: Path, text: str, error: Exception | None) -> Finding:
     message = str(error)
     lines = text.split("\n")
     line, column = 0, 0
-    if match := _TOML_AT.search(message):
+    if match := _TOML_AT().search(message):
         line = min(max(int(match.group(1)) - 1, 0), len(lines) - 1)
         column = min(max(int(match.group(2)) - 1, 0), len(lines[line].rstrip("\r")))
         message = message[: match.start()]
-    elif match := _TOML_AT_END.search(message):
+    elif match := _TOML_AT_END().search(message):
         line = len(lines) - 1
         column = len(lines[line])
         message = message[: match.start()] + " at the end of the file"

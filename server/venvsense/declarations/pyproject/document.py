@@ -6,34 +6,34 @@ Also the PEP 508 entry reader that ``setup.cfg`` shares.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvsense.declarations import Declaration, Kind, Manifest
 from venvsense.declarations.pyproject.positions import Key, PositionMap
 from venvsense.findings import Finding, make
-from venvsense.text import Range
+from venvsense.text import Range, lazy_pattern
 
 __all__ = ["INVALID", "PyprojectDocument", "dotted", "pep508_declaration", "toml_type"]
 
 INVALID = "VS206"
-_NAME_AT_START = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_NAME_AT_START = lazy_pattern(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def pep508_declaration(
     text: str, file: Path, range_: Range, *, group: str, primary: bool, declaration_set: str
 ) -> Declaration | Finding:
     """A declaration for one PEP 508 requirement string, or the VS206 finding that says why it is not one."""
+    from packaging.requirements import InvalidRequirement, Requirement  # imported on the first one (start-up)
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0] if str(error) else "not a valid requirement"
-        guessed = _NAME_AT_START.match(text)
+        guessed = _NAME_AT_START().match(text)
         return make(INVALID, f"invalid requirement {text.strip()!r}: {reason}", file, range_,
                     package=canonicalize_name(guessed.group(1)) if guessed else None,
                     secondary=not primary, declaration_set=declaration_set)

@@ -10,7 +10,6 @@ the project is not installed, says so with one VS209 finding (``unresolved``) an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -20,14 +19,14 @@ from venvsense.declarations import MAIN, Manifest
 from venvsense.declarations.pyproject.document import PyprojectDocument, pep508_declaration, toml_type
 from venvsense.declarations.requirements import read_requirements
 from venvsense.findings import Finding, make
-from venvsense.text import Range
+from venvsense.text import Range, lazy_pattern
 
 __all__ = ["declare_from_metadata", "read_dynamic", "unresolved"]
 
 DYNAMIC = "VS209"
 FIELDS = ("dependencies", "optional-dependencies")
 # ``extra == "name"`` in a Requires-Dist marker, with the ``and`` that joins it to the rest
-_EXTRA = re.compile(r"""(?:\s+and\s+)?\(?\s*extra\s*==\s*(['"])(?P<extra>[^'"]+)\1\s*\)?(?:\s+and\s+)?""")
+_EXTRA = lazy_pattern(r"""(?:\s+and\s+)?\(?\s*extra\s*==\s*(['"])(?P<extra>[^'"]+)\1\s*\)?(?:\s+and\s+)?""")
 
 
 def read_dynamic(document: PyprojectDocument, project: dict[str, Any]) -> None:
@@ -105,7 +104,7 @@ def declare_from_metadata(manifest: Manifest, requires: Iterable[str]) -> None:
     for text in requires:
         requirement, _, marker = text.partition(";")
         extra = None
-        match = _EXTRA.search(marker)
+        match = _EXTRA().search(marker)
         if match:
             extra = match.group("extra")
             marker = (marker[:match.start()] + (" and " if match.start() and match.end() < len(marker) else "")

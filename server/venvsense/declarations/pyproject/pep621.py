@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from dependency_groups import DependencyGroupResolver
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -61,6 +60,8 @@ def read_dependency_groups(document: PyprojectDocument) -> None:
     groups = document.table(("dependency-groups",))
     if not groups:
         return
+    from dependency_groups import DependencyGroupResolver  # only with groups (it imports packaging's parser)
+
     try:
         # The library's own check of the table (duplicate names after normalization); resolution is
         # ours below, because the library stops at the first problem and keeps no source positions.

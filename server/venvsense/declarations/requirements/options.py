@@ -3,10 +3,10 @@ pip accepts in a requirements file (SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ), 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from venvsense.declarations.requirements.requirement import quote
+from venvsense.text import lazy_pattern
 
 __all__ = ["INDEX_OPTIONS", "Option", "OptionError", "parse_options"]
 
@@ -26,7 +26,7 @@ _STRONG_HASHES = ("sha256", "sha384", "sha512")
 INDEX_OPTIONS = frozenset({"--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index"})
 
 
-_WORD = re.compile(r"[^ \t\r\n]+")  # a token of shlex.split when there are no quotes or escapes
+_WORD = lazy_pattern(r"[^ \t\r\n]+")  # a token of shlex.split when there are no quotes or escapes
 
 
 class _SplitError(ValueError):
@@ -36,7 +36,7 @@ class _SplitError(ValueError):
 def _split(text: str) -> list[tuple[str, int, int]]:
     """``shlex.split(text)`` (POSIX mode, no comments), each token with the span of text it came from."""
     if "'" not in text and '"' not in text and "\\" not in text:
-        return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        return [(m.group(), m.start(), m.end()) for m in _WORD().finditer(text)]
     tokens: list[tuple[str, int, int]] = []
     i, n = 0, len(text)
     whitespace = " \t\r\n"
@@ -79,8 +79,7 @@ def _split(text: str) -> list[tuple[str, int, int]]:
         tokens.append(("".join(value), start, i))
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen dataclass)
     """One option given on a line: its long name, its value, the span of the whole and of the value."""
 
     name: str

@@ -11,7 +11,6 @@ import re
 import stat
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from venvsense.declarations import MAIN, Declaration, IndexOption, Manifest
@@ -34,14 +33,14 @@ from venvsense.declarations.requirements.requirement import (
     simple_requirement,
 )
 from venvsense.findings import make
-from venvsense.text import START, Position, Range, UnreadableFile, read_text
+from venvsense.text import START, Position, Range, UnreadableFile, lazy_pattern, read_text
 
 __all__ = ["read_requirements", "workspace_boundary"]
 
 INVALID = "VS206"
 UNRESOLVABLE = "VS207"
 INDEX_OVERRIDE = "VS208"
-_INCLUDE_URL = re.compile(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: includes pip fetches as URLs
+_INCLUDE_URL = lazy_pattern(r"^(http|https|file):", re.I)  # pip's SCHEME_RE: includes pip fetches as URLs
 
 
 def read_requirements(
@@ -139,22 +138,21 @@ def _gc_paused(pause: bool) -> Iterator[None]:
         gc.enable()
 
 
-@dataclass
 class _Reader:
-    """The state of one ``read_requirements`` call: what has been read, and the manifest being filled."""
+    """The state of one ``read_requirements`` call: what has been read, and the manifest being filled. (A plain
+    class: no dataclass methods are made for it at import.)"""
 
-    primary: bool
-    overrides: Mapping[Path, str]
-    environ: Mapping[str, str]
-    path: Path
-    workspace: tuple[Path, ...] | None = None
-    follow_outside: bool = True
-    manifest: Manifest = field(init=False)
-    cut: dict[Path, int] = field(default_factory=dict)  # files read only up to MAX_BYTES → their size
-    already_read: set[tuple[Path, bool]] = field(default_factory=set)  # (file, read as constraints)
-
-    def __post_init__(self) -> None:
-        self.manifest = Manifest(path=self.path)
+    def __init__(self, primary: bool, overrides: Mapping[Path, str], environ: Mapping[str, str], path: Path,
+                 workspace: tuple[Path, ...] | None = None, follow_outside: bool = True) -> None:
+        self.primary = primary
+        self.overrides = overrides
+        self.environ = environ
+        self.path = path
+        self.workspace = workspace
+        self.follow_outside = follow_outside
+        self.manifest = Manifest(path=path)
+        self.cut: dict[Path, int] = {}  # files read only up to MAX_BYTES → their size
+        self.already_read: set[tuple[Path, bool]] = set()  # (file, read as constraints)
 
     def own(self, path: Path) -> bool:
         """Whether ``path`` is the workspace's own: its real path (links followed) is inside a workspace folder."""
@@ -324,7 +322,7 @@ class _Reader:
         flag = "-c" if constraint else "-r"
         target = quote(option.value)
         range_ = line.range(option.value_start, option.value_end)
-        if _INCLUDE_URL.match(target):
+        if _INCLUDE_URL().match(target):
             if not target.lower().startswith("file:"):
                 return  # a remote file: pip downloads it, a static reader cannot follow it
             from urllib.request import url2pathname  # not at start-up: it pulls in http.client and email

@@ -10,14 +10,16 @@ import posixpath
 import re
 import urllib.parse
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from venvsense.declarations import Kind
+from venvsense.text import lazy_pattern
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 __all__ = ["NAME", "QUOTE_LIMIT", "ParsedRequirement", "Rejected", "parse_editable", "parse_line_requirement",
            "quote", "simple_requirement"]
@@ -32,13 +34,13 @@ _VCS_SCHEMES = {
 }
 _VCS_URL_SCHEMES = frozenset(f"{vcs}+{scheme}" for vcs, schemes in _VCS_SCHEMES.items() for scheme in schemes)
 _URL_SCHEMES = frozenset({"http", "https", "file", "ftp"}) | _VCS_URL_SCHEMES
-_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_SCHEME = lazy_pattern(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ARCHIVE_EXTENSIONS = (".zip", ".whl", ".tar.bz2", ".tbz", ".tar.gz", ".tgz", ".tar", ".tar.xz", ".txz",
                        ".tlz", ".tar.lz", ".tar.lzma")
-_EXTRAS_SUFFIX = re.compile(r"^(.+)(\[[^\]]+\])$")  # pip's strip_extras
-_EGG = re.compile(r"[#&]egg=([^&]*)")
-_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)
-_NAME_AT_START = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_EXTRAS_SUFFIX = lazy_pattern(r"^(.+)(\[[^\]]+\])$")  # pip's strip_extras
+_EGG = lazy_pattern(r"[#&]egg=([^&]*)")
+_PROJECT_NAME = lazy_pattern(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)
+_NAME_AT_START = lazy_pattern(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">", "===")
 # ``name[extras] op version, ...`` with plain release versions: read without packaging's (slower) parser, to
 # the same result. Anything else (markers, URLs, pre-releases, wildcards, ~=) goes through packaging.
@@ -82,7 +84,7 @@ def _q(text: str) -> str:
 
 
 def _url_scheme(text: str) -> str | None:
-    match = _URL_SCHEME.match(text)
+    match = _URL_SCHEME().match(text)
     return match.group(1).lower() if match else None
 
 
@@ -100,9 +102,11 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
-    match = _EXTRAS_SUFFIX.match(text)
+    match = _EXTRAS_SUFFIX().match(text)
     if not match:
         return text, ()
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         extras = Requirement("placeholder" + match.group(2)).extras
     except InvalidRequirement:
@@ -111,10 +115,10 @@ def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _egg_name(url: str) -> str:
-    match = _EGG.search(url)
+    match = _EGG().search(url)
     if not match:
         return ""
-    if not _PROJECT_NAME.match(match.group(1)):
+    if not _PROJECT_NAME().match(match.group(1)):
         raise Rejected(f"invalid #egg= fragment {_q(match.group(1))} in {_q(url)}: it must be a project name, "
                         "without extras or a version")
     return match.group(1)
@@ -139,7 +143,7 @@ def _archive_name(filename: str) -> tuple[str, str]:
             stem = stem[: -len(extension)]
             break
     name, dash, version = stem.rpartition("-")
-    if not dash or not _PROJECT_NAME.match(name):
+    if not dash or not _PROJECT_NAME().match(name):
         return "", ""
     try:
         Version(version)
@@ -154,6 +158,9 @@ def _archive_name(filename: str) -> tuple[str, str]:
 def _requirement(text: str) -> ParsedRequirement:
     """A PEP 508 requirement (its marker already split off, as pip does), or ``Rejected`` with packaging's
     reason."""
+    # packaging's requirement and marker parsers are imported on the first line the fast path cannot read
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
@@ -163,7 +170,7 @@ def _requirement(text: str) -> ParsedRequirement:
             message += " (it looks like a path, but there is no such file or folder)"
         elif "=" in text and not any(op in text for op in _OPERATORS):
             message += " (= is not a valid operator; did you mean == ?)"
-        guessed = _NAME_AT_START.match(text)
+        guessed = _NAME_AT_START().match(text)
         raise Rejected(message, canonicalize_name(guessed.group(1)) if guessed else None) from None
     kind: Kind = "registry"
     if requirement.url is not None:
@@ -194,6 +201,8 @@ def simple_requirement(text: str) -> ParsedRequirement | None:
 @functools.lru_cache(maxsize=1024)
 def _marker(text: str) -> str:
     """A marker as packaging normalizes it, or ``Rejected`` with packaging's reason."""
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return str(Marker(text))
     except InvalidMarker as error:
@@ -272,6 +281,8 @@ def parse_line_requirement(text: str, base: Path) -> ParsedRequirement:
 
 def parse_editable(text: str, base: Path) -> ParsedRequirement:
     """pip's ``parse_editable``: a local project folder, a VCS URL with ``#egg=``, or ``name @ url``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         direct: Requirement | None = Requirement(text)
     except InvalidRequirement:
