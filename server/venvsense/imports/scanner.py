@@ -212,6 +212,34 @@ def _last_import(text: str) -> int:
             return position
 
 
+def _possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
+    """What the import statements from ``start`` to ``last`` may need (position, indent in characters),
+    read from the words ``import`` alone: every one that may be a statement's, with the indent of its line
+    (one less for an import or ``from`` starting its line), at the word's position (at or after its
+    statement's keyword)."""
+    needs: list[tuple[int, int]] = []
+    find = text.find
+    rfind = text.rfind
+    position = find("import", start, last + 6)
+    while position >= 0:
+        after = text[position + 6 : position + 7]
+        before = text[position - 1 : position]
+        if before == "\n" or not position:
+            pass  # `import` starting a line: a top-level statement needs nothing
+        elif not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
+            line_start = rfind("\n", 0, position) + 1
+            line = text[line_start:position]
+            code = line.lstrip(" \t\f")
+            indent = len(line) - len(code)
+            if not code or code.startswith("from"):
+                if indent:
+                    needs.append((position, indent - 1))
+            else:
+                needs.append((position, indent))
+        position = find("import", position + 6, last + 6)
+    return needs
+
+
 def _plan(needs: list[tuple[int, int]], last: int) -> tuple[list[int], list[int]]:
     """From what each import needed: positions, and how deep the lines before each must be looked at."""
     positions = [position for position, _ in needs] + [last]
@@ -246,7 +274,7 @@ def _scan_fast(
     text: str, last: int, positions: list[int], reaches: list[int], parsed: dict[int, ParsedStatement],
 ) -> ImportCollector:
     """Scans with the fast pattern, stopping at the lines indented no deeper than ``reaches[i]`` characters
-    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough."""
+    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough"""
     scanner = ImportCollector(text, parsed)
     pattern, reach = _fast(reaches[0])
     next_import = 0  # index in `positions` of the first import not yet passed
@@ -409,8 +437,19 @@ def scan_source(text: str) -> ScanResult:
         # the lines that may enclose them; a form feed resets indentation: then every line.
         unlimited = [_NO_REACH_LIMIT]
         parsed: dict[int, ParsedStatement] = {}
+        if "\f" in text:
+            return _scan_fast(text, last, [last], unlimited, parsed).result()
+        # When some import may be nested (the words `import` say so, strings included: a superset of what
+        # the imports need), scan once, stopping at the lines that may enclose them; when that was not
+        # enough or the fast path gave up, the two passes below decide.
+        possible = _possible_needs(text, 0, last)
+        if possible:
+            try:
+                return _scan_fast(text, last, *_plan(possible, last), parsed).result()
+            except (_ReachTooShort, _FastPathGaveUp):
+                pass
         try:
-            return _scan_fast(text, last, [last], unlimited if "\f" in text else [-1], parsed).result()
+            return _scan_fast(text, last, [last], [-1], parsed).result()
         except _ReachTooShort as short:
             needs = short.needs
             first = short.scanner
