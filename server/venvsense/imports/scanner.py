@@ -212,6 +212,17 @@ def _last_import(text: str) -> int:
             return position
 
 
+def _may_nest(text: str, last: int) -> bool:
+    """Whether some word ``import`` up to ``last`` is not the one of an import or ``from`` line at the left
+    margin, counting: when each is, no import is nested (and when the count is wrong, the two passes find
+    out)."""
+    stop = last + 6
+    margin = text.count("\nimport", 0, stop) + text.count("\nfrom", 0, stop)
+    if text.startswith(("import", "from")):
+        margin += 1
+    return text.count("import", 0, stop) != margin
+
+
 def _possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
     """What the import statements from ``start`` to ``last`` may need (position, indent in characters),
     read from the words ``import`` alone: every one that may be a statement's, with the indent of its line
@@ -298,7 +309,11 @@ def _scan_fast(
                 short = line_characters - 1 > reach
         else:
             header_line = 0
-        position = scanner.keyword_line(keyword, first.start(1), indent_width(text[:line_characters]))
+        taken = scanner.simple_imports(0) if line_characters == 0 and (keyword == "import" or keyword == "from") else 0
+        if taken:  # a run of plain imports opens the file
+            position = certain = taken - 1
+        else:
+            position = scanner.keyword_line(keyword, first.start(1), indent_width(text[:line_characters]))
     while True:
         if position > last:
             if not scanner.undecided:
@@ -351,6 +366,17 @@ def _scan_fast(
                         short = True
             else:
                 header_line = stop + 1
+            if at == stop + 1 and not scanner.blocks and not scanner.undecided and (
+                    keyword == "import" or keyword == "from"):
+                # a top-level import starting a line: likely a run of plain ones, taken in one go (what
+                # `keyword_line` would do first at indent 0 here is forgetting the if/elif chains)
+                taken = scanner.simple_imports(at)
+                if taken > at:
+                    scanner.chains.clear()
+                    position = certain = taken - 1
+                    if last == length and not scanner.undecided:
+                        break
+                    continue
             position = scanner.keyword_line(keyword, at, indent)
             if at == stop + 1 and not scanner.blocks and text.startswith("\n", position):
                 # the next lines are likely more top-level imports: take the plain ones in one go
@@ -442,7 +468,7 @@ def scan_source(text: str) -> ScanResult:
         # When some import may be nested (the words `import` say so, strings included: a superset of what
         # the imports need), scan once, stopping at the lines that may enclose them; when that was not
         # enough or the fast path gave up, the two passes below decide.
-        possible = _possible_needs(text, 0, last)
+        possible = _possible_needs(text, 0, last) if _may_nest(text, last) else None
         if possible:
             try:
                 return _scan_fast(text, last, *_plan(possible, last), parsed).result()

@@ -116,6 +116,9 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
+    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "parsed", "text", "try_at_indent",
+                 "undecided")
+
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
         # block stack: (indent, kind, try record, gate); kind is "def", "tc", "try", "fb" (a handler catching
