@@ -184,6 +184,7 @@ def _fast(reach: int) -> tuple[re.Pattern[str], int]:
     return _compiled_pattern(reach), reach
 
 
+_FROM_MODULE = re.compile(r"from[ \t\f]*(?:\.[ \t\f]*)*[\w.]*[ \t\f]+")
 _FROM_BEFORE = re.compile(r"(?:^|[:;])[ \t\f]*from\b")
 
 
@@ -225,29 +226,34 @@ def _may_nest(text: str, last: int) -> bool:
 
 def _possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
     """What the import statements from ``start`` to ``last`` may need (position, indent in characters),
-    read from the words ``import`` alone: every one that may be a statement's, with the indent of its line
-    (one less for an import or ``from`` starting its line), at the word's position (at or after its
-    statement's keyword)."""
+    read from the words ``import`` alone, as ``_last_import`` reads them (strings included): one starting
+    its line or ending ``from <module>`` there needs the lines indented less than it, one after ``:``/``;``
+    or a continued line those indented no deeper than its line; each at the word's position (at or after
+    its statement's keyword)."""
     needs: list[tuple[int, int]] = []
     find = text.find
     rfind = text.rfind
-    position = find("import", start, last + 6)
+    stop = last + 6
+    position = find("import", start, stop)
     while position >= 0:
-        after = text[position + 6 : position + 7]
         before = text[position - 1 : position]
-        if before == "\n" or not position:
-            pass  # `import` starting a line: a top-level statement needs nothing
-        elif not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
-            line_start = rfind("\n", 0, position) + 1
-            line = text[line_start:position]
-            code = line.lstrip(" \t\f")
-            indent = len(line) - len(code)
-            if not code or code.startswith("from"):
-                if indent:
-                    needs.append((position, indent - 1))
-            else:
-                needs.append((position, indent))
-        position = find("import", position + 6, last + 6)
+        if before != "\n" and position:  # (`import` starting a line at the margin needs nothing)
+            after = text[position + 6 : position + 7]
+            if not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
+                line_start = rfind("\n", 0, position) + 1
+                line = text[line_start:position]
+                code = line.lstrip(" \t\f")
+                indent = len(line) - len(code)
+                if not code or _FROM_MODULE.fullmatch(code):
+                    if indent:
+                        needs.append((position, indent - 1))
+                elif (
+                    code.rstrip(" \t\f").endswith((":", ";"))
+                    or _FROM_BEFORE.search(line)
+                    or text[line_start - 2 : line_start] == "\\\n"
+                ):
+                    needs.append((position, indent))
+        position = find("import", position + 6, stop)
     return needs
 
 
