@@ -289,9 +289,15 @@ class _ReachTooShort(Exception):
 
 def _scan_fast(
     text: str, last: int, positions: list[int], reaches: list[int], parsed: dict[int, ParsedStatement],
+    planned: bool = False,
 ) -> ImportCollector:
     """Scans with the fast pattern, stopping at the lines indented no deeper than ``reaches[i]`` characters
-    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough"""
+    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough.
+
+    ``planned``: the reaches were planned from the words ``import`` (``_possible_needs``), not from a first
+    pass, so this scan may stop at lines the two passes do not: it gives up (``_FastPathGaveUp``, and the two
+    passes decide) wherever those extra stops could make a difference, and checks the depth of every line
+    starting with an ambiguous keyword."""
     scanner = ImportCollector(text, parsed)
     pattern, reach = _fast(reaches[0])
     next_import = 0  # index in `positions` of the first import not yet passed
@@ -305,11 +311,13 @@ def _scan_fast(
     # starts with a block keyword (then `: import x` on it is in that block)
     header_line = -1  # where the last block-keyword line visited starts
     line_visited = 0  # where the last keyword line visited starts
+    import_line = -1  # where the last import line visited starts
     first = _LINE_KEYWORD.match(text)
     if first is not None:
         keyword = first.group(1)
         line_characters = first.start(1)
         if keyword == "import" or keyword == "from":
+            import_line = 0
             if line_characters > 0:
                 needs.append((first.start(1), line_characters - 1))
                 short = line_characters - 1 > reach
@@ -354,7 +362,7 @@ def _scan_fast(
             indent = indent_width(text[stop + 1 : at])
             if keyword not in _AMBIGUOUS_KEYWORDS:
                 certain = at  # no other keyword can start a line inside brackets
-            elif scanner.would_change(keyword, at, indent):
+            elif planned or scanner.would_change(keyword, at, indent):
                 depth = _depth_at(text, certain, at)
                 if depth is None:
                     raise _FastPathGaveUp  # past a construct too deep (or broken) to check
@@ -365,6 +373,7 @@ def _scan_fast(
             # (an ambiguous keyword line that changes nothing may be inside brackets: not a known depth 0)
             line_visited = stop + 1
             if keyword == "import" or keyword == "from":
+                import_line = line_visited
                 line_characters = at - stop - 1
                 if line_characters > 0:
                     needs.append((at, line_characters - 1))
@@ -399,6 +408,8 @@ def _scan_fast(
                     continue
                 # `if TYPE_CHECKING: import x`, `x = 1; import y`: the logical line must start this line
                 line_start = text.rfind("\n", 0, stop) + 1
+                if planned and line_start != import_line:
+                    raise _FastPathGaveUp  # a first pass checks this line from where it knows the depth
                 if (
                     line_start != header_line
                     and line_start != line_visited
@@ -477,7 +488,7 @@ def scan_source(text: str) -> ScanResult:
         possible = _possible_needs(text, 0, last) if _may_nest(text, last) else None
         if possible:
             try:
-                return _scan_fast(text, last, *_plan(possible, last), parsed).result()
+                return _scan_fast(text, last, *_plan(possible, last), parsed, planned=True).result()
             except (_ReachTooShort, _FastPathGaveUp):
                 pass
         try:
