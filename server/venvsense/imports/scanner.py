@@ -173,18 +173,21 @@ def _compiled_pattern(key: int) -> re.Pattern[str]:
     return pattern
 
 
-def _fast(reach: int) -> tuple[re.Pattern[str], int]:
-    """The fast pattern for ``reach`` rounded up, and the rounded ``reach``."""
+def _rounded(reach: int) -> int:
     for step in _REACHES:
         if reach <= step:
-            reach = step
-            break
-    else:
-        reach = _NO_REACH_LIMIT
+            return step
+    return _NO_REACH_LIMIT
+
+
+def _fast(reach: int) -> tuple[re.Pattern[str], int]:
+    """The fast pattern for ``reach`` rounded up, and the rounded ``reach``."""
+    reach = _rounded(reach)
     return _compiled_pattern(reach), reach
 
 
 _FROM_MODULE = re.compile(r"from[ \t\f]*(?:\.[ \t\f]*)*[\w.]*[ \t\f]+")
+_FROM_AFTER_SEPARATOR = re.compile(r"[:;][ \t\f]*(from)\b[^:;]*$")
 _FROM_BEFORE = re.compile(r"(?:^|[:;])[ \t\f]*from\b")
 
 
@@ -244,15 +247,18 @@ def _possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
                 line = text[line_start:position]
                 code = line.lstrip(" \t\f")
                 indent = len(line) - len(code)
-                if not code or _FROM_MODULE.fullmatch(code):
+                if not code:
                     if indent:
                         needs.append((position, indent - 1))
-                elif (
-                    code.rstrip(" \t\f").endswith((":", ";"))
-                    or _FROM_BEFORE.search(line)
-                    or text[line_start - 2 : line_start] == "\\\n"
-                ):
+                elif _FROM_MODULE.fullmatch(code):
+                    if indent:
+                        needs.append((line_start + indent, indent - 1))
+                elif code.rstrip(" \t\f").endswith((":", ";")) or text[line_start - 2 : line_start] == "\\\n":
                     needs.append((position, indent))
+                else:
+                    after_separator = _FROM_AFTER_SEPARATOR.search(line)
+                    if after_separator is not None:
+                        needs.append((line_start + after_separator.start(1), indent))
         position = find("import", position + 6, stop)
     return needs
 
@@ -289,15 +295,16 @@ class _ReachTooShort(Exception):
 
 def _scan_fast(
     text: str, last: int, positions: list[int], reaches: list[int], parsed: dict[int, ParsedStatement],
-    planned: bool = False,
+    planned: list[tuple[int, int]] | None = None,
 ) -> ImportCollector:
     """Scans with the fast pattern, stopping at the lines indented no deeper than ``reaches[i]`` characters
     until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough.
 
-    ``planned``: the reaches were planned from the words ``import`` (``_possible_needs``), not from a first
-    pass, so this scan may stop at lines the two passes do not: it gives up (``_FastPathGaveUp``, and the two
-    passes decide) wherever those extra stops could make a difference, and checks the depth of every line
-    starting with an ambiguous keyword."""
+    ``planned``: the reaches were planned from these needs, read from the words ``import``
+    (``_possible_needs``), not from a first pass. The scan gives up (``_FastPathGaveUp``: the two passes
+    decide) unless the imports it finds needed the same stops (``_steps``): then it stopped where the
+    second pass does, and saw what the first pass sees after that. Where the two passes would check the
+    depth and this scan cannot, it gives up as well."""
     scanner = ImportCollector(text, parsed)
     pattern, reach = _fast(reaches[0])
     next_import = 0  # index in `positions` of the first import not yet passed
@@ -362,7 +369,7 @@ def _scan_fast(
             indent = indent_width(text[stop + 1 : at])
             if keyword not in _AMBIGUOUS_KEYWORDS:
                 certain = at  # no other keyword can start a line inside brackets
-            elif planned or scanner.would_change(keyword, at, indent):
+            elif scanner.would_change(keyword, at, indent):
                 depth = _depth_at(text, certain, at)
                 if depth is None:
                     raise _FastPathGaveUp  # past a construct too deep (or broken) to check
@@ -408,7 +415,7 @@ def _scan_fast(
                     continue
                 # `if TYPE_CHECKING: import x`, `x = 1; import y`: the logical line must start this line
                 line_start = text.rfind("\n", 0, stop) + 1
-                if planned and line_start != import_line:
+                if planned is not None and line_start != import_line:
                     raise _FastPathGaveUp  # a first pass checks this line from where it knows the depth
                 if (
                     line_start != header_line
@@ -437,7 +444,23 @@ def _scan_fast(
         raise _FastPathGaveUp
     if short:
         raise _ReachTooShort(needs, scanner)
+    if planned is not None and _steps(planned) != _steps(needs):
+        raise _FastPathGaveUp
     return scanner
+
+
+def _steps(needs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where the pattern planned from ``needs`` changes: (the last position of each reach, that reach
+    rounded), from the end."""
+    steps: list[tuple[int, int]] = []
+    deepest = -1
+    for position, reach in reversed(needs):
+        if reach > deepest:
+            deepest = reach
+        rounded = _rounded(deepest)
+        if not steps or steps[-1][1] != rounded:
+            steps.append((position, rounded))
+    return steps
 
 
 def _at_depth_zero(text: str, start: int, position: int) -> bool:
@@ -488,7 +511,7 @@ def scan_source(text: str) -> ScanResult:
         possible = _possible_needs(text, 0, last) if _may_nest(text, last) else None
         if possible:
             try:
-                return _scan_fast(text, last, *_plan(possible, last), parsed, planned=True).result()
+                return _scan_fast(text, last, *_plan(possible, last), parsed, planned=possible).result()
             except (_ReachTooShort, _FastPathGaveUp):
                 pass
         try:
