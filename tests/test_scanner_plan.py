@@ -167,3 +167,23 @@ def test_a_nested_import_the_count_misses_falls_back_to_the_two_passes() -> None
     assert not scanner._may_nest(text, scanner._last_import(text))
     assert scan_source(text) == two_passes(text)
     assert [s.module for s in scan_source(text).imports] == ["os", "cheese"]
+
+
+# Invalid code where a planned scan once differed from the two passes (found by the test above with more
+# examples): the second pass ends after the last nested import, the first pass reads past a `finally` or an
+# unclosed bracket as if the `try` of the first line were still open.
+DIFFERED = [
+    "try:\n        import deep\n    y = [1,\nfrom p import (q)  # a comment\nfrom .b import (c,\n  d)\n"
+    "except ImportError:\nfrom .b import (c,\n  d)\n",
+    "try:\nelif sys.platform == 'win32':\n  # import no\n    def g():\n        import deep\n\tvalue = (\nfinally:\n"
+    "raise E \\\n    from e\nexcept ImportError:\n    pass\n",
+    "finally:\nfrom p import (q)  # a comment\nelse:\n\tvalue = (\nfrom a \\\n    import b\n\tvalue = (\n    else:\n"
+    "    ]\nexcept ValueError:\nif sys.version_info >= (3, 11):\ntry:\n    from c \\\n        import d\nfinally:\n"
+    "for z in w\nfrom a \\\n    import b\nexcept ImportError:\n",
+    "    y = [1,\n    if y: import i\n",
+]
+
+
+def test_invalid_code_that_once_differed_gives_what_the_two_passes_give() -> None:
+    for text in DIFFERED:
+        assert scan_source(text) == two_passes(text), text

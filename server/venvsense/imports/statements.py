@@ -157,7 +157,11 @@ class ImportCollector:
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
-        self.close_blocks(indent)
+        blocks = self.blocks
+        if blocks and blocks[-1][0] >= indent:  # (`close_blocks`, inlined: this runs at every stop)
+            self._context = None
+            while blocks and blocks[-1][0] >= indent:
+                blocks.pop()
         if self.undecided:
             # A try statement ends at the first line at its indent that is not one of its clauses.
             self.undecided = [
