@@ -255,6 +255,7 @@ def _scan_fast(
     untabbed = "\t" not in text and "\f" not in text  # then an indent's width is its length
     pattern, reach = _fast(reaches[0])
     next_import = 0  # index in `positions` of the first import not yet passed
+    final_import = len(positions) - 1
     end = last + 6  # nothing past the last `import` can be an import statement
     length = len(text)
     position = 0
@@ -290,9 +291,9 @@ def _scan_fast(
                     break
                 # the handlers of a try around the last imports come after them
                 last = end = length
-            if next_import < len(positions) - 1 and position > positions[next_import]:
+            if next_import < final_import and position > positions[next_import]:
                 # past an import: lines deeper than those after it need no stop any more
-                while next_import < len(positions) - 1 and positions[next_import] < position:
+                while next_import < final_import and positions[next_import] < position:
                     next_import += 1
                 needed = reaches[next_import]
                 for record in scanner.undecided:
@@ -399,7 +400,7 @@ def _scan_fast(
         last = tail
         end = last + 6
         tail = None
-        next_import = len(positions) - 1
+        next_import = final_import
         errors_before_tail = len(scanner.errors)
     if short:
         raise _ReachTooShort(needs, scanner)
