@@ -10,6 +10,15 @@ statement is lexed. Files the fast path cannot lex with certainty (syntax errors
 reuse their quote, a keyword line inside brackets that would change the context) are scanned again by the
 careful lexer (``lexer``), which follows CPython's rules, recovers from errors and reports them.
 
+Nested imports need the enclosing lines' stops. A first pass (import lines only) finds what each import
+needs, a second stops where they need it. Most files need no second pass, which a count of the words
+``import`` shows (``_may_nest``); for the others the stops are first planned from the words ``import``
+(``_possible_needs``, a guess) and one scan made: it stands only when the imports it found needed exactly
+the stops it made (``_steps``), else the two passes decide, so the result never depends on the guess.
+Runs of plain top-level imports (``import a.b``, ``from x import (y, z)``) are taken a line at a time
+(``ImportCollector.simple_imports``). ``benchmarks/bench_scan.py --check`` compares every file of real trees
+with another copy of the scanner.
+
 The compiled fast patterns are kept in ``_compiled`` for the process: keyed by the rounded reach (or the
 depth-zero key), never stale (they depend on nothing but the code).
 """
@@ -22,6 +31,12 @@ import sys
 import threading
 
 from venvsense.imports.lexer import scan_careful
+from venvsense.imports.plan import NO_REACH_LIMIT as _NO_REACH_LIMIT
+from venvsense.imports.plan import may_nest as _may_nest
+from venvsense.imports.plan import plan as _plan
+from venvsense.imports.plan import possible_needs as _possible_needs
+from venvsense.imports.plan import rounded as _rounded
+from venvsense.imports.plan import steps as _steps
 from venvsense.imports.records import NO_IMPORTS, ScanResult, with_error
 from venvsense.imports.statements import (
     GAP,
@@ -108,11 +123,10 @@ _NOT_IMPORT_NEXT = r"""(?:[^\s'"#\\if]|(?=[\n'"#]|\\[^\n])|i(?!mport\b)|f(?!rom\
 
 # Logical lines starting with a compound-statement keyword matter only when they are indented no deeper
 # than some import statement of the file (they may enclose it, or close a block that encloses it), so the
-# pattern stops only at those indented by at most `reach` characters, `reach` rounded up to one of these.
+# pattern stops only at those indented by at most `reach` characters, `reach` rounded up to one of
+# `plan.REACHES`.
 # (Characters order indents the way CPython's columns do: it rejects indentation where tabs make the two
 # disagree. Form feeds reset the column, so a file with one gets no limit.)
-_REACHES = (-1, 3, 7, 11, 15, 23)
-_NO_REACH_LIMIT = 1 << 30
 
 
 def _fast_pattern(reach: int) -> re.Pattern[str]:
@@ -175,12 +189,7 @@ def _compiled_pattern(key: int) -> re.Pattern[str]:
 
 def _fast(reach: int) -> tuple[re.Pattern[str], int]:
     """The fast pattern for ``reach`` rounded up, and the rounded ``reach``."""
-    for step in _REACHES:
-        if reach <= step:
-            reach = step
-            break
-    else:
-        reach = _NO_REACH_LIMIT
+    reach = _rounded(reach)
     return _compiled_pattern(reach), reach
 
 
@@ -212,19 +221,6 @@ def _last_import(text: str) -> int:
             return position
 
 
-def _plan(needs: list[tuple[int, int]], last: int) -> tuple[list[int], list[int]]:
-    """From what each import needed: positions, and how deep the lines before each must be looked at."""
-    positions = [position for position, _ in needs] + [last]
-    reaches = [reach for _, reach in needs] + [-1]
-    deepest = -1
-    for index in range(len(reaches) - 1, -1, -1):
-        if reaches[index] > deepest:
-            deepest = reaches[index]
-        else:
-            reaches[index] = deepest
-    return positions, reaches
-
-
 _LINE_KEYWORD = re.compile(rf"[ \t\f]*({KEYWORDS})\b")
 _AFTER_SEPARATOR = re.compile(rf"{GAP}({IMPORT_WORD[:-2]})\b")
 
@@ -244,12 +240,22 @@ class _ReachTooShort(Exception):
 
 def _scan_fast(
     text: str, last: int, positions: list[int], reaches: list[int], parsed: dict[int, ParsedStatement],
+    planned: list[tuple[int, int]] | None = None, tail: int | None = None,
 ) -> ImportCollector:
     """Scans with the fast pattern, stopping at the lines indented no deeper than ``reaches[i]`` characters
-    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough."""
+    until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough.
+
+    ``planned``: the reaches were planned from these needs, read from the words ``import``
+    (``_possible_needs``), not from a first pass. The scan gives up (``_FastPathGaveUp``: the two passes
+    decide) unless the imports it finds needed the same stops (``_steps``): then it stopped where the
+    second pass does (which ends at ``last``, the last nested import), and from there to ``tail`` (the last
+    import) it stops where the first pass does. Where the two passes would check the depth and this scan
+    cannot, it gives up as well."""
     scanner = ImportCollector(text, parsed)
+    untabbed = "\t" not in text and "\f" not in text  # then an indent's width is its length
     pattern, reach = _fast(reaches[0])
     next_import = 0  # index in `positions` of the first import not yet passed
+    final_import = len(positions) - 1
     end = last + 6  # nothing past the last `import` can be an import statement
     length = len(text)
     position = 0
@@ -260,112 +266,150 @@ def _scan_fast(
     # starts with a block keyword (then `: import x` on it is in that block)
     header_line = -1  # where the last block-keyword line visited starts
     line_visited = 0  # where the last keyword line visited starts
+    import_line = -1  # where the last import line visited starts
     first = _LINE_KEYWORD.match(text)
     if first is not None:
         keyword = first.group(1)
         line_characters = first.start(1)
         if keyword == "import" or keyword == "from":
+            import_line = 0
             if line_characters > 0:
                 needs.append((first.start(1), line_characters - 1))
                 short = line_characters - 1 > reach
         else:
             header_line = 0
-        position = scanner.keyword_line(keyword, first.start(1), indent_width(text[:line_characters]))
-    while True:
-        if position > last:
-            if not scanner.undecided:
-                break
-            # the handlers of a try around the last imports come after them
-            last = end = length
-        if next_import < len(positions) - 1 and position > positions[next_import]:
-            # past an import: lines deeper than those after it need no stop any more
-            while next_import < len(positions) - 1 and positions[next_import] < position:
-                next_import += 1
-            needed = reaches[next_import]
-            for record in scanner.undecided:
-                needed = max(needed, record.indent)
-            if needed < reach:
-                pattern, reach = _fast(needed)
-        match = pattern.match(text, position, end)
-        assert match is not None  # the pattern matches the empty string
-        stop = match.end()
-        if stop >= end:
-            if scanner.undecided and end < length:
+        taken = scanner.simple_imports(0) if line_characters == 0 and (keyword == "import" or keyword == "from") else 0
+        if taken:  # a run of plain imports opens the file
+            position = certain = taken - 1
+        else:
+            position = scanner.keyword_line(keyword, first.start(1), indent_width(text[:line_characters]))
+    errors_before_tail = -1
+    while True:  # (again for the tail of a planned scan)
+        while True:
+            if position > last:
+                if not scanner.undecided:
+                    break
+                # the handlers of a try around the last imports come after them
                 last = end = length
+            if next_import < final_import and position > positions[next_import]:
+                # past an import: lines deeper than those after it need no stop any more
+                while next_import < final_import and positions[next_import] < position:
+                    next_import += 1
+                needed = reaches[next_import]
+                for record in scanner.undecided:
+                    needed = max(needed, record.indent)
+                if needed < reach:
+                    pattern, reach = _fast(needed)
+            match = pattern.match(text, position, end)
+            assert match is not None  # the pattern matches the empty string
+            stop = match.end()
+            if stop >= end:
+                if scanner.undecided and end < length:
+                    last = end = length
+                    position = stop
+                    continue
+                break  # the cut-off: nothing after the last `import` can be an import statement
+            char = text[stop]
+            if char == "\n":
+                found = _LINE_KEYWORD.match(text, stop + 1)
+                if found is None:  # `import` right at the cut-off, followed by more word characters
+                    break
+                keyword = found.group(1)
+                at = found.start(1)
+                indent = at - stop - 1 if untabbed else indent_width(text[stop + 1 : at])
+                if keyword not in _AMBIGUOUS_KEYWORDS:
+                    certain = at  # no other keyword can start a line inside brackets
+                elif scanner.would_change(keyword, at, indent):
+                    depth = _depth_at(text, certain, at)
+                    if depth is None:
+                        raise _FastPathGaveUp  # past a construct too deep (or broken) to check
+                    if depth:  # inside brackets (`[x\n for x in y]`): an expression's words, not a statement
+                        position = at
+                        continue
+                    certain = at
+                # (an ambiguous keyword line that changes nothing may be inside brackets: not a known depth 0)
+                line_visited = stop + 1
+                if keyword == "import" or keyword == "from":
+                    import_line = line_visited
+                    line_characters = at - stop - 1
+                    if line_characters > 0:
+                        needs.append((at, line_characters - 1))
+                        if line_characters - 1 > reach:
+                            short = True
+                else:
+                    header_line = stop + 1
+                if at == stop + 1 and not scanner.blocks and not scanner.undecided and (
+                        keyword == "import" or keyword == "from"):
+                    # a top-level import starting a line: likely a run of plain ones, taken in one go (what
+                    # `keyword_line` would do first at indent 0 here is forgetting the if/elif chains)
+                    taken = scanner.simple_imports(at)
+                    if taken > at:
+                        scanner.chains.clear()
+                        position = certain = taken - 1
+                        if last == length and not scanner.undecided:
+                            break
+                        continue
+                position = scanner.keyword_line(keyword, at, indent)
+                if at == stop + 1 and not scanner.blocks and text.startswith("\n", position):
+                    # the next lines are likely more top-level imports: take the plain ones in one go
+                    position = certain = scanner.simple_imports(position + 1) - 1
+                if last == length and not scanner.undecided:
+                    break
+                continue
+            if char == ":" or char == ";" or char == "\\":
+                found = _AFTER_SEPARATOR.match(text, stop + 1)
+                if found is not None:
+                    if char == "\\" and not _only_indent_before(text, stop):
+                        # `raise E \\ from e`: a `from` that continues an expression
+                        position = found.end()
+                        continue
+                    # `if TYPE_CHECKING: import x`, `x = 1; import y`: the logical line must start this line
+                    line_start = text.rfind("\n", 0, stop) + 1
+                    if planned is not None and line_start != import_line:
+                        raise _FastPathGaveUp  # a first pass checks this line from where it knows the depth
+                    if (
+                        line_start != header_line
+                        and line_start != line_visited
+                        and (
+                            certain > line_start
+                            or text[line_start - 2 : line_start] == "\\\n"
+                            or not _at_depth_zero(text, certain, line_start)
+                        )
+                    ):
+                        raise _FastPathGaveUp
+                    indent_text = text[line_start:stop]
+                    indent_text = indent_text[: len(indent_text) - len(indent_text.lstrip(" \t\f"))]
+                    needs.append((found.start(1), len(indent_text)))
+                    if len(indent_text) > reach:
+                        short = True
+                    if line_start != header_line:
+                        scanner.close_blocks(indent_width(indent_text))
+                    position = certain = scanner.statement(found.group(1), found.start(1))
+                    continue
+            if end < length:
+                # a token crossing the cut-off point: lex it again without the cut-off
+                end = length
                 position = stop
                 continue
-            break  # the cut-off: nothing after the last `import` can be an import statement
-        char = text[stop]
-        if char == "\n":
-            found = _LINE_KEYWORD.match(text, stop + 1)
-            if found is None:  # `import` right at the cut-off, followed by more word characters
-                break
-            keyword = found.group(1)
-            at = found.start(1)
-            indent = indent_width(text[stop + 1 : at])
-            if keyword not in _AMBIGUOUS_KEYWORDS:
-                certain = at  # no other keyword can start a line inside brackets
-            elif scanner.would_change(keyword, at, indent):
-                depth = _depth_at(text, certain, at)
-                if depth is None:
-                    raise _FastPathGaveUp  # past a construct too deep (or broken) to check
-                if depth:  # inside brackets (`[x\n for x in y]`): an expression's words, not a statement
-                    position = at
-                    continue
-                certain = at
-            # (an ambiguous keyword line that changes nothing may be inside brackets: not a known depth 0)
-            line_visited = stop + 1
-            if keyword == "import" or keyword == "from":
-                line_characters = at - stop - 1
-                if line_characters > 0:
-                    needs.append((at, line_characters - 1))
-                    if line_characters - 1 > reach:
-                        short = True
-            else:
-                header_line = stop + 1
-            position = scanner.keyword_line(keyword, at, indent)
-            if at == stop + 1 and not scanner.blocks and text.startswith("\n", position):
-                # the next lines are likely more top-level imports: take the plain ones in one go
-                position = certain = scanner.simple_imports(position + 1) - 1
-            if last == length and not scanner.undecided:
-                break
-            continue
-        if char == ":" or char == ";" or char == "\\":
-            found = _AFTER_SEPARATOR.match(text, stop + 1)
-            if found is not None:
-                if char == "\\" and not _only_indent_before(text, stop):
-                    # `raise E \\ from e`: a `from` that continues an expression
-                    position = found.end()
-                    continue
-                # `if TYPE_CHECKING: import x`, `x = 1; import y`: the logical line must start this line
-                line_start = text.rfind("\n", 0, stop) + 1
-                if (
-                    line_start != header_line
-                    and line_start != line_visited
-                    and (
-                        certain > line_start
-                        or text[line_start - 2 : line_start] == "\\\n"
-                        or not _at_depth_zero(text, certain, line_start)
-                    )
-                ):
-                    raise _FastPathGaveUp
-                indent_text = text[line_start:stop]
-                indent_text = indent_text[: len(indent_text) - len(indent_text.lstrip(" \t\f"))]
-                needs.append((found.start(1), len(indent_text)))
-                if len(indent_text) > reach:
-                    short = True
-                if line_start != header_line:
-                    scanner.close_blocks(indent_width(indent_text))
-                position = certain = scanner.statement(found.group(1), found.start(1))
-                continue
-        if end < length:
-            # a token crossing the cut-off point: lex it again without the cut-off
-            end = length
-            position = stop
-            continue
-        raise _FastPathGaveUp
+            raise _FastPathGaveUp
+        if tail is None:
+            break
+        # past the last nested import (and the handlers of its tries) the second pass ends: what the first
+        # pass saw there, the import lines only, is taken
+        pattern, reach = _fast(-1)
+        last = tail
+        end = last + 6
+        tail = None
+        next_import = final_import
+        errors_before_tail = len(scanner.errors)
     if short:
         raise _ReachTooShort(needs, scanner)
+    if planned is not None and _steps(planned) != _steps(needs):
+        raise _FastPathGaveUp
+    if errors_before_tail >= 0:  # the first pass's errors are added to the second's, once
+        errors = scanner.errors
+        head = errors[:errors_before_tail]
+        errors[errors_before_tail:] = [error for error in errors[errors_before_tail:] if error not in head]
     return scanner
 
 
@@ -409,8 +453,25 @@ def scan_source(text: str) -> ScanResult:
         # the lines that may enclose them; a form feed resets indentation: then every line.
         unlimited = [_NO_REACH_LIMIT]
         parsed: dict[int, ParsedStatement] = {}
+        if "\f" in text:
+            return _scan_fast(text, last, [last], unlimited, parsed).result()
+        # When some import may be nested (the words `import` say so, strings included: a superset of what
+        # the imports need), scan once, stopping at the lines that may enclose them; when that was not
+        # enough or the fast path gave up, the two passes below decide.
+        # (A file starting with `try` is left to the two passes: their first pass sees that `try` and no line
+        # closing it, so it may lex on to the end for its handlers.)
+        possible = None
+        if _may_nest(text, last) and not text.lstrip(" \t\f").startswith("try"):
+            possible = _possible_needs(text, 0, last)
+        if possible:
+            try:
+                nested = possible[-1][0]
+                planned = _scan_fast(text, nested, *_plan(possible, nested), parsed, planned=possible, tail=last)
+                return planned.result()
+            except (_ReachTooShort, _FastPathGaveUp):
+                pass
         try:
-            return _scan_fast(text, last, [last], unlimited if "\f" in text else [-1], parsed).result()
+            return _scan_fast(text, last, [last], [-1], parsed).result()
         except _ReachTooShort as short:
             needs = short.needs
             first = short.scanner
@@ -459,7 +520,7 @@ def scan_bytes(data: bytes) -> ScanResult:
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8"
         data = data[3:]
-    elif data.isascii() and b"coding" not in data[:400]:
+    elif data.isascii() and data.find(b"coding", 0, 400) < 0:
         return scan_source(data.decode("ascii"))
     else:
         encoding = _source_encoding(data)

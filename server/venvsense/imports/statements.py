@@ -20,7 +20,6 @@ from venvsense.imports.records import (
     FLAG_TYPE_CHECKING,
     GATE_SHIFT,
     ScanResult,
-    narrowed,
     share_names,
 )
 
@@ -42,11 +41,15 @@ _PAREN_GAP = r"(?:\s|\\\n|\#[^\n]*)*"
 # a whole line holding one plain import statement at the start of the line (what most files start with)
 _ASCII_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _ASCII_DOTTED = rf"{_ASCII_NAME}(?:\.{_ASCII_NAME})*"
+# the names of a plain parenthesised `from` import, one or many lines (no comments, no line continuations): what
+# `_FROM_PAREN_NAME` and `_PAREN_CLOSE` read the same way
+_LISTED_NAME = rf"(?!as\b){_ASCII_NAME}(?:[ \t\n]+as[ \t\n]+{_ASCII_NAME})?"
+_LISTED_NAMES = rf"[ \t\n]*{_LISTED_NAME}(?:[ \t\n]*,[ \t\n]*{_LISTED_NAME})*[ \t\n]*,?[ \t\n]*"
 _SIMPLE_IMPORT_LINE = re.compile(
     rf"(?:[ \t]*(?:\#[^\n]*)?\n)*"
     rf"(?:import (?P<modules>{_ASCII_DOTTED}(?: as {_ASCII_NAME})?(?:, {_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
-    rf"|from (?P<module>\.*{_ASCII_DOTTED}|\.+) import (?P<names>\*|{_ASCII_NAME}(?: as {_ASCII_NAME})?"
-    rf"(?:, {_ASCII_NAME}(?: as {_ASCII_NAME})?)*))[ \t]*(?:\#[^\n]*)?\n"
+    rf"|from (?P<module>\.*{_ASCII_DOTTED}|\.+) import (?:(?P<names>\*|{_ASCII_NAME}(?: as {_ASCII_NAME})?"
+    rf"(?:, {_ASCII_NAME}(?: as {_ASCII_NAME})?)*)|\((?P<listed>{_LISTED_NAMES})\)))[ \t]*(?:\#[^\n]*)?\n"
 )
 _FROM_PAREN_NAME = re.compile(
     rf"{_PAREN_GAP}(?P<name>(?!as\b){_NAME})(?:{_PAREN_GAP}as\b{_PAREN_GAP}{_NAME})?{_PAREN_GAP}(?P<comma>,)?"
@@ -113,6 +116,9 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
+    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "parsed", "text", "try_at_indent",
+                 "undecided")
+
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
         # block stack: (indent, kind, try record, gate); kind is "def", "tc", "try", "fb" (a handler catching
@@ -121,7 +127,8 @@ class ImportCollector:
         self.try_at_indent: dict[int, _Try] = {}
         # the conditions (gate atoms, None when not one) of the if/elif chain last seen at each indent
         self.chains: dict[int, list[str | None]] = {}
-        self.found: list[tuple[str, int, int, int, tuple[str, ...], tuple[_Try, ...], bool, bool, bool, str]] = []
+        # (module, level, start, stop, names, context) of each statement found, in order
+        self.found: list[tuple[str, int, int, int, tuple[str, ...], Context]] = []
         self.errors: list[str] = []
         # tries with imports in their body whose handlers have not all been seen yet
         self.undecided: list[_Try] = []
@@ -150,7 +157,11 @@ class ImportCollector:
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
-        self.close_blocks(indent)
+        blocks = self.blocks
+        if blocks and blocks[-1][0] >= indent:  # (`close_blocks`, inlined: this runs at every stop)
+            self._context = None
+            while blocks and blocks[-1][0] >= indent:
+                blocks.pop()
         if self.undecided:
             # A try statement ends at the first line at its indent that is not one of its clauses.
             self.undecided = [
@@ -241,73 +252,107 @@ class ImportCollector:
                     self.undecided.append(record)
             found = self.found
             for module, level, start, stop, names in items:
-                found.append((module, level, start, stop, names, *context))
+                found.append((module, level, start, stop, names, context))
         return end
 
     def simple_imports(self, position: int) -> int:
         """Records the run of plain top-level import lines (blank and comment lines between them) that
         starts at ``position``, the start of a line; returns where it ends (a line start)."""
         text = self.text
-        found = self.found
+        append = self.found.append
         context = _NO_CONTEXT
         match = _SIMPLE_IMPORT_LINE.match(text, position)
         while match is not None:
             modules = match.group("modules")
             if modules is not None:
                 start = match.start("modules")
-                for written in modules.split(","):
-                    name = written.strip(" ").partition(" ")[0]
-                    offset = start + len(written) - len(written.lstrip(" "))
-                    found.append((name, 0, offset, offset + len(name), (), *context))
-                    start += len(written) + 1
+                if "," not in modules and " " not in modules:  # `import a.b`
+                    append((modules, 0, start, start + len(modules), (), context))
+                else:
+                    for written in modules.split(","):
+                        name = written.strip(" ").partition(" ")[0]
+                        offset = start + len(written) - len(written.lstrip(" "))
+                        append((name, 0, offset, offset + len(name), (), context))
+                        start += len(written) + 1
             else:
                 start, stop = match.span("module")
-                dotted = text[start:stop]
-                module = dotted.lstrip(".")
+                module = dotted = text[start:stop]
+                if module.startswith("."):
+                    module = dotted.lstrip(".")
                 names = match.group("names")
-                written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
-                found.append((module, len(dotted) - len(module), start, stop, written_names, *context))
+                if names is None:  # `from x import (\n    a,\n    b as c,\n)`
+                    written_names = tuple(
+                        item.split(None, 1)[0] for item in match.group("listed").split(",") if not item.isspace()
+                        and item
+                    )
+                elif " " not in names:
+                    written_names = (names,)
+                elif " as " not in names:
+                    written_names = tuple(names.split(", "))
+                else:
+                    written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
+                append((module, len(dotted) - len(module), start, stop, written_names, context))
             position = self.end = match.end()
             match = _SIMPLE_IMPORT_LINE.match(text, position)
         return position
 
     def result(self) -> ScanResult:
         text = self.text
+        found = self.found
+        errors = "; ".join(self.errors[:5]) or None
+        if not found:
+            return ScanResult.packed((), (), array("i"), errors, ())
+        intern = sys.intern
         modules: list[str] = []
         names_of: list[tuple[str, ...]] = []
-        numbers = array("i")
-        intern = sys.intern
+        numbers: list[int] = []
+        add_module = modules.append
+        add_names = names_of.append
+        add_numbers = numbers.extend
+        count = text.count
+        rfind = text.rfind
         line = 0
         line_position = 0
+        line_start = 0  # where the line holding `line_position` starts
         gates: dict[str, int] = {}
-        for module, level, start, stop, names, tries, type_checking, in_function, fallback, gate in self.found:
+        flags_of: dict[int, int] = {}  # a context's flags, by its identity (every statement keeps it alive)
+        for module, level, start, stop, names, context in found:
             if start < line_position:  # only the careful lexer's error recovery goes back
-                line = line_position = 0
-            line += text.count("\n", line_position, start)
+                line = line_position = line_start = 0
+            between = count("\n", line_position, start)
+            if between:
+                line += between
+                line_start = rfind("\n", line_position, start) + 1
             line_position = start
-            column = start - text.rfind("\n", 0, start) - 1
-            if "\n" in text[start:stop]:
-                end_line = line + text.count("\n", start, stop)
-                end_column = stop - text.rfind("\n", 0, stop) - 1
+            column = start - line_start
+            newline = text.find("\n", start, stop)
+            if newline >= 0:
+                end_line = line + count("\n", start, stop)
+                end_column = stop - rfind("\n", 0, stop) - 1
             else:
                 end_line = line
                 end_column = column + stop - start
-            flags = FLAG_TYPE_CHECKING if type_checking else 0
-            if in_function:
-                flags |= FLAG_IN_FUNCTION
-            if tries and any(record.catches for record in tries):
-                flags |= FLAG_OPTIONAL
+            flags = flags_of.get(id(context))
+            if flags is None:
+                tries, type_checking, in_function, fallback, gate = context
+                flags = FLAG_TYPE_CHECKING if type_checking else 0
+                if in_function:
+                    flags |= FLAG_IN_FUNCTION
+                if tries and any(record.catches for record in tries):
+                    flags |= FLAG_OPTIONAL
+                if fallback:
+                    flags |= FLAG_FALLBACK
+                if gate:
+                    flags |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
+                flags_of[id(context)] = flags
             if names and level == 0 and module == "__future__":
-                flags |= FLAG_FUTURE
-            if fallback:
-                flags |= FLAG_FALLBACK
-            if gate:
-                flags |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
-            modules.append(intern(module))
-            names_of.append(share_names(names))
-            numbers.extend((level, line, column, end_line, end_column, flags))
-        return ScanResult.packed(tuple(modules), tuple(names_of), narrowed(numbers),
-                                 "; ".join(self.errors[:5]) or None, tuple(gates))
+                add_numbers((level, line, column, end_line, end_column, flags | FLAG_FUTURE))
+            else:
+                add_numbers((level, line, column, end_line, end_column, flags))
+            add_module(intern(module))
+            add_names(share_names(names))
+        packed = array("H", numbers) if max(numbers) <= 0xFFFF else array("i", numbers)
+        return ScanResult.packed(tuple(modules), tuple(names_of), packed, errors, tuple(gates))
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
