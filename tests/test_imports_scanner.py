@@ -94,6 +94,16 @@ def test_parenthesised_multiline_import_lists_every_name() -> None:
     assert (statement.line, statement.column, statement.end_column) == (0, 5, 19)
 
 
+@pytest.mark.parametrize("comment", ["# a comment t", "# see f(x)", "# (", "# as y", "#,z"])
+def test_a_comment_in_a_parenthesised_import_gives_no_name(comment: str) -> None:
+    # the comment is skipped whole: no name or closing parenthesis is taken from its words (a backtracking bug)
+    source = f"from r import (\n    s,  {comment}\n    w,  {comment}\n)\nimport x\n"
+    assert [(statement.module, statement.names) for statement in scan(source)] == [("r", ("s", "w")), ("x", ())]
+    inside_a_function = "def f():\n    " + source.replace("\n", "\n    ")
+    assert [(statement.module, statement.names) for statement in scan(inside_a_function)] == [
+        ("r", ("s", "w")), ("x", ())]
+
+
 def test_star_import_has_a_star_name() -> None:
     assert only("from os.path import *\n").names == ("*",)
 

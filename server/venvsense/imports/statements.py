@@ -37,7 +37,7 @@ _FROM_HEAD = re.compile(
     rf"from\b{GAP}(?P<module>(?:\.(?:{GAP}\.)*)?(?:{GAP}(?!import\b){_DOTTED})?){GAP}import\b{GAP}"
 )
 _FROM_NAME = re.compile(rf"{GAP}(?P<name>(?!(?:import|as)\b){_NAME})(?:{GAP}as\b{GAP}{_NAME})?{GAP}(?P<comma>,)?")
-_PAREN_GAP = r"(?:\s|\\\n|\#[^\n]*)*"
+_PAREN_GAP = r"(?:\s|\\\n|\#[^\n]*(?![^\n]))*"  # a comment runs to the end of its line (no backtracking into it)
 # a whole line holding one plain import statement at the start of the line (what most files start with)
 _ASCII_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _ASCII_DOTTED = rf"{_ASCII_NAME}(?:\.{_ASCII_NAME})*"
