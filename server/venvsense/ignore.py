@@ -31,6 +31,8 @@ MAX_IGNORE_BYTES = 1_000_000
 MAX_PATTERNS = 10_000
 # a pattern with classes (``[Dd]ebug``) is looked up as its spellings when it has at most this many
 _MAX_SPELLINGS = 64
+# how many names' answers one ignore file keeps (then it starts over)
+_MAX_KNOWN = 50_000
 
 _CLASSES = {
     "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "digit": "0-9", "lower": "a-z", "upper": "A-Z",
@@ -57,7 +59,7 @@ _Token = str | _Star | _Any | tuple[str, frozenset[str] | None]
 class _Kind:
     """The patterns that apply to one kind of entry (folders, or files: folder-only patterns left out)."""
 
-    __slots__ = ("all", "names", "names_regex", "pairs", "paths", "paths_regex", "prefix_map", "prefix_sizes",
+    __slots__ = ("all", "known", "names", "names_regex", "pairs", "paths", "paths_regex", "prefix_map", "prefix_sizes",
                  "prefixes", "suffix_map", "suffix_sizes", "suffixes")
 
     def __init__(self) -> None:
@@ -73,6 +75,8 @@ class _Kind:
         self.prefix_sizes: tuple[int, ...] = ()
         self.names_regex: re.Pattern[str] | None = None
         self.paths_regex: re.Pattern[str] | None = None
+        # the answers for names met so far (a tree repeats its names: __init__.py, tests, models.py…)
+        self.known: dict[str, int] = {}
 
     def add_name(self, pieces: list[str], index: int) -> None:
         """A name pattern made of literal ``pieces`` with ``*`` between them (one or two pieces)."""
@@ -97,6 +101,34 @@ class _Kind:
 
     def match(self, relative: str, name: str) -> int:
         """The index of the last pattern matching the entry, -1 when none does."""
+        index = self.known.get(name)
+        if index is None:
+            index = self.name_index(name)
+        if self.paths or self.paths_regex is not None:
+            index = self.path_index(relative, index)
+        return index
+
+    def name_index(self, name: str) -> int:
+        """The index of the last name pattern matching ``name`` (-1 for none), kept for the next time."""
+        index = self._match_name(name)
+        if len(self.known) >= _MAX_KNOWN:
+            self.known.clear()
+        self.known[name] = index
+        return index
+
+    def path_index(self, relative: str, index: int) -> int:
+        """``index`` or the index of a later path pattern matching ``relative``."""
+        found = self.paths.get(relative, -1)
+        if found > index:
+            index = found
+        if self.paths_regex is not None:
+            matched = self.paths_regex.match(relative)
+            if matched is not None:
+                index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
+        return index
+
+    def _match_name(self, name: str) -> int:
+        """The index of the last name pattern matching ``name``, -1 when none does."""
         index = self.names.get(name, -1)
         if self.all > index:
             index = self.all
@@ -118,12 +150,6 @@ class _Kind:
                     index = found
         if self.names_regex is not None:
             matched = self.names_regex.match(name)
-            if matched is not None:
-                index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
-        if self.paths:
-            index = max(index, self.paths.get(relative, -1))
-        if self.paths_regex is not None:
-            matched = self.paths_regex.match(relative)
             if matched is not None:
                 index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
         return index
@@ -177,6 +203,21 @@ class IgnoreFile:
         ``False`` when it re-includes it (``!``), ``None`` when no pattern matches."""
         index = (self._folders if is_folder else self._files).match(relative, name)
         return None if index < 0 else not self._negated[index]
+
+    def verdicts(self, folder: str, names: list[str], is_folder: bool) -> list[bool | None]:
+        """``verdict(folder + name, name, is_folder)`` for each of ``names`` (entries of the folder at
+        ``folder``, relative: "" or ending with "/")."""
+        kind = self._folders if is_folder else self._files
+        known, negated, paths, paths_regex = kind.known, self._negated, kind.paths, kind.paths_regex
+        out: list[bool | None] = []
+        for name in names:
+            index = known.get(name)
+            if index is None:
+                index = kind.name_index(name)
+            if paths or paths_regex is not None:
+                index = kind.path_index(folder + name, index)
+            out.append(None if index < 0 else not negated[index])
+        return out
 
     def __bool__(self) -> bool:
         return self._count > 0
