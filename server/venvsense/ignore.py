@@ -59,8 +59,9 @@ _Token = str | _Star | _Any | tuple[str, frozenset[str] | None]
 class _Kind:
     """The patterns that apply to one kind of entry (folders, or files: folder-only patterns left out)."""
 
-    __slots__ = ("all", "known", "names", "names_regex", "pairs", "paths", "paths_regex", "prefix_map", "prefix_sizes",
-                 "prefixes", "suffix_map", "suffix_sizes", "suffixes")
+    __slots__ = ("all", "inner", "known", "names", "names_regex", "pairs", "path_folders", "paths", "paths_regex",
+                 "prefix_map", "prefix_sizes", "prefixes", "regex_anywhere", "regex_heads", "regex_top",
+                 "suffix_map", "suffix_sizes", "suffixes")
 
     def __init__(self) -> None:
         self.all = -1  # the last pattern matching every name (``*``)
@@ -68,6 +69,7 @@ class _Kind:
         self.suffix_map: dict[str, int] = {}
         self.prefix_map: dict[str, int] = {}
         self.pairs: list[tuple[str, str, int]] = []  # ``prefix*suffix``
+        self.inner: list[tuple[str, int]] = []  # ``*text*``
         self.paths: dict[str, int] = {}
         self.suffixes: tuple[str, ...] = ()
         self.suffix_sizes: tuple[int, ...] = ()
@@ -75,12 +77,22 @@ class _Kind:
         self.prefix_sizes: tuple[int, ...] = ()
         self.names_regex: re.Pattern[str] | None = None
         self.paths_regex: re.Pattern[str] | None = None
+        # where path patterns can match: the folders of the literal paths; for the expressions, whether one
+        # matches in any folder, one only at the top (a single anchored segment), and the first segments
+        # ("dir/") the others start with
+        self.path_folders: set[str] = set()
+        self.regex_anywhere = False
+        self.regex_top = False
+        self.regex_heads: tuple[str, ...] = ()
         # the answers for names met so far (a tree repeats its names: __init__.py, tests, models.py…)
         self.known: dict[str, int] = {}
 
     def add_name(self, pieces: list[str], index: int) -> None:
-        """A name pattern made of literal ``pieces`` with ``*`` between them (one or two pieces)."""
-        if len(pieces) == 1:
+        """A name pattern made of literal ``pieces`` with ``*`` between them (one or two pieces, or three with
+        the first and last empty)."""
+        if len(pieces) == 3:
+            self.inner.append((pieces[1], index))
+        elif len(pieces) == 1:
             self.names[pieces[0]] = index  # a later pattern has a higher index
         elif pieces[0] and pieces[1]:
             self.pairs.append((pieces[0], pieces[1], index))
@@ -91,7 +103,13 @@ class _Kind:
         else:
             self.all = index
 
-    def finish(self, names: list[tuple[int, str]], paths: list[tuple[int, str]]) -> None:
+    def finish(self, names: list[tuple[int, str]], paths: list[tuple[int, str]], heads: list[str | None]) -> None:
+        """Done adding: ``names`` and ``paths`` are the (index, regex) of the patterns left to expressions,
+        ``heads`` what each path expression starts with (see ``_head``)."""
+        self.path_folders = {path.rpartition("/")[0] + "/" if "/" in path else "" for path in self.paths}
+        self.regex_anywhere = None in heads
+        self.regex_top = "" in heads
+        self.regex_heads = tuple(head for head in heads if head)
         self.suffixes = tuple(self.suffix_map)
         self.suffix_sizes = tuple(sorted({len(suffix) for suffix in self.suffix_map}))
         self.prefixes = tuple(self.prefix_map) + tuple(prefix for prefix, _, _ in self.pairs)
@@ -115,6 +133,15 @@ class _Kind:
             self.known.clear()
         self.known[name] = index
         return index
+
+    def paths_in(self, folder: str) -> bool:
+        """Whether a path pattern can match an entry of the folder at ``folder`` ("" or ending with "/")."""
+        if folder in self.path_folders:
+            return True
+        if self.paths_regex is None:
+            return False
+        return self.regex_anywhere or (self.regex_top and not folder) or (
+            bool(self.regex_heads) and folder.startswith(self.regex_heads))
 
     def path_index(self, relative: str, index: int) -> int:
         """``index`` or the index of a later path pattern matching ``relative``."""
@@ -148,6 +175,9 @@ class _Kind:
                 if found > index and len(name) >= len(prefix) + len(suffix) and name.startswith(prefix) \
                         and name.endswith(suffix):
                     index = found
+        for text, found in self.inner:
+            if found > index and text in name:
+                index = found
         if self.names_regex is not None:
             matched = self.names_regex.match(name)
             if matched is not None:
@@ -170,6 +200,7 @@ class IgnoreFile:
         # (index, regex) of the patterns left to regular expressions, by (folders, anchored)
         regexes: dict[tuple[bool, bool], list[tuple[int, str]]] = {
             (True, False): [], (True, True): [], (False, False): [], (False, True): []}
+        heads: dict[bool, list[str | None]] = {True: [], False: []}  # of the path expressions, by folders
         for line in lines:
             rule = _rule(line)
             if rule is None:
@@ -189,13 +220,17 @@ class IgnoreFile:
             else:
                 regex = _regex(segments)
                 regexes[(True, anchored)].append((index, regex))
+                if anchored:
+                    heads[True].append(_head(segments))
                 if not only_folders:
                     regexes[(False, anchored)].append((index, regex))
+                    if anchored:
+                        heads[False].append(_head(segments))
             if len(self._negated) >= MAX_PATTERNS:
                 break
         self._count = len(self._negated)
-        folders.finish(regexes[(True, False)], regexes[(True, True)])
-        files.finish(regexes[(False, False)], regexes[(False, True)])
+        folders.finish(regexes[(True, False)], regexes[(True, True)], heads[True])
+        files.finish(regexes[(False, False)], regexes[(False, True)], heads[False])
         self._folders, self._files = folders, files
 
     def verdict(self, relative: str, name: str, is_folder: bool) -> bool | None:
@@ -208,13 +243,13 @@ class IgnoreFile:
         """``verdict(folder + name, name, is_folder)`` for each of ``names`` (entries of the folder at
         ``folder``, relative: "" or ending with "/")."""
         kind = self._folders if is_folder else self._files
-        known, negated, paths, paths_regex = kind.known, self._negated, kind.paths, kind.paths_regex
+        known, negated, paths = kind.known, self._negated, kind.paths_in(folder)
         out: list[bool | None] = []
         for name in names:
             index = known.get(name)
             if index is None:
                 index = kind.name_index(name)
-            if paths or paths_regex is not None:
+            if paths:
                 index = kind.path_index(folder + name, index)
             out.append(None if index < 0 else not negated[index])
         return out
@@ -301,7 +336,7 @@ def _rule(line: str) -> tuple[_Segments, bool, bool, bool] | None:
 def _spellings(segments: _Segments, anchored: bool) -> list[list[str]] | None:
     """The pattern as the few literal spellings it stands for, each as pieces with ``*`` between them (a name
     pattern: one or two pieces; an anchored one: one piece per segment, no ``*``); ``None`` when it is not
-    that simple (``?``, ``**``, large or negated classes, more than one ``*``)."""
+    that simple (``?``, ``**``, large or negated classes, more ``*`` than in ``*text*``)."""
     if len(segments) == 1 and not anchored:
         only = segments[0]
         if only is not None and len(only) == 1 and isinstance(only[0], str) and "\0" not in only[0]:
@@ -327,11 +362,24 @@ def _spellings(segments: _Segments, anchored: bool) -> list[list[str]] | None:
         choices.append(options)
     if not anchored:
         spelled = [option.split("\0") for option in choices[0]]
-        return spelled if all(len(pieces) <= 2 for pieces in spelled) else None
+        simple = all(len(pieces) <= 2 or (len(pieces) == 3 and not pieces[0] and not pieces[2] and pieces[1])
+                     for pieces in spelled)
+        return spelled if simple else None
     if any("\0" in option for options in choices for option in options):
         return None
     spellings = [list(combination) for combination in product(*choices)]
     return spellings if len(spellings) <= _MAX_SPELLINGS else None
+
+
+def _head(segments: _Segments) -> str | None:
+    """Where an anchored pattern left to an expression can match: "" at the top only (one segment), "dir/"
+    under a literal first segment, ``None`` anywhere."""
+    first = segments[0]
+    if len(segments) == 1:
+        return "" if first is not None else None
+    if first is not None and all(isinstance(token, str) for token in first):
+        return "".join(token for token in first if isinstance(token, str)) + "/"
+    return None
 
 
 def _regex(segments: _Segments) -> str:
