@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from venvsense.caches import MemoryCache
 from venvsense.ignore import IgnoreFile, read_ignore_file
 from venvsense.manifests import (
     BUILD_OUTPUT_DIRECTORIES,
@@ -133,8 +134,15 @@ def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator
 # The listings of folders that had not changed for a while, by path, with the folder's (mtime, inode, device)
 # when listed: a folder is listed once per state, whatever the number of walks through it (discovery, then
 # each project's module walk, then its workspace members'), and a listing used again costs one ``stat``.
-_LISTED: dict[str, tuple[tuple[int, int, int], Entries]] = {}
-_LISTED_LIMIT = 100_000
+listings: MemoryCache[str, tuple[tuple[int, int, int], Entries]] = MemoryCache(
+    name="tree.listings",
+    key="a folder's path",
+    invalidation="the folder's mtime, inode and device, checked on every use; a folder changed less than 2 s "
+                 "before it was listed is not kept (a change within the timestamp granularity would not show)",
+    owner="the process: discovery, the module walks and the workspace members' walks of a check (and the "
+          "server's re-checks) list an unchanged folder once",
+    limit=100_000,
+)
 # a folder changed less than this long ago is listed again each time: a change within the file system's
 # timestamp granularity would not show in its mtime
 _SETTLED_NS = 2_000_000_000
@@ -151,7 +159,7 @@ def entries(path: str) -> Entries | None:
     except OSError:
         return None
     key = (state.st_mtime_ns, state.st_ino, state.st_dev)
-    found = _LISTED.get(path)
+    found = listings.get(path)
     if found is not None and found[0] == key:
         sys.audit("os.scandir", path)
         return found[1]
@@ -179,11 +187,9 @@ def entries(path: str) -> Entries | None:
     links.sort()
     result = Entries(files, folders, links)
     if time.time_ns() - state.st_mtime_ns > _SETTLED_NS:
-        if len(_LISTED) >= _LISTED_LIMIT:
-            _LISTED.clear()
-        _LISTED[path] = (key, result)
+        listings.put(path, (key, result))
     elif found is not None:
-        _LISTED.pop(path, None)
+        listings.pop(path)
     return result
 
 
