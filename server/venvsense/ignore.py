@@ -128,7 +128,7 @@ class _Kind:
 
     def name_index(self, name: str) -> int:
         """The index of the last name pattern matching ``name`` (-1 for none), kept for the next time."""
-        index = self._match_name(name)
+        index = self.match_name(name)
         if len(self.known) >= _MAX_KNOWN:
             self.known.clear()
         self.known[name] = index
@@ -154,7 +154,7 @@ class _Kind:
                 index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
         return index
 
-    def _match_name(self, name: str) -> int:
+    def match_name(self, name: str) -> int:
         """The index of the last name pattern matching ``name``, -1 when none does."""
         index = self.names.get(name, -1)
         if self.all > index:
@@ -244,11 +244,13 @@ class IgnoreFile:
         ``folder``, relative: "" or ending with "/")."""
         kind = self._folders if is_folder else self._files
         known, negated, paths = kind.known, self._negated, kind.paths_in(folder)
+        if len(known) >= _MAX_KNOWN:
+            known.clear()
         out: list[bool | None] = []
         for name in names:
             index = known.get(name)
             if index is None:
-                index = kind.name_index(name)
+                index = known[name] = kind.match_name(name)
             if paths:
                 index = kind.path_index(folder + name, index)
             out.append(None if index < 0 else not negated[index])

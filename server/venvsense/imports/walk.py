@@ -52,9 +52,12 @@ def iter_python_files(
         if globbed is not None:
             names = [name for name in names if not globbed(relative + name)]
         base = _folder_path(folder_paths, relative)
+        if exclude_file is None:
+            yield from [_child(base, name) for name in names]  # a folder's files at once
+            continue
         for name in names:
             path = _child(base, name)
-            if exclude_file is None or not exclude_file(path):
+            if not exclude_file(path):
                 yield path
 
 
