@@ -59,9 +59,9 @@ _Token = str | _Star | _Any | tuple[str, frozenset[str] | None]
 class _Kind:
     """The patterns that apply to one kind of entry (folders, or files: folder-only patterns left out)."""
 
-    __slots__ = ("all", "inner", "known", "names", "names_regex", "pairs", "path_folders", "paths", "paths_regex",
-                 "prefix_map", "prefix_sizes", "prefixes", "regex_anywhere", "regex_heads", "regex_top",
-                 "suffix_map", "suffix_sizes", "suffixes")
+    __slots__ = ("all", "inner", "known", "names", "names_regex", "names_source", "pairs", "path_folders", "paths",
+                 "paths_regex", "paths_source", "prefix_map", "prefix_sizes", "prefixes", "regex_anywhere",
+                 "regex_heads", "regex_top", "suffix_map", "suffix_sizes", "suffixes")
 
     def __init__(self) -> None:
         self.all = -1  # the last pattern matching every name (``*``)
@@ -75,6 +75,10 @@ class _Kind:
         self.suffix_sizes: tuple[int, ...] = ()
         self.prefixes: tuple[str, ...] = ()
         self.prefix_sizes: tuple[int, ...] = ()
+        # the expressions' sources, compiled when first needed (a kind of entry the tree does not hold, or paths
+        # in folders they cannot match, never cost a compilation)
+        self.names_source: str | None = None
+        self.paths_source: str | None = None
         self.names_regex: re.Pattern[str] | None = None
         self.paths_regex: re.Pattern[str] | None = None
         # where path patterns can match: the folders of the literal paths; for the expressions, whether one
@@ -114,15 +118,15 @@ class _Kind:
         self.suffix_sizes = tuple(sorted({len(suffix) for suffix in self.suffix_map}))
         self.prefixes = tuple(self.prefix_map) + tuple(prefix for prefix, _, _ in self.pairs)
         self.prefix_sizes = tuple(sorted({len(prefix) for prefix in self.prefix_map}))
-        self.names_regex = _combine(names)
-        self.paths_regex = _combine(paths)
+        self.names_source = _combine(names)
+        self.paths_source = _combine(paths)
 
     def match(self, relative: str, name: str) -> int:
         """The index of the last pattern matching the entry, -1 when none does."""
         index = self.known.get(name)
         if index is None:
             index = self.name_index(name)
-        if self.paths or self.paths_regex is not None:
+        if self.paths or self.paths_source is not None:
             index = self.path_index(relative, index)
         return index
 
@@ -138,7 +142,7 @@ class _Kind:
         """Whether a path pattern can match an entry of the folder at ``folder`` ("" or ending with "/")."""
         if folder in self.path_folders:
             return True
-        if self.paths_regex is None:
+        if self.paths_source is None:
             return False
         return self.regex_anywhere or (self.regex_top and not folder) or (
             bool(self.regex_heads) and folder.startswith(self.regex_heads))
@@ -148,8 +152,11 @@ class _Kind:
         found = self.paths.get(relative, -1)
         if found > index:
             index = found
-        if self.paths_regex is not None:
-            matched = self.paths_regex.match(relative)
+        if self.paths_source is not None:
+            regex = self.paths_regex
+            if regex is None:
+                regex = self.paths_regex = re.compile(self.paths_source)
+            matched = regex.match(relative)
             if matched is not None:
                 index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
         return index
@@ -178,8 +185,11 @@ class _Kind:
         for text, found in self.inner:
             if found > index and text in name:
                 index = found
-        if self.names_regex is not None:
-            matched = self.names_regex.match(name)
+        if self.names_source is not None:
+            regex = self.names_regex
+            if regex is None:
+                regex = self.names_regex = re.compile(self.names_source)
+            matched = regex.match(name)
             if matched is not None:
                 index = max(index, int(matched.lastgroup[1:]))  # type: ignore[index]
         return index
@@ -286,11 +296,11 @@ def _compiled(data: bytes) -> IgnoreFile | None:
     return rules if rules else None
 
 
-def _combine(patterns: list[tuple[int, str]]) -> re.Pattern[str] | None:
+def _combine(patterns: list[tuple[int, str]]) -> str | None:
     if not patterns:
         return None
     alternatives = [f"(?P<p{index}>{regex})" for index, regex in reversed(patterns)]
-    return re.compile(r"(?s:" + "|".join(alternatives) + r")\Z")
+    return r"(?s:" + "|".join(alternatives) + r")\Z"
 
 
 # a pattern as its segments: each a list of tokens, or None for a whole-segment ``**``
