@@ -59,3 +59,43 @@ def test_the_cli_text_output_of_such_a_file_is_capped(huge: Path) -> None:
     located = [line for line in result.stdout.splitlines() if "requirements.txt:" in line]
     assert len(located) == PER_FILE + 1
     assert "more findings in this file are not shown" in located[-1]
+
+
+@pytest.mark.parametrize(("written", "stale_size", "limit", "expected"), [
+    (b"hello", 5, 10, b"hello"),                       # the common case: the file's size, then EOF
+    (b"hello world", 5, 10, b"hello world"),           # it grew since its fstat: read on, up to the limit + 1
+    (b"hello world and more", 5, 10, b"hello world"),  # grew past the limit: limit + 1 bytes say "too large"
+    (b"abcd", 100, 3, b"abcd"),                        # larger than the limit at fstat time
+    (b"abc", 100, 10, b"abc"),                         # shrank since
+    (b"", 0, 3, b""),
+])
+def test_a_capped_read_asks_for_the_file_size_and_still_sees_growth_and_the_cap(
+    tmp_path: Path, written: bytes, stale_size: int, limit: int, expected: bytes,
+) -> None:
+    from venvsense.text import read_capped
+
+    path = tmp_path / "file"
+    path.write_bytes(written)
+    with open(path, "rb") as handle:
+        tracemalloc.start()
+        try:
+            data = read_capped(handle, stale_size, limit)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert data == expected
+    assert peak < 4096  # what was read, not the limit (read(n) allocates n bytes up front)
+
+
+def test_reading_a_small_file_does_not_allocate_the_text_cap(tmp_path: Path) -> None:
+    from venvsense.text import MAX_TEXT_BYTES, read_text
+
+    path = tmp_path / "requirements.txt"
+    path.write_text("requests==2.0\n")
+    tracemalloc.start()
+    try:
+        assert read_text(path) == "requests==2.0\n"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_TEXT_BYTES // 1000

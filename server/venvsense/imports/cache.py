@@ -18,6 +18,7 @@ from venvsense.caches import MemoryCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX, notebook_code, remember
 from venvsense.imports.records import ScanResult
 from venvsense.imports.scanner import scan_bytes, scan_source
+from venvsense.text import read_capped
 
 # An entry is (mtime in ns, size, scan); it is used only while the file's ``stat`` still gives that mtime and size.
 SCANS: MemoryCache[str, tuple[int, int, ScanResult]] = MemoryCache(
@@ -132,7 +133,7 @@ def string_imports(scanned: Mapping[Path, ScanResult]) -> set[str]:
                 status = os.fstat(handle.fileno())
                 if not stat.S_ISREG(status.st_mode):
                     continue
-                data = handle.read(MAX_MODULE_BYTES + 1)
+                data = read_capped(handle, status.st_size, MAX_MODULE_BYTES)
         except OSError:
             continue
         names = called_by_string(data)
@@ -166,7 +167,7 @@ def _read_and_scan(name: str) -> ScanResult:
             status = os.fstat(file.fileno())
             if not stat.S_ISREG(status.st_mode):  # a FIFO or a device could block or never end
                 return ScanResult((), "is not a regular file: its imports are not read")
-            data = file.read(MAX_MODULE_BYTES + 1)
+            data = read_capped(file, status.st_size, MAX_MODULE_BYTES)
     except OSError as error:
         return ScanResult((), f"cannot be read ({error.strerror or error})")
     if len(data) > MAX_MODULE_BYTES:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from venvsense.caches import MemoryCache
 from venvsense.imports.records import ScanResult
 from venvsense.imports.scanner import scan_source
+from venvsense.text import read_capped
 
 if TYPE_CHECKING:
     from venvsense.imports.pipline import PipInstall
@@ -197,7 +198,7 @@ def read_notebook(path: Path) -> NotebookCode:
             known = _CODES.get(name)
             if known is not None and known[0] == status.st_mtime_ns and known[1] == status.st_size:
                 return known[2]
-            data = file.read(MAX_NOTEBOOK_BYTES + 1)
+            data = read_capped(file, status.st_size, MAX_NOTEBOOK_BYTES)
     except OSError as error:
         return NotebookCode("", error=f"cannot be read ({error.strerror or error})")
     if len(data) > MAX_NOTEBOOK_BYTES:

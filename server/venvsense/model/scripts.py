@@ -27,7 +27,7 @@ from venvsense.environment import SCRIPT_VENVS, Environment, Installed, find_scr
 from venvsense.environment.uvcache import script_environment_path
 from venvsense.imports import ScanResult
 from venvsense.imports.cache import MAX_SCRIPT_BYTES, SCRIPT_MARKER, known_script_text
-from venvsense.text import START, Range, UnreadableFile, decode_text
+from venvsense.text import START, Range, UnreadableFile, decode_text, read_capped
 
 MARKER_BYTES = SCRIPT_MARKER
 _MAX_BYTES = MAX_SCRIPT_BYTES  # a larger file is no script anyone runs with uv (and is not read twice)
@@ -76,7 +76,7 @@ def _script_text(path: Path, scan: ScanResult) -> str | None:
     text: str | None = None
     try:
         with open(path, "rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
+            data = read_capped(handle, os.fstat(handle.fileno()).st_size, _MAX_BYTES)
         if MARKER_BYTES in data and len(data) <= _MAX_BYTES:
             text = decode_text(path, data)
     except (OSError, UnreadableFile):

@@ -33,7 +33,7 @@ from venvsense.declarations.requirements.requirement import (
     simple_requirement,
 )
 from venvsense.findings import make
-from venvsense.text import START, Position, Range, UnreadableFile, lazy_pattern, read_text
+from venvsense.text import START, Position, Range, UnreadableFile, lazy_pattern, read_capped, read_text
 
 __all__ = ["read_requirements", "workspace_boundary"]
 
@@ -173,7 +173,7 @@ class _Reader:
             if not stat.S_ISDIR(status.st_mode) and not stat.S_ISREG(status.st_mode):
                 raise UnreadableFile(path, "is not a regular file")  # a device or a pipe could block forever
             with open(path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
+                data = read_capped(handle, status.st_size, MAX_BYTES)
             if len(data) > MAX_BYTES:
                 self.cut[path] = max(status.st_size, len(data))
                 data = data[: data.rfind(b"\n", 0, MAX_BYTES) + 1]
