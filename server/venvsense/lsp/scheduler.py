@@ -25,13 +25,16 @@ from venvsense.check import (
     recheck_manifests,
     script_blocks_edited,
 )
+from venvsense.findings import Finding
 from venvsense.imports import DiskScanCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp.client import Client
+from venvsense.lsp.early import early_candidates, early_findings
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.session import ProjectState, Session, Snapshot
+from venvsense.model import Project, read_model
 
 logger = logging.getLogger("venvsense.lsp")
 
@@ -136,6 +139,8 @@ class Scheduler:
                         and all(p.suffix in (".py", NOTEBOOK_SUFFIX) for p in edited))
 
         script_edit = [False]
+        # the project's first check with modules open: their findings first, from those buffers alone (``early``)
+        early = early_candidates(snapshot.texts, state.root) if state.report is None and not state.checked else {}
 
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):
@@ -146,6 +151,8 @@ class Scheduler:
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
+            if early:
+                self._early(state, generation, snapshot, project, early, loop)
             disk = self.disk_cache if state.checks == 0 else None
             try:
                 report = check_project(project, settings, overrides=snapshot.texts, disk_cache=disk)
@@ -193,6 +200,27 @@ class Scheduler:
         if not self._indexed and all(s.checked and not s.running for s in self.session.projects.values()):
             self._indexed = True
             freeze_heap()
+
+    def _early(self, state: ProjectState, generation: int, snapshot: Snapshot, project: Project,
+               buffers: dict[Path, str], loop: asyncio.AbstractEventLoop) -> None:
+        """In the pool, before a project's first check: the findings of its open modules that need only their
+        buffers, the model and the listing (``early.py``), handed to the loop to publish. The model read here is
+        the check's too (its readers' caches answer the second reading)."""
+        try:
+            found = early_findings(read_model(project, self.session.check_settings(state), overrides=snapshot.texts),
+                                   buffers)
+        except Exception as error:  # the full check that follows says what is wrong
+            logger.debug("no early findings for %s: %s", state.root, error)
+            return
+        if found:
+            loop.call_soon_threadsafe(self._publish_early, state, generation, snapshot, found)
+
+    def _publish_early(self, state: ProjectState, generation: int, snapshot: Snapshot,
+                       found: dict[Path, list[Finding]]) -> None:
+        """Publish early findings unless the check they precede is already stale or done."""
+        if (state.generation == generation and self._tracked(state) and state.report is None
+                and self.session.versions_hold(snapshot)):
+            self.publisher.publish_early(state.root, found, snapshot)
 
     async def wait_current(self, states: Sequence[ProjectState], timeout: float = FRESH_TIMEOUT) -> None:
         """Wait until each project's report answers its newest generation (logging the ones still running)."""
