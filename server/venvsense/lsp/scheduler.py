@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,6 +66,8 @@ class Scheduler:
         self.disk_cache = DiskScanCache.default()
         # told of each published report (the index refresh behind VS210)
         self.refresh_index: Callable[[ProjectState], None] | None = None
+        # the generation each project's early findings were last computed for (``_early_buffers``)
+        self._early_generation: weakref.WeakKeyDictionary[ProjectState, int] = weakref.WeakKeyDictionary()
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -101,6 +104,16 @@ class Scheduler:
             state.timer = loop.call_later(delay, self._timer_fired, state)
         else:
             self._start(state)
+        if (state.running and edited is not None and edited.suffix == ".py" and state.report is None
+                and state not in self._early_generation):
+            # a module opened while the project's first check runs without it: its early findings now, on the
+            # other worker, not after that check (whose result is stale) and the next; once (keystrokes meanwhile
+            # wait for the next check, which publishes its own early findings first)
+            snapshot = self.session.snapshot(state.root)
+            early = self._early_buffers(state, state.generation, snapshot)
+            if early:
+                self.pool.submit(self._early, state, state.generation, snapshot, state.project, early,
+                                 asyncio.get_running_loop())
 
     def request_all(self, delay: float = 0.0) -> None:
         for state in list(self.session.projects.values()):
@@ -140,7 +153,7 @@ class Scheduler:
 
         script_edit = [False]
         # the project's first check with modules open: their findings first, from those buffers alone (``early``)
-        early = early_candidates(snapshot.texts, state.root) if state.report is None and not state.checked else {}
+        early = self._early_buffers(state, generation, snapshot)
 
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):
@@ -200,6 +213,16 @@ class Scheduler:
         if not self._indexed and all(s.checked and not s.running for s in self.session.projects.values()):
             self._indexed = True
             freeze_heap()
+
+    def _early_buffers(self, state: ProjectState, generation: int, snapshot: Snapshot) -> dict[Path, str]:
+        """The open modules an early publication answers for the check of ``generation`` (``early.py``): only
+        before the project's first check ends, once per generation."""
+        if state.report is not None or state.checked or self._early_generation.get(state) == generation:
+            return {}
+        found = early_candidates(snapshot.texts, state.root)
+        if found:
+            self._early_generation[state] = generation
+        return found
 
     def _early(self, state: ProjectState, generation: int, snapshot: Snapshot, project: Project,
                buffers: dict[Path, str], loop: asyncio.AbstractEventLoop) -> None:
