@@ -48,11 +48,11 @@ def shown(diagnostics: list[types.Diagnostic]) -> set[tuple[object, ...]]:
 
 async def test_the_opened_module_shows_its_own_findings_first_and_the_full_check_keeps_them(
         make_project: ProjectMaker, workspace: Path) -> None:
-    workspace.mkdir()
+    root = make_project(requirements=REQUIREMENTS, installed=("alpha==1.0", "gamma==1.0"), files=FILES)
+    main = root / "app" / "main.py"
     async with lsp_session(workspace) as session:
-        # the project appears once the server runs: its first check starts with the module open
-        root = make_project(requirements=REQUIREMENTS, installed=("alpha==1.0", "gamma==1.0"), files=FILES)
-        main = root / "app" / "main.py"
+        # opened as the session starts (an editor restoring its tabs): the server reads this before the answer
+        # to its workspace/configuration request, so its discovery, and the project's first check, follow it
         uri = session.open(main)
         final = await session.wait_codes(main, lambda codes: codes.count("VS301") == 3, timeout=60)
         published = [p.diagnostics for p in session.published if p.uri == uri]
