@@ -113,3 +113,15 @@ def test_scripts_and_files_read_for_more_are_left_to_the_full_check(tmp_path: Pa
                root / "data.ipynb": "{}", tmp_path / "other" / "x.py": "import alpha\n",
                root / "app.py": "import alpha\n"}
     assert list(early_candidates(buffers, root)) == [root / "app.py"]
+
+
+def test_a_module_near_the_per_file_cap_is_left_to_the_full_check(make_project: ProjectMaker) -> None:
+    many = "".join(f"import missing_{n}\n" for n in range(600))
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",),
+                        files={"few.py": "import missing_1\nimport missing_2\n", "many.py": many})
+    project = find_projects(root, ())[0]
+    model = read_model(project, Settings(workspace=(root.parent,)))
+    few, crowded = root / "few.py", root / "many.py"
+    # nothing declares these modules: their VS301s wait for the whole project (none early, an empty answer)
+    assert early_findings(model, early_candidates({few: few.read_text("utf-8")}, root)) == {few: []}
+    assert early_findings(model, early_candidates({crowded: many}, root)) == {}

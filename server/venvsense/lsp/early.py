@@ -84,10 +84,14 @@ def early_findings(model: ProjectModel, buffers: Mapping[Path, str]) -> dict[Pat
         found = workspace_findings(workspace_of(root, model.pyproject_toml), model.declarations, found, root=root,
                                    has_venv=True, pyproject_toml=model.pyproject_toml, scopes=model.scopes)
     kept: dict[Path, list[Finding]] = {path: [] for path in scans}
+    counts = dict.fromkeys(scans, 0)
     for finding in cap_quotes(decide(found, settings)):
-        if finding.file in kept and final(finding):
-            kept[finding.file].append(finding)
-    return {path: findings for path, findings in kept.items() if len(findings) < _LIMIT}
+        if finding.file in kept:
+            counts[finding.file] += 1
+            if final(finding):
+                kept[finding.file].append(finding)
+    # a module near the full check's cap (``check.cap_per_file``): which findings it keeps is its to say
+    return {path: findings for path, findings in kept.items() if counts[path] < _LIMIT // 2}
 
 
 def final(finding: Finding) -> bool:
