@@ -15,8 +15,6 @@ from venvsense.findings import Finding, one_per_problem
 from venvsense.lsp.early import early_candidates, early_findings
 from venvsense.model import find_projects, read_model
 
-pytestmark = pytest.mark.asyncio(loop_scope="function")
-
 MAIN = """\
 import os
 import alpha
@@ -46,6 +44,7 @@ def shown(diagnostics: list[types.Diagnostic]) -> set[tuple[object, ...]]:
     return {(d.code, d.range.start.line, d.range.start.character, d.message, d.severity) for d in diagnostics}
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_the_opened_module_shows_its_own_findings_first_and_the_full_check_keeps_them(
         make_project: ProjectMaker, workspace: Path) -> None:
     root = make_project(requirements=REQUIREMENTS, installed=("alpha==1.0", "gamma==1.0"), files=FILES)
