@@ -53,6 +53,10 @@ async def test_the_opened_module_shows_its_own_findings_first_and_the_full_check
         # opened as the session starts (an editor restoring its tabs): the server reads this before the answer
         # to its workspace/configuration request, so its discovery, and the project's first check, follow it
         uri = session.open(main)
+        await session.wait_for(lambda: any(p.uri == uri for p in session.published))
+        # asked as soon as the first diagnostics show: their fixes come once the project's first check is done
+        actions = await session.code_actions(main, 2)
+        assert [a.title for a in actions if a.title.startswith("Add")] == ["Add beta to requirements.txt"]
         final = await session.wait_codes(main, lambda codes: codes.count("VS301") == 3, timeout=60)
         published = [p.diagnostics for p in session.published if p.uri == uri]
         first, last = shown(published[0]), shown(published[-1])
