@@ -128,3 +128,27 @@ def test_a_module_near_the_per_file_cap_is_left_to_the_full_check(make_project: 
     # nothing declares these modules: their VS301s wait for the whole project (none early, an empty answer)
     assert early_findings(model, early_candidates({few: few.read_text("utf-8")}, root)) == {few: []}
     assert early_findings(model, early_candidates({crowded: many}, root)) == {}
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_pull_client_gets_the_early_findings_then_the_full_check_s(make_project: ProjectMaker,
+                                                                          workspace: Path) -> None:
+    """A pull asked during the project's first check is answered once the opened module's early findings are
+    shown (not after the whole check); the check's publication then refreshes the pull with everything."""
+    padding = {f"app/pad{n}.py": "import os\nimport alpha\n" for n in range(400)}  # a first check that lasts
+    root = make_project(requirements=REQUIREMENTS, installed=("alpha==1.0", "gamma==1.0"),
+                        files={**FILES, **padding})
+    main = root / "app" / "main.py"
+    async with lsp_session(workspace, pull=True) as session:
+        uri = session.open(main)
+        params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        answers: list[set[tuple[object, ...]]] = []
+        while not answers or not any("zeta" in message for _, _, _, message, _ in answers[-1]):
+            answer = shown((await session.client.text_document_diagnostic_async(params)).items)
+            if answer:
+                answers.append(answer)
+        first, last = answers[0], answers[-1]
+        assert first <= last
+        assert not any("zeta" in message or "optmod" in message for _, _, _, message, _ in first)
+        assert any("'beta' is imported but not declared" in message for _, _, _, message, _ in first)
+        assert session.published == []

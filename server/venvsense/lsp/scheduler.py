@@ -244,6 +244,8 @@ class Scheduler:
         if (state.generation == generation and self._tracked(state) and state.report is None
                 and self.session.versions_hold(snapshot)):
             self.publisher.publish_early(state.root, found, snapshot)
+            state.early_paths.update(found)
+            state.early.set()
 
     async def wait_current(self, states: Sequence[ProjectState], timeout: float = FRESH_TIMEOUT) -> None:
         """Wait until each project's report answers its newest generation (logging the ones still running)."""
@@ -253,6 +255,20 @@ class Scheduler:
                     await asyncio.wait_for(state.fresh.wait(), timeout)
                 except asyncio.TimeoutError:
                     self.client.log(f"venvsense: still checking {state.root}", types.MessageType.Warning)
+
+    async def wait_shown(self, states: Sequence[ProjectState], path: Path, timeout: float = FRESH_TIMEOUT) -> None:
+        """``wait_current``, except that a project in its first check answers for ``path`` as soon as ``path``'s
+        early findings are shown (``early.py``; the check's publication refreshes the pull when they change)."""
+        for state in states:
+            if state.report is None and not state.checked:
+                if path not in state.early_paths:
+                    waits = {asyncio.ensure_future(state.fresh.wait()), asyncio.ensure_future(state.early.wait())}
+                    _, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                    for task in pending:
+                        task.cancel()
+                if path in state.early_paths and state.report is None:
+                    continue
+            await self.wait_current([state], timeout)
 
     def cancel(self, state: ProjectState) -> None:
         """Drop a project's pending (debounced) check."""
