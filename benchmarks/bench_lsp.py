@@ -64,6 +64,7 @@ class Client:
 
     def __init__(self) -> None:
         self.published: dict[str, dict[str, Any]] = {}
+        self.first: dict[str, dict[str, Any]] = {}  # each document's first publication
         self.states: list[str] = []
         self.event = asyncio.Event()
         self._ids = 0
@@ -118,6 +119,7 @@ class Client:
                 self._send({"id": message["id"], "result": None})  # registerCapability, progress/create
             elif method == "textDocument/publishDiagnostics":
                 self.published[message["params"]["uri"]] = message["params"]
+                self.first.setdefault(message["params"]["uri"], message["params"])
                 self.event.set()
             elif method == "venvsense/status":
                 self.states = [p["state"] for p in message["params"]["projects"]]
@@ -393,12 +395,17 @@ async def tree_case(tree: Path, module: str, edits: int, results: list[tuple[str
     await asyncio.sleep(0.5)
     rss = rss_mb(client.pid)
     published = sum(len(params["diagnostics"]) for params in client.published.values())
+    # the first publication (the early findings of the opened module, lsp/early.py) is part of the final one
+    first_shown = [json.dumps(d, sort_keys=True) for d in client.first[uri]["diagnostics"]]
+    final_shown = {json.dumps(d, sort_keys=True) for d in client.published[uri]["diagnostics"]}
+    kept = sum(d in final_shown for d in first_shown)
     line = text.splitlines()[0]
     timings = await edits_of_one_line(client, uri, 0, line, (f"{line}  # edit a", f"{line}  # edit b"), edits)
     await client.stop()
     results += [
         (f"{tree.name}: open {module} → first diagnostics (server just started)",
-         f"{first:.2f} s (server CPU {first_cpu:.2f} s)", "≤ 1 s"),
+         f"{first:.2f} s (server CPU {first_cpu:.2f} s; {kept}/{len(first_shown)} of its diagnostics final, "
+         f"of {len(final_shown)})", "≤ 1 s"),
         (f"{tree.name}: RSS after indexing", f"{rss:.1f} MB ({published:,} diagnostics, {indexed:.2f} s)",
          "≤ 60 MB"),
         (f"{tree.name}: edit → diagnostics, {module}",

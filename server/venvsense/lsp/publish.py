@@ -75,6 +75,20 @@ class Publisher:
         for path in sorted(changed | set(snapshot.versions)):
             self.send_diagnostics(path, snapshot)
 
+    def publish_early(self, root: Path, found: dict[Path, list[Finding]], snapshot: Snapshot) -> None:
+        """The findings of open modules known before the project's first check ends (``early.py``): shown now;
+        that check's ``publish`` replaces them (it answers every open buffer anyway)."""
+        by_file = self.findings.setdefault(root, {})
+        for path, findings in sorted(found.items()):
+            if not self.session.publishable(path):
+                continue
+            by_file[path] = tuple(findings)
+            self.reported.add(path)
+            if self.session.pull:
+                self.refresh_pull_diagnostics()
+            else:
+                self.send_diagnostics(path, snapshot)
+
     def findings_for(self, path: Path) -> list[Finding]:
         """What the editor shows for ``path``: each problem once (the imports of a set that is not installed, one
         diagnostic where the first stands — ``findings.one_per_problem``)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,13 +26,16 @@ from venvsense.check import (
     recheck_manifests,
     script_blocks_edited,
 )
+from venvsense.findings import Finding
 from venvsense.imports import DiskScanCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX
 from venvsense.lsp.client import Client
+from venvsense.lsp.early import early_candidates, early_findings
 from venvsense.lsp.memory import freeze_heap, release_memory
 from venvsense.lsp.poller import check_baseline, project_targets, stamps
 from venvsense.lsp.publish import Publisher
 from venvsense.lsp.session import ProjectState, Session, Snapshot
+from venvsense.model import Project, read_model
 
 logger = logging.getLogger("venvsense.lsp")
 
@@ -62,6 +66,8 @@ class Scheduler:
         self.disk_cache = DiskScanCache.default()
         # told of each published report (the index refresh behind VS210)
         self.refresh_index: Callable[[ProjectState], None] | None = None
+        # the generation each project's early findings were last computed for (``_early_buffers``)
+        self._early_generation: weakref.WeakKeyDictionary[ProjectState, int] = weakref.WeakKeyDictionary()
 
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a coroutine in the background, keeping a reference and logging what it raises."""
@@ -98,6 +104,16 @@ class Scheduler:
             state.timer = loop.call_later(delay, self._timer_fired, state)
         else:
             self._start(state)
+        if (state.running and edited is not None and edited.suffix == ".py" and state.report is None
+                and state not in self._early_generation):
+            # a module opened while the project's first check runs without it: its early findings now, on the
+            # other worker, not after that check (whose result is stale) and the next; once (keystrokes meanwhile
+            # wait for the next check, which publishes its own early findings first)
+            snapshot = self.session.snapshot(state.root)
+            early = self._early_buffers(state, state.generation, snapshot)
+            if early:
+                self.pool.submit(self._early, state, state.generation, snapshot, state.project, early,
+                                 asyncio.get_running_loop())
 
     def request_all(self, delay: float = 0.0) -> None:
         for state in list(self.session.projects.values()):
@@ -136,6 +152,8 @@ class Scheduler:
                         and all(p.suffix in (".py", NOTEBOOK_SUFFIX) for p in edited))
 
         script_edit = [False]
+        # the project's first check with modules open: their findings first, from those buffers alone (``early``)
+        early = self._early_buffers(state, generation, snapshot)
 
         def run() -> ProjectReport:
             if modules_only and previous is not None and imports_unchanged(previous, edited):
@@ -146,6 +164,8 @@ class Scheduler:
             if incremental and previous is not None:  # reads no venv: the last full check's baseline holds
                 return recheck_manifests(previous, project, settings, overrides=snapshot.texts)
             before, started = stamps(known), time.time_ns()
+            if early:
+                self._early(state, generation, snapshot, project, early, loop)
             disk = self.disk_cache if state.checks == 0 else None
             try:
                 report = check_project(project, settings, overrides=snapshot.texts, disk_cache=disk)
@@ -194,6 +214,39 @@ class Scheduler:
             self._indexed = True
             freeze_heap()
 
+    def _early_buffers(self, state: ProjectState, generation: int, snapshot: Snapshot) -> dict[Path, str]:
+        """The open modules an early publication answers for the check of ``generation`` (``early.py``): only
+        before the project's first check ends, once per generation."""
+        if state.report is not None or state.checked or self._early_generation.get(state) == generation:
+            return {}
+        found = early_candidates(snapshot.texts, state.root)
+        if found:
+            self._early_generation[state] = generation
+        return found
+
+    def _early(self, state: ProjectState, generation: int, snapshot: Snapshot, project: Project,
+               buffers: dict[Path, str], loop: asyncio.AbstractEventLoop) -> None:
+        """In the pool, before a project's first check: the findings of its open modules that need only their
+        buffers, the model and the listing (``early.py``), handed to the loop to publish. The model read here is
+        the check's too (its readers' caches answer the second reading)."""
+        try:
+            found = early_findings(read_model(project, self.session.check_settings(state), overrides=snapshot.texts),
+                                   buffers)
+        except Exception as error:  # the full check that follows says what is wrong
+            logger.debug("no early findings for %s: %s", state.root, error)
+            return
+        if found:
+            loop.call_soon_threadsafe(self._publish_early, state, generation, snapshot, found)
+
+    def _publish_early(self, state: ProjectState, generation: int, snapshot: Snapshot,
+                       found: dict[Path, list[Finding]]) -> None:
+        """Publish early findings unless the check they precede is already stale or done."""
+        if (state.generation == generation and self._tracked(state) and state.report is None
+                and self.session.versions_hold(snapshot)):
+            self.publisher.publish_early(state.root, found, snapshot)
+            state.early_paths.update(found)
+            state.early.set()
+
     async def wait_current(self, states: Sequence[ProjectState], timeout: float = FRESH_TIMEOUT) -> None:
         """Wait until each project's report answers its newest generation (logging the ones still running)."""
         for state in states:
@@ -202,6 +255,20 @@ class Scheduler:
                     await asyncio.wait_for(state.fresh.wait(), timeout)
                 except asyncio.TimeoutError:
                     self.client.log(f"venvsense: still checking {state.root}", types.MessageType.Warning)
+
+    async def wait_shown(self, states: Sequence[ProjectState], path: Path, timeout: float = FRESH_TIMEOUT) -> None:
+        """``wait_current``, except that a project in its first check answers for ``path`` as soon as ``path``'s
+        early findings are shown (``early.py``; the check's publication refreshes the pull when they change)."""
+        for state in states:
+            if state.report is None and not state.checked:
+                if path not in state.early_paths:
+                    waits = {asyncio.ensure_future(state.fresh.wait()), asyncio.ensure_future(state.early.wait())}
+                    _, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                    for task in pending:
+                        task.cancel()
+                if path in state.early_paths and state.report is None:
+                    continue
+            await self.wait_current([state], timeout)
 
     def cancel(self, state: ProjectState) -> None:
         """Drop a project's pending (debounced) check."""

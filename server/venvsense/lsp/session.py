@@ -47,6 +47,9 @@ class ProjectState:
     needs_full_check: bool = True
     edited_buffers: set[Path] = field(default_factory=set)
     incremental_checks: int = 0  # how many checks reused the import scan (for tests and the log)
+    # the open modules whose early findings (``early.py``) were shown before the first check ended, and when
+    early_paths: set[Path] = field(default_factory=set)
+    early: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def root(self) -> Path:

@@ -13,12 +13,16 @@ from venvsense.text import Range
 OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, fixes.FIX_ALL])
 
 
-def code_action(ctx: Context, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def code_action(ctx: Context, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ctx.session
     if is_cell(ctx, params.text_document.uri):
         return cell_code_actions(ctx, params)
     path = session.path_of_document(params.text_document.uri)
     state = session.project_of(path) if path else None
+    if state is not None and state.report is None and not state.checked:
+        # the diagnostics shown before the project's first check ends (``early.py``) have their fixes once it
+        # has: the fix policy reads its report
+        await ctx.scheduler.wait_current([state])
     if path is None or state is None or state.report is None:
         return []
     converter = session.converter_for(path)

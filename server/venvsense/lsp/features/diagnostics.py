@@ -24,7 +24,7 @@ async def document_diagnostic(ctx: Context,
     for state in states:
         if not state.current and not state.running and state.timer is None:
             ctx.scheduler.request(state)
-    await ctx.scheduler.wait_current(states)
+    await ctx.scheduler.wait_shown(states, path)
     return types.RelatedFullDocumentDiagnosticReport(items=ctx.publisher.diagnostics_for(path))
 
 

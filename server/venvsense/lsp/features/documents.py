@@ -43,8 +43,9 @@ def document_changed(ctx: Context, uri: str) -> None:
 def did_open(ctx: Context, params: types.DidOpenTextDocumentParams) -> None:
     document_changed(ctx, params.text_document.uri)
     path = ctx.session.path_of_document(params.text_document.uri)
+    # (before the first discovery ends, that discovery finds the module's project: nothing to look for again)
     if (path is not None and path.suffix in (".py", ".ipynb") and ctx.session.in_workspace(path)
-            and ctx.session.project_of(path) is None):
+            and ctx.discovery.discovered.is_set() and ctx.session.project_of(path) is None):
         ctx.discovery.schedule()  # a module in no project: its folder may have become one (no manifest needed)
 
 
