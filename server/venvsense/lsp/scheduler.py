@@ -26,6 +26,7 @@ from venvsense.check import (
     recheck_manifests,
     script_blocks_edited,
 )
+from venvsense.declarations.locks import stored as stored_locks
 from venvsense.findings import Finding
 from venvsense.imports import DiskScanCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX
@@ -64,6 +65,9 @@ class Scheduler:
         # the CLI's on-disk scan cache, for each project's first check of the session only (a project opened
         # again starts from the last session's scans and classifications; later checks use the memory caches)
         self.disk_cache = DiskScanCache.default()
+        # lock files' models kept beside it (``declarations.locks.stored``): a reopened project does not parse its
+        # unchanged uv.lock again
+        stored_locks.use(self.disk_cache.folder if self.disk_cache is not None else None)
         # told of each published report (the index refresh behind VS210)
         self.refresh_index: Callable[[ProjectState], None] | None = None
         # the generation each project's early findings were last computed for (``_early_buffers``)
