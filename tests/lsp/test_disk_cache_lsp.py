@@ -3,6 +3,11 @@ diagnostics as without it, and a module changed in between is read again, never 
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,3 +42,26 @@ async def test_a_second_session_starts_from_the_cache_and_reads_what_changed(mak
     async with lsp_session(workspace) as session:  # the same project without any cache: the same answers
         session.open(late)
         assert "beta" in (await session.wait_codes(late, lambda codes: codes == ["VS301"]))[0].message
+
+
+async def test_the_server_keeps_lock_models_beside_its_scan_cache(workspace: Path, tmp_path: Path) -> None:
+    # a real uv.lock (made by uv, vendored), last changed an hour ago; the venv lacks what it locks (VS402)
+    data = Path(__file__).parents[1] / "data" / "locks"
+    root = workspace / "locked"
+    root.mkdir(parents=True)
+    shutil.copyfile(data / "built-by-uv.uv.lock", root / "uv.lock")
+    shutil.copyfile(data / "built-by-uv.pyproject.toml", root / "pyproject.toml")
+    (root / "app.py").write_text("import os\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    hour_ago = time.time_ns() - 3_600_000_000_000
+    os.utime(root / "uv.lock", ns=(hour_ago, hour_ago))
+    cache = tmp_path / "cache"
+    async with lsp_session(workspace, cache=cache) as session:
+        session.open(root / "app.py")
+        # VS402 on the lock comes from the full check, which read the lock
+        await session.wait_codes(root / "uv.lock", lambda codes: "VS402" in codes)
+    assert len(list(cache.glob("lock-*.marshal"))) == 1
+    async with lsp_session(workspace) as session:  # without a cache folder the server stores nothing
+        session.open(root / "app.py")
+        await session.wait_codes(root / "uv.lock", lambda codes: "VS402" in codes)
+    assert len(list(cache.glob("lock-*.marshal"))) == 1
