@@ -7,6 +7,7 @@ import ctypes
 import gc
 import linecache
 import sys
+from collections.abc import Iterator
 
 
 def release_memory() -> None:
@@ -27,3 +28,21 @@ def freeze_heap() -> None:
     gc.collect()
     gc.freeze()
     release_memory()
+
+
+@contextlib.contextmanager
+def openssl_deferred() -> Iterator[None]:
+    """While the server's modules are imported: ``hashlib`` on Python's built-in digests (md5, sha1, sha2, sha3,
+    blake2) rather than OpenSSL's, and ``asyncio`` without TLS (the server speaks stdio or plain TCP). Loading and
+    initialising libcrypto and libssl costs the server ~4.5 MB of RSS it never needs at start. Once the block
+    is lifted ``import ssl`` works as ever: the index client's HTTPS loads OpenSSL on its first request. A name
+    already imported (the process loaded OpenSSL before) is left as it is."""
+    blocked = [name for name in ("_hashlib", "_ssl") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # ``import`` raises ImportError: the fallbacks run
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
