@@ -1,0 +1,70 @@
+"""The server's memory: it starts without OpenSSL loaded (``lsp/memory.py``, ~4.5 MB of RSS), and a process
+that imported its modules that way still has working digests and, on demand, TLS."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsp_session import ProjectMaker, lsp_session
+
+LINUX = sys.platform.startswith("linux")
+
+
+def mapped_libraries(pid: int) -> set[str]:
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as maps:
+        return {Path(line.split()[-1]).name for line in maps if len(line.split()) > 5}
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc/PID/maps")
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_server_checks_a_project_without_loading_openssl(make_project: ProjectMaker) -> None:
+    root = make_project(requirements="alpha==1.0\n", installed=("alpha==1.0",),
+                        files={"app.py": "import alpha\nimport beta\n"})
+    async with lsp_session(root) as session:
+        await session.wait_codes(root / "app.py", lambda codes: codes == ["VS301"], timeout=60)
+        process = session.client._server
+        assert process is not None
+        libraries = mapped_libraries(process.pid)
+        assert any(name.startswith("libpython") or name.startswith("python") for name in libraries)
+        assert not any(name.startswith(("libcrypto", "libssl", "_ssl.", "_hashlib.")) for name in libraries)
+
+
+PROBE = """
+import sys
+from venvsense.lsp.memory import openssl_deferred
+with openssl_deferred():
+    import hashlib, asyncio
+    import venvsense.lsp.server
+    assert sys.modules["_hashlib"] is None and sys.modules["_ssl"] is None
+assert "_hashlib" not in sys.modules and "_ssl" not in sys.modules
+assert hashlib.sha256(b"venvsense").hexdigest() == {sha256!r}
+assert hashlib.new("blake2b", b"x").hexdigest() == {blake2b!r}
+import ssl  # lifted: TLS loads on demand (the index client's first HTTPS request)
+ssl.create_default_context()
+print("ok")
+"""
+
+
+def test_digests_and_tls_still_work_after_the_deferred_import() -> None:
+    import hashlib
+
+    code = PROBE.format(sha256=hashlib.sha256(b"venvsense").hexdigest(),
+                        blake2b=hashlib.new("blake2b", b"x").hexdigest())
+    server = Path(__file__).resolve().parents[2] / "server"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+
+
+def test_a_process_that_already_loaded_openssl_keeps_it() -> None:
+    code = ("import sys, hashlib\nfrom venvsense.lsp.memory import openssl_deferred\n"
+            "loaded = sys.modules['_hashlib']\nwith openssl_deferred():\n"
+            "    assert sys.modules['_hashlib'] is loaded\nassert sys.modules['_hashlib'] is loaded\nprint('ok')\n")
+    server = Path(__file__).resolve().parents[2] / "server"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
+    assert result.returncode == 0, result.stderr
