@@ -68,3 +68,65 @@ def test_a_process_that_already_loaded_openssl_keeps_it() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
     assert result.returncode == 0, result.stderr
+
+
+COMPACTED = """
+import sys, types, attrs, json
+from lsprotocol import types as lsp
+from pygls.protocol import default_converter
+from venvsense.lsp.memory import GENERATED, compact_generated_methods
+
+@attrs.define
+class Item:
+    name: str = attrs.field(validator=attrs.validators.instance_of(str))
+    tags: list[str] = attrs.field(factory=list)
+    size: int = attrs.field(default=1, converter=int)
+
+@attrs.frozen
+class Frozen:
+    value: int
+
+sys.modules["__main__"].Item = Item
+converter = default_converter()
+message = {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 3, "character": 7}}
+
+def behaviour():
+    params = converter.structure(message, lsp.HoverParams)
+    item = Item("a", size="3")
+    try:
+        Item(3)
+        rejected = False
+    except TypeError:
+        rejected = True
+    try:
+        Frozen(1).value = 2
+        frozen = False
+    except attrs.exceptions.FrozenInstanceError:
+        frozen = True
+    return (json.dumps(converter.unstructure(params), sort_keys=True), repr(params), params == converter.structure(
+        message, lsp.HoverParams), params != lsp.HoverParams(params.text_document, lsp.Position(0, 0)),
+        repr(item), item == Item("a", [], 3), item.tags is not Item("a").tags, rejected, frozen,
+        hash(Frozen(1)) == hash(Frozen(1)), repr(lsp.Diagnostic(lsp.Range(lsp.Position(0, 0), lsp.Position(0, 1)),
+        "m", code="VS301")))
+
+before = behaviour()
+replaced = compact_generated_methods()
+after = behaviour()
+assert before == after, (before, after)
+assert replaced > 1000, replaced
+generated = [method for module in (lsp, sys.modules["__main__"]) for cls in vars(module).values()
+             if isinstance(cls, type) for method in vars(cls).values()
+             if isinstance(method, types.FunctionType) and method.__code__.co_filename.startswith(GENERATED)]
+assert len(generated) > 1000
+assert max(len(method.__globals__) for method in generated) < 40, max(len(m.__globals__) for m in generated)
+assert compact_generated_methods() == 0  # once is enough
+print("ok")
+"""
+
+
+def test_compacted_generated_methods_behave_as_before() -> None:
+    server = Path(__file__).resolve().parents[2] / "server"
+    result = subprocess.run([sys.executable, "-c", COMPACTED], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
