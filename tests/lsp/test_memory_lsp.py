@@ -130,3 +130,33 @@ def test_compacted_generated_methods_behave_as_before() -> None:
                             env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
+
+
+ARENAS = """
+import sys, threading
+if sys.argv[1] == "one":
+    from venvsense.lsp.memory import single_malloc_arena
+    single_malloc_arena()
+kept = []
+def work():  # what a check in the server's worker thread does: many objects beyond pymalloc's 512 bytes
+    kept.extend(bytes(1000 + i % 7) for i in range(20000))
+worker = threading.Thread(target=work)
+worker.start()
+worker.join()
+reserved = 0  # glibc's per-thread arenas: 64 MB reserved, the unused part mapped without access
+for line in open("/proc/self/maps"):
+    parts = line.split()
+    start, end = (int(x, 16) for x in parts[0].split("-"))
+    reserved += parts[1] == "---p" and len(parts) == 5 and end - start > 32 << 20
+print(reserved)
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="glibc's malloc arenas, read from /proc/self/maps")
+@pytest.mark.parametrize(("mode", "arenas"), [("one", "0"), ("default", "1")])
+def test_worker_threads_allocate_from_the_main_malloc_arena(mode: str, arenas: str) -> None:
+    server = Path(__file__).resolve().parents[2] / "server"
+    result = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(server), "PATH": ""}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == arenas  # "default": the test sees a thread's arena when there is one

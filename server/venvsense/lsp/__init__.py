@@ -21,8 +21,9 @@ def _address(text: str) -> tuple[str, int]:
 
 def run_serve(args: argparse.Namespace, out: Any = None) -> int:
     """Start the server on stdio, or on TCP when ``--tcp HOST:PORT`` was given; returns when it exits."""
-    from venvsense.lsp.memory import openssl_deferred
+    from venvsense.lsp.memory import openssl_deferred, single_malloc_arena
 
+    single_malloc_arena()
     with openssl_deferred():
         from venvsense.lsp.server import start
 

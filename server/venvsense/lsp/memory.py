@@ -21,6 +21,19 @@ def release_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def single_malloc_arena() -> None:
+    """One glibc malloc arena for every thread (as ``MALLOC_ARENA_MAX=1``), set before the server starts any:
+    the checks run in a worker thread, whose own arena keeps what a cold check freed mapped where
+    ``malloc_trim`` rarely gives it back (~3 MB after a cold check of a 4,000-module project). The threads
+    hold the GIL while they allocate anyway. A no-op off glibc."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 1)
+
+
 def freeze_heap() -> None:
     """Move every object alive now (modules, protocol classes, the start-up index) out of the cyclic garbage
     collector's sight: its full passes would otherwise walk hundreds of thousands of long-lived objects, a
