@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 GENERATED = "<attrs generated"  # the file name attrs compiles each class's methods under
+PROTOCOL_PACKAGES = ("lsprotocol", "pygls")  # where the server's attrs classes are (1,700 generated methods)
+_compacted: list[int] = []  # what ``compact_generated_methods`` did, once it ran
 
 
 def release_memory() -> None:
@@ -43,7 +45,8 @@ def freeze_heap() -> None:
     heap pages back. Before that, the methods attrs generated get globals of their own size
     (``compact_generated_methods``)."""
     linecache.clearcache()
-    compact_generated_methods()
+    if not _compacted:  # the protocol's classes are all defined at start-up
+        _compacted.append(compact_generated_methods())
     gc.collect()
     gc.freeze()
     release_memory()
@@ -76,17 +79,18 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
-def compact_generated_methods() -> int:
+def compact_generated_methods(packages: tuple[str, ...] = PROTOCOL_PACKAGES) -> int:
     """Give each method attrs generated (``__init__``, ``__eq__``, ``__repr__`` of lsprotocol's ~560 classes)
     globals holding only the names its code reads, instead of the copy of its whole module's namespace attrs
     gives each class (~375 entries, ~5 MB for lsprotocol alone). The new function has the same code, defaults,
     closure and attributes, so it behaves the same; equal globals are shared. How many methods were
-    replaced."""
+    replaced (none the second time). ``packages``: the modules (and their submodules) whose classes are
+    compacted."""
     shared: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
     replaced = 0
-    for module in list(sys.modules.values()):
+    for module_name, module in list(sys.modules.items()):
         namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
+        if module_name.split(".")[0] not in packages or not isinstance(namespace, dict):
             continue
         for cls in list(namespace.values()):
             if not isinstance(cls, type) or "__attrs_attrs__" not in cls.__dict__:
