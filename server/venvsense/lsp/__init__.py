@@ -21,7 +21,11 @@ def _address(text: str) -> tuple[str, int]:
 
 def run_serve(args: argparse.Namespace, out: Any = None) -> int:
     """Start the server on stdio, or on TCP when ``--tcp HOST:PORT`` was given; returns when it exits."""
-    from venvsense.lsp.server import start
+    from venvsense.lsp.memory import openssl_deferred, single_malloc_arena
+
+    single_malloc_arena()
+    with openssl_deferred():
+        from venvsense.lsp.server import start
 
     start(tcp=args.tcp)
     return 0
