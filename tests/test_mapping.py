@@ -402,7 +402,7 @@ _RECORD_PATHS = st.builds(
     st.sampled_from(["", "", "", "/", "../"]), st.lists(_RECORD_PARTS, max_size=4), _RECORD_FILES, st.booleans())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(_RECORD_PATHS, max_size=30))
 def test_a_record_read_folder_by_folder_names_what_reading_it_line_by_line_names(paths: list[str]) -> None:
     from venvsense.mapping import _layout_from_paths

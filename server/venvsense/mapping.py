@@ -234,8 +234,11 @@ _MAX_RECORD_DEPTH = 256
 def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     names: set[str] = set()
     regular: set[str] = set()
-    # each folder judged once (a RECORD lists many files per folder): whether its files count, its dotted name
-    folders_seen: dict[str, str | None] = {}
+    # each folder judged once, from the folder above it (a RECORD lists many files per folder): its dotted name and
+    # depth, ``None`` when its files are no import names (metadata, ``__pycache__``, a part that is no identifier,
+    # too deep); ``""`` the top
+    folders: dict[str, tuple[str, int] | None] = {"": ("", 0)}
+    named: set[str] = {""}  # the folders whose names are in ``names``
     for raw in paths:
         path = raw.replace("\\", "/")
         if path.startswith(("/", "../")) or not path:
@@ -243,14 +246,17 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
         folder, _, filename = path.rpartition("/")
         if filename == "__pycache__":
             continue  # (a line naming that folder itself: nothing of the folders above counts either)
-        if folder in folders_seen:
-            dotted_folder = folders_seen[folder]
-            if dotted_folder is None:
-                continue
-        else:
-            dotted_folder = folders_seen[folder] = _folder_name(folder, names)
-            if dotted_folder is None:
-                continue
+        known = folders[folder] if folder in folders else _folder(folder, folders)
+        if known is None:
+            continue
+        dotted_folder = known[0]
+        above = folder
+        while above not in named:  # the folder and those above it are names (once a line of it counts)
+            named.add(above)
+            entry = folders[above]
+            if entry is not None:  # (always: every folder above one that counts counts)
+                names.add(entry[0])
+            above = above.rpartition("/")[0]
         if filename.endswith((".py", ".pyi")):
             stem = filename.rsplit(".", 1)[0]
         elif filename.endswith((".so", ".pyd")):
@@ -267,22 +273,25 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     return _Layout(frozenset(names), frozenset(regular))
 
 
-def _folder_name(folder: str, names: set[str]) -> str | None:
-    """A RECORD folder's dotted name (``""`` for the top) with it and every folder above added to ``names``;
-    ``None`` when its files are no import names (metadata, ``__pycache__``, a part that is no identifier, too
-    deep)."""
-    if not folder:
-        return ""
-    folders = folder.split("/", _MAX_RECORD_DEPTH - 1)
-    if len(folders) > _MAX_RECORD_DEPTH - 1:
-        return None
-    if folders[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in folders:
-        return None
-    if not all(_IDENTIFIER_PATH().match(p) for p in folders):
-        return None
-    for k in range(1, len(folders) + 1):
-        names.add(".".join(folders[:k]))
-    return ".".join(folders)
+def _folder(folder: str, folders: dict[str, tuple[str, int] | None]) -> tuple[str, int] | None:
+    """``folder``'s entry in ``folders`` (and every folder above it not there yet). A folder counts when the one
+    above it does and its own name is an identifier other than ``__pycache__`` (a ``.dist-info``, ``.data`` or
+    ``.egg-info`` folder is none), at most ``_MAX_RECORD_DEPTH - 1`` deep."""
+    missing: list[str] = []
+    while folder not in folders:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    known = folders[folder]
+    for path in reversed(missing):
+        if known is not None:
+            last = path.rpartition("/")[2]
+            depth = known[1] + 1
+            if depth < _MAX_RECORD_DEPTH and last != "__pycache__" and _IDENTIFIER_PATH().match(last):
+                known = (f"{known[0]}.{last}" if known[0] else last, depth)
+            else:
+                known = None
+        folders[path] = known
+    return known
 
 
 def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> set[str]:
