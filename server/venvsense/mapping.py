@@ -277,6 +277,9 @@ def _folder(folder: str, folders: dict[str, tuple[str, int] | None]) -> tuple[st
     """``folder``'s entry in ``folders`` (and every folder above it not there yet). A folder counts when the one
     above it does and its own name is an identifier other than ``__pycache__`` (a ``.dist-info``, ``.data`` or
     ``.egg-info`` folder is none), at most ``_MAX_RECORD_DEPTH - 1`` deep."""
+    if folder.count("/") >= _MAX_RECORD_DEPTH - 1:  # too deep: none of the folders above is walked to
+        folders[folder] = None
+        return None
     missing: list[str] = []
     while folder not in folders:
         missing.append(folder)
