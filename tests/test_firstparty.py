@@ -133,3 +133,25 @@ def test_sibling_extension_module_is_local(tmp_path: Path) -> None:
     write(tmp_path, "app.py", "fast.cpython-311-x86_64-linux-gnu.so")
     assert is_local_to_script("fast", tmp_path / "app.py")
     assert not is_local_to_script("fas", tmp_path / "app.py")
+
+
+def test_a_run_finds_a_folders_names_once_and_outside_a_run_every_call_reads_the_tree(tmp_path: Path) -> None:
+    from venvsense.firstparty import one_run
+    from venvsense.tomlfile import read_toml
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text('[tool.setuptools]\npackages = ["declared"]\n')
+    with one_run():
+        first = first_party_modules(tmp_path)
+        assert first == {"pkg", "declared"}
+        (tmp_path / "later.py").write_text("")  # (a read-only run takes its tree as it found it)
+        assert first_party_modules(tmp_path) is first
+        # what the answer depends on besides the tree is in the key: names, the layout texts, an exclusion
+        assert first_party_modules(tmp_path, known=["extra"]) == {"pkg", "declared", "later", "extra"}
+        buffer = read_toml(tmp_path / "pyproject.toml", '[tool.setuptools]\npackages = ["edited"]\n')
+        assert first_party_modules(tmp_path, pyproject_toml=buffer) == {"pkg", "edited", "later"}
+        assert first_party_modules(tmp_path, exclude=lambda path: path.name == "pkg") == {"declared", "later"}
+    assert first_party_modules(tmp_path) == {"pkg", "declared", "later"}  # the run is over
+    (tmp_path / "again.py").write_text("")
+    assert "again" in first_party_modules(tmp_path)  # outside a run (the language server): read every time

@@ -354,3 +354,90 @@ def test_every_import_gets_at_least_one_provider_with_a_normalized_name(parts: l
     assert found
     assume(parts[0].strip("_"))  # "_" alone names no distribution
     assert all(NORMALIZED.match(p.distribution) for p in found)
+
+
+# --- what a RECORD installs, and who requires whom (computed once per venv) ----------------------------------
+
+def _layout_one_path_at_a_time(paths: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The RECORD reading as first written, every line split and judged on its own: the oracle of the reading
+    that judges each folder once."""
+    names: set[str] = set()
+    regular: set[str] = set()
+    for raw in paths:
+        path = raw.replace("\\", "/")
+        if path.startswith(("/", "../")) or not path:
+            continue
+        parts = path.split("/", 256)
+        if len(parts) > 256:
+            continue
+        if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
+            continue
+        *folders, filename = parts
+        if not all(re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", p) for p in folders):
+            continue
+        for k in range(1, len(folders) + 1):
+            names.add(".".join(folders[:k]))
+        if filename.endswith((".py", ".pyi")):
+            stem = filename.rsplit(".", 1)[0]
+        elif filename.endswith((".so", ".pyd")):
+            stem = filename.split(".", 1)[0]
+        else:
+            continue
+        if stem == "__init__":
+            if folders:
+                regular.add(".".join(folders))
+        elif re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", stem):
+            dotted = ".".join([*folders, stem])
+            names.add(dotted)
+            regular.add(dotted)
+    return frozenset(names), frozenset(regular)
+
+
+_RECORD_PARTS = st.sampled_from(["pkg", "sub", "_private", "a-b", "__pycache__", "x.dist-info", "x.data",
+                                 "x.egg-info", "", "..", "1st", "ns"])
+_RECORD_FILES = st.sampled_from(["__init__.py", "__init__.pyi", "mod.py", "mod.pyi", "fast.cpython-311-x86_64.so",
+                                 "win.pyd", "data.txt", "bad-name.py", "RECORD", "", "x.dist-info", "__pycache__"])
+_RECORD_PATHS = st.builds(
+    lambda prefix, folders, filename, backslash: prefix + ("\\" if backslash else "/").join([*folders, filename]),
+    st.sampled_from(["", "", "", "/", "../"]), st.lists(_RECORD_PARTS, max_size=4), _RECORD_FILES, st.booleans())
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_RECORD_PATHS, max_size=30))
+def test_a_record_read_folder_by_folder_names_what_reading_it_line_by_line_names(paths: list[str]) -> None:
+    from venvsense.mapping import _layout_from_paths
+
+    layout = _layout_from_paths(paths)
+    assert (layout.names, layout.regular) == _layout_one_path_at_a_time(paths)
+
+
+def test_a_record_deeper_than_the_limit_names_nothing_below_it() -> None:
+    from venvsense.mapping import _layout_from_paths
+
+    for depth in (254, 255, 256, 257):
+        paths = ["/".join(["d"] * depth + ["m.py"]), "top.py"]
+        layout = _layout_from_paths(paths)
+        assert (layout.names, layout.regular) == _layout_one_path_at_a_time(paths)
+        assert ("d" in layout.names) == (depth <= 255)
+
+
+def test_reverse_dependencies_judge_a_shared_marker_for_each_parent_and_extra(
+        venv_factory: Callable[..., Path], wheelhouse: Path) -> None:
+    # the same marker texts (one `Marker` object each) come back in several distributions, asked with different
+    # extras: each distribution's answer is its own
+    paths = [
+        build_wheel(wheelhouse, "base", "1.0"),
+        build_wheel(wheelhouse, "speedy", "1.0"),
+        build_wheel(wheelhouse, "lib-a", "1.0", requires=['base; python_version >= "3"', 'speedy; extra == "fast"'],
+                    extras={"fast": []}),
+        build_wheel(wheelhouse, "lib-b", "1.0", requires=['base; python_version >= "3"', 'speedy; extra == "fast"'],
+                    extras={"turbo": ["base"]}),
+        build_wheel(wheelhouse, "lib-c", "1.0", requires=['speedy; python_version < "3"']),
+    ]
+    venv = venv_factory()
+    pip_install(venv, *map(str, paths), find_links=wheelhouse)
+    index = ModuleIndex(read_installed(read_environment(venv, "in-project")))
+    dependents = index.dependents(None)
+    assert set(dependents["base"]) == {("lib-a", None), ("lib-b", None), ("lib-b", "turbo")}
+    assert dependents["speedy"] == (("lib-a", "fast"),)
+    assert index.dependents(None) is dependents  # once per venv state and Python

@@ -256,6 +256,21 @@ def test_import_of_a_declared_but_missing_distribution_points_at_the_declaration
                                "(declared as PyYAML==6.0.2 in requirements.txt)")
 
 
+def test_a_missing_import_points_at_the_declaration_of_the_closest_name(project):
+    # `pytest-asyncio` also provides `pytest.asyncio` (under `pytest`): `import pytest` is pytest's; a namespace
+    # above a declared portion (`google.cloud`) is that portion's; a name no declaration is at, above or under
+    # (`yaml`) is declared by none
+    root = project({"requirements.txt": "pytest-asyncio\nrequests\npytest\ngoogle-cloud-storage\n",
+                    "a.py": "import pytest\nimport pytest_asyncio\nfrom google.cloud import storage\n"
+                            "import yaml\nimport requests\n"})
+    messages = {f.range.start.line: f.message for f in check(root).findings if f.code == "VS301"}
+    assert "(declared as pytest in requirements.txt)" in messages[0]
+    assert "(declared as pytest-asyncio in requirements.txt)" in messages[1]
+    assert "(declared as google-cloud-storage in requirements.txt)" in messages[2]
+    assert "declared as" not in messages[3]
+    assert "(declared as requests in requirements.txt)" in messages[4]
+
+
 def test_messages_name_a_foreign_venv_by_its_path(project, venv_factory, tmp_path):
     other = venv_factory("other", parent=tmp_path / "project-a")
     root = project({"requirements.txt": "", "a.py": "import yaml\n"}, venv=False)

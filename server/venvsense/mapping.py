@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from packaging.utils import canonicalize_name
 
@@ -30,6 +30,9 @@ from venvsense.environment.pipcheck import parse_requirement
 from venvsense.text import lazy_pattern
 from venvsense.usedwithout import is_typing_only
 from venvsense.usedwithout import normalize as normalize  # the one definition, re-exported
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 How = Literal["installed", "curated", "guess", "configured"]
 
@@ -95,6 +98,9 @@ def _entry_point_groups(dist: Distribution) -> frozenset[str]:
 def _dependents(dists: Mapping[str, Distribution], python_version: str | None,
                 ) -> dict[str, tuple[tuple[str, str | None], ...]]:
     environment = marker_environment(python_version)
+    # a marker's value by its object and extra: ``parse_requirement`` makes one ``Marker`` per marker text, and
+    # the same few (`extra == "x"`, `python_version < "3.11"`) come back across the whole venv
+    evaluated: dict[tuple[int, str | None], tuple[Marker, bool | None]] = {}
     found: dict[str, list[tuple[str, str | None]]] = {}
     for parent in dists.values():
         for text in parent.requires:
@@ -105,17 +111,40 @@ def _dependents(dists: Mapping[str, Distribution], python_version: str | None,
             if child == parent.normalized or child not in dists:
                 continue
             marker = requirement.marker
-            try:
-                if marker is None or marker.evaluate(environment):
-                    found.setdefault(child, []).append((parent.normalized, None))
-                    continue
-                for extra in parent.extras:
-                    if marker.evaluate({**environment, "extra": extra}):
-                        found.setdefault(child, []).append((parent.normalized, normalize(extra)))
-                        break
-            except Exception:  # an undefined marker variable: not a requirement for this venv
+            if marker is None:
+                found.setdefault(child, []).append((parent.normalized, None))
                 continue
+            holds = _holds(marker, None, environment, evaluated)
+            if holds is None:  # an undefined marker variable: not a requirement for this venv
+                continue
+            if holds:
+                found.setdefault(child, []).append((parent.normalized, None))
+                continue
+            for extra in parent.extras:
+                holds = _holds(marker, extra, environment, evaluated)
+                if holds is None:
+                    break
+                if holds:
+                    found.setdefault(child, []).append((parent.normalized, normalize(extra)))
+                    break
     return {child: tuple(dict.fromkeys(edges)) for child, edges in found.items()}
+
+
+def _holds(marker: Marker, extra: str | None, environment: dict[str, str],
+           evaluated: dict[tuple[int, str | None], tuple[Marker, bool | None]]) -> bool | None:
+    """``marker`` evaluated for ``environment`` (with ``extra`` when given), once per marker object and extra;
+    ``None`` when it cannot be (an undefined variable). The entry holds the marker: its id stays its own."""
+    key = (id(marker), extra)
+    known = evaluated.get(key)
+    if known is not None and known[0] is marker:
+        return known[1]
+    value: bool | None
+    try:
+        value = marker.evaluate(environment if extra is None else {**environment, "extra": extra})
+    except Exception:
+        value = None
+    evaluated[key] = (marker, value)
+    return value
 
 
 # --- guesses from names alone ---------------------------------------------------------------------
@@ -205,20 +234,29 @@ _MAX_RECORD_DEPTH = 256
 def _layout_from_paths(paths: Iterable[str]) -> _Layout:
     names: set[str] = set()
     regular: set[str] = set()
+    # each folder judged once, from the folder above it (a RECORD lists many files per folder): its dotted name and
+    # depth, ``None`` when its files are no import names (metadata, ``__pycache__``, a part that is no identifier,
+    # too deep); ``""`` the top
+    folders: dict[str, tuple[str, int] | None] = {"": ("", 0)}
+    named: set[str] = {""}  # the folders whose names are in ``names``
     for raw in paths:
         path = raw.replace("\\", "/")
         if path.startswith(("/", "../")) or not path:
             continue
-        parts = path.split("/", _MAX_RECORD_DEPTH)
-        if len(parts) > _MAX_RECORD_DEPTH:
+        folder, _, filename = path.rpartition("/")
+        if filename == "__pycache__":
+            continue  # (a line naming that folder itself: nothing of the folders above counts either)
+        known = folders[folder] if folder in folders else _folder(folder, folders)
+        if known is None:
             continue
-        if parts[0].endswith((".dist-info", ".data", ".egg-info")) or "__pycache__" in parts:
-            continue
-        *folders, filename = parts
-        if not all(_IDENTIFIER_PATH().match(p) for p in folders):
-            continue
-        for k in range(1, len(folders) + 1):
-            names.add(".".join(folders[:k]))
+        dotted_folder = known[0]
+        above = folder
+        while above not in named:  # the folder and those above it are names (once a line of it counts)
+            named.add(above)
+            entry = folders[above]
+            if entry is not None:  # (always: every folder above one that counts counts)
+                names.add(entry[0])
+            above = above.rpartition("/")[0]
         if filename.endswith((".py", ".pyi")):
             stem = filename.rsplit(".", 1)[0]
         elif filename.endswith((".so", ".pyd")):
@@ -226,13 +264,37 @@ def _layout_from_paths(paths: Iterable[str]) -> _Layout:
         else:
             continue
         if stem == "__init__":
-            if folders:
-                regular.add(".".join(folders))
+            if dotted_folder:
+                regular.add(dotted_folder)
         elif _IDENTIFIER_PATH().match(stem):
-            dotted = ".".join([*folders, stem])
+            dotted = f"{dotted_folder}.{stem}" if dotted_folder else stem
             names.add(dotted)
             regular.add(dotted)
     return _Layout(frozenset(names), frozenset(regular))
+
+
+def _folder(folder: str, folders: dict[str, tuple[str, int] | None]) -> tuple[str, int] | None:
+    """``folder``'s entry in ``folders`` (and every folder above it not there yet). A folder counts when the one
+    above it does and its own name is an identifier other than ``__pycache__`` (a ``.dist-info``, ``.data`` or
+    ``.egg-info`` folder is none), at most ``_MAX_RECORD_DEPTH - 1`` deep."""
+    if folder.count("/") >= _MAX_RECORD_DEPTH - 1:  # too deep: none of the folders above is walked to
+        folders[folder] = None
+        return None
+    missing: list[str] = []
+    while folder not in folders:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    known = folders[folder]
+    for path in reversed(missing):
+        if known is not None:
+            last = path.rpartition("/")[2]
+            depth = known[1] + 1
+            if depth < _MAX_RECORD_DEPTH and last != "__pycache__" and _IDENTIFIER_PATH().match(last):
+                known = (f"{known[0]}.{last}" if known[0] else last, depth)
+            else:
+                known = None
+        folders[path] = known
+    return known
 
 
 def _listed_as_regular(distribution: Distribution, modules: Iterable[str]) -> set[str]:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from venvsense.check import ProjectReport, check_project
 from venvsense.config import Settings
+from venvsense.firstparty import one_run
 from venvsense.imports import DiskScanCache
 from venvsense.model import Project, find_projects, is_project_root, project_at
 
@@ -63,6 +64,12 @@ def check_paths(paths: Sequence[str], venv: str | None, *, imports: bool = True,
     """The reports of every project under ``paths`` (default ``.``), checked against ``venv`` when given;
     ``disk_cache`` keeps import scans for the next run; ``watcher`` is told of each project."""
     settings = Settings(venv=Path(venv).resolve() if venv else None, check_imports=imports)
+    with one_run():  # (read-only: what a workspace's projects share is found once)
+        return _check_paths(paths, settings, disk_cache, watcher)
+
+
+def _check_paths(paths: Sequence[str], settings: Settings, disk_cache: DiskScanCache | None,
+                 watcher: Watcher | None) -> list[ProjectReport]:
     reports = []
     for raw in paths or ["."]:
         # the workspace is the folder named (a file's folder) and each project's root: the content of files

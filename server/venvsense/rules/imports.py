@@ -65,7 +65,7 @@ def import_findings(
     trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
                   root, pyproject_toml)
     declared = {d.normalized for d in declarations if d.normalized}
-    declared_modules: dict[str, Declaration] = {}
+    declared_modules = _DeclaredModules()
     for declaration in declarations:
         if declaration.normalized:
             for module in _declared_modules(declaration, index):
@@ -281,7 +281,10 @@ def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declara
     ``pytest.asyncio`` lies under it); a name only under the import (a namespace portion) is the last resort."""
     best: Declaration | None = None
     best_rank = (-1, 0)
-    for module, declaration in declared_modules.items():
+    # (only a module of the same top-level name can be at, above or under either name)
+    entries = declared_modules.under(item.target, item.module) if isinstance(declared_modules, _DeclaredModules) \
+        else declared_modules.items()
+    for module, declaration in entries:
         for name in (item.target, item.module):
             if name == module or name.startswith(module + "."):
                 rank = (1, module.count("."))
@@ -292,6 +295,27 @@ def _declared_for(item: ClassifiedImport, declared_modules: Mapping[str, Declara
             if rank > best_rank:
                 best, best_rank = declaration, rank
     return best
+
+
+class _DeclaredModules(dict[str, Declaration]):
+    """Declared module → the declaration naming it (the first one), and the same entries by their module's
+    top-level name, grouped on first use (an import is compared with its own top's few, not with every module
+    a workspace declares)."""
+
+    _groups: dict[str, list[tuple[int, str, Declaration]]] | None = None
+
+    def under(self, *names: str) -> list[tuple[str, Declaration]]:
+        """The entries whose module has the top-level name of one of ``names`` (dotted), in the mapping's order."""
+        groups = self._groups
+        if groups is None:
+            groups = self._groups = {}
+            for number, (module, declaration) in enumerate(self.items()):
+                groups.setdefault(module.partition(".")[0], []).append((number, module, declaration))
+        tops = dict.fromkeys(name.partition(".")[0] for name in names)
+        found = [entry for top in tops for entry in groups.get(top, ())]
+        if len(tops) > 1:
+            found.sort(key=lambda entry: entry[0])
+        return [(module, declaration) for _, module, declaration in found]
 
 
 def _suggestion(providers: list[Provider]) -> str:

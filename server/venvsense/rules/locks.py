@@ -126,14 +126,19 @@ def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment:
              installed: Installed, result: LockFindings) -> None:
     direct = _direct_declarations(model.declarations)
     label = venv_label(environment, model.root)
+    lines: list[str] | None = None  # the lock's lines, split once (a uv.lock of a workspace is 10,000 lines)
     for name, package in sorted(selection.packages.items()):
         distribution = installed.distributions.get(name)
         problem = _out_of_sync(package, distribution, name in selection.own, lock)
         if problem is None:
             continue
         declaration = direct.get(name)
-        file, where = (declaration.file, declaration.range) if declaration is not None else \
-            (lock.path, _entry_range(lock, package))
+        if declaration is not None:
+            file, where = declaration.file, declaration.range
+        else:
+            if lines is None:
+                lines = lock.text.splitlines()
+            file, where = lock.path, _entry_range(lines, package)
         locked = package.version or "(no version)"
         result.findings.append(make(
             "VS402", f"{problem}; {lock.path.name} has {package.name} {locked} (uv sync would change it in {label})"
@@ -147,12 +152,15 @@ def _compare(model: ProjectModel, lock: Lock, selection: Selection, environment:
     # installed by hand); a workspace member the sync does not select is, as uv removes it
     itself = {canonicalize_name(name) for name in (model.name, _root_name(lock)) if name}
     kept = _PIP_SYNC_KEEPS if lock.kind == "compiled" else frozenset()
+    first: Range | None = None  # (split the lock's text once, not once per stray install)
     for name, distribution in sorted(installed.distributions.items()):
         if name in selection.packages or name in itself or name in kept:
             continue
+        if first is None:
+            first = _first_line(lock)
         result.findings.append(make(
             "VS403", f"{distribution.name} {distribution.version} is installed in {label} but {lock.path.name} does "
-            f"not select it for this venv (a sync would remove it)", lock.path, _first_line(lock), package=name,
+            f"not select it for this venv (a sync would remove it)", lock.path, first, package=name,
             installed=distribution.version, lock=str(lock.path)))
 
 
@@ -242,8 +250,7 @@ def _direct_declarations(declarations: Iterable[Declaration]) -> dict[str, Decla
     return found
 
 
-def _entry_range(lock: Lock, package: LockedPackage) -> Range:
-    lines = lock.text.splitlines()
+def _entry_range(lines: list[str], package: LockedPackage) -> Range:
     if 0 <= package.line < len(lines):
         return Range.line_of(lines[package.line], package.line)
     return START
