@@ -100,30 +100,3 @@ def possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
                         needs.append((line_start + after_separator.start(1), indent))
         position = find("import", position + 6, stop)
     return needs
-
-
-
-_MARGIN_LINE = re.compile(r"\n[^ \t\f\n#]")
-_CLAUSE = re.compile(r"(?:elif|else|except|finally)\b")
-
-
-def held_by(text: str, start: int, positions: list[int], index: int) -> int:
-    """The index of the last of ``positions[index:]`` (in order) in the top-level statement whose first line
-    (at the margin) starts at ``start``: those before which no line but the statement's clauses
-    (``else:``, ``except ...:``) is at the margin after ``start``; -1 when ``positions[index]`` is not.
-    (A line at the margin inside a string ends the statement too early: then an import is found outside.)"""
-    search = _MARGIN_LINE.search
-    clause = _CLAUSE.match
-    held = -1
-    position = start
-    while index < len(positions):
-        target = positions[index]
-        found = search(text, position, target)
-        while found is not None:
-            if not clause(text, found.end() - 1):
-                return held
-            found = search(text, found.end(), target)
-        held = index
-        position = target
-        index += 1
-    return held

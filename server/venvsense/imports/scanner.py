@@ -32,7 +32,6 @@ import threading
 
 from venvsense.imports.lexer import scan_careful
 from venvsense.imports.plan import NO_REACH_LIMIT as _NO_REACH_LIMIT
-from venvsense.imports.plan import held_by as _held_by
 from venvsense.imports.plan import may_nest as _may_nest
 from venvsense.imports.plan import plan as _plan
 from venvsense.imports.plan import possible_needs as _possible_needs
@@ -75,8 +74,6 @@ def _atomic(pattern: str) -> str:
 
 # keywords that may start a line inside brackets too (`[x\n for x in y]`, `(a if b\n else c)`, `f(\n match=1)`)
 _AMBIGUOUS_KEYWORDS = frozenset({"if", "else", "for", "async", "match", "case"})
-# the keywords that may start a top-level statement holding nested imports (`plan.statements`)
-_STATEMENT_KEYWORDS = frozenset({"if", "try", "for", "while", "with", "def", "class", "async", "match"})
 _MAX_BRACKET_DEPTH = 16
 
 
@@ -244,7 +241,6 @@ class _ReachTooShort(Exception):
 def _scan_fast(
     text: str, last: int, positions: list[int], reaches: list[int], parsed: dict[int, ParsedStatement],
     planned: list[tuple[int, int]] | None = None, tail: int | None = None,
-    regional: bool = False,
 ) -> ImportCollector:
     """Scans with the fast pattern, stopping at the lines indented no deeper than ``reaches[i]`` characters
     until ``positions[i]``; raises ``_ReachTooShort`` with what each import needed if that was not enough.
@@ -254,26 +250,10 @@ def _scan_fast(
     decide) unless the imports it finds needed the same stops (``_steps``): then it stopped where the
     second pass does (which ends at ``last``, the last nested import), and from there to ``tail`` (the last
     import) it stops where the first pass does. Where the two passes would check the depth and this scan
-    cannot, it gives up as well.
-
-    ``regional`` (with ``planned``): the deep lines are stopped at only inside the top-level statements that
-    hold planned imports (``plan.held_by``); outside them, at the lines at the margin and where the import
-    lines and the handlers of undecided tries need it. The first line of such a statement, a compound
-    statement at indent 0, closes every block, if/elif chain and try, so what the two passes' other stops
-    before it did changes nothing after it; from it to the statement's last import this scan makes their
-    stops. It gives up where that may not hold: an import needing stops outside those statements, a first
-    line inside brackets, an ``except`` whose ``try`` was not visited in the same statement."""
+    cannot, it gives up as well."""
     scanner = ImportCollector(text, parsed)
     untabbed = "\t" not in text and "\f" not in text  # then an indent's width is its length
     pattern, reach = _fast(reaches[0])
-    base = reach  # the reach of the two passes (outside the statements holding imports, this scan's is lower)
-    planned_at = [position for position, _ in planned] if regional and planned else []
-    group = 0  # index in `planned_at` of the next import not yet in a statement entered
-    group_last = -1  # the last import of the statement being scanned (-1: outside those statements)
-    held: list[tuple[int, int]] = []  # the statements scanned deep: (first line, last import)
-    tries_before: dict[int, object] = {}  # the tries visited before the statement being scanned
-    if regional:
-        pattern, reach = _fast(min(base, 0))
     next_import = 0  # index in `positions` of the first import not yet passed
     final_import = len(positions) - 1
     end = last + 6  # nothing past the last `import` can be an import statement
@@ -318,22 +298,8 @@ def _scan_fast(
                 needed = reaches[next_import]
                 for record in scanner.undecided:
                     needed = max(needed, record.indent)
-                if not regional:
-                    if needed < reach:
-                        pattern, reach = _fast(needed)
-                elif needed < base:
-                    base = _rounded(needed)
-                    if group_last >= 0 and base < reach:
-                        pattern, reach = _fast(base)
-            if regional:
-                if group_last >= 0 and position > group_last:  # past the statement's last import
-                    group_last = -1
-                if group_last < 0:
-                    needed = 0
-                    for record in scanner.undecided:
-                        needed = max(needed, record.indent)
-                    if needed < reach:
-                        pattern, reach = _fast(min(needed, base))
+                if needed < reach:
+                    pattern, reach = _fast(needed)
             match = pattern.match(text, position, end)
             assert match is not None  # the pattern matches the empty string
             stop = match.end()
@@ -351,29 +317,8 @@ def _scan_fast(
                 keyword = found.group(1)
                 at = found.start(1)
                 indent = at - stop - 1 if untabbed else indent_width(text[stop + 1 : at])
-                entering = False
-                if regional and at == stop + 1 and group_last < 0 and keyword in _STATEMENT_KEYWORDS:
-                    while group < len(planned_at) and planned_at[group] < at:
-                        group += 1
-                    last_held = _held_by(text, at, planned_at, group)
-                    if last_held >= 0:
-                        # the first line of a statement holding imports: from here, the two passes' stops
-                        if keyword in _AMBIGUOUS_KEYWORDS and _depth_at(text, certain, at) is not False:
-                            raise _FastPathGaveUp
-                        entering = True
-                        tries_before = dict(scanner.try_at_indent)
-                        group = last_held + 1
-                        group_last = planned_at[last_held]
-                        held.append((at, group_last))
-                        pattern, reach = _fast(base)
-                elif keyword == "except" and regional:
-                    opened = scanner.try_at_indent.get(indent)
-                    if opened is None or tries_before.get(indent) is opened:
-                        raise _FastPathGaveUp  # its try may be one the two passes see and this scan skipped
                 if keyword not in _AMBIGUOUS_KEYWORDS:
                     certain = at  # no other keyword can start a line inside brackets
-                elif entering:
-                    pass  # (its depth is checked above; `certain` stays where the two passes may have it)
                 elif scanner.would_change(keyword, at, indent):
                     depth = _depth_at(text, certain, at)
                     if depth is None:
@@ -461,24 +406,11 @@ def _scan_fast(
         raise _ReachTooShort(needs, scanner)
     if planned is not None and _steps(planned) != _steps(needs):
         raise _FastPathGaveUp
-    if regional and not _holds(held, needs):
-        raise _FastPathGaveUp
     if errors_before_tail >= 0:  # the first pass's errors are added to the second's, once
         errors = scanner.errors
         head = errors[:errors_before_tail]
         errors[errors_before_tail:] = [error for error in errors[errors_before_tail:] if error not in head]
     return scanner
-
-
-def _holds(held: list[tuple[int, int]], needs: list[tuple[int, int]]) -> bool:
-    """Whether each import that needed stops is in a statement scanned deep (both lists in order)."""
-    index = 0
-    for position, _ in needs:
-        while index < len(held) and held[index][1] < position:
-            index += 1
-        if index == len(held) or held[index][0] > position:
-            return False
-    return True
 
 
 def _at_depth_zero(text: str, start: int, position: int) -> bool:
@@ -534,11 +466,6 @@ def scan_source(text: str) -> ScanResult:
         if possible:
             try:
                 nested = possible[-1][0]
-                try:
-                    return _scan_fast(text, nested, *_plan(possible, nested), parsed, planned=possible, tail=last,
-                                      regional=True).result()
-                except (_ReachTooShort, _FastPathGaveUp):
-                    pass
                 planned = _scan_fast(text, nested, *_plan(possible, nested), parsed, planned=possible, tail=last)
                 return planned.result()
             except (_ReachTooShort, _FastPathGaveUp):
