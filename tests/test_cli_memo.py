@@ -280,3 +280,25 @@ def test_the_memo_lives_in_the_scan_caches_folder(environ: dict[str, str], monke
     expected = persistent_cache_dir()
     found = cache_folder(os.environ)
     assert (None if found is None else Path(found)) == expected
+
+
+def test_the_memos_used_last_are_kept_and_the_rest_pruned(tmp_path: Path, tree: Path) -> None:
+    from venvsense.cli.memo import MAX_MEMOS
+
+    runner = Runner(tmp_path, tmp_path / "cache")
+    runner.run("outer/app")
+    [used] = (tmp_path / "cache" / "memo").iterdir()
+    # other invocations' memos, all older than this one; the one in use is older still
+    hour_ago = time.time_ns() - 3_600_000_000_000
+    for number in range(MAX_MEMOS + 20):
+        stale = tmp_path / "cache" / "memo" / f"{number:016x}.marshal"
+        stale.write_bytes(b"")
+        os.utime(stale, ns=(hour_ago + number, hour_ago + number))
+    os.utime(used, ns=(hour_ago - 1, hour_ago - 1))
+    assert "venvsense: memo hit" in runner.run("outer/app")[2]  # a hit marks its memo as used now
+    runner.run("outer/app", "--format", "json")  # a new memo is stored: the folder is pruned
+    left = {path.name for path in (tmp_path / "cache" / "memo").iterdir()}
+    assert len(left) == MAX_MEMOS
+    assert used.name in left  # used last, though made first
+    assert f"{0:016x}.marshal" not in left and f"{MAX_MEMOS + 19:016x}.marshal" in left
+    assert "venvsense: memo hit" in runner.run("outer/app")[2]

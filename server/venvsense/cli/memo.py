@@ -48,6 +48,7 @@ FORMAT = ("venvsense-check-memo", 1)
 VOLATILE = frozenset({"_", "OLDPWD", "PWD", "SHLVL", "TERM_SESSION_ID", "WINDOWID", "VENVSENSE_MEMO_TRACE",
                       "VENVSENSE_MEMO_VERIFY"})
 RACY_NS = 2_000_000_000
+MAX_MEMOS = 200  # memos kept in the cache folder: the ones used last (``prune``)
 # how a path's status is taken and compared: the whole status (following links), the kind of what ``lstat``
 # sees (a link: its whole status), the kind only (``.git``: git rewrites it, the check only asks if it is there)
 FULL, LINK, KIND = 0, 1, 2
@@ -154,6 +155,10 @@ class Memo:
                 self.report(f"miss: {path} changed")
                 return None
         self.report("hit")
+        try:  # noqa: SIM105 (a hit imports no more than os, sys and marshal)
+            os.utime(self.path)  # used now: the last to be pruned (``prune``)
+        except OSError:
+            pass
         return text, code
 
     def store(self, text: str, code: int, recorder: Recorder, started_ns: int) -> None:
@@ -183,6 +188,30 @@ class Memo:
             self.report(f"not stored: {error}")
             return
         self.report(f"stored ({len(inputs):,} inputs)")
+        prune(os.path.dirname(self.path))
+
+
+def prune(folder: str, keep: int = MAX_MEMOS) -> int:
+    """Remove all but the ``keep`` memos of ``folder`` used last (by mtime: a hit touches its memo); how many
+    were removed. Each distinct argument list, folder and environment has a memo of its own: a CI runner or an
+    editor's task runner would otherwise fill the cache folder without end."""
+    try:
+        with os.scandir(folder) as entries:
+            memos = [(entry.stat().st_mtime_ns, entry.path) for entry in entries
+                     if entry.name.endswith(".marshal") and entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return 0
+    if len(memos) <= keep:
+        return 0
+    memos.sort(reverse=True)
+    removed = 0
+    for _, path in memos[keep:]:
+        try:
+            os.remove(path)
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 class Recorder:
