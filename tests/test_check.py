@@ -418,6 +418,23 @@ def test_show_deps_lists_declarations_as_the_contract_says(tmp_path):
     assert declared[2]["group"] == "test" and declared[2]["name"] == "pytest"
 
 
+@pytest.mark.parametrize("words", [
+    ("show", "deps", "proj", "--format", "json"), ("show", "deps", "--format", "json", "proj"),
+    ("show", "deps", "--format", "json", "--lock", "proj"), ("show", "deps", "--lock", "proj", "--format", "json"),
+])
+def test_show_takes_its_paths_before_or_after_its_options(tmp_path, words):
+    write(tmp_path, {"proj/requirements.txt": "requests==2.0\n", "other/requirements.txt": "flask\n"})
+    result = run_cli(*words, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [project] = json.loads(result.stdout)["projects"]
+    assert [d["name"] for d in project["declared"]] == ["requests"]
+
+
+def test_show_still_refuses_an_unknown_option(tmp_path):
+    result = run_cli("show", "deps", "--no-such-option", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "unrecognized arguments: --no-such-option" in result.stderr
+
+
 def test_show_env_lists_distributions(examples):
     result = run_cli("show", "env", "project-a", "--format", "json", cwd=examples)
     document = json.loads(result.stdout)["projects"][0]

@@ -81,7 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         reading_command = len(words) == 1 and words[0] in READING_COMMANDS
         parser = build_parser(engine_only=reading_command, only=words[0] if reading_command else None)
         try:
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra and getattr(args, "paths", None) is not None and not any(word.startswith("-") for word in extra):
+                # `show deps --lock PATH`: argparse gives `paths` nothing once an option follows `what`, and the
+                # paths after the option come back unparsed; they are the command's paths all the same
+                args.paths.extend(extra)
+            elif extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exit_:
             return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
     # A check allocates many small, long-lived and acyclic objects (the imports of every module): the cyclic
