@@ -59,14 +59,10 @@ _HOOKED = False
 
 
 def cache_folder(environ: Mapping[str, str]) -> str | None:
-    """``imports.diskcache.persistent_cache_dir()``, without importing it (the tests hold them equal)."""
-    configured = environ.get("VENVSENSE_CACHE_DIR")
-    if configured is not None:
-        return configured if configured.strip() else None
-    if sys.platform == "win32" and environ.get("LOCALAPPDATA"):
-        return os.path.join(environ["LOCALAPPDATA"], "venvsense", "Cache")
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "venvsense") if os.path.isabs(base) else None
+    """The folder of the memo: the user's cache folder (``venvsense.user_cache_folder``, as the scan cache's)."""
+    from venvsense import user_cache_folder
+
+    return user_cache_folder(environ)
 
 
 def status(path: str, how: int) -> tuple[int, ...] | int | None:

@@ -28,6 +28,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from venvsense import user_cache_folder
 from venvsense.environment.installed import persisted_listings, restore_listings
 from venvsense.imports.cache import SCANS, SCRIPT_TEXTS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
@@ -39,15 +40,9 @@ _RACY_NS = 2_000_000_000  # a file changed this recently may change again within
 
 
 def persistent_cache_dir() -> Path | None:
-    """``$VENVSENSE_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/venvsense``, else
-    ``~/.cache/venvsense`` (``%LOCALAPPDATA%\\venvsense\\Cache`` on Windows)."""
-    configured = os.environ.get("VENVSENSE_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured.strip() else None
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "venvsense" / "Cache"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "venvsense" if os.path.isabs(base) else None
+    """The user's cache folder (``venvsense.user_cache_folder``) as a ``Path``; ``None`` when caching is off."""
+    folder = user_cache_folder(os.environ)
+    return Path(folder) if folder is not None else None
 
 
 def _stored(result: ScanResult) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str, bytes, tuple[str, ...]]:
