@@ -5,7 +5,7 @@ cache prints, and an unchanged tree must be answered from the memo. ``VENVSENSE_
 on stderr what the memo did (``hit``, ``miss: ...``, ``stored``, ``not stored: ...``): that is how these tests
 know a hit from a miss.
 
-A run is memoised only when its inputs are older than two seconds (``memo.RACY_NS``); the tests date every file
+A run is memoised only when its inputs are older than two seconds (``venvsense.RACY_NS``); the tests date every file
 and folder of the tree back (``_age``) after writing it, as a tree that was not being edited would be, rather
 than waiting."""
 

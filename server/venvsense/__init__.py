@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __version__ = "0.1.0"
+# a file changed this recently may change again within its mtime's granularity unseen: no cache keeps it by
+# its (mtime, size) stamp (scans, folder listings, lock models, the memo of ``check``)
+RACY_NS = 2_000_000_000
 
 
 def user_cache_folder(environ: Mapping[str, str]) -> str | None:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from venvsense import RACY_NS
 from venvsense.caches import MemoryCache
 from venvsense.ignore import IgnoreFile, read_ignore_file
 from venvsense.manifests import (
@@ -145,7 +146,7 @@ listings: MemoryCache[str, tuple[tuple[int, int, int], Entries]] = MemoryCache(
 )
 # a folder changed less than this long ago is listed again each time: a change within the file system's
 # timestamp granularity would not show in its mtime
-_SETTLED_NS = 2_000_000_000
+_SETTLED_NS = RACY_NS
 
 
 def entries(path: str) -> Entries | None:

@@ -47,7 +47,6 @@ FORMAT = ("venvsense-check-memo", 1)
 # environment variables that change between shells or commands without changing what a check sees
 VOLATILE = frozenset({"_", "OLDPWD", "PWD", "SHLVL", "TERM_SESSION_ID", "WINDOWID", "VENVSENSE_MEMO_TRACE",
                       "VENVSENSE_MEMO_VERIFY"})
-RACY_NS = 2_000_000_000
 MAX_MEMOS = 200  # memos kept in the cache folder: the ones used last (``prune``)
 # how a path's status is taken and compared: the whole status (following links), the kind of what ``lstat``
 # sees (a link: its whole status), the kind only (``.git``: git rewrites it, the check only asks if it is there)
@@ -165,6 +164,8 @@ class Memo:
             inputs = recorder.inputs()
             why = recorder.impure
         if why is None:
+            from venvsense import RACY_NS
+
             racy = started_ns - RACY_NS
             for path, _, seen in inputs:
                 if isinstance(seen, tuple) and seen[1] >= racy:

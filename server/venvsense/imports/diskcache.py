@@ -28,7 +28,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from venvsense import user_cache_folder
+from venvsense import RACY_NS, user_cache_folder
 from venvsense.environment.installed import persisted_listings, restore_listings
 from venvsense.imports.cache import SCANS, SCRIPT_TEXTS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
@@ -36,7 +36,6 @@ from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
 _PERSISTENT_FORMAT = ("venvsense-scan-cache", 8, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
-_RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
 
 
 def persistent_cache_dir() -> Path | None:
@@ -214,7 +213,7 @@ class DiskScanCache:
         import time
 
         payloads = payloads or {}
-        racy = time.time_ns() - _RACY_NS
+        racy = time.time_ns() - RACY_NS
         kept: list[tuple[str, int, int, ScanResult]] = []
         stamps: dict[str, tuple[int, int]] = {}
         in_memory = SCANS.get

@@ -49,7 +49,7 @@ READ_LOCKS: MemoryCache[tuple[Path, str], Lock] = MemoryCache(
 )
 # A lock file on disk whose (mtime_ns, size) did not change is the lock read last time: a re-check (the server's
 # keystroke on a manifest) neither reads nor parses it again. A file changed within the last two seconds is not
-# known by its stamp (``stored.RACY_NS``): it is read.
+# known by its stamp (``venvsense.RACY_NS``): it is read.
 DISK_LOCKS: MemoryCache[tuple[Path, LockKind], tuple[stored.Stamp, Lock]] = MemoryCache(
     name="declarations.locks.disk",
     key="a lock file's path and kind, holding its (mtime_ns, size) when read",

@@ -27,12 +27,11 @@ from typing import Any, get_args
 
 from packaging.markers import Marker
 
-from venvsense import __version__
+from venvsense import RACY_NS, __version__
 from venvsense.declarations.locks.model import Lock, LockedDependency, LockedPackage, LockError, LockKind, SourceKind
 from venvsense.text import Position, Range
 
 FORMAT = ("venvsense-lock-cache", 1, __version__)
-RACY_NS = 2_000_000_000  # as the scan cache's ``_RACY_NS``
 MIN_BYTES = 4096
 _KINDS = frozenset(get_args(LockKind))
 _SOURCES = frozenset(get_args(SourceKind))
