@@ -146,3 +146,26 @@ def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[Any
     (``re``'s parser is the largest part of importing the engine after the modules themselves). Hot expressions
     (the scanner's, the common requirement's) stay compiled at import."""
     return functools.cache(functools.partial(re.compile, pattern, flags))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a new file of the same folder (created exclusively,
+    readable by the owner only, as ``tempfile.mkstemp`` makes it), then moved over ``path``. For the cache files
+    a check writes (``tempfile`` would import ``shutil``, ``random`` and the compression modules for one name).
+    Raises ``OSError`` as the file system does; the new file is removed when anything fails."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for attempt in range(100):
+        temporary = f"{path}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
+        try:
+            descriptor = os.open(temporary, flags, 0o600)
+            break
+        except FileExistsError:  # (another writer's name: practically never)
+            if attempt == 99:
+                raise
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -258,14 +258,17 @@ class Recorder:
     def absolute(self, path: Any) -> str | None:
         """``path`` as an absolute ``str``; ``None`` for what is not a path (a file descriptor), or a path in the
         cache folder."""
-        if isinstance(path, int):
+        if type(path) is str:  # (most of them: no fspath)
+            name = path
+        elif isinstance(path, int):
             return None
-        try:
-            name = os.fspath(path)
-        except TypeError:
-            return None
-        if isinstance(name, bytes):
-            name = os.fsdecode(name)
+        else:
+            try:
+                name = os.fspath(path)
+            except TypeError:
+                return None
+            if isinstance(name, bytes):
+                name = os.fsdecode(name)
         if not name.startswith(os.sep):
             name = os.path.join(self.cwd, name)
         return None if (name + os.sep).startswith(self.ignored) else name
@@ -293,17 +296,24 @@ class Recorder:
             except OSError:
                 pass
         wanted: dict[str, int] = {}
+        absolute = self.absolute
+        writes: dict[str, bool] = {}  # mode → whether it writes (a run opens files in a handful of modes)
         for path, mode, flags, *_ in _unique(self.opened):
-            name = self.absolute(path)
+            name = absolute(path)
             if name is None:
                 continue
-            if (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                    (mode is None and isinstance(flags, int) and flags & _WRITING):
+            if isinstance(mode, str):
+                writing = writes.get(mode)
+                if writing is None:
+                    writing = writes[mode] = any(c in mode for c in "wax+")
+            else:
+                writing = mode is None and isinstance(flags, int) and bool(flags & _WRITING)
+            if writing:
                 self.impure = self.impure or f"wrote {name}"
             else:
                 wanted[name] = FULL
         for path, how in _unique(self.probed):
-            name = self.absolute(path)
+            name = absolute(path)
             if name is not None and wanted.get(name) != FULL:
                 wanted[name] = KIND if how == FULL and os.path.basename(name) == ".git" else how
         standard = os.path.dirname(os.__file__) + os.sep

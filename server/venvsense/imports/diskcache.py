@@ -32,6 +32,7 @@ from venvsense import RACY_NS, user_cache_folder
 from venvsense.environment.installed import persisted_listings, restore_listings
 from venvsense.imports.cache import SCANS, SCRIPT_TEXTS, STRING_IMPORTS
 from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
+from venvsense.text import write_atomically
 
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
 _PERSISTENT_FORMAT = ("venvsense-scan-cache", 8, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
@@ -209,7 +210,6 @@ class DiskScanCache:
         if path is None:
             return False
         import marshal
-        import tempfile
         import time
 
         payloads = payloads or {}
@@ -234,15 +234,8 @@ class DiskScanCache:
                     _strings(name, mtime, size), _script(name, mtime, size)) for name, mtime, size, result in kept]
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra, listings)
-                    handle.write(marshal.dumps(written))
-                os.replace(temporary, path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            written: Any = (_PERSISTENT_FORMAT, tuple(entries), extra, listings)
+            write_atomically(path, marshal.dumps(written))
         except (OSError, ValueError):  # ValueError: a payload marshal cannot write
             return False
         self._stamps[key] = stamps

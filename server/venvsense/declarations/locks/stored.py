@@ -29,7 +29,7 @@ from packaging.markers import Marker
 
 from venvsense import RACY_NS, __version__
 from venvsense.declarations.locks.model import Lock, LockedDependency, LockedPackage, LockError, LockKind, SourceKind
-from venvsense.text import Position, Range
+from venvsense.text import Position, Range, write_atomically
 
 FORMAT = ("venvsense-lock-cache", 1, __version__)
 MIN_BYTES = 4096
@@ -105,19 +105,11 @@ def save(lock: Lock, stamp: Stamp) -> bool:
     if where is None:
         return False
     import marshal
-    import tempfile
 
     try:
         payload = marshal.dumps(((*FORMAT, os.path.abspath(lock.path), lock.kind, *stamp), _plain(lock)))
         where.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor, temporary = tempfile.mkstemp(prefix=where.name, suffix=".tmp", dir=where.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(payload)
-            os.replace(temporary, where)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(where, payload)
     except (OSError, ValueError):  # ValueError: a value marshal cannot write (a TOML date in the document)
         return False
     return True

@@ -1,0 +1,122 @@
+"""The cold check's costs outside the scanner and the rules (issue 13, "Fast on real trees"): what the command
+line writes and how, the cache files it writes, and the modules that takes. Each test runs the real code on real
+files (no timing: what is held is the behaviour that makes it cheap, and that the output is the same)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.projects import write
+from venvsense.cli.output import write_json
+from venvsense.text import write_atomically
+
+DATA = Path(__file__).parent / "data" / "locks"
+
+
+class _Writes(io.StringIO):
+    """A text stream that counts the writes it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+DOCUMENTS = [
+    [],
+    [{"root": "/a", "environment": None, "findings": []}],
+    [{"root": "/tmp/é ü \u2603 \U0001f600", "environment": {"path": "/v", "python": "3.12.1", "packages": {},
+                                                          "nested": [[], {}, [1, 2.5, -0.0, 1e300, True, None]]},
+      "findings": [{"code": "VS201", "message": 'quote " back\\slash \t tab \x00 nul \u2028',
+                    "range": {"start": {"line": 1, "column": 1}, "end": {"line": 1, "column": 9}},
+                    "set": None, "problem": "VS201:x", "cell": 3}]}],
+]
+
+
+@pytest.mark.parametrize("projects", DOCUMENTS)
+def test_the_json_document_is_json_dump_with_indent_2_written_at_once(projects: list[dict[str, object]]) -> None:
+    out = _Writes()
+    write_json(projects, out)
+    expected = io.StringIO()
+    json.dump({"schema": 1, "projects": projects}, expected, indent=2)
+    expected.write("\n")
+    assert out.getvalue() == expected.getvalue()
+    assert out.writes == 1  # (json.dump wrote each of its pieces to the stream: ~97,000 on 1,400 findings)
+
+
+def test_a_file_written_atomically_is_whole_private_and_alone(tmp_path: Path) -> None:
+    target = tmp_path / "cache" / "scans.marshal"
+    target.parent.mkdir()
+    write_atomically(target, b"first")
+    assert target.read_bytes() == b"first"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # as tempfile.mkstemp made it: the owner's only
+    write_atomically(target, b"second, longer")  # replaces the file whole
+    assert target.read_bytes() == b"second, longer"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["scans.marshal"]  # no temporary file left
+
+
+def test_a_file_that_cannot_be_written_raises_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        write_atomically(tmp_path / "absent" / "scans.marshal", b"data")
+    folder = tmp_path / "cache"
+    (folder / "scans.marshal").mkdir(parents=True)  # a folder in the way: os.replace fails after the write
+    with pytest.raises(OSError):
+        write_atomically(folder / "scans.marshal", b"data")
+    assert sorted(p.name for p in folder.iterdir()) == ["scans.marshal"]
+
+
+_CHECK = """
+import json, runpy, sys
+sys.argv = ["venvsense", "check", {path!r}]
+try:
+    runpy.run_module("venvsense", run_name="__main__")
+except SystemExit as done:
+    assert done.code in (0, 1), done.code
+print()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_cold_check_writes_its_caches_without_tempfile_and_a_warm_one_reads_them(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    shutil.copyfile(DATA / "built-by-uv.uv.lock", root / "uv.lock")  # more than 4 KiB: its model is stored
+    shutil.copyfile(DATA / "built-by-uv.pyproject.toml", root / "pyproject.toml")
+    write(root, {f"app/m{i}.py": f"import os\nimport json as j{i}\n" for i in range(40)})  # ≥ 32: scans stored
+    old = 1_000_000_000
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))  # long unchanged: nothing is too recent to store
+    cache = tmp_path / "cache"
+    environ = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    environ.update(VENVSENSE_CACHE_DIR=str(cache), VENVSENSE_MEMO="0")
+    outputs = []
+    for run in ("cold", "warm"):
+        result = subprocess.run([sys.executable, "-c", _CHECK.format(path=str(root))], capture_output=True,
+                                text=True, env=environ, check=False)
+        assert result.returncode == 0, result.stderr
+        *text, modules = result.stdout.splitlines()
+        loaded = set(json.loads(modules))
+        assert "venvsense.rules.imports" in loaded, run  # the engine checked the project
+        assert sorted(m for m in ("tempfile", "shutil", "random", "bz2", "lzma") if m in loaded) == [], run
+        outputs.append(text)
+        written = sorted(p for p in cache.rglob("*") if p.is_file())
+        assert written, run
+        assert not [p for p in written if p.name.endswith(".tmp")], run
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written), run
+        if run == "cold":
+            stamps = {p: p.stat().st_mtime_ns for p in written}
+            assert any("lock" in str(p) for p in written) and len(written) >= 2, written
+    assert outputs[0] == outputs[1]
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # the warm run read them and had nothing to write
