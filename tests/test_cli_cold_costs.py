@@ -120,3 +120,31 @@ def test_a_cold_check_writes_its_caches_without_tempfile_and_a_warm_one_reads_th
             assert any("lock" in str(p) for p in written) and len(written) >= 2, written
     assert outputs[0] == outputs[1]
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # the warm run read them and had nothing to write
+
+
+PYPROJECT = """[project]
+name = "app"
+version = "1"
+dependencies = ["requests>=2", "rich; python_version >= '3.8'"]
+
+[dependency-groups]
+dev = ["pytest"]
+
+[tool.uv.workspace]
+members = ["packages/*"]
+"""
+
+
+def test_a_pyproject_is_scanned_for_positions_once_and_an_edit_is_scanned_again() -> None:
+    from venvsense.declarations.pyproject.positions import PositionMap, _TomlScanner
+
+    first, second = PositionMap(PYPROJECT), PositionMap(PYPROJECT)
+    assert first.spots is second.spots  # the document's map and the lock check's: one scan
+    assert first.spots == _TomlScanner(PYPROJECT).scan()
+    assert first.value_range(("project", "dependencies", 1)) == second.value_range(("project", "dependencies", 1))
+    edited = PYPROJECT.replace('"requests>=2", ', "")  # an editor's buffer: another text, scanned for itself
+    moved = PositionMap(edited)
+    assert moved.spots == _TomlScanner(edited).scan() and moved.spots != first.spots
+    large = PYPROJECT + "# padding\n" * 7000  # more than 64 KiB (a lock's text): scanned each time, not kept
+    assert PositionMap(large).spots is not PositionMap(large).spots
+    assert PositionMap(large).spots == first.spots

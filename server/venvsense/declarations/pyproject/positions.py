@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import NamedTuple
 
+from venvsense.caches import MemoryCache
 from venvsense.text import START, Position, Range, lazy_pattern
 
 __all__ = ["Key", "PositionMap", "Spot"]
@@ -30,11 +31,29 @@ class Spot(NamedTuple):  # (NamedTuple: made at import ~4x faster than a frozen 
     entry: Range  # ``key = value``; a table's header; an array item's value
 
 
+# One check scans a project's pyproject.toml for positions twice (its document, and the lock's staleness check of
+# each workspace member): each text is scanned once per process. The map is never changed once scanned (shared).
+SCANNED: MemoryCache[str, dict[Key, Spot]] = MemoryCache(
+    name="pyproject.positions",
+    key="a TOML text of at most 64 KiB (its positions, shared: read only)",
+    invalidation="a changed text is another key",
+    owner="the process",
+    limit=128,
+)
+_SCANNED_MAX = 64 * 1024
+
+
 class PositionMap:
     """The ranges of the values of one TOML text, looked up by key path."""
 
     def __init__(self, text: str) -> None:
-        self.spots = _TomlScanner(text).scan()
+        if len(text) > _SCANNED_MAX:  # (a lock: scanned only for an error's place)
+            self.spots = _TomlScanner(text).scan()
+            return
+        spots = SCANNED.get(text)
+        if spots is None:
+            spots = SCANNED.put(text, _TomlScanner(text).scan())
+        self.spots = spots
 
     def _nearest(self, key: Key) -> Spot:
         for end in range(len(key), 0, -1):
