@@ -148,3 +148,42 @@ def test_a_pyproject_is_scanned_for_positions_once_and_an_edit_is_scanned_again(
     large = PYPROJECT + "# padding\n" * 7000  # more than 64 KiB (a lock's text): scanned each time, not kept
     assert PositionMap(large).spots is not PositionMap(large).spots
     assert PositionMap(large).spots == first.spots
+
+
+HEADERS = [
+    "", "[[package]]", "[[package]]\n", "\n\n[[package]]", "x = 1\n[[package]]\nname = 'a'\n  [[package]]  # c\n",
+    "[[package]]\r\n[[package]]\n", "\t[[ package ]]\n[[packages]]\n[[package]] x\n", 'a = "[[package]]"\n[[package]]',
+    "conflicts = [[\n  { a = 1 },\n], [[package]]\n]\n[[package]]\n[[package]]#[[package]]\n[[package]] [[package]]\n",
+    "[[tool]]\n[[package]]\n \n[[\npackage]]\n[[package]]\n\n[[package]]\n# [[package]]\n",
+]
+
+
+def _real_locks() -> list[Path]:
+    """The uv locks of this checkout's data and, when they are here, of the real trees (``VENVSENSE_REAL_LOCKS``)."""
+    found = sorted(DATA.rglob("*.lock"))
+    for folder in os.environ.get("VENVSENSE_REAL_LOCKS", "").split(os.pathsep):
+        if folder:
+            found.extend(sorted(p for p in Path(folder).rglob("uv.lock") if ".venv" not in p.parts))
+    return found
+
+
+@pytest.mark.parametrize("text", HEADERS)
+def test_the_package_headers_are_the_lines_the_pattern_finds(text: str) -> None:
+    from venvsense.declarations.locks.uv import _PACKAGE_HEADER, header_offsets
+
+    assert header_offsets(text) == [match.start() for match in _PACKAGE_HEADER.finditer(text)]
+
+
+def test_the_package_headers_of_real_locks_are_the_lines_the_pattern_finds() -> None:
+    from venvsense.declarations.locks.uv import _PACKAGE_HEADER, header_offsets
+
+    headers = 0
+    for path in _real_locks():
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):  # (a test's deliberately broken lock)
+            continue
+        offsets = header_offsets(text)
+        assert offsets == [match.start() for match in _PACKAGE_HEADER.finditer(text)], path
+        headers += len(offsets)
+    assert headers > 0

@@ -111,9 +111,28 @@ class _LazyPositions:
 _PACKAGE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*package[ \t]*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
 
 
+def header_offsets(text: str) -> list[int]:
+    """The offsets of the lines ``_PACKAGE_HEADER`` matches, in order: what ``finditer`` gives, without trying the
+    pattern at each of a lock's million offsets (12 ms on a 1.5 MB lock). A match starts a line whose first
+    characters but blanks are ``[[``: the pattern is tried at those lines only."""
+    offsets: list[int] = []
+    at = text.find("[[")
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        if not text[start:at].strip(" \t") and (not offsets or offsets[-1] != start):
+            match = _PACKAGE_HEADER.match(text, start)
+            if match is not None:
+                offsets.append(match.start())
+        end = text.find("\n", at)
+        if end == -1:
+            break
+        at = text.find("[[", end)
+    return offsets
+
+
 def _package_lines(text: str, count: int, positions: _LazyPositions) -> list[int]:
     """The 0-based line of each ``[[package]]`` header, in order."""
-    offsets = [match.start() for match in _PACKAGE_HEADER.finditer(text)]
+    offsets = header_offsets(text)
     if len(offsets) == count:
         lines, line, last = [], 0, 0
         for offset in offsets:
