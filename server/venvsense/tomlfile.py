@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from venvsense.caches import MemoryCache
-from venvsense.text import UnreadableFile, read_text
+from venvsense.text import UnreadableFile, lazy_pattern, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,6 +69,9 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
             return TomlFile(path, None, None, unreadable=error.reason)
     lean = lean_text(text, skip) if skip else None
     if lean is not None:
+        data = loads_cut(lean)
+        if data is not None:
+            return TomlFile(path, text, data)
         try:
             return TomlFile(path, text, tomllib.loads(lean))
         except (RecursionError, ValueError):
@@ -124,3 +127,111 @@ def lean_text(text: str, keys: Collection[str]) -> str | None:
         _BLOCKS[frozenset(keys)] = pattern
     lean, count = pattern.subn(r"\g<1>0", text)
     return lean if count else None
+
+
+# ``loads_cut``: a lock's arrays of dependencies (uv's ``dependencies``, ``requires-dist``, ``optional-dependencies``…)
+# are most of what is left of it once lean: an array written one item per line, each item a plain string or an
+# inline table on one line whose values are plain strings, arrays of them on one line, or inline tables of plain
+# strings (``{ name = "x", extra = ["a"], source = { registry = "…" } }``). Such an array is read here with a few
+# regular expressions, and ``tomllib`` parses the rest, where each of them stands as a placeholder string.
+_STRING = r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'  # a basic string without escapes: its text is what is between the quotes
+_KEY = r"[A-Za-z0-9_-]+"  # a bare key: itself
+_STRINGS = rf"\[[ \t]*(?:{_STRING}[ \t]*(?:,[ \t]*{_STRING}[ \t]*)*(?:,[ \t]*)?)?\]"  # on one line
+_SMALL_TABLE = rf"\{{[ \t]*{_KEY}[ \t]*=[ \t]*{_STRING}(?:[ \t]*,[ \t]*{_KEY}[ \t]*=[ \t]*{_STRING})*[ \t]*\}}"
+_ITEM_TABLE = (rf"\{{[ \t]*{_KEY}[ \t]*=[ \t]*(?:{_STRING}|{_STRINGS}|{_SMALL_TABLE})"
+               rf"(?:[ \t]*,[ \t]*{_KEY}[ \t]*=[ \t]*(?:{_STRING}|{_STRINGS}|{_SMALL_TABLE}))*[ \t]*\}}")
+_ITEM = rf"(?:{_STRING}|{_ITEM_TABLE})"
+_LIST = rf"\[[ \t]*\r?\n(?:[ \t]*{_ITEM}[ \t]*,[ \t]*\r?\n)*(?:[ \t]*{_ITEM}[ \t]*\r?\n)?[ \t]*\]"
+_LISTS = lazy_pattern(rf"^([ \t]*{_KEY}[ \t]*=[ \t]*)({_LIST})(?=[ \t]*(?:#[^\n]*)?\r?$)", re.MULTILINE)
+_ITEMS = lazy_pattern(rf"({_STRING})|({_ITEM_TABLE})")
+_ITEM_PAIRS = lazy_pattern(rf'({_KEY})[ \t]*=[ \t]*(?:"([^"]*)"|({_STRINGS})|({_SMALL_TABLE}))')
+_SMALL_PAIRS = lazy_pattern(rf'({_KEY})[ \t]*=[ \t]*"([^"]*)"')
+_QUOTED = lazy_pattern(r'"([^"]*)"')
+_PLACEHOLDER = "\x00"  # (a placeholder's text: this, then the array's number; no other string of the text has it)
+
+
+def _items(array: str) -> list[Any] | None:
+    """The items of an array ``_LIST`` matched; ``None`` when an inline table has a key twice (TOML's error)."""
+    items: list[Any] = []
+    quoted = _QUOTED()
+    for string, table in _ITEMS().findall(array):
+        if string:
+            items.append(string[1:-1])
+            continue
+        pairs = _ITEM_PAIRS().findall(table)
+        entry: dict[str, Any] = {}
+        for key, value, strings, small in pairs:
+            if strings:
+                entry[key] = quoted.findall(strings)
+            elif small:
+                inner = _SMALL_PAIRS().findall(small)
+                entry[key] = dict(inner)
+                if len(entry[key]) != len(inner):
+                    return None
+            else:
+                entry[key] = value
+        if len(entry) != len(pairs):
+            return None
+        items.append(entry)
+    return items
+
+
+def loads_cut(text: str) -> dict[str, Any] | None:
+    """``tomllib.loads(text)`` for a text without multi-line strings (a lean text, ``lean_text``), its arrays of
+    plain items (above) read here; ``None`` when there are none, when the text cannot be parsed, or when the
+    placeholders could be taken for a value (a ``\\u0000`` escape in the text): the caller parses it all.
+
+    Why this is the same document: the placeholder ``"\\u0000N"`` is a valid value exactly where the array is (a
+    value position at a line's start: no multi-line string, so a line starts outside any string), so the cut text
+    parses if and only if the text does; a string of the parsed document starting with NUL is a placeholder (only
+    a ``\\u0000`` or ``\\U00000000`` escape writes a NUL in a TOML text); and an array ``_LIST`` matches is read as
+    ``tomllib`` reads it: strings without escapes are their text, bare keys themselves, items and keys in order;
+    an inline table with a key twice, which ``tomllib`` refuses, is not cut."""
+    if "\\u0000" in text or "\\U00000000" in text:
+        return None
+    arrays: list[list[Any]] = []
+    failed = False
+
+    def cut(match: re.Match[str]) -> str:
+        nonlocal failed
+        items = _items(match.group(2))
+        if items is None:
+            failed = True
+            return match.group(0)
+        arrays.append(items)
+        return f'{match.group(1)}"\\u0000{len(arrays) - 1}"'
+
+    placeholders = _LISTS().sub(cut, text)
+    if failed or not arrays:
+        return None
+    try:
+        data = tomllib.loads(placeholders)
+    except (RecursionError, ValueError):
+        return None
+    placed = _restore(data, arrays)
+    return data if placed == len(arrays) else None
+
+
+def _restore(table: dict[str, Any], arrays: list[list[Any]]) -> int:
+    """Put each array in place of its placeholder, a value of a table (under tables and arrays of tables); how
+    many were put (each once: a placeholder anywhere else, or twice, leaves a count that differs)."""
+    placed = 0
+    seen: set[int] = set()
+    pending: list[Any] = [table]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(item for item in node if isinstance(item, (dict, list)))
+            continue
+        for key, value in node.items():
+            if isinstance(value, str):
+                if value[:1] == _PLACEHOLDER and value[1:].isdigit():
+                    number = int(value[1:])
+                    if number >= len(arrays) or number in seen:
+                        return -1
+                    seen.add(number)
+                    node[key] = arrays[number]
+                    placed += 1
+            elif isinstance(value, (dict, list)):
+                pending.append(value)
+    return placed
