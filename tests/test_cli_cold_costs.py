@@ -4,19 +4,22 @@ files (no timing: what is held is the behaviour that makes it cheap, and that th
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 
 from support.projects import write
-from venvsense.cli.output import write_json
+from venvsense.cli.output import dumps, write_json
 from venvsense.text import write_atomically
 
 DATA = Path(__file__).parent / "data" / "locks"
@@ -54,6 +57,49 @@ def test_the_json_document_is_json_dump_with_indent_2_written_at_once(projects: 
     expected.write("\n")
     assert out.getvalue() == expected.getvalue()
     assert out.writes == 1  # (json.dump wrote each of its pieces to the stream: ~97,000 on 1,400 findings)
+
+
+class _Name(str):
+    pass
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize("document", [
+    {}, [], "", 0, None, True, False, -1.5, 10**30, 1e16, 0.1, float("nan"), float("inf"), -float("inf"), -0.0,
+    {"a": []}, {"a": {}}, [[], [{}], [[[]]]], ("tuple", 1, (2,)), {"": ""}, "\ud800 lone surrogate", "\x7f\x1f\u2028",
+    {"k": _Name("a str subclass")}, {_Name("key subclass"): 1}, {1: "an int key"}, {None: 1, True: 2, 1.5: 3},
+    {"level": _Level.HIGH}, [_Level.HIGH], OrderedDict(a=1), {"x": OrderedDict(b=[1])}, {"set": [1, 2]},
+])
+def test_the_json_text_is_json_dumps_indent_2(document: object) -> None:
+    assert dumps(document) == json.dumps(document, indent=2)
+
+
+def test_documents_of_every_shape_are_json_dumps_indent_2() -> None:
+    chance = random.Random(13)
+    scalars = ["", "plain", "é\u2603\U0001f600", 'q"b\\s\t\n', 0, -7, 2**70, 1.25, -0.0, 1e-7, True, False, None]
+
+    def value(depth: int) -> object:
+        roll = chance.random()
+        if depth > 4 or roll < 0.4:
+            return chance.choice(scalars)
+        if roll < 0.7:
+            return {chance.choice(["a", "b", "é", "", "key with space", "c"]) + str(i): value(depth + 1)
+                    for i in range(chance.randrange(4))}
+        return [value(depth + 1) for _ in range(chance.randrange(4))]
+
+    for _ in range(2000):
+        document = value(0)
+        assert dumps(document) == json.dumps(document, indent=2)
+
+
+def test_a_cyclic_document_is_left_to_json() -> None:
+    cycle: list[object] = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular reference"):
+        dumps(cycle)
 
 
 def test_a_file_written_atomically_is_whole_private_and_alone(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -98,4 +99,61 @@ def finding_line(finding: Finding, cwd: Path) -> str:
 def write_json(projects: list[dict[str, Any]], out: TextIO) -> None:
     """The JSON document of ``check`` and ``show``: the schema version and one entry per project. Encoded whole and
     written at once: ``json.dump`` would write each of its ~100,000 pieces (on 1,400 findings) to the stream."""
-    out.write(json.dumps({"schema": SCHEMA, "projects": projects}, indent=2) + "\n")
+    out.write(dumps({"schema": SCHEMA, "projects": projects}) + "\n")
+
+
+class _Other(Exception):
+    """A value ``dumps`` leaves to ``json``."""
+
+
+def dumps(document: Any) -> str:
+    """``json.dumps(document, indent=2)``, the same text, twice as fast on a check's document (the encoder of
+    ``json`` is pure Python when it indents): dicts with ``str`` keys, lists, tuples and the exact JSON scalar
+    types (``str``, ``int``, ``float``, ``bool``, ``None``) are written here, strings by ``json``'s own C
+    function; a document holding anything else (a subclass, another key type, a cycle) is left to ``json``."""
+    try:
+        return _encode(document, "\n")
+    except (_Other, RecursionError):
+        return json.dumps(document, indent=2)
+
+
+def _encode(value: Any, pad: str) -> str:
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + "  "
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Other
+            if type(item) is str:
+                parts.append(f"{_quote(key)}: {_quote(item)}")
+            else:
+                parts.append(f"{_quote(key)}: {_encode(item, inner)}")
+        return "{" + inner + ("," + inner).join(parts) + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        return "[" + inner + ("," + inner).join([_encode(item, inner) for item in value]) + pad + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        if value != value:
+            return "NaN"
+        if value in (_INFINITY, -_INFINITY):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    raise _Other
+
+
+_INFINITY = float("inf")
