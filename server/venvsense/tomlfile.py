@@ -69,7 +69,7 @@ def read_toml(path: Path, text: str | None = None, skip: Collection[str] = ()) -
             return TomlFile(path, None, None, unreadable=error.reason)
     lean = lean_text(text, skip) if skip else None
     if lean is not None:
-        data = loads_cut(lean)
+        data = loads_cut(lean) if len(lean) >= _CUT_MIN else None
         if data is not None:
             return TomlFile(path, text, data)
         try:
@@ -147,6 +147,7 @@ _ITEMS = lazy_pattern(rf"({_STRING})|({_ITEM_TABLE})")
 _ITEM_PAIRS = lazy_pattern(rf'({_KEY})[ \t]*=[ \t]*(?:"([^"]*)"|({_STRINGS})|({_SMALL_TABLE}))')
 _SMALL_PAIRS = lazy_pattern(rf'({_KEY})[ \t]*=[ \t]*"([^"]*)"')
 _QUOTED = lazy_pattern(r'"([^"]*)"')
+_CUT_MIN = 64 * 1024  # a smaller lean text is parsed whole: compiling the expressions would cost more than they save
 _PLACEHOLDER = "\x00"  # (a placeholder's text: this, then the array's number; no other string of the text has it)
 
 
