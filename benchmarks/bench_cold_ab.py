@@ -3,8 +3,9 @@ of main), in alternating rounds on one interpreter, as CPU time (user + sys of t
 distorts it far less than wall time). Cold: each run gets a new, empty cache folder (``VENVSENSE_CACHE_DIR``).
 
 Per tree and format: the median and minimum CPU time of each side, the ratio base / this (above 1: this is
-faster), and whether the two sides printed the same bytes (stdout and exit code) in every round. A null run
-(``--base`` the same folder as ``--this``) shows the machine's noise.
+faster) of the medians and the median of each round's ratio (the two sides of a round ran one after the other:
+less of the machine's drift), and whether the two sides printed the same bytes (stdout and exit code) in every
+round. A null run (``--base`` a copy of ``--this``) shows the machine's noise.
 
     .venv/bin/python benchmarks/bench_cold_ab.py --base /tmp/main/server --rounds 7 --formats text,json \\
         /work/realspeed/pydantic+pydantic-ai /work/realspeed/sympy+sympy /work/realspeed/saleor+saleor
@@ -66,8 +67,10 @@ def main() -> int:
                     outputs.add((side, output))
             same = len({output for _, output in outputs}) == 1
             base, this = statistics.median(times["base"]), statistics.median(times["this"])
+            paired = statistics.median(b / t for b, t in zip(times["base"], times["this"], strict=True))
             print(f"{tree.name:28s} {form:5s} base {base:.3f} / {min(times['base']):.3f}  "
-                  f"this {this:.3f} / {min(times['this']):.3f}  base/this {base / this:.3f}  "
+                  f"this {this:.3f} / {min(times['this']):.3f}  base/this {base / this:.3f} "
+                  f"(paired, median of the rounds' ratios: {paired:.3f})  "
                   f"{'same output' if same else 'OUTPUTS DIFFER'}", flush=True)
     return 0
 
