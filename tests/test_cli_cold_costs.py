@@ -233,3 +233,50 @@ def test_the_package_headers_of_real_locks_are_the_lines_the_pattern_finds() -> 
         assert offsets == [match.start() for match in _PACKAGE_HEADER.finditer(text)], path
         headers += len(offsets)
     assert headers > 0
+
+
+def _as_open_reads(path: Path, limit: int) -> tuple[str, bytes | None]:
+    """What ``open(path, "rb", opener=<non-blocking>)``, ``fstat`` and ``read_capped`` give: the error's kind and
+    text, or the bytes (``None``: not a regular file)."""
+    from venvsense.text import read_capped
+
+    def opener(name: str, flags: int) -> int:
+        return os.open(name, flags | os.O_NONBLOCK)
+
+    try:
+        with open(path, "rb", opener=opener) as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return "", None
+            return "", read_capped(handle, status.st_size, limit)
+    except OSError as error:
+        return f"{type(error).__name__}: {error.strerror}", None
+
+
+def _as_read_regular(path: Path, limit: int) -> tuple[str, bytes | None]:
+    from venvsense.text import read_regular
+
+    try:
+        return "", read_regular(str(path), limit)[1]
+    except OSError as error:
+        return f"{type(error).__name__}: {error.strerror}", None
+
+
+@pytest.mark.parametrize("limit", [0, 5, 16, 1 << 20])
+def test_a_module_is_read_as_open_and_read_capped_read_it(tmp_path: Path, limit: int) -> None:
+    files = {"empty.py": b"", "five.py": b"12345", "sixteen.py": b"x" * 16, "large.py": b"import os\n" * 50_000,
+             "binary.py": bytes(range(256)) * 3}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "folder.py").mkdir()
+    os.mkfifo(tmp_path / "fifo.py")  # a FIFO with no writer: open (non-blocking) and not read
+    (tmp_path / "link.py").symlink_to(tmp_path / "five.py")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "absent.py")
+    unreadable = tmp_path / "secret.py"
+    unreadable.write_bytes(b"import x\n")
+    unreadable.chmod(0)
+    for name in [*files, "folder.py", "fifo.py", "link.py", "dangling.py", "absent.py", "secret.py"]:
+        path = tmp_path / name
+        assert _as_read_regular(path, limit) == _as_open_reads(path, limit), name
+    assert _as_read_regular(tmp_path / "folder.py", limit)[0] == "IsADirectoryError: Is a directory"
+    assert _as_read_regular(tmp_path / "large.py", limit)[1] == files["large.py"][:limit + 1]

@@ -8,6 +8,7 @@ language server converts to UTF-16 units. ``end`` is exclusive.
 from __future__ import annotations
 
 import bisect
+import errno
 import functools
 import os
 import re
@@ -100,6 +101,41 @@ def read_capped(handle: BinaryIO, size: int, limit: int) -> bytes:
     data = handle.read(expected + 1)
     if len(data) > expected:  # larger than the limit, or it grew since its fstat: read on up to the limit
         data += handle.read(limit - len(data) + 1)
+    return data
+
+
+_READING = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_regular(name: str, limit: int) -> tuple[os.stat_result, bytes | None]:
+    """The status of the file ``name`` and, when it is a regular file, at most ``limit + 1`` of its bytes, read as
+    ``open(name, "rb", opener=<non-blocking>)`` and ``read_capped`` read them (the same system calls, the same
+    bytes, the same errors: ``OSError``, ``IsADirectoryError`` for a folder) without the two file objects each
+    file cost (~6 µs: 26 ms on saleor's 4,338 modules). ``None`` for what is not a regular file (a FIFO or a
+    device could block or never end: not read)."""
+    descriptor = os.open(name, _READING)
+    try:
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):  # (what io.FileIO raises on a folder)
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+        if not stat.S_ISREG(status.st_mode):
+            return status, None
+        expected = min(status.st_size, limit)
+        data = _read_upto(descriptor, expected + 1, b"")
+        if len(data) > expected:  # larger than the limit, or it grew since its fstat: read on up to the limit
+            data = _read_upto(descriptor, limit + 1, data)
+        return status, data
+    finally:
+        os.close(descriptor)
+
+
+def _read_upto(descriptor: int, size: int, data: bytes) -> bytes:
+    """``data`` and what follows in the file, up to ``size`` bytes in all or its end (``BufferedReader.read``)."""
+    while len(data) < size:
+        more = os.read(descriptor, size - len(data))
+        if not more:
+            break
+        data += more
     return data
 
 

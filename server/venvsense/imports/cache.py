@@ -18,7 +18,7 @@ from venvsense.caches import MemoryCache
 from venvsense.imports.notebook import NOTEBOOK_SUFFIX, notebook_code, remember
 from venvsense.imports.records import ScanResult
 from venvsense.imports.scanner import scan_bytes, scan_source
-from venvsense.text import read_capped
+from venvsense.text import read_capped, read_regular
 
 # An entry is (mtime in ns, size, scan); it is used only while the file's ``stat`` still gives that mtime and size.
 SCANS: MemoryCache[str, tuple[int, int, ScanResult]] = MemoryCache(
@@ -163,13 +163,12 @@ MAX_MODULE_BYTES = 32 * 1024 * 1024  # the largest real modules (generated table
 
 def _read_and_scan(name: str) -> ScanResult:
     try:
-        with open(name, "rb", opener=_nonblocking) as file:
-            status = os.fstat(file.fileno())
-            if not stat.S_ISREG(status.st_mode):  # a FIFO or a device could block or never end
-                return ScanResult((), "is not a regular file: its imports are not read")
-            data = read_capped(file, status.st_size, MAX_MODULE_BYTES)
+        status, read = read_regular(name, MAX_MODULE_BYTES)
     except OSError as error:
         return ScanResult((), f"cannot be read ({error.strerror or error})")
+    if read is None:  # a FIFO or a device could block or never end
+        return ScanResult((), "is not a regular file: its imports are not read")
+    data = read
     if len(data) > MAX_MODULE_BYTES:
         return ScanResult((), f"is too large ({max(status.st_size, len(data)) / (1 << 20):,.0f} MB, more than "
                               f"{MAX_MODULE_BYTES >> 20} MB): its imports are not read")
