@@ -210,8 +210,7 @@ class Trust:
             return False  # (no need to read the file)
         data = self._read(item.file)
         top = item.top.encode("ascii", "replace")
-        if in_test and any(
-                quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b"")):
+        if in_test and _names_module(data, top):
             return True
         if not folders:
             return False
@@ -322,6 +321,28 @@ def _declared_by(item: ClassifiedImport, declared_modules: Mapping[str, Declarat
             if name == module or name.startswith(module + ".") or module.startswith(name + "."):
                 return True
     return False
+
+
+def _names_module(data: bytes, top: bytes) -> bool:
+    """Whether ``data`` holds ``"<top>.py"`` or ``"<top>"`` (either quote): each occurrence of ``top`` looked at
+    where it is (the module's name is in the file, at least in its import, rarely more than a few times), not the
+    whole file searched for each of the four forms; past ``_OCCURRENCES`` occurrences the four searches."""
+    at, size, seen = data.find(top), len(top), 0
+    while at != -1 and top:
+        seen += 1
+        if seen > _OCCURRENCES:
+            return any(quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+        if at:
+            quote = data[at - 1 : at]
+            if quote == b'"' or quote == b"'":
+                after = data[at + size : at + size + 4]
+                if after[:1] == quote or after == b".py" + quote:
+                    return True
+        at = data.find(top, at + 1)
+    return not top and any(quote + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+
+
+_OCCURRENCES = 64
 
 
 def _typed_here(item: ClassifiedImport) -> bool:

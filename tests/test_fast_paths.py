@@ -1,0 +1,36 @@
+"""The cheaper readings of issue 13 (the cold check's work outside the scanner) say exactly what the plain
+readings they replace say: each plain reading is kept here as the reference and compared on generated inputs."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from venvsense.rules.trust import _OCCURRENCES, _names_module
+
+
+def _names_module_reference(data: bytes, top: bytes) -> bool:
+    return any(quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+
+
+# few pieces, so that the four forms and their near misses (`"mod.p"`, `'mod"`, `"mo" d`) come up often
+_PIECES = st.sampled_from([b'"', b"'", b".py", b"mod", b"d", b" ", b".p"])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_PIECES, max_size=30), st.sampled_from([b"mod", b"d", b"mo", b"modmod", b"'", b".py", b""]))
+@example([b'"', b"mod", b".py", b'"'], b"mod")
+@example([b"'", b"mod", b"'"], b"mod")
+@example([b"'", b"mod", b'"', b"mod", b".py"], b"mod")
+def test_names_module_is_the_four_searches(pieces: list[bytes], top: bytes) -> None:
+    data = b"".join(pieces)
+    assert _names_module(data, top) == _names_module_reference(data, top)
+
+
+def test_names_module_past_many_occurrences() -> None:
+    top = b"aplugin"
+    many = b"import aplugin\n" * (_OCCURRENCES + 5)
+    for tail, expected in ((b"", False), (b'write("aplugin.py")', True), (b"x = 'aplugin'", True),
+                           (b"x = 'aplugin\"", False)):
+        assert _names_module(many + tail, top) is expected
+        assert _names_module(tail + many, top) is expected
