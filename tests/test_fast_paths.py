@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from venvsense.dotted import DottedNames
 from venvsense.rules.trust import _OCCURRENCES, _names_module
 
 
@@ -34,3 +35,20 @@ def test_names_module_past_many_occurrences() -> None:
                            (b"x = 'aplugin\"", False)):
         assert _names_module(many + tail, top) is expected
         assert _names_module(tail + many, top) is expected
+
+
+def _declared_by_reference(names: tuple[str, ...], declared: list[str]) -> bool:
+    """``rules.trust``'s reading before: a declared module is the import, a package above it or a portion under it."""
+    return any(name == module or name.startswith(module + ".") or module.startswith(name + ".")
+               for name in names for module in declared)
+
+
+_DOTTED = st.lists(st.sampled_from(["a", "b", "ab", "", "a.b"]), min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_DOTTED, max_size=6), _DOTTED, _DOTTED)
+def test_declared_modules_as_a_tree_answer_as_the_string_comparisons(declared: list[str], target: str,
+                                                                    module: str) -> None:
+    tree = DottedNames(declared)
+    assert (tree.covers(target) or tree.covers(module)) == _declared_by_reference((target, module), declared)
