@@ -3,10 +3,14 @@ readings they replace say: each plain reading is kept here as the reference and 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from venvsense.dotted import DottedNames
+from venvsense.model.paths import relative_path
 from venvsense.rules.trust import _OCCURRENCES, _names_module
 
 
@@ -52,3 +56,30 @@ def test_declared_modules_as_a_tree_answer_as_the_string_comparisons(declared: l
                                                                     module: str) -> None:
     tree = DottedNames(declared)
     assert (tree.covers(target) or tree.covers(module)) == _declared_by_reference((target, module), declared)
+
+
+def _relative_path_reference(path: Path, base: Path, climb: bool) -> str:
+    """``model.paths.relative_path`` as it was: ``Path.relative_to`` always."""
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        if climb:
+            try:
+                return os.path.relpath(path, base)
+            except ValueError:
+                pass
+        return str(path)
+
+
+_PART = st.sampled_from(["a", "b", "ab", "a.b", "..", ".", ".a", "a b", "é"])
+_PATH = st.tuples(st.sampled_from(["", "/", "//", "./"]), st.lists(_PART, max_size=4)).map(
+    lambda start_parts: Path(start_parts[0] + "/".join(start_parts[1])) if start_parts[0] or start_parts[1]
+    else Path("."))
+
+
+@settings(max_examples=800, deadline=None)
+@given(_PATH, _PATH, st.booleans())
+def test_relative_path_by_text_is_relative_to(path: Path, base: Path, climb: bool) -> None:
+    assert relative_path(path, base, climb=climb) == _relative_path_reference(path, base, climb)
+    inside = base / "x" / path.name if path.name else base / "x"
+    assert relative_path(inside, base, climb=climb) == _relative_path_reference(inside, base, climb)
