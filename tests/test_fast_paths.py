@@ -3,6 +3,8 @@ readings they replace say: each plain reading is kept here as the reference and 
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from venvsense.dotted import DottedNames
+from venvsense.mapping import record_paths
 from venvsense.model.paths import relative_path
 from venvsense.rules.trust import _OCCURRENCES, _names_module
 
@@ -83,3 +86,31 @@ def test_relative_path_by_text_is_relative_to(path: Path, base: Path, climb: boo
     assert relative_path(path, base, climb=climb) == _relative_path_reference(path, base, climb)
     inside = base / "x" / path.name if path.name else base / "x"
     assert relative_path(inside, base, climb=climb) == _relative_path_reference(inside, base, climb)
+
+
+def _record_paths_reference(text: str) -> list[str]:
+    """``mapping``'s RECORD reading as it was: ``csv`` always."""
+    return [row[0] for row in csv.reader(io.StringIO(text)) if row]
+
+
+_RECORD_PIECES = st.sampled_from(["pkg/mod.py", ",", "sha256=abc", "12", "\n", "\r\n", "\r", '"', '"a,b"', "\x00",
+                                  " ", "\u2028", "\x0b", "\x1c", "é/ü.py", "x" * 9, ""])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_RECORD_PIECES, max_size=25), st.sampled_from([4, 9, 10, 131072]))
+def test_record_paths_split_as_csv_reads_them(pieces: list[str], limit: int) -> None:
+    text = "".join(pieces)
+    before = csv.field_size_limit(limit)  # (a small limit: lines and fields around it come up)
+    try:
+        try:
+            expected: list[str] | type[csv.Error] = _record_paths_reference(text)
+        except csv.Error:
+            expected = csv.Error
+        try:
+            found: list[str] | type[csv.Error] = record_paths(text)
+        except csv.Error:
+            found = csv.Error
+    finally:
+        csv.field_size_limit(before)
+    assert found == expected
