@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from venvsense.dotted import DottedNames
+from venvsense.environment.metadata import _read_lines, _record_paths
 from venvsense.mapping import record_paths
 from venvsense.model.paths import relative_path
 from venvsense.rules.trust import _OCCURRENCES, _names_module
@@ -114,3 +116,28 @@ def test_record_paths_split_as_csv_reads_them(pieces: list[str], limit: int) -> 
     finally:
         csv.field_size_limit(before)
     assert found == expected
+
+
+def _dist_record_paths_reference(path: Path) -> list[str]:
+    """``environment.metadata``'s RECORD reading as it was: its lines (``splitlines``) through ``csv``."""
+    lines = _read_lines(path, "RECORD")
+    if lines is None:
+        return []
+    try:
+        return [row[0] for row in csv.reader(lines) if row]
+    except csv.Error:
+        return [line.split(",", 1)[0] for line in lines if line]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_RECORD_PIECES | st.sampled_from(["\ufeff", "\x85", "\x0c"]), max_size=25),
+       st.sampled_from([4, 9, 131072]))
+def test_a_distributions_record_paths_are_what_csv_reads(pieces: list[str], limit: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        record = Path(folder) / "RECORD"
+        record.write_bytes("".join(pieces).encode("utf-8"))
+        before = csv.field_size_limit(limit)
+        try:
+            assert _record_paths(record) == _dist_record_paths_reference(record)
+        finally:
+            csv.field_size_limit(before)

@@ -241,11 +241,17 @@ def _is_editable(path: Path) -> bool:
 
 
 def _record_paths(path: Path) -> list[str]:
-    lines = _read_lines(path, "RECORD")
-    if lines is None:
+    data = read_bytes(path, kind="RECORD")
+    if data is None:
         return []
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = text.splitlines()
     import csv  # a RECORD is read only when no disk cache has the venv's listing
 
+    # (without quotes a row's first field is what comes before its first comma, as the fallback below reads it when
+    # csv fails on a NUL or an over-long field: split so, at a third of csv's cost)
+    if '"' not in text:
+        return [line.partition(",")[0] for line in lines if line]
     try:
         return [row[0] for row in csv.reader(lines) if row]
     except csv.Error:
