@@ -150,8 +150,8 @@ class DiskClassification:
 
     def reuse(self, path: Path, folder_name: str, folder: ScriptFolder, result: ScanResult) -> FileImports | None:
         """The file's stored classification, when nothing it depends on changed."""
-        if not self.answers and not self.stored_folders:
-            return None
+        if not self.stored_folders:  # (nothing stored, or stored for another context: no folder can be the same,
+            return None              # and the answers this run records must not be looked up for each file)
         payload = self.cache.payload(self.root, os.fspath(path), result)
         if not isinstance(payload, tuple) or len(payload) != 2:
             return None
