@@ -180,10 +180,16 @@ def _folded(text: str) -> str:
     return re.sub(r"[-_.]+", "-", text.lower())
 
 
+@functools.lru_cache(maxsize=1024)
+def _canonical_names(names: tuple[str, ...]) -> frozenset[str]:
+    """``names`` normalized, once per tuple (a distribution's extras, asked about once per extra declared)."""
+    return frozenset(canonicalize_name(name) for name in names)
+
+
 def _find_extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Distribution],
                         markers: Mapping[str, str]) -> str | None:
     wanted = canonicalize_name(extra)
-    if dist.extras and wanted not in {canonicalize_name(e) for e in dist.extras}:
+    if dist.extras and wanted not in _canonical_names(dist.extras):
         return f"{dist.name} {dist.version} has no extra '{extra}'"
     missing: list[str] = []
     wrong: list[str] = []
