@@ -12,8 +12,10 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from venvsense.classify.members import imported_by_workspace_members
 from venvsense.dotted import DottedNames
 from venvsense.environment.metadata import _read_lines, _record_paths
+from venvsense.firstparty import one_run
 from venvsense.mapping import record_paths
 from venvsense.model.paths import relative_path
 from venvsense.rules.trust import _OCCURRENCES, _names_module
@@ -141,3 +143,20 @@ def test_a_distributions_record_paths_are_what_csv_reads(pieces: list[str], limi
             assert _record_paths(record) == _dist_record_paths_reference(record)
         finally:
             csv.field_size_limit(before)
+
+
+def test_what_a_workspaces_members_import_is_kept_for_one_run_only(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    module = root / "pkg" / "src" / "pkg" / "__init__.py"
+    module.parent.mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "ws"\n[tool.uv.workspace]\nmembers = ["pkg"]\n')
+    (root / "pkg" / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
+    module.write_text("import requests\n")
+    outside = imported_by_workspace_members(root)
+    with one_run():
+        inside = imported_by_workspace_members(root)
+        module.write_text("import requests\nimport httpx\n")
+        again = imported_by_workspace_members(root)  # (the run takes the tree as unchanged, as it reads it once)
+    after = imported_by_workspace_members(root)
+    assert outside == inside == again == {"requests"}
+    assert after == {"requests", "httpx"}
