@@ -85,3 +85,20 @@ def test_block_lines_and_steps_are_numbered_as_in_the_file() -> None:
         (DISTRIBUTION, "pytest", 7), (DISTRIBUTION, "ruff", 10), (DISTRIBUTION, "mypy", 11), (MODULE, "build", 13),
         (DISTRIBUTION, "not-a-step", 15), (DISTRIBUTION, "tox", 17), (DISTRIBUTION, "black", 19),
         (DISTRIBUTION, "coverage", 21), (MODULE, "pytest", 21)]
+
+
+# keys inside words, two keys on a line, a key at the text's very start or end, a dash not followed by a space,
+# other spaces before the key: each line is kept or not exactly as the anchored expression of the reference does
+TRICKY = ["grid: x\n", "  rerun: pytest\n", "  xid: flake8\n", "  run: id: black\n", "- id: run: isort\n",
+          "-run: make\n", "  -  run: tox -e lint\n", "\u3000run: wide-space\n", "  - - run: nested\n",
+          "language: id: run:\n", "run:id\n", "  entry:mypy\n", "id:\n", "   \t- \trun: ruff check\n",
+          "run: uv run python -m build\n", "  run: |\n", "    pytest\n", "    run: inner\n", "entry: \n"]
+
+
+def test_keys_inside_words_and_several_on_a_line_read_as_every_line_does() -> None:
+    generator = random.Random(1312)
+    for _ in range(600):
+        text = "".join(generator.choice(TRICKY + PARTS) for _ in range(generator.randrange(1, 25)))
+        for variant in (text, text.rstrip("\n"), text.replace("\n", "\r\n")):
+            for what in ("a workflow step", "a pre-commit hook"):
+                assert yaml_names(variant, what) == _reference(variant, what), (variant, what)

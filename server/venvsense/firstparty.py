@@ -229,10 +229,24 @@ def one_run() -> Generator[None, None, None]:
     same folder, names and layout texts is computed once and reused, the tree being taken as unchanged for the
     run's length, as the run reads it once anyway."""
     token = _THIS_RUN.set({})
+    memo_token = _RUN_MEMO.set({})
     try:
         yield
     finally:
+        _RUN_MEMO.reset(memo_token)
         _THIS_RUN.reset(token)
+
+
+# Other facts of the tree found once per run (``run_memo``), each under a key its user makes its own (its name
+# first): what a workspace's projects ask about the same folder (what the workspace's root imports).
+_RUN_MEMO: contextvars.ContextVar[dict[tuple[object, ...], Any] | None] = contextvars.ContextVar(
+    "venvsense_run_memo", default=None)
+
+
+def run_memo() -> dict[tuple[object, ...], Any] | None:
+    """The memo of the current ``one_run`` (``None`` outside one: the caller computes afresh). A value depends only
+    on its key and the tree, which the run takes as unchanged."""
+    return _RUN_MEMO.get()
 
 
 def first_party_modules(project_root: Path, *, known: Iterable[str] = (),

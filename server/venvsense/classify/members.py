@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
-from venvsense.firstparty import enclosing_project, first_party_modules, workspace_member_folders
+from venvsense.firstparty import enclosing_project, first_party_modules, run_memo, workspace_member_folders
 from venvsense.imports import ScanResult, iter_python_files, scan_files
 from venvsense.tomlfile import TomlFile, read_toml
 from venvsense.tree import folders_above, walk
@@ -167,8 +167,15 @@ def _tops(scans: Iterable[ScanResult]) -> Iterable[str]:
 
 
 def _imported_under(folder: Path) -> set[str]:
-    files = list(iter_python_files(folder, ignore_rules=True))
-    return {module for scan in scan_files(files).values() for module in scan.absolute_modules()}
+    run = run_memo()  # (once per folder in a run: a workspace's root is asked about by its members too)
+    key = ("classify.members.imported_under", folder)
+    found: frozenset[str] | None = run.get(key) if run is not None else None
+    if found is None:
+        files = list(iter_python_files(folder, ignore_rules=True))
+        found = frozenset(module for scan in scan_files(files).values() for module in scan.absolute_modules())
+        if run is not None:
+            run[key] = found
+    return set(found)
 
 
 # the tools that run a project's documentation as tests (its code blocks and `>>>` examples)

@@ -150,8 +150,8 @@ class DiskClassification:
 
     def reuse(self, path: Path, folder_name: str, folder: ScriptFolder, result: ScanResult) -> FileImports | None:
         """The file's stored classification, when nothing it depends on changed."""
-        if not self.answers and not self.stored_folders:
-            return None
+        if not self.stored_folders:  # (nothing stored, or stored for another context: no folder can be the same,
+            return None              # and the answers this run records must not be looked up for each file)
         payload = self.cache.payload(self.root, os.fspath(path), result)
         if not isinstance(payload, tuple) or len(payload) != 2:
             return None
@@ -180,16 +180,17 @@ class DiskClassification:
 
     def record(self, path: Path, classified: FileImports) -> None:
         third: list[int] = []
-        positions = (index for index, code in enumerate(classified.codes) if code == THIRD_PARTY)
-        for position, item in zip(positions, classified.third_party, strict=True):
+        by_identity = self.by_identity
+        # (a third-party import's position is its statement's index: the one its code says THIRD_PARTY at)
+        for item in classified.third_party:
             providers = item.providers
-            index = self.by_identity.get((item.target, id(providers)))
+            index = by_identity.get((item.target, id(providers)))
             if index is None:
                 spec = (item.target, tuple(
                     (p.distribution, p.how, p.installed.normalized if p.installed is not None else None, p.name)
                     for p in providers))
                 index = self._add(spec, item.target, providers)
-            third += (position, index)
+            third += (item.index, index)
         self.payloads[os.fspath(path)] = (classified.codes, tuple(third))
 
     def save(self, files: list[Path], folders: ScriptFolders, probes: dict[str, tuple[int, bool]]) -> None:

@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 from venvsense.caches import MemoryCache
 from venvsense.declarations import Declaration
 from venvsense.environment import Distribution, Environment, Installed, broken_dependencies, marker_environment
+from venvsense.environment.pipcheck import parse_requirement
 from venvsense.findings import Finding, make
 from venvsense.model import ProjectModel
 from venvsense.rules.environment import anchor, declared_at, venv_label
@@ -179,14 +180,18 @@ def _folded(text: str) -> str:
     return re.sub(r"[-_.]+", "-", text.lower())
 
 
+@functools.lru_cache(maxsize=1024)
+def _canonical_names(names: tuple[str, ...]) -> frozenset[str]:
+    """``names`` normalized, once per tuple (a distribution's extras, asked about once per extra declared)."""
+    return frozenset(canonicalize_name(name) for name in names)
+
+
 def _find_extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Distribution],
                         markers: Mapping[str, str]) -> str | None:
     wanted = canonicalize_name(extra)
-    if dist.extras and wanted not in {canonicalize_name(e) for e in dist.extras}:
+    if dist.extras and wanted not in _canonical_names(dist.extras):
         return f"{dist.name} {dist.version} has no extra '{extra}'"
     missing: list[str] = []
-    from packaging.requirements import InvalidRequirement, Requirement
-
     wrong: list[str] = []
     for text in dist.requires:
         if "extra" not in text:
@@ -194,9 +199,10 @@ def _find_extra_problem(dist: Distribution, extra: str, dists: Mapping[str, Dist
         folded = _folded(text)
         if wanted not in folded and " in " not in folded:
             continue  # the marker's value cannot differ between no extra and `wanted`, never named in it
-        try:
-            requirement = Requirement(text)
-        except InvalidRequirement:
+        # (packaging's reading, parsed once per text in the process: pip check and the reverse dependencies read
+        # the same Requires-Dist values)
+        requirement = parse_requirement(text)
+        if requirement is None:
             continue
         marker = str(requirement.marker) if requirement.marker else None
         if marker is None or "extra" not in marker:

@@ -49,6 +49,7 @@ from packaging.utils import canonicalize_name
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
 from venvsense.declarations import Declaration
+from venvsense.dotted import DottedNames
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
 from venvsense.firstparty import workspace_members
@@ -80,8 +81,9 @@ def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None)
 class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
-    __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_lines", "_markers",
-                 "_optional", "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_workspace")
+    __slots__ = ("_declared", "_direct", "_direct_names", "_files", "_holding", "_in_tests", "_index", "_lines",
+                 "_markers", "_optional", "_own", "_provided", "_pyproject_toml", "_root", "_scripts", "_tests",
+                 "_usage", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
                  in_tests: Callable[[Path], bool] | None = None, root: Path | None = None,
@@ -92,6 +94,9 @@ class Trust:
         self._holding: dict[str, list[str]] | None = None
         self._workspace: dict[str, frozenset[str]] | None = None
         self._direct: dict[str, Declaration] | None = None
+        self._direct_names: DottedNames | None = None  # the direct declarations' modules, as a tree of their parts
+        self._own: dict[str, str] = {}  # a project's name → as an import name would spell it
+        self._provided: dict[str, tuple[bool, str, str]] = {}  # a module → (a guess?, provider, normalized)
         self._declared: dict[tuple[str, str], bool] = {}
         self._index = index
         self._markers = marker_environment(python) if python else None
@@ -132,22 +137,31 @@ class Trust:
         """VS302 for a project without a venv (VS101 stands for what needs one): an import that no direct
         declaration provides — by its name, the curated table or the configured module map (a pin a lock file
         holds only ``# via`` another package declares nothing); a hint when guarded or lowered (``lowered``)."""
-        if self._direct is None:
+        if self._direct is None or self._direct_names is None:
             self._direct = {module: d for module, d in declared_modules.items() if not d.transitive}
+            self._direct_names = DottedNames(self._direct)
         key = (item.target, item.module)
         declared = self._declared.get(key)
-        if declared is None:
-            declared = self._declared[key] = _declared_by(item, self._direct) or (
-                self.declared_otherwise(item, self._direct) is not None)
+        if declared is None:  # (a declared module is the import, a package above it or a portion under it)
+            declared = self._declared[key] = self._direct_names.covers(item.target) or self._direct_names.covers(
+                item.module) or self.declared_otherwise(item, self._direct) is not None
         if declared:
             return None
-        if project_name and canonicalize_name(project_name).replace("-", "_") == item.top.lower():
-            return None
+        if project_name:
+            own = self._own.get(project_name)
+            if own is None:
+                own = self._own[project_name] = canonicalize_name(project_name).replace("-", "_")
+            if own == item.top.lower():
+                return None
         if self.silent(item):
             return None
-        providers = self._index.providers(item.target)
-        guess = providers[0].how == "guess" if providers else True
-        name = providers[0].name if providers else item.top
+        provided = self._provided.get(item.target)
+        if provided is None:  # (one answer per module: a project without a venv has thousands of such imports)
+            providers = self._index.providers(item.target)
+            provider = providers[0].name if providers else item.top
+            provided = self._provided[item.target] = (
+                providers[0].how == "guess" if providers else True, provider, canonicalize_name(provider))
+        guess, name, package = provided
         why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
         lowered = None if relaxed else self.lowered(item, None)
         if lowered:
@@ -155,7 +169,7 @@ class Trust:
         finding = make(
             "VS302", f"'{item.module}' is imported but not declared (no declaration of this project provides it; "
             f"{'probably ' if guess else ''}provided by '{name}'{' — a guess from the name' if guess else ''})"
-            f"{why}", item.file, item.range, package=canonicalize_name(name), module=item.module,
+            f"{why}", item.file, item.range, package=package, module=item.module,
             distribution=name, installed=None)
         return finding.with_severity(Severity.HINT) if relaxed or lowered else finding
 
@@ -210,8 +224,7 @@ class Trust:
             return False  # (no need to read the file)
         data = self._read(item.file)
         top = item.top.encode("ascii", "replace")
-        if in_test and any(
-                quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b"")):
+        if in_test and _names_module(data, top):
             return True
         if not folders:
             return False
@@ -315,13 +328,26 @@ class Trust:
         return self._scripts[path]
 
 
-def _declared_by(item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> bool:
-    """Whether a declared module is the import, a package above it or a portion under it."""
-    for name in (item.target, item.module):
-        for module in declared_modules:
-            if name == module or name.startswith(module + ".") or module.startswith(name + "."):
-                return True
-    return False
+def _names_module(data: bytes, top: bytes) -> bool:
+    """Whether ``data`` holds ``"<top>.py"`` or ``"<top>"`` (either quote): each occurrence of ``top`` looked at
+    where it is (the module's name is in the file, at least in its import, rarely more than a few times), not the
+    whole file searched for each of the four forms; past ``_OCCURRENCES`` occurrences the four searches."""
+    at, size, seen = data.find(top), len(top), 0
+    while at != -1 and top:
+        seen += 1
+        if seen > _OCCURRENCES:
+            return any(quote + top + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+        if at:
+            quote = data[at - 1 : at]
+            if quote == b'"' or quote == b"'":
+                after = data[at + size : at + size + 4]
+                if after[:1] == quote or after == b".py" + quote:
+                    return True
+        at = data.find(top, at + 1)
+    return not top and any(quote + end + quote in data for quote in (b'"', b"'") for end in (b".py", b""))
+
+
+_OCCURRENCES = 64
 
 
 def _typed_here(item: ClassifiedImport) -> bool:

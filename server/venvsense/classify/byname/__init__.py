@@ -15,6 +15,7 @@ mtime, size, how it is read).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -111,6 +112,10 @@ _file_lacks: MemoryCache[tuple[str, int, int, str, tuple[bytes, ...]], bool] = M
     "classify.byname.file_lacks", key="a file's path, mtime (ns), size, how it is read, and the needles sought",
     invalidation="a changed file has another mtime or size; other candidates, other needles: another key",
     owner="the process: a re-check with the same candidates opens no file it already searched", limit=1 << 14)
+
+
+# a command's distribution, by the command as written (generated workflows name the same few thousands of times)
+_canonical = functools.lru_cache(maxsize=4096)(canonicalize_name)
 
 
 def _python_mode(path: str) -> str | None:
@@ -268,7 +273,9 @@ def used_by_name(root: Path, usage: Usage, wanted: Iterable[tuple[str, Iterable[
                 for depth in range(1, len(parts) + 1):
                     modules.setdefault(".".join(parts[:depth]), NameUse(path, item.line, item.what))
             elif item.kind == DISTRIBUTION:
-                distributions.setdefault(canonicalize_name(item.name), NameUse(path, item.line, item.what))
+                name = _canonical(item.name)
+                if name not in distributions:  # (the first use found is the one kept)
+                    distributions[name] = NameUse(path, item.line, item.what)
 
     if needles:
         files: dict[Path, str] = {}

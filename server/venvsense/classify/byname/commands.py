@@ -84,21 +84,32 @@ def lines_names(text: str, what: str, recipe_only: bool = False) -> list[NameFou
 _RUN_KEY = re.compile(r"^(\s*)(?:-\s+)?(run|entry|id|language):\s*(.*?)\s*$")
 
 
-# the lines that may hold one of those keys, found in the whole text at once (a workflow of 100 kB has 3,000
-# lines and a dozen steps); only when `\n` is the text's one line break (else every line is tried)
-_KEY_LINE = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:run|entry|id|language):", re.MULTILINE)
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# the lines that may hold one of those keys: each key found in the whole text at once (`str.find`: a workflow of
+# 100 kB has 3,000 lines and a dozen steps; pydantic-ai's 27 generated ones 1.6 MB), kept when what is before it on
+# its line is what ``_RUN_KEY`` allows there; only when `\n` is the text's one line break (else every line is tried)
+_KEYS = ("run:", "entry:", "id:", "language:")
+_KEY_PREFIX = re.compile(r"[^\S\n]*(?:-[^\S\n]+)?")
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _key_lines(text: str, count: int) -> Iterator[int]:
     """The indexes (in ``text.splitlines()``, ``count`` lines) of the lines ``_RUN_KEY`` may match, in order."""
-    if _OTHER_BREAKS.search(text):
+    if any(brk in text for brk in _OTHER_BREAKS):
         yield from range(count)
         return
+    starts: set[int] = set()
+    find, rfind, prefix = text.find, text.rfind, _KEY_PREFIX.fullmatch
+    for key in _KEYS:
+        at = find(key)
+        while at != -1:
+            start = rfind("\n", 0, at) + 1
+            if start == at or prefix(text, start, at):
+                starts.add(start)
+            at = find(key, at + len(key))
     index, at = 0, 0
-    for match in _KEY_LINE.finditer(text):
-        index += text.count("\n", at, match.start())
-        at = match.start()
+    for start in sorted(starts):
+        index += text.count("\n", at, start)
+        at = start
         yield index
 
 
