@@ -21,6 +21,7 @@ from venvsense.imports.records import (
     GATE_SHIFT,
     ScanResult,
     share_names,
+    shared_names_get,
 )
 
 BLOCK_KEYWORDS = "if|elif|else|try|except|finally|for|while|with|def|class|async|match|case"
@@ -50,6 +51,15 @@ _SIMPLE_IMPORT_LINE = re.compile(
     rf"(?:import (?P<modules>{_ASCII_DOTTED}(?: as {_ASCII_NAME})?(?:, {_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
     rf"|from (?P<module>\.*{_ASCII_DOTTED}|\.+) import (?:(?P<names>\*|{_ASCII_NAME}(?: as {_ASCII_NAME})?"
     rf"(?:, {_ASCII_NAME}(?: as {_ASCII_NAME})?)*)|\((?P<listed>{_LISTED_NAMES})\)))[ \t]*(?:\#[^\n]*)?\n"
+)
+# one plain import statement from its keyword to the end of its line, read as `_parse_statement` reads it (no
+# keyword where a name is read, no continuation, no comment inside brackets, ASCII names): the common case
+_PLAIN_STATEMENT = re.compile(
+    rf"(?:import (?P<modules>(?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?"
+    rf"(?:, (?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
+    rf"|from (?P<module>\.*(?!import\b){_ASCII_DOTTED}|\.+) import (?:(?P<names>\*"
+    rf"|(?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?(?:, (?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?)*)"
+    rf"|\((?P<listed>{_LISTED_NAMES})\)))(?P<gap>[ \t]*)(?:\#[^\n]*)?\n"
 )
 _FROM_PAREN_NAME = re.compile(
     rf"{_PAREN_GAP}(?P<name>(?!as\b){_NAME})(?:{_PAREN_GAP}as\b{_PAREN_GAP}{_NAME})?{_PAREN_GAP}(?P<comma>,)?"
@@ -309,6 +319,7 @@ class ImportCollector:
         add_module = modules.append
         add_names = names_of.append
         add_numbers = numbers.extend
+        shared = shared_names_get
         count = text.count
         rfind = text.rfind
         line = 0
@@ -316,6 +327,8 @@ class ImportCollector:
         line_start = 0  # where the line holding `line_position` starts
         gates: dict[str, int] = {}
         flags_of: dict[int, int] = {}  # a context's flags, by its identity (every statement keeps it alive)
+        last_context: Context | None = None
+        flags = 0
         for module, level, start, stop, names, context in found:
             if start < line_position:  # only the careful lexer's error recovery goes back
                 line = line_position = line_start = 0
@@ -325,38 +338,45 @@ class ImportCollector:
                 line_start = rfind("\n", line_position, start) + 1
             line_position = start
             column = start - line_start
-            newline = text.find("\n", start, stop)
-            if newline >= 0:
+            if text.find("\n", start, stop) >= 0:
                 end_line = line + count("\n", start, stop)
                 end_column = stop - rfind("\n", 0, stop) - 1
             else:
                 end_line = line
                 end_column = column + stop - start
-            flags = flags_of.get(id(context))
-            if flags is None:
-                tries, type_checking, in_function, fallback, gate = context
-                flags = FLAG_TYPE_CHECKING if type_checking else 0
-                if in_function:
-                    flags |= FLAG_IN_FUNCTION
-                if tries and any(record.catches for record in tries):
-                    flags |= FLAG_OPTIONAL
-                if fallback:
-                    flags |= FLAG_FALLBACK
-                if gate:
-                    flags |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
-                flags_of[id(context)] = flags
-            if names and level == 0 and module == "__future__":
-                add_numbers((level, line, column, end_line, end_column, flags | FLAG_FUTURE))
+            if context is not last_context:
+                last_context = context
+                known = flags_of.get(id(context))
+                if known is None:
+                    tries, type_checking, in_function, fallback, gate = context
+                    known = FLAG_TYPE_CHECKING if type_checking else 0
+                    if in_function:
+                        known |= FLAG_IN_FUNCTION
+                    if tries and any(record.catches for record in tries):
+                        known |= FLAG_OPTIONAL
+                    if fallback:
+                        known |= FLAG_FALLBACK
+                    if gate:
+                        known |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
+                    flags_of[id(context)] = known
+                flags = known
+            if names:
+                add_numbers((level, line, column, end_line, end_column,
+                             flags | FLAG_FUTURE if level == 0 and module == "__future__" else flags))
+                add_names(shared(names) or share_names(names))
             else:
                 add_numbers((level, line, column, end_line, end_column, flags))
+                add_names(())
             add_module(intern(module))
-            add_names(share_names(names))
         packed = array("H", numbers) if max(numbers) <= 0xFFFF else array("i", numbers)
         return ScanResult.packed(tuple(modules), tuple(names_of), packed, errors, tuple(gates))
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
     """The modules of the import statement whose keyword starts at ``position``, and where it ends."""
+    plain = _PLAIN_STATEMENT.match(text, position)
+    if plain is not None:
+        return _plain_statement(text, plain)
     if keyword == "import":
         items: list[tuple[str, int, int, int, tuple[str, ...]]] = []
         end = position + 6
@@ -406,6 +426,38 @@ def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
     if not names:
         errors.append(error_at(text, end, "import statement without names"))
     return end, ((_module_name(dotted), level, start, stop, tuple(names)),), tuple(errors)
+
+
+def _plain_statement(text: str, match: re.Match[str]) -> ParsedStatement:
+    """What ``_parse_statement`` gives for a statement ``_PLAIN_STATEMENT`` matched (a plain one)."""
+    modules = match.group("modules")
+    if modules is not None:
+        start = match.start("modules")
+        if "," not in modules and " " not in modules:  # `import a.b`
+            return match.end("gap"), ((modules, 0, start, start + len(modules), ()),), ()
+        items = []
+        for written in modules.split(","):
+            name = written.strip(" ").partition(" ")[0]
+            offset = start + len(written) - len(written.lstrip(" "))
+            items.append((name, 0, offset, offset + len(name), ()))
+            start += len(written) + 1
+        return match.end("gap"), tuple(items), ()
+    start, stop = match.span("module")
+    dotted = text[start:stop]
+    module = dotted.lstrip(".")
+    names = match.group("names")
+    if names is None:  # `from x import (a, b as c)`: ends at the closing parenthesis
+        end = match.end("listed") + 1
+        written_names = tuple(
+            item.split(None, 1)[0] for item in match.group("listed").split(",") if item and not item.isspace()
+        )
+    elif names == "*":
+        end = match.end("names")
+        written_names = ("*",)
+    else:
+        end = match.end("gap")
+        written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
+    return end, ((module, len(dotted) - len(module), start, stop, written_names),), ()
 
 
 def error_at(text: str, position: int, reason: str) -> str:
