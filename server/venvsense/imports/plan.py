@@ -64,43 +64,28 @@ def may_nest(text: str, last: int) -> bool:
     return text.count("import", 0, stop) != margin
 
 
-def nesting(text: str, last: int) -> list[tuple[int, int]] | None:
-    """``possible_needs(text, 0, last)`` when ``may_nest(text, last)``, else ``None``: one pass over the words
-    ``import`` for both (the words at a line start are the count of ``"\\nimport"``)."""
-    stop = last + 6
-    needs, words, at_margin = _needs(text, 0, stop)
-    margin = at_margin + text.count("\nfrom", 0, stop)
-    if text.startswith(("import", "from")):
-        margin += 1
-    return needs if words != margin else None
-
-
 def possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
     """What the import statements from ``start`` to ``last`` likely need (position of the keyword, indent in
     characters), guessed from the words ``import`` alone (strings included, doctest lines left out): one
     starting its line or ending ``from <module>`` there needs the lines indented less than it, one after
     ``:``/``;`` or on a continued line those indented no deeper than its line. Only a guess: a scan planned
     from it stands only if the imports it finds needed the same (``steps``)."""
-    return _needs(text, start, last + 6)[0]
-
-
-def _needs(text: str, start: int, stop: int) -> tuple[list[tuple[int, int]], int, int]:
-    """``possible_needs`` of the words ``import`` from ``start`` to ``stop``, how many words there are, and
-    how many of them follow a newline."""
     needs: list[tuple[int, int]] = []
     find = text.find
     rfind = text.rfind
-    words = at_margin = 0
+    stop = last + 6
+    fullmatch_from = _FROM_MODULE.fullmatch
     position = find("import", start, stop)
     while position >= 0:
-        words += 1
         before = text[position - 1 : position]
-        if before == "\n":
-            at_margin += 1  # (`import` starting a line at the margin needs nothing)
-        elif position:
+        if before != "\n" and position:  # (`import` starting a line at the margin needs nothing)
             after = text[position + 6 : position + 7]
             if not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
                 line_start = rfind("\n", 0, position) + 1
+                if text.startswith("f", line_start) and fullmatch_from(text, line_start, position):
+                    # `from x import` at the margin (what the branches below find for it: no need)
+                    position = find("import", position + 6, stop)
+                    continue
                 line = text[line_start:position]
                 code = line.lstrip(" \t\f")
                 indent = len(line) - len(code)
@@ -119,4 +104,4 @@ def _needs(text: str, start: int, stop: int) -> tuple[list[tuple[int, int]], int
                     if after_separator is not None:
                         needs.append((line_start + after_separator.start(1), indent))
         position = find("import", position + 6, stop)
-    return needs, words, at_margin
+    return needs

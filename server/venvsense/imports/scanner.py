@@ -33,7 +33,6 @@ import threading
 from venvsense.imports.lexer import scan_careful
 from venvsense.imports.plan import NO_REACH_LIMIT as _NO_REACH_LIMIT
 from venvsense.imports.plan import may_nest as _may_nest
-from venvsense.imports.plan import nesting as _nesting
 from venvsense.imports.plan import plan as _plan
 from venvsense.imports.plan import possible_needs as _possible_needs
 from venvsense.imports.plan import rounded as _rounded
@@ -462,8 +461,8 @@ def scan_source(text: str) -> ScanResult:
         # (A file starting with `try` is left to the two passes: their first pass sees that `try` and no line
         # closing it, so it may lex on to the end for its handlers.)
         possible = None
-        if not text.lstrip(" \t\f").startswith("try"):
-            possible = _nesting(text, last)
+        if _may_nest(text, last) and not text.lstrip(" \t\f").startswith("try"):
+            possible = _possible_needs(text, 0, last)
         if possible:
             try:
                 nested = possible[-1][0]

@@ -58,7 +58,8 @@ _PLAIN_STATEMENT = re.compile(
     rf"(?:import (?P<modules>(?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?"
     rf"(?:, (?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
     rf"|from (?P<module>\.*(?!import\b){_ASCII_DOTTED}|\.+) import (?:(?P<names>\*"
-    rf"|(?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?(?:, (?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?)*)"
+    rf"|(?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?"
+    rf"(?:, (?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?)*)"
     rf"|\((?P<listed>{_LISTED_NAMES})\)))(?P<gap>[ \t]*)(?:\#[^\n]*)?\n"
 )
 _FROM_PAREN_NAME = re.compile(
@@ -183,12 +184,13 @@ class ImportCollector:
         if chains and keyword != "elif" and keyword != "else":
             for deeper in [at for at in chains if at >= indent]:
                 del chains[deeper]
+        if keyword == "def" or keyword == "class" or keyword == "async":
+            blocks.append((indent, "def", None, ""))
+            self._context = None
+            return position + len(keyword)
         if keyword == "import" or keyword == "from":
             return self.statement(keyword, position)
-        if keyword == "def" or keyword == "class" or keyword == "async":
-            self.blocks.append((indent, "def", None, ""))
-            self._context = None
-        elif keyword == "try":
+        if keyword == "try":
             opened = _Try(indent)
             self.try_at_indent[indent] = opened
             self.blocks.append((indent, "try", opened, ""))
@@ -235,13 +237,22 @@ class ImportCollector:
     def context(self) -> Context:
         context = self._context
         if context is None:
-            blocks = self.blocks
+            tries = []
+            type_checking = in_function = fallback = False
+            gates = []
+            for _, kind, record, gate in self.blocks:
+                if record is not None:
+                    tries.append(record)
+                if kind == "def":
+                    in_function = True
+                elif kind == "tc":
+                    type_checking = True
+                elif kind == "fb":
+                    fallback = True
+                elif gate:
+                    gates.append(gate)
             context = self._context = (
-                tuple(record for _, _, record, _ in blocks if record is not None),
-                any(kind == "tc" for _, kind, _, _ in blocks),
-                any(kind == "def" for _, kind, _, _ in blocks),
-                any(kind == "fb" for _, kind, _, _ in blocks),
-                sys.intern("&".join(gate for _, _, _, gate in blocks if gate)),
+                tuple(tries), type_checking, in_function, fallback, sys.intern("&".join(gates)),
             )
         return context
 
@@ -271,11 +282,12 @@ class ImportCollector:
         text = self.text
         append = self.found.append
         context = _NO_CONTEXT
-        match = _SIMPLE_IMPORT_LINE.match(text, position)
+        line = _SIMPLE_IMPORT_LINE.match
+        match = line(text, position)
         while match is not None:
-            modules = match.group("modules")
+            modules, dotted, names, listed = match.groups()
             if modules is not None:
-                start = match.start("modules")
+                start = match.start(1)
                 if "," not in modules and " " not in modules:  # `import a.b`
                     append((modules, 0, start, start + len(modules), (), context))
                 else:
@@ -285,15 +297,14 @@ class ImportCollector:
                         append((name, 0, offset, offset + len(name), (), context))
                         start += len(written) + 1
             else:
-                start, stop = match.span("module")
-                module = dotted = text[start:stop]
+                start = match.start(2)
+                stop = start + len(dotted)
+                module = dotted
                 if module.startswith("."):
                     module = dotted.lstrip(".")
-                names = match.group("names")
                 if names is None:  # `from x import (\n    a,\n    b as c,\n)`
                     written_names = tuple(
-                        item.split(None, 1)[0] for item in match.group("listed").split(",") if not item.isspace()
-                        and item
+                        item.split(None, 1)[0] for item in listed.split(",") if not item.isspace() and item
                     )
                 elif " " not in names:
                     written_names = (names,)
@@ -303,7 +314,7 @@ class ImportCollector:
                     written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
                 append((module, len(dotted) - len(module), start, stop, written_names, context))
             position = self.end = match.end()
-            match = _SIMPLE_IMPORT_LINE.match(text, position)
+            match = line(text, position)
         return position
 
     def result(self) -> ScanResult:
@@ -377,6 +388,12 @@ def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
     plain = _PLAIN_STATEMENT.match(text, position)
     if plain is not None:
         return _plain_statement(text, plain)
+    return parse_general(text, keyword, position)
+
+
+def parse_general(text: str, keyword: str, position: int) -> ParsedStatement:
+    """``_parse_statement`` for any statement, plain or not: one name at a time, whitespace, line continuations,
+    comments in brackets and errors included."""
     if keyword == "import":
         items: list[tuple[str, int, int, int, tuple[str, ...]]] = []
         end = position + 6
