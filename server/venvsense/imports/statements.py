@@ -127,8 +127,8 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
-    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "parsed", "text", "try_at_indent",
-                 "undecided")
+    __slots__ = ("_context", "_header", "blocks", "chains", "end", "errors", "found", "parsed", "text",
+                 "try_at_indent", "undecided")
 
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
@@ -146,6 +146,8 @@ class ImportCollector:
         self.parsed = parsed
         self.end = 0  # where the last statement ends
         self._context: Context | None = _NO_CONTEXT
+        # the last `if`/`elif` header read: (position, under TYPE_CHECKING, its gate atom)
+        self._header: tuple[int, bool, str | None] = (-1, False, None)
 
     # -- context
     def close_blocks(self, indent: int) -> None:
@@ -155,16 +157,27 @@ class ImportCollector:
             while blocks and blocks[-1][0] >= indent:
                 blocks.pop()
 
+    def _if_header(self, position: int) -> tuple[int, bool, str | None]:
+        """Whether the ``if``/``elif`` header at ``position`` tests TYPE_CHECKING, and its gate atom (read once
+        for ``would_change`` and ``keyword_line``)."""
+        header = self._header
+        if header[0] != position:
+            text = self.text
+            header = self._header = (
+                position, _TYPE_CHECKING_TEST.match(text, position) is not None, condition_at(text, position),
+            )
+        return header
+
     def would_change(self, keyword: str, position: int, indent: int) -> bool:
         """Whether a line at ``indent`` starting with ``keyword`` would change the block context."""
         blocks = self.blocks
-        return bool(
-            (blocks and blocks[-1][0] >= indent)
-            or any(record.indent >= indent for record in self.undecided)
-            or (keyword == "if" and (_TYPE_CHECKING_TEST.match(self.text, position)
-                                     or condition_at(self.text, position) is not None))
-            or (keyword == "else" and any(self.chains.get(indent, ())))
-        )
+        if (blocks and blocks[-1][0] >= indent) or (
+                self.undecided and any(record.indent >= indent for record in self.undecided)):
+            return True
+        if keyword == "if":
+            _, type_checking, atom = self._if_header(position)
+            return type_checking or atom is not None
+        return keyword == "else" and any(self.chains.get(indent, ()))
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
@@ -205,21 +218,28 @@ class ImportCollector:
             if here:
                 self.blocks.append((indent, "fb", None, ""))
                 self._context = None
-        elif keyword == "if" or keyword == "elif" or keyword == "else":
-            if keyword != "else" and _TYPE_CHECKING_TEST.match(self.text, position):
-                self.blocks.append((indent, "tc", None, ""))
+        elif keyword == "if" or keyword == "elif":
+            _, type_checking, atom = self._if_header(position)
+            if type_checking:
+                blocks.append((indent, "tc", None, ""))
                 self._context = None
-            self._gate(keyword, position, indent)
+            self._gate(keyword, atom, indent)
+        elif keyword == "else":
+            self._gate(keyword, None, indent)
         return position + len(keyword)
 
-    def _gate(self, keyword: str, position: int, indent: int) -> None:
-        """Opens the gate block of an ``if``/``elif``/``else`` on the Python version or platform: its own
-        condition and the negation of the chain's earlier ones (those that could be read)."""
-        atom = condition_at(self.text, position) if keyword != "else" else None
+    def _gate(self, keyword: str, atom: str | None, indent: int) -> None:
+        """Opens the gate block of an ``if``/``elif``/``else`` on the Python version or platform (``atom``: the
+        condition of an ``if``/``elif`` as a gate atom, if it is one): its own condition and the negation of
+        the chain's earlier ones (those that could be read)."""
         chain: list[str | None] | None
-        if keyword == "if":
-            chain = self.chains[indent] = []
-        elif keyword == "elif":
+        if keyword == "if":  # (a new chain: nothing earlier to negate)
+            self.chains[indent] = [atom]
+            if atom is not None:
+                self.blocks.append((indent, "gate", None, atom))
+                self._context = None
+            return
+        if keyword == "elif":
             chain = self.chains.setdefault(indent, [])
         else:
             chain = self.chains.pop(indent, None)
