@@ -4,8 +4,6 @@
   ``from x import *``, ASCII names, one space between words) with one pattern; everything else, and everything
   the pattern does not match, goes to ``statements.parse_general``, which reads a name at a time. Both must give
   the same modules, names, ranges, errors and end for every statement the pattern matches.
-* ``plan.possible_needs`` passes over ``from x import`` lines at the margin without slicing them; its guesses
-  must be those of the plain loop (``reference_needs``, the loop as it was written before).
 * A whole scan of files whose nested imports take the shortcut agrees with the careful lexer reading the same
   file, with the two passes, and with ``ast`` on valid code.
 """
@@ -13,13 +11,11 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_scanner_plan import two_passes
-from venvsense.imports import plan
 from venvsense.imports.lexer import scan_careful
 from venvsense.imports.scanner import scan_source
 from venvsense.imports.statements import _PLAIN_STATEMENT, _parse_statement, parse_general
@@ -94,55 +90,6 @@ def test_ends_of_plain_statements_are_where_the_general_code_ends_them() -> None
     assert _parse_statement("from a import *  # c\n", "from", 0)[0] == len("from a import *")
     assert _parse_statement("from a import (x)  # c\n", "from", 0)[0] == len("from a import (x)")
     assert _parse_statement("import a.b \t\n", "import", 0)[0] == len("import a.b \t")
-
-
-def reference_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
-    """``plan.possible_needs`` as it was written before the shortcut for margin ``from`` lines."""
-    needs: list[tuple[int, int]] = []
-    stop = last + 6
-    position = text.find("import", start, stop)
-    while position >= 0:
-        before = text[position - 1 : position]
-        if before != "\n" and position:
-            after = text[position + 6 : position + 7]
-            if not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
-                line_start = text.rfind("\n", 0, position) + 1
-                line = text[line_start:position]
-                code = line.lstrip(" \t\f")
-                indent = len(line) - len(code)
-                if code.startswith((">>>", "...")):
-                    pass
-                elif not code:
-                    if indent:
-                        needs.append((position, indent - 1))
-                elif re.fullmatch(r"from[ \t\f]*(?:\.[ \t\f]*)*[\w.]*[ \t\f]+", code):
-                    if indent:
-                        needs.append((line_start + indent, indent - 1))
-                elif code.rstrip(" \t\f").endswith((":", ";")) or text[line_start - 2 : line_start] == "\\\n":
-                    needs.append((position, indent))
-                elif ":" in code or ";" in code:
-                    after_separator = re.search(r"[:;][ \t\f]*(from)\b[^:;]*$", line)
-                    if after_separator is not None:
-                        needs.append((line_start + after_separator.start(1), indent))
-        position = text.find("import", position + 6, stop)
-    return needs
-
-
-LINES = [
-    "from a import b\n", "from a.b import (c,\n    d)\n", "from . import x\n", "from .. a import b\n",
-    "from a import b; import c\n", "from a import b: import c\n", "from x import y\\\n", "fromage import b\n",
-    "from\timport b\n", "from a import b  # import c\n", "    from a import b\n", "\tfrom a import b\n",
-    "if x: import y\n", "    >>> from a import b\n", "import a\n", "from a \\\n    import b\n",
-    "f = 'from a import b'\n", "from a import b as import_\n", "def f():\n", "    import z\n", "\n",
-]
-
-
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from(LINES), max_size=20))
-def test_possible_needs_passes_over_margin_from_lines_as_the_plain_loop_does(lines: list[str]) -> None:
-    text = "".join(lines)
-    last = max(text.rfind("import"), 0)
-    assert plan.possible_needs(text, 0, last) == reference_needs(text, 0, last)
 
 
 NESTED = [

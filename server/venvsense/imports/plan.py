@@ -75,7 +75,6 @@ def possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
     find = text.find
     rfind = text.rfind
     stop = last + 6
-    fullmatch_from = _FROM_MODULE.fullmatch
     position = find("import", start, stop)
     while position >= 0:
         before = text[position - 1 : position]
@@ -83,10 +82,6 @@ def possible_needs(text: str, start: int, last: int) -> list[tuple[int, int]]:
             after = text[position + 6 : position + 7]
             if not (after.isalnum() or after == "_" or before.isalnum() or before == "_"):
                 line_start = rfind("\n", 0, position) + 1
-                if text.startswith("f", line_start) and fullmatch_from(text, line_start, position):
-                    # `from x import` at the margin (what the branches below find for it: no need)
-                    position = find("import", position + 6, stop)
-                    continue
                 line = text[line_start:position]
                 code = line.lstrip(" \t\f")
                 indent = len(line) - len(code)
