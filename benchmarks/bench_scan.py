@@ -1,13 +1,18 @@
 """The import scanner, old against new: throughput and identical results, file by file.
 
     python benchmarks/bench_scan.py [--old /work/main/server] [--new server] [--rounds 5] [--check]
-                                    [--check-root DIR ...] [TREE ...]
+                                    [--check-root DIR ...] [--in-process] [TREE ...]
 
 Two copies of the server (``--old``, ``--new``: the folders holding the ``venvsense`` package) each scan the
 ``*.py`` files of every ``TREE`` (default: sympy and saleor under ``/work/realspeed``; ``.git``, ``.venv``,
 ``venv`` and ``node_modules`` folders skipped) in a process of their own, alternating, ``--rounds`` times each;
 each process reports the CPU time (``time.process_time``) of ``scan_bytes`` over the files it has already read.
 Printed: MB/s and CPU seconds (medians) of each, and the ratio old / new.
+
+With ``--in-process`` both copies are loaded in one process instead (each copied to a temporary folder under a
+package name of its own, ``venvsense_old`` and ``venvsense_new``, its imports renamed) and scan the files in turn,
+alternating which goes first, ``--rounds`` times: on a loaded machine the two see the same load, where a process
+per round does not. Printed as well: the ratio of the fastest rounds.
 
 With ``--check`` both scan every ``*.py`` and ``*.pyi`` file under the ``--check-root`` folders (default
 ``/work/realspeed`` and ``/work/real``, venvs included: site-packages is good material), and every file's
@@ -19,8 +24,10 @@ skipped with a note.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import pickle
+import re
 import statistics
 import subprocess
 import sys
@@ -125,6 +132,56 @@ def benchmark(old: str, new: str, trees: list[str], rounds: int) -> None:
         )
 
 
+def renamed_copy(server: str, name: str, into: str) -> None:
+    """The ``venvsense`` package under ``server`` copied into ``into`` as package ``name``, its imports renamed."""
+    source = Path(server) / "venvsense"
+    for path in source.rglob("*.py"):
+        target = Path(into) / name / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\bvenvsense(?=[. ])", name, text)
+        target.write_text(text, encoding="utf-8")
+
+
+def benchmark_in_process(old: str, new: str, trees: list[str], rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        renamed_copy(old, "venvsense_old", folder)
+        renamed_copy(new, "venvsense_new", folder)
+        sys.path.insert(0, folder)
+        try:
+            scans = {
+                label: importlib.import_module(f"venvsense_{label}.imports.scanner").scan_bytes
+                for label in ("old", "new")
+            }
+        finally:
+            sys.path.remove(folder)
+        for tree in trees:
+            if not os.path.isdir(tree):
+                print(f"{tree}: absent, skipped")
+                continue
+            datas = []
+            for path in python_files(tree, skip_environments=True, suffixes=(".py",)):
+                with open(path, "rb") as opened:
+                    datas.append(opened.read())
+            times: dict[str, list[float]] = {"old": [], "new": []}
+            for scan in scans.values():
+                scan(b"import os\nif x:\n    import y\n")
+            for turn in range(rounds):
+                for label in ("old", "new") if turn % 2 == 0 else ("new", "old"):
+                    scan = scans[label]
+                    start = time.process_time()
+                    for data in datas:
+                        scan(data)
+                    times[label].append(time.process_time() - start)
+            old_time = statistics.median(times["old"])
+            new_time = statistics.median(times["new"])
+            print(
+                f"{Path(tree).name} (in one process): {len(datas)} files; CPU s (median of {rounds}): old "
+                f"{old_time:.3f}, new {new_time:.3f}; old / new {old_time / new_time:.2f}x "
+                f"(fastest rounds {min(times['old']) / min(times['new']):.2f}x)"
+            )
+
+
 def check(old: str, new: str, roots: list[str]) -> int:
     paths: list[str] = []
     for root in roots:
@@ -157,6 +214,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--check-root", action="append", dest="check_roots")
+    parser.add_argument("--in-process", action="store_true")
     parser.add_argument("trees", nargs="*")
     arguments = parser.parse_args()
     old = str(Path(arguments.old).resolve())
@@ -164,7 +222,9 @@ def main() -> int:
     status = 0
     if arguments.check:
         status = check(old, new, arguments.check_roots or list(DEFAULT_CHECK_ROOTS))
-    if arguments.rounds > 0:
+    if arguments.rounds > 0 and arguments.in_process:
+        benchmark_in_process(old, new, arguments.trees or list(DEFAULT_TREES), arguments.rounds)
+    elif arguments.rounds > 0:
         benchmark(old, new, arguments.trees or list(DEFAULT_TREES), arguments.rounds)
     return status
 

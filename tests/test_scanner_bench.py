@@ -49,3 +49,18 @@ def test_the_check_fails_on_a_copy_that_scans_differently(tmp_path: Path) -> Non
     done = _run(tree, other, ROOT / "server")
     assert done.returncode == 1, done.stderr
     assert "checked 4 files: 4 differ" in done.stdout
+
+
+def test_in_process_loads_both_copies_under_names_of_their_own(tmp_path: Path) -> None:
+    tree = _tree(tmp_path)
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "server" / "venvsense", other / "venvsense",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    command = [sys.executable, str(BENCH), "--in-process", "--rounds", "2", "--old", str(other),
+               "--new", str(ROOT / "server"), str(tree), str(tmp_path / "absent")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "tree (in one process): 2 files; CPU s (median of 2)" in done.stdout
+    assert "absent: absent, skipped" in done.stdout
+    # the copies were renamed, not imported as `venvsense` (the one this checkout has on its path)
+    assert "venvsense_old" not in done.stderr and "Traceback" not in done.stderr

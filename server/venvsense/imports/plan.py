@@ -44,10 +44,11 @@ def steps(needs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     rounded), from the end."""
     changes: list[tuple[int, int]] = []
     deepest = -1
+    step = rounded(deepest)
     for position, reach in reversed(needs):
         if reach > deepest:
             deepest = reach
-        step = rounded(deepest)
+            step = rounded(deepest)
         if not changes or changes[-1][1] != step:
             changes.append((position, step))
     return changes

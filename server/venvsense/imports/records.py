@@ -80,6 +80,10 @@ def share_names(names: tuple[str, ...]) -> tuple[str, ...]:
     return shared
 
 
+# the shared tuple equal to a tuple of names, if one is kept (``share_names`` without a call, where it shows)
+shared_names_get = _shared_names.get
+
+
 class ScanResult:
     """The imports of one file; ``error`` is a short reason when a syntax or encoding problem limited the
     scan (the imports found around it are still listed).

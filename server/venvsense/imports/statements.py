@@ -21,6 +21,7 @@ from venvsense.imports.records import (
     GATE_SHIFT,
     ScanResult,
     share_names,
+    shared_names_get,
 )
 
 BLOCK_KEYWORDS = "if|elif|else|try|except|finally|for|while|with|def|class|async|match|case"
@@ -50,6 +51,16 @@ _SIMPLE_IMPORT_LINE = re.compile(
     rf"(?:import (?P<modules>{_ASCII_DOTTED}(?: as {_ASCII_NAME})?(?:, {_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
     rf"|from (?P<module>\.*{_ASCII_DOTTED}|\.+) import (?:(?P<names>\*|{_ASCII_NAME}(?: as {_ASCII_NAME})?"
     rf"(?:, {_ASCII_NAME}(?: as {_ASCII_NAME})?)*)|\((?P<listed>{_LISTED_NAMES})\)))[ \t]*(?:\#[^\n]*)?\n"
+)
+# one plain import statement from its keyword to the end of its line, read as `_parse_statement` reads it (no
+# keyword where a name is read, no continuation, no comment inside brackets, ASCII names): the common case
+_PLAIN_STATEMENT = re.compile(
+    rf"(?:import (?P<modules>(?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?"
+    rf"(?:, (?!(?:import|from|as)\b){_ASCII_DOTTED}(?: as {_ASCII_NAME})?)*)"
+    rf"|from (?P<module>\.*(?!import\b){_ASCII_DOTTED}|\.+) import (?:(?P<names>\*"
+    rf"|(?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?"
+    rf"(?:, (?!(?:import|as)\b){_ASCII_NAME}(?: as {_ASCII_NAME})?)*)"
+    rf"|\((?P<listed>{_LISTED_NAMES})\)))(?P<gap>[ \t]*)(?:\#[^\n]*)?\n"
 )
 _FROM_PAREN_NAME = re.compile(
     rf"{_PAREN_GAP}(?P<name>(?!as\b){_NAME})(?:{_PAREN_GAP}as\b{_PAREN_GAP}{_NAME})?{_PAREN_GAP}(?P<comma>,)?"
@@ -116,8 +127,8 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
-    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "parsed", "text", "try_at_indent",
-                 "undecided")
+    __slots__ = ("_context", "_header", "blocks", "chains", "end", "errors", "found", "parsed", "text",
+                 "try_at_indent", "undecided")
 
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
@@ -135,6 +146,8 @@ class ImportCollector:
         self.parsed = parsed
         self.end = 0  # where the last statement ends
         self._context: Context | None = _NO_CONTEXT
+        # the last `if`/`elif` header read: (position, under TYPE_CHECKING, its gate atom)
+        self._header: tuple[int, bool, str | None] = (-1, False, None)
 
     # -- context
     def close_blocks(self, indent: int) -> None:
@@ -144,16 +157,27 @@ class ImportCollector:
             while blocks and blocks[-1][0] >= indent:
                 blocks.pop()
 
+    def _if_header(self, position: int) -> tuple[int, bool, str | None]:
+        """Whether the ``if``/``elif`` header at ``position`` tests TYPE_CHECKING, and its gate atom (read once
+        for ``would_change`` and ``keyword_line``)."""
+        header = self._header
+        if header[0] != position:
+            text = self.text
+            header = self._header = (
+                position, _TYPE_CHECKING_TEST.match(text, position) is not None, condition_at(text, position),
+            )
+        return header
+
     def would_change(self, keyword: str, position: int, indent: int) -> bool:
         """Whether a line at ``indent`` starting with ``keyword`` would change the block context."""
         blocks = self.blocks
-        return bool(
-            (blocks and blocks[-1][0] >= indent)
-            or any(record.indent >= indent for record in self.undecided)
-            or (keyword == "if" and (_TYPE_CHECKING_TEST.match(self.text, position)
-                                     or condition_at(self.text, position) is not None))
-            or (keyword == "else" and any(self.chains.get(indent, ())))
-        )
+        if (blocks and blocks[-1][0] >= indent) or (
+                self.undecided and any(record.indent >= indent for record in self.undecided)):
+            return True
+        if keyword == "if":
+            _, type_checking, atom = self._if_header(position)
+            return type_checking or atom is not None
+        return keyword == "else" and any(self.chains.get(indent, ()))
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
@@ -173,12 +197,13 @@ class ImportCollector:
         if chains and keyword != "elif" and keyword != "else":
             for deeper in [at for at in chains if at >= indent]:
                 del chains[deeper]
+        if keyword == "def" or keyword == "class" or keyword == "async":
+            blocks.append((indent, "def", None, ""))
+            self._context = None
+            return position + len(keyword)
         if keyword == "import" or keyword == "from":
             return self.statement(keyword, position)
-        if keyword == "def" or keyword == "class" or keyword == "async":
-            self.blocks.append((indent, "def", None, ""))
-            self._context = None
-        elif keyword == "try":
+        if keyword == "try":
             opened = _Try(indent)
             self.try_at_indent[indent] = opened
             self.blocks.append((indent, "try", opened, ""))
@@ -193,21 +218,28 @@ class ImportCollector:
             if here:
                 self.blocks.append((indent, "fb", None, ""))
                 self._context = None
-        elif keyword == "if" or keyword == "elif" or keyword == "else":
-            if keyword != "else" and _TYPE_CHECKING_TEST.match(self.text, position):
-                self.blocks.append((indent, "tc", None, ""))
+        elif keyword == "if" or keyword == "elif":
+            _, type_checking, atom = self._if_header(position)
+            if type_checking:
+                blocks.append((indent, "tc", None, ""))
                 self._context = None
-            self._gate(keyword, position, indent)
+            self._gate(keyword, atom, indent)
+        elif keyword == "else":
+            self._gate(keyword, None, indent)
         return position + len(keyword)
 
-    def _gate(self, keyword: str, position: int, indent: int) -> None:
-        """Opens the gate block of an ``if``/``elif``/``else`` on the Python version or platform: its own
-        condition and the negation of the chain's earlier ones (those that could be read)."""
-        atom = condition_at(self.text, position) if keyword != "else" else None
+    def _gate(self, keyword: str, atom: str | None, indent: int) -> None:
+        """Opens the gate block of an ``if``/``elif``/``else`` on the Python version or platform (``atom``: the
+        condition of an ``if``/``elif`` as a gate atom, if it is one): its own condition and the negation of
+        the chain's earlier ones (those that could be read)."""
         chain: list[str | None] | None
-        if keyword == "if":
-            chain = self.chains[indent] = []
-        elif keyword == "elif":
+        if keyword == "if":  # (a new chain: nothing earlier to negate)
+            self.chains[indent] = [atom]
+            if atom is not None:
+                self.blocks.append((indent, "gate", None, atom))
+                self._context = None
+            return
+        if keyword == "elif":
             chain = self.chains.setdefault(indent, [])
         else:
             chain = self.chains.pop(indent, None)
@@ -225,13 +257,22 @@ class ImportCollector:
     def context(self) -> Context:
         context = self._context
         if context is None:
-            blocks = self.blocks
+            tries = []
+            type_checking = in_function = fallback = False
+            gates = []
+            for _, kind, record, gate in self.blocks:
+                if record is not None:
+                    tries.append(record)
+                if kind == "def":
+                    in_function = True
+                elif kind == "tc":
+                    type_checking = True
+                elif kind == "fb":
+                    fallback = True
+                elif gate:
+                    gates.append(gate)
             context = self._context = (
-                tuple(record for _, _, record, _ in blocks if record is not None),
-                any(kind == "tc" for _, kind, _, _ in blocks),
-                any(kind == "def" for _, kind, _, _ in blocks),
-                any(kind == "fb" for _, kind, _, _ in blocks),
-                sys.intern("&".join(gate for _, _, _, gate in blocks if gate)),
+                tuple(tries), type_checking, in_function, fallback, sys.intern("&".join(gates)),
             )
         return context
 
@@ -261,11 +302,12 @@ class ImportCollector:
         text = self.text
         append = self.found.append
         context = _NO_CONTEXT
-        match = _SIMPLE_IMPORT_LINE.match(text, position)
+        line = _SIMPLE_IMPORT_LINE.match
+        match = line(text, position)
         while match is not None:
-            modules = match.group("modules")
+            modules, dotted, names, listed = match.groups()
             if modules is not None:
-                start = match.start("modules")
+                start = match.start(1)
                 if "," not in modules and " " not in modules:  # `import a.b`
                     append((modules, 0, start, start + len(modules), (), context))
                 else:
@@ -275,15 +317,14 @@ class ImportCollector:
                         append((name, 0, offset, offset + len(name), (), context))
                         start += len(written) + 1
             else:
-                start, stop = match.span("module")
-                module = dotted = text[start:stop]
+                start = match.start(2)
+                stop = start + len(dotted)
+                module = dotted
                 if module.startswith("."):
                     module = dotted.lstrip(".")
-                names = match.group("names")
                 if names is None:  # `from x import (\n    a,\n    b as c,\n)`
                     written_names = tuple(
-                        item.split(None, 1)[0] for item in match.group("listed").split(",") if not item.isspace()
-                        and item
+                        item.split(None, 1)[0] for item in listed.split(",") if not item.isspace() and item
                     )
                 elif " " not in names:
                     written_names = (names,)
@@ -293,7 +334,7 @@ class ImportCollector:
                     written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
                 append((module, len(dotted) - len(module), start, stop, written_names, context))
             position = self.end = match.end()
-            match = _SIMPLE_IMPORT_LINE.match(text, position)
+            match = line(text, position)
         return position
 
     def result(self) -> ScanResult:
@@ -309,6 +350,7 @@ class ImportCollector:
         add_module = modules.append
         add_names = names_of.append
         add_numbers = numbers.extend
+        shared = shared_names_get
         count = text.count
         rfind = text.rfind
         line = 0
@@ -316,6 +358,8 @@ class ImportCollector:
         line_start = 0  # where the line holding `line_position` starts
         gates: dict[str, int] = {}
         flags_of: dict[int, int] = {}  # a context's flags, by its identity (every statement keeps it alive)
+        last_context: Context | None = None
+        flags = 0
         for module, level, start, stop, names, context in found:
             if start < line_position:  # only the careful lexer's error recovery goes back
                 line = line_position = line_start = 0
@@ -325,38 +369,51 @@ class ImportCollector:
                 line_start = rfind("\n", line_position, start) + 1
             line_position = start
             column = start - line_start
-            newline = text.find("\n", start, stop)
-            if newline >= 0:
+            if text.find("\n", start, stop) >= 0:
                 end_line = line + count("\n", start, stop)
                 end_column = stop - rfind("\n", 0, stop) - 1
             else:
                 end_line = line
                 end_column = column + stop - start
-            flags = flags_of.get(id(context))
-            if flags is None:
-                tries, type_checking, in_function, fallback, gate = context
-                flags = FLAG_TYPE_CHECKING if type_checking else 0
-                if in_function:
-                    flags |= FLAG_IN_FUNCTION
-                if tries and any(record.catches for record in tries):
-                    flags |= FLAG_OPTIONAL
-                if fallback:
-                    flags |= FLAG_FALLBACK
-                if gate:
-                    flags |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
-                flags_of[id(context)] = flags
-            if names and level == 0 and module == "__future__":
-                add_numbers((level, line, column, end_line, end_column, flags | FLAG_FUTURE))
+            if context is not last_context:
+                last_context = context
+                known = flags_of.get(id(context))
+                if known is None:
+                    tries, type_checking, in_function, fallback, gate = context
+                    known = FLAG_TYPE_CHECKING if type_checking else 0
+                    if in_function:
+                        known |= FLAG_IN_FUNCTION
+                    if tries and any(record.catches for record in tries):
+                        known |= FLAG_OPTIONAL
+                    if fallback:
+                        known |= FLAG_FALLBACK
+                    if gate:
+                        known |= gates.setdefault(gate, len(gates) + 1) << GATE_SHIFT
+                    flags_of[id(context)] = known
+                flags = known
+            if names:
+                add_numbers((level, line, column, end_line, end_column,
+                             flags | FLAG_FUTURE if level == 0 and module == "__future__" else flags))
+                add_names(shared(names) or share_names(names))
             else:
                 add_numbers((level, line, column, end_line, end_column, flags))
+                add_names(())
             add_module(intern(module))
-            add_names(share_names(names))
         packed = array("H", numbers) if max(numbers) <= 0xFFFF else array("i", numbers)
         return ScanResult.packed(tuple(modules), tuple(names_of), packed, errors, tuple(gates))
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
     """The modules of the import statement whose keyword starts at ``position``, and where it ends."""
+    plain = _PLAIN_STATEMENT.match(text, position)
+    if plain is not None:
+        return _plain_statement(text, plain)
+    return parse_general(text, keyword, position)
+
+
+def parse_general(text: str, keyword: str, position: int) -> ParsedStatement:
+    """``_parse_statement`` for any statement, plain or not: one name at a time, whitespace, line continuations,
+    comments in brackets and errors included."""
     if keyword == "import":
         items: list[tuple[str, int, int, int, tuple[str, ...]]] = []
         end = position + 6
@@ -406,6 +463,38 @@ def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:
     if not names:
         errors.append(error_at(text, end, "import statement without names"))
     return end, ((_module_name(dotted), level, start, stop, tuple(names)),), tuple(errors)
+
+
+def _plain_statement(text: str, match: re.Match[str]) -> ParsedStatement:
+    """What ``_parse_statement`` gives for a statement ``_PLAIN_STATEMENT`` matched (a plain one)."""
+    modules = match.group("modules")
+    if modules is not None:
+        start = match.start("modules")
+        if "," not in modules and " " not in modules:  # `import a.b`
+            return match.end("gap"), ((modules, 0, start, start + len(modules), ()),), ()
+        items = []
+        for written in modules.split(","):
+            name = written.strip(" ").partition(" ")[0]
+            offset = start + len(written) - len(written.lstrip(" "))
+            items.append((name, 0, offset, offset + len(name), ()))
+            start += len(written) + 1
+        return match.end("gap"), tuple(items), ()
+    start, stop = match.span("module")
+    dotted = text[start:stop]
+    module = dotted.lstrip(".")
+    names = match.group("names")
+    if names is None:  # `from x import (a, b as c)`: ends at the closing parenthesis
+        end = match.end("listed") + 1
+        written_names = tuple(
+            item.split(None, 1)[0] for item in match.group("listed").split(",") if item and not item.isspace()
+        )
+    elif names == "*":
+        end = match.end("names")
+        written_names = ("*",)
+    else:
+        end = match.end("gap")
+        written_names = tuple(name.strip(" ").partition(" ")[0] for name in names.split(","))
+    return end, ((module, len(dotted) - len(module), start, stop, written_names),), ()
 
 
 def error_at(text: str, position: int, reason: str) -> str:
