@@ -236,3 +236,66 @@ def test_a_project_without_a_main_set_has_no_package_code(project: Callable[...,
     packaged = write(tmp_path / "packaged", {"pyproject.toml": _PYPROJECT, "pkg/__init__.py": "import devtool\n",
                                              "samples/app.py": "import devtool\n"})
     assert vs304(findings(packaged)) == {("pkg/__init__.py", "devtool", "warning")}
+
+
+# --- folders the packaging leaves out -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("files", "unshipped", "shipped"), [
+    # celery: its tests live in `t/` (pytest's testpaths name only t/unit), which setup.py keeps out of the wheel
+    ({"setup.py": "import setuptools\nsetuptools.setup(name='c', install_requires=['runlib'],\n"
+                  "    packages=setuptools.find_packages(exclude=['t', 't.*']))\n"},
+     ["t/skip.py", "t/smoke/workers/alt.py"], ["celery/app.py", "tools.py", "tx/a.py"]),
+    # setuptools' matching: `t` alone leaves out the package t, not t.smoke
+    ({"setup.py": "from setuptools import setup, find_packages\n"
+                  "setup(name='c', packages=find_packages(exclude=('t',)))\n"},
+     ["t/skip.py"], ["t/smoke/workers/alt.py", "celery/app.py"]),
+    # positional `where` and `exclude`, a namespace finder, a pattern
+    ({"setup.py": "from setuptools import setup, find_namespace_packages\n"
+                  "PACKAGES = find_namespace_packages('src', ['*.fixtures', 'bench*'])\n"
+                  "setup(name='c', packages=PACKAGES)\n"},
+     ["src/pkg/fixtures/a.py", "src/benchmarks_extra/run.py"], ["src/pkg/a.py", "pkg/fixtures/a.py"]),
+    ({"pyproject.toml": '[project]\nname = "c"\nversion = "1"\n'
+                        '[tool.setuptools.packages.find]\nwhere = ["src"]\nexclude = ["c.devtools*"]\n'},
+     ["src/c/devtools/gen.py", "src/c/devtools_more/x.py"], ["src/c/core.py", "c/devtools/gen.py"]),
+    ({"setup.cfg": "[metadata]\nname = c\n[options]\npackages = find:\n"
+                   "[options.packages.find]\nexclude =\n    t\n    t.*\n"},
+     ["t/smoke/a.py"], ["c/core.py"]),
+])
+def test_a_folder_the_packaging_leaves_out_is_not_package_code(
+        tmp_path: Path, files: dict[str, str], unshipped: list[str], shipped: list[str]) -> None:
+    root = write(tmp_path, files)
+    pyproject = read_toml(root / "pyproject.toml") if "pyproject.toml" in files else None
+    scopes = read_scopes(root, pyproject)
+    assert {p: scopes.of(root / p) for p in unshipped + shipped} == {
+        **{p: "scripts" for p in unshipped}, **{p: "package" for p in shipped}}
+    # a test file there is still a test
+    assert scopes.of(root / "t" / "smoke" / "test_a.py") == "tests"
+
+
+@pytest.mark.parametrize("setup_py", [
+    "from setuptools import setup, find_packages\nEX = ['t']\nsetup(name='c', packages=find_packages(exclude=EX))\n",
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(exclude=[X + 'y']))\n",
+    "from setuptools import setup\nsetup(name='c', packages=['c'], exclude_package_data={'': ['t']})\n",
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(exclude=['t'])\n",  # broken
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(where=1, exclude=['t']))\n",
+])
+def test_an_exclusion_that_is_not_literal_says_nothing(tmp_path: Path, setup_py: str) -> None:
+    root = write(tmp_path, {"setup.py": setup_py})
+    scopes = read_scopes(root, None)
+    assert scopes.unpackaged == ()
+    assert scopes.of(root / "t" / "skip.py") == "package"
+
+
+def test_dev_tools_imported_where_setup_py_leaves_the_folder_out(project: Callable[..., Path]) -> None:
+    # the real CLI on celery's shape: t/skip.py and t/smoke/ import pytest, declared for tests only; VS304 is
+    # about code users of the package get, and t/ is not in it. The same import in the package stays VS304.
+    root = project({
+        "setup.py": "import setuptools\nsetuptools.setup(name='proj', version='1', install_requires=['runlib'],\n"
+                    "    packages=setuptools.find_packages(exclude=['t', 't.*']))\n",
+        "requirements-dev.txt": "testtool\n",
+        "proj/__init__.py": "import runlib\n",
+        "proj/contrib.py": "import testtool\n",
+        "t/__init__.py": "", "t/skip.py": "import testtool\n", "t/smoke/workers/alt.py": "import testtool\n",
+        "pytest.ini": "[pytest]\ntestpaths = t/unit\n", "t/unit/test_app.py": "import testtool\n",
+    }, installs=("runlib", "testtool"))
+    assert vs304(findings(root)) == {("proj/contrib.py", "testtool", "warning")}
