@@ -164,6 +164,12 @@ VIRTUAL = {
     "packages/libb/pyproject.toml": 'dependencies = ["alpha"]\n',
 }
 LIBS = ("packages/liba", "packages/libb")
+# fastapi's shape: `dev` includes two groups that both hold the same requirement (and a requirement written twice);
+# uv records it once in the lock's `requires-dev`
+INCLUDED = BASE.replace('dev = ["pytest-ish"]', """dev = [{ include-group = "tests" }, { include-group = "docs" }, "stray"]
+tests = [{ include-group = "shared" }, "pytest-ish", "gamma>=1"]
+docs = [{ include-group = "shared" }, "gamma>=1", "gamma>=1"]
+shared = ["epsilon"]""")
 
 SCENARIOS = [
     Scenario("synced", {"pyproject.toml": BASE}),
@@ -211,6 +217,9 @@ SCENARIOS = [
     Scenario("workspace-member-added", WORKSPACE, _new_member, members=LIBS),
     Scenario("workspace-root-group-changed", WORKSPACE, _edit('dev = ["pytest-ish"]', 'dev = ["pytest-ish", "stray"]'),
              members=LIBS),
+    Scenario("included-groups-synced", {"pyproject.toml": INCLUDED}),
+    Scenario("included-groups-edited", {"pyproject.toml": INCLUDED}, _edit('shared = ["epsilon"]',
+                                                                          'shared = ["epsilon", "alpha"]')),
     Scenario("virtual-root-synced", VIRTUAL, members=LIBS),
     Scenario("virtual-root-member-group-removed", VIRTUAL, _pip("uninstall", "lint-tool"), members=LIBS),
     Scenario("virtual-root-group-changed", VIRTUAL, _edit('dev = ["pytest-ish"]', 'dev = ["pytest-ish", "stray"]'),

@@ -406,7 +406,13 @@ def _differences(lock: Lock, label: str, what: str, current: Sequence[_Req], loc
                  member: _Member, python: SpecifierSet | None, list_key: Key) -> Iterator[Staleness]:
     unmatched = list(locked)
     added: list[_Req] = []
+    seen: list[_Req] = []
     for requirement in current:
+        # uv records a requirement once however often the list holds it: a group that includes two groups which
+        # both hold `pyyaml>=5.3` (fastapi's dev = docs + tests) has it once in the lock
+        if any(_same(requirement, other, python) for other in seen):
+            continue
+        seen.append(requirement)
         match = next((other for other in unmatched if _same(requirement, other, python)), None)
         if match is None:
             added.append(requirement)
