@@ -71,6 +71,23 @@ def test_a_folder_under_a_manifest_is_never_a_folder_project(tmp_path: Path) -> 
     assert [p.root for p in find_projects(tmp_path)] == [tmp_path]
 
 
+def test_a_setup_py_module_inside_a_package_is_no_project(tmp_path: Path) -> None:
+    # pdm's src/pdm/models/setup.py is the module that reads other projects' setup files: its folder is part of
+    # pdm (its imports are pdm's), while a setup.py that is a folder's only marker and no module stays a project
+    from venvsense.model.discovery import is_project_root, project_root_of
+
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'pdm'\nversion = '0'\ndependencies = ['unearth']\n",
+                     "src/pdm/__init__.py": "", "src/pdm/models/__init__.py": "",
+                     "src/pdm/models/setup.py": "import ast\n", "src/pdm/models/finder.py": "import unearth\n",
+                     "plugins/extra/setup.py": "from setuptools import setup\nsetup(name='extra')\n",
+                     "vendored/lib/setup.py": "", "vendored/lib/__init__.py": "", "vendored/lib/pyproject.toml": ""})
+    assert [p.root for p in find_projects(tmp_path)] == [tmp_path, tmp_path / "plugins/extra",
+                                                          tmp_path / "vendored/lib"]
+    assert not is_project_root(tmp_path / "src/pdm/models") and is_project_root(tmp_path / "vendored/lib")
+    assert project_root_of(tmp_path / "src/pdm/models/finder.py") == tmp_path
+    assert findings(tmp_path, "--select", "VS302") == []
+
+
 def test_a_project_folder_leaves_out_a_nested_project_it_holds(tmp_path: Path) -> None:
     write(tmp_path, {"main.py": "import requests\n",
                      "lib/pyproject.toml": "[project]\nname = 'lib'\nversion = '0'\ndependencies = ['yaml']\n",

@@ -102,8 +102,11 @@ def _links_inside(link: str, folder: str | os.PathLike[str]) -> bool:
 def is_project_root(folder: Path) -> bool:
     """A folder holding a project marker file, a ``requirements/`` folder or a requirements file."""
     for marker in PROJECT_MARKERS:
-        if (folder / marker).is_file():
+        if marker != "setup.py" and (folder / marker).is_file():
             return True
+    # a setup.py beside an __init__.py is a package's module (``manifests.module_setup_py``)
+    if (folder / "setup.py").is_file() and not (folder / "__init__.py").is_file():
+        return True
     if (folder / REQUIREMENTS_FOLDER).is_dir():
         return True
     try:
