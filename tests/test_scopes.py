@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from support.projects import findings, write
-from support.wheels import build_wheel
+from support.wheels import build_wheel, uv_executable
 from venvsense.check import check_project
 from venvsense.fixes import finding_fixes
 from venvsense.model import Scopes, project_at, read_model
@@ -26,6 +26,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     house = tmp_path_factory.mktemp("scope-wheels")
     for name in ("runlib", "devtool", "testtool", "fastlib", "doctool"):
         build_wheel(house, name, "1.0")
+    build_wheel(house, "framework", "1.0", requires=["devtool>=1"])  # starlette to fastapi's anyio
     return house
 
 
@@ -299,3 +300,43 @@ def test_dev_tools_imported_where_setup_py_leaves_the_folder_out(project: Callab
         "pytest.ini": "[pytest]\ntestpaths = t/unit\n", "t/unit/test_app.py": "import testtool\n",
     }, installs=("runlib", "testtool"))
     assert vs304(findings(root)) == {("proj/contrib.py", "testtool", "warning")}
+
+
+# --- a development-only distribution users get anyway -------------------------------------------------------
+
+_THROUGH = ('[project]\nname = "proj"\nversion = "1"\ndependencies = ["framework"]\n'
+            '[dependency-groups]\ndev = ["devtool"]\n')
+
+
+def test_vs304_says_when_users_get_it_only_as_a_dependency_of_a_main_one(project: Callable[..., Path]) -> None:
+    # fastapi's anyio: declared only in its dev group, imported by the package, required by starlette; users have
+    # it, but only while starlette requires it. The venv's Requires-Dist tells.
+    root = project({"pyproject.toml": _THROUGH, "proj/__init__.py": "import framework\nimport devtool\n",
+                    "proj/other.py": "import testtool\n"}, installs=("framework", "devtool"))
+    (finding,) = [f for f in findings(root) if f["code"] == "VS304"]
+    assert finding["message"] == ("'devtool' is imported by package code, but 'devtool' is declared only for "
+                                  "development (group 'dev'): users of the package get it only as a dependency "
+                                  "of framework")
+    assert finding["severity"] == "warning"
+
+
+@pytest.mark.skipif(uv_executable() is None, reason="uv is not installed")
+def test_without_a_venv_the_lock_tells_what_users_get_through_the_main_set(tmp_path: Path, wheels: Path) -> None:
+    root = write(tmp_path / "proj", {
+        "pyproject.toml": _THROUGH.replace('dev = ["devtool"]', 'dev = ["devtool", "doctool"]'),
+        "proj/__init__.py": "import framework\nimport devtool\n", "proj/docs.py": "import doctool\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env.update({"UV_OFFLINE": "1", "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable,
+                "UV_CACHE_DIR": str(tmp_path / "uv-cache")})
+    subprocess.run([str(uv_executable()), "lock", "--offline", "--find-links", str(wheels)], cwd=root, env=env,
+                   check=True, capture_output=True)
+    assert not (root / ".venv").exists()
+    messages = {f["file"]: f["message"] for f in findings(root) if f["code"] == "VS304"}
+    assert messages == {
+        "proj/__init__.py": "'devtool' is imported by package code, but 'devtool' is declared only for development "
+                            "(group 'dev'), and it is not installed: users of the package get it only as a "
+                            "dependency of framework",
+        # nothing of the main set requires doctool: the plain VS304
+        "proj/docs.py": "'doctool' is imported by package code, but 'doctool' is declared only for development "
+                        "(group 'dev'), and it is not installed: users of the package will not have it",
+    }
