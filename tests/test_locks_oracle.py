@@ -166,7 +166,7 @@ VIRTUAL = {
 LIBS = ("packages/liba", "packages/libb")
 # fastapi's shape: `dev` includes two groups that both hold the same requirement (and a requirement written twice);
 # uv records it once in the lock's `requires-dev`
-INCLUDED = BASE.replace('dev = ["pytest-ish"]', """dev = [{ include-group = "tests" }, { include-group = "docs" }, "stray"]
+INCLUDED = BASE.replace('dev = ["pytest-ish"]', """dev = [{include-group = "tests"}, {include-group = "docs"}, "stray"]
 tests = [{ include-group = "shared" }, "pytest-ish", "gamma>=1"]
 docs = [{ include-group = "shared" }, "gamma>=1", "gamma>=1"]
 shared = ["epsilon"]""")

@@ -191,3 +191,32 @@ def test_a_manifest_edit_naming_a_local_folder_classifies_again(project):
     full = check_project(project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
     assert named.findings == full.findings
     assert ("VS301", "beta") in {(f.code, f.package) for f in named.findings}
+
+
+@pytest.mark.parametrize("venv", [True, False])
+def test_vendored_code_imports_are_its_own_projects_to_guard(project, venv: bool) -> None:
+    # pip's src/pip/_vendor: msgpack's `from __pypy__ import ...` under `if hasattr(sys, "pypy_version_info")`,
+    # urllib3's `import h2` for its opt-in HTTP/2, requests' `import cryptography`: hints, never warnings, and no
+    # VS304 (the distribution declared for development is not what the vendored copy needs to be)
+    root = project({
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ntest = ["cryptography"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "src/tool/_vendor/__init__.py": "",
+        "src/tool/_vendor/msgpack/fallback.py": "import sys\nif hasattr(sys, 'pypy_version_info'):\n"
+                                                "    from __pypy__ import newlist_hint\n",
+        "src/tool/_vendor/urllib3/http2.py": "import h2.config\nimport cryptography\n",
+        "src/tool/vendors.py": "import h2\n",  # not a vendored folder: its own code
+    }, installs=("alpha",), venv=venv)
+    found = findings(root)
+    vendored = [f for f in found if "/_vendor/" in str(f["file"])]
+    expected = {("src/tool/_vendor/msgpack/fallback.py", "__pypy__"),
+                ("src/tool/_vendor/urllib3/http2.py", "h2.config")}
+    if venv:  # declared (for tests) but not installed: VS301, lowered; without a venv nothing (it is declared)
+        expected.add(("src/tool/_vendor/urllib3/http2.py", "cryptography"))
+    assert {(f["file"], module_of(f)) for f in vendored} == expected
+    assert {f["severity"] for f in vendored} == {"hint"} and {f["code"] for f in vendored} == {
+        "VS301" if venv else "VS302"}
+    assert all("in vendored code" in str(f["message"]) for f in vendored)
+    (own,) = [f for f in found if f["file"] == "src/tool/vendors.py"]
+    assert own["severity"] == ("error" if venv else "warning")

@@ -26,7 +26,7 @@ from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, string_imports
 from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
-from venvsense.rules.trust import Trust
+from venvsense.rules.trust import Trust, vendored
 from venvsense.text import Position, Range
 from venvsense.tomlfile import TomlFile
 from venvsense.tree import walk
@@ -204,7 +204,8 @@ class _DevelopmentOnly:
         answer = self._files.get(path)
         if answer is None:
             assert self._scopes is not None
-            answer = self._files[path] = self._scopes.of(path) == "package"
+            # vendored code (pip's `_vendor`) is shipped, but its imports are another project's to guard
+            answer = self._files[path] = self._scopes.of(path) == "package" and not vendored(path, self._root)
         return answer
 
     def _only(self, name: str) -> Declaration | None:

@@ -68,6 +68,19 @@ _PROBE_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
 # PEP 723's reference expression for a metadata block (https://peps.python.org/pep-0723/)
 _SCRIPT_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 _HEAD_BYTES = 1 << 16
+# folders holding other projects' code copied into this one (pip's `_vendor`, setuptools' `_vendor`/`extern`):
+# their imports are that project's, guarded its way (`if hasattr(sys, "pypy_version_info"): from __pypy__ ...`)
+_VENDORED_FOLDERS = frozenset({"_vendor", "vendor", "vendored", "_vendored", "third_party", "_third_party",
+                               "thirdparty", "extern", "_extern"})
+
+
+def vendored(path: Path, root: Path | None) -> bool:
+    """Whether ``path`` lies in a vendored folder below ``root`` (``_VENDORED_FOLDERS``)."""
+    parts = path.parts[len(root.parts):-1] if root is not None and path.parts[:len(root.parts)] == root.parts \
+        else ()
+    return any(part.lower() in _VENDORED_FOLDERS for part in parts)
+
+
 _DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data"})
 
 
@@ -81,7 +94,7 @@ class Trust:
     """The facts of one check that lower a VS301 (module docstring), each computed once, when first asked."""
 
     __slots__ = ("_declared", "_direct", "_files", "_holding", "_in_tests", "_index", "_lines", "_markers",
-                 "_optional", "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_workspace")
+                 "_optional", "_pyproject_toml", "_root", "_scripts", "_tests", "_usage", "_vendored", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
                  in_tests: Callable[[Path], bool] | None = None, root: Path | None = None,
@@ -101,6 +114,7 @@ class Trust:
         self._lines: dict[Path, list[bytes]] = {}
         self._in_tests = in_tests
         self._tests: dict[Path, bool] = {}
+        self._vendored: dict[Path, bool] = {}  # a folder → whether it is vendored code
 
     @property
     def markers(self) -> Mapping[str, str] | None:
@@ -163,6 +177,8 @@ class Trust:
         """Why this import of a module that is not installed is only a hint, or ``None``."""
         if item.statement.fallback:
             return "it is an except ImportError fallback, tried only when the import before it failed"
+        if self.in_vendored(item.file):
+            return "in vendored code (another project's copy inside this one, whose imports that project guards)"
         if item.statement.in_function and _typed_here(item):
             return "imported lazily, inside a function, and under if TYPE_CHECKING in this file: an optional module"
         if wanted is not None:
@@ -267,6 +283,14 @@ class Trust:
                 found.append(conftest)
             folder = folder.parent
         return found
+
+    def in_vendored(self, path: Path) -> bool:
+        """Whether ``path`` is in a vendored folder of the project (``vendored``), once per folder."""
+        folder = path.parent
+        answer = self._vendored.get(folder)
+        if answer is None:
+            answer = self._vendored[folder] = vendored(path, self._root)
+        return answer
 
     def _in_test(self, path: Path) -> bool:
         if self._in_tests is None:
