@@ -220,3 +220,25 @@ def test_vendored_code_imports_are_its_own_projects_to_guard(project, venv: bool
     assert all("in vendored code" in str(f["message"]) for f in vendored)
     (own,) = [f for f in found if f["file"] == "src/tool/vendors.py"]
     assert own["severity"] == ("error" if venv else "warning")
+
+
+def test_a_hatch_project_tests_with_what_hatch_test_installs(project) -> None:
+    # pypa/hatch: tests import pytest, which no file names — `hatch test` installs it (with its plugins and
+    # coverage.py) in its `hatch-test` environment, which hatch.toml configures; other environments declare
+    # what their scripts and docs import
+    files = {
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[tool.hatch.envs.docs]\ndependencies = ["mkdocs"]\n',
+        "hatch.toml": '[envs.hatch-test]\nextra-dependencies = ["trustme"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "tests/test_tool.py": "import pytest\nimport trustme\nfrom pytest_mock import MockerFixture\n",
+        "docs/hooks.py": "import mkdocs\n",
+    }
+    root = project(files, venv=False)
+    assert {f["code"] for f in findings(root)} == {"VS101"}
+    # without the environment's table, pytest is what nothing declares
+    files["hatch.toml"] = ""
+    files["pyproject.toml"] += '[tool.hatch.envs.hatch-test]\ndependencies = ["trustme"]\n'  # replaces hatch's own
+    root = project(files, venv=False)
+    assert {(f["code"], module_of(f)) for f in findings(root) if f["code"] != "VS101"} == {
+        ("VS302", "pytest"), ("VS302", "pytest_mock")}

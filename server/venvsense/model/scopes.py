@@ -330,7 +330,7 @@ def development_only(declaration: Declaration, root: Path | None = None) -> bool
     where = declaration.declaration_set
     if where.startswith("extra "):
         return False
-    if where.startswith("group ") or where == "tool.uv dev-dependencies":
+    if where.startswith(("group ", "hatch env ")) or where == "tool.uv dev-dependencies":
         return True
     path = declaration.file
     if path.suffix.lower() not in (".txt", ".in"):

@@ -20,6 +20,7 @@ from venvsense.classify.members import (
 )
 from venvsense.declarations import Declaration
 from venvsense.declarations.locks.model import Lock
+from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
@@ -445,6 +446,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
     for declaration in declarations:
         name = declaration.normalized
         if not name or declaration.transitive or name == own or declaration.kind == "editable":
+            continue
+        if declaration.declaration_set == HATCH_TEST_DEFAULTS:  # hatch's own choice, not the project's word
             continue
         if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
             continue
