@@ -242,3 +242,18 @@ def test_a_hatch_project_tests_with_what_hatch_test_installs(project) -> None:
     root = project(files, venv=False)
     assert {(f["code"], module_of(f)) for f in findings(root) if f["code"] != "VS101"} == {
         ("VS302", "pytest"), ("VS302", "pytest_mock")}
+
+
+def test_a_venv_is_never_judged_against_hatch_environments(project) -> None:
+    # rq: [tool.hatch.envs.test] lists pytest, mypy, tox…; the project's .venv holds the runtime dependencies and
+    # Hatch builds `test` apart from it: no VS201 for the environment's entries, and its tests' pytest is a hint
+    root = project({
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[tool.hatch.envs.test]\ndependencies = ["pytest", "tomli"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "tests/test_tool.py": "import pytest\nimport tomli\n",
+    }, installs=("alpha",))
+    found = findings(root)
+    assert {(f["code"], f["severity"], module_of(f)) for f in found} == {("VS301", "hint", "pytest"),
+                                                                      ("VS301", "hint", "tomli")}
+    assert "declared for hatch env 'test', an environment Hatch makes apart from this venv" in found[0]["message"]

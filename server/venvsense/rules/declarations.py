@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from venvsense.caches import MemoryCache
 from venvsense.declarations import Declaration
+from venvsense.declarations.pyproject.hatch import HATCH_ENV
 from venvsense.environment import Distribution, Environment, Installed, broken_dependencies, marker_environment
 from venvsense.findings import Finding, make
 from venvsense.model import ProjectModel
@@ -104,6 +105,8 @@ def declaration_findings(model: ProjectModel, env: Environment, installed: Insta
         else {}
     now = _judgments.put(model.root, Judgments(installed, env.python, where))
     for declaration in model.declarations:
+        if declaration.declaration_set.startswith(HATCH_ENV):
+            continue  # Hatch installs its environments in environments of their own, never in the project's venv
         found = before.get(declaration)
         if found is None:
             found = _judge(declaration, dists, markers, where)
