@@ -1,0 +1,52 @@
+"""Availability guards (``imports.guards``): an ``if`` whose body runs only when a module could be imported makes
+the imports in it optional, as ``try/except ImportError`` does — lightning's ``if _NUMPY_AVAILABLE:``,
+transformers' ``if is_torch_available():``, Django REST framework's ``if markdown is not None:`` after an optional
+``import markdown``; and the ``else:`` of a ``try`` whose handler catches ``ImportError`` runs only when the
+``try``'s imports worked (requests' ``help.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from venvsense.imports.guards import availability_guard, condition_text
+
+
+@pytest.mark.parametrize(("condition", "bound", "guard"), [
+    ("_NUMPY_AVAILABLE", (), True),
+    ("HAS_YAML", (), True),
+    ("utils.HAS_YAML", (), True),
+    ("_has_numpy and x > 1", (), True),
+    ("numpy_installed", (), True),
+    ("is_torch_available()", (), True),
+    ("utils.is_torch_available() and is_vision_available()", (), True),
+    ("_module_available()", (), True),
+    ("importlib.util.find_spec('rich') is not None", (), True),
+    ("find_spec(\"rich\")", (), True),
+    ("RequirementCache('numpy')", (), True),
+    ("markdown is not None and pygments is not None", ("markdown",), True),
+    ("markdown", ("markdown",), True),
+    # not guards: negations, alternatives, other calls, names no optional import bound
+    ("not _NUMPY_AVAILABLE", (), False),
+    ("markdown is None", ("markdown",), False),
+    ("_NUMPY_AVAILABLE or x", (), False),
+    ("has_permission(user)", (), False),
+    ("is_torch_available(strict)", (), False),
+    ("DEBUG", (), False),
+    ("markdown is not None", (), False),
+    ("settings.USE_TZ", (), False),
+    ("sys.version_info >= (3, 11)", (), False),
+])
+def test_an_availability_test_is_a_guard(condition: str, bound: tuple[str, ...], guard: bool) -> None:
+    assert availability_guard(condition, frozenset(bound)) is guard
+
+
+@pytest.mark.parametrize(("source", "condition"), [
+    ("if _X_AVAILABLE:\n", "_X_AVAILABLE"),
+    ("if (a is not None and\n    b):\n", None),  # brackets across lines: not read
+    ("if (HAS_X):\n", "HAS_X"),
+    ("if x == 'a:b':\n", None),
+    ("if HAS_X \\\n   and y:\n", "HAS_X     and y"),
+    ("if HAS_X:  # comment: with a colon\n", "HAS_X"),
+])
+def test_the_condition_of_a_header(source: str, condition: str | None) -> None:
+    assert condition_text(source, 0, "if") == condition
