@@ -50,3 +50,115 @@ def test_an_availability_test_is_a_guard(condition: str, bound: tuple[str, ...],
 ])
 def test_the_condition_of_a_header(source: str, condition: str | None) -> None:
     assert condition_text(source, 0, "if") == condition
+
+
+_TRY_ELSE = """\
+try:
+    from urllib3.contrib import pyopenssl
+except ImportError:
+    pyopenssl = None
+else:
+    import cryptography
+    import OpenSSL
+import json
+"""
+_LOOP_ELSE = """\
+try:
+    import fast
+except ImportError:
+    fast = None
+for x in y:
+    pass
+else:
+    import plain
+"""
+_IF_ELSE = """\
+try:
+    import fast
+except ImportError:
+    fast = None
+if x:
+    pass
+else:
+    import plain
+"""
+_NOT_IMPORT_ERROR = """\
+try:
+    import a
+except ValueError:
+    pass
+else:
+    import b
+"""
+_FLAGS = """\
+from lightning_utilities import RequirementCache
+_NUMPY_AVAILABLE = RequirementCache("numpy")
+if _NUMPY_AVAILABLE:
+    import numpy as np
+else:
+    import array
+if not _NUMPY_AVAILABLE:
+    import fallback_numpy
+if is_torch_available() and HAS_VISION:
+    from torch import nn
+
+    def f():
+        import torchvision
+if DEBUG:
+    import pdb
+
+
+def seed(state):
+    if _NUMPY_AVAILABLE and "numpy" in state:
+        import numpy
+"""
+_BOUND = """\
+try:
+    import markdown
+except ImportError:
+    markdown = None
+try:
+    import pygments
+except ImportError:
+    pygments = None
+
+if markdown is not None and pygments is not None:
+    import re
+
+    from markdown.preprocessors import Preprocessor
+if markdown is None:
+    import other
+"""
+_IN_BRACKETS = """\
+values = [
+    x
+    if HAS_X
+    else y
+]
+import after
+"""
+
+
+def _optional(source: str, careful: bool) -> dict[str, bool]:
+    from venvsense.imports import scan_source
+    from venvsense.imports.lexer import scan_careful
+
+    scan = (scan_careful if careful else scan_source)(source)
+    assert scan.error is None
+    return {statement.module: statement.optional for statement in scan.imports}
+
+
+@pytest.mark.parametrize("careful", [False, True])
+@pytest.mark.parametrize(("source", "expected"), [
+    (_TRY_ELSE, {"urllib3.contrib": True, "cryptography": True, "OpenSSL": True, "json": False}),
+    (_LOOP_ELSE, {"fast": True, "plain": False}),
+    (_IF_ELSE, {"fast": True, "plain": False}),
+    (_NOT_IMPORT_ERROR, {"a": False, "b": False}),
+    (_FLAGS, {"lightning_utilities": False, "numpy": True, "array": False, "fallback_numpy": False, "torch": True,
+              "torchvision": True, "pdb": False}),
+    (_BOUND, {"markdown": True, "pygments": True, "re": True, "markdown.preprocessors": True, "other": False}),
+    (_IN_BRACKETS, {"after": False}),
+], ids=["try-else", "loop-else", "if-else", "not-import-error", "flags", "bound-names", "in-brackets"])
+def test_imports_under_an_availability_guard_are_optional(source: str, expected: dict[str, bool],
+                                                          careful: bool) -> None:
+    assert _optional(source, careful) == expected

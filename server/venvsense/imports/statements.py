@@ -1,7 +1,8 @@
 """Import statements and the blocks around them, shared by the fast scanner and the careful lexer: parsing one
 ``import``/``from`` statement, and the block context (``try``/``except ImportError``, ``if TYPE_CHECKING:``,
-``def``/``class``, ``if``/``elif``/``else`` on the Python version or platform: ``gates``) that decides an import's
-flags and gate.
+``def``/``class``, ``if``/``elif``/``else`` on the Python version or platform: ``gates``; an ``if`` that tests a
+module is there, and the ``else:`` of a ``try`` whose handler catches ``ImportError``: ``guards``) that decides an
+import's flags and gate.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import unicodedata
 from array import array
 
 from venvsense.imports.gates import condition_at, negated
+from venvsense.imports.guards import availability_guard, condition_text
 from venvsense.imports.records import (
     FLAG_FALLBACK,
     FLAG_FUTURE,
@@ -72,6 +74,14 @@ class _Try:
         self.catches = False
 
 
+# the record of an availability guard's body (``guards``): optional, as a try body whose handler catches ImportError
+_GUARDED = _Try(-1)
+_GUARDED.catches = True
+# words without one of which an `if` condition is no availability test (a cheap look before reading it)
+_GUARD_WORDS = ("vailab", "VAILAB", "has_", "HAS_", "Has", "nstalled", "NSTALLED", "find_spec", "RequirementCache",
+                " None")
+
+
 def indent_width(indent: str) -> int:
     """The column of the first character after ``indent``, with CPython's tab stops and form feeds."""
     if "\t" not in indent and "\f" not in indent:
@@ -116,8 +126,8 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
-    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "parsed", "text", "try_at_indent",
-                 "undecided")
+    __slots__ = ("_context", "blocks", "chains", "end", "errors", "found", "last_at", "parsed", "text",
+                 "try_at_indent", "undecided")
 
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
         self.text = text
@@ -135,6 +145,8 @@ class ImportCollector:
         self.parsed = parsed
         self.end = 0  # where the last statement ends
         self._context: Context | None = _NO_CONTEXT
+        # the keyword of the last keyword line seen at each indent (an `else` after `except` is the try's)
+        self.last_at: dict[int, str] = {}
 
     # -- context
     def close_blocks(self, indent: int) -> None:
@@ -151,9 +163,45 @@ class ImportCollector:
             (blocks and blocks[-1][0] >= indent)
             or any(record.indent >= indent for record in self.undecided)
             or (keyword == "if" and (_TYPE_CHECKING_TEST.match(self.text, position)
-                                     or condition_at(self.text, position) is not None))
-            or (keyword == "else" and any(self.chains.get(indent, ())))
+                                     or condition_at(self.text, position) is not None
+                                     or self.guarded(keyword, position)))
+            or (keyword == "else" and (any(self.chains.get(indent, ())) or self._try_else(indent) is not None))
         )
+
+    def guarded(self, keyword: str, position: int) -> bool:
+        """Whether the ``if``/``elif`` header at ``position`` tests that a module is there (``guards``)."""
+        text = self.text
+        colon = text.find(":", position, position + 500)
+        if colon < 0:
+            return False
+        segment = text[position + len(keyword):colon]
+        bare = segment.strip(" \t\f").isidentifier()
+        if not bare and not any(word in segment for word in _GUARD_WORDS):
+            return False
+        condition = condition_text(text, position, keyword)
+        if condition is None:
+            return False
+        return availability_guard(condition, self._optionally_bound() if bare or " None" in segment else frozenset())
+
+    def _optionally_bound(self) -> set[str]:
+        """The names bound so far by imports inside a try whose handler catches ImportError (``import a.b``
+        binds ``a``, ``from m import x`` binds ``x``; an ``as`` name is not known here)."""
+        bound: set[str] = set()
+        for module, _, _, _, names, context in self.found:
+            if any(record.catches for record in context[0]):
+                if names:
+                    bound.update(name for name in names if name != "*")
+                else:
+                    bound.add(module.partition(".")[0])
+        return bound
+
+    def _try_else(self, indent: int) -> _Try | None:
+        """The try whose ``else:`` a line at ``indent`` starting with ``else`` is, when its handlers catch
+        ImportError (its last clause at that indent was an ``except``)."""
+        if self.last_at.get(indent) != "except":
+            return None
+        record = self.try_at_indent.get(indent)
+        return record if record is not None and record.catches else None
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
@@ -173,6 +221,8 @@ class ImportCollector:
         if chains and keyword != "elif" and keyword != "else":
             for deeper in [at for at in chains if at >= indent]:
                 del chains[deeper]
+        previous = self.last_at.get(indent)
+        self.last_at[indent] = keyword
         if keyword == "import" or keyword == "from":
             return self.statement(keyword, position)
         if keyword == "def" or keyword == "class" or keyword == "async":
@@ -194,9 +244,18 @@ class ImportCollector:
                 self.blocks.append((indent, "fb", None, ""))
                 self._context = None
         elif keyword == "if" or keyword == "elif" or keyword == "else":
-            if keyword != "else" and _TYPE_CHECKING_TEST.match(self.text, position):
-                self.blocks.append((indent, "tc", None, ""))
-                self._context = None
+            if keyword != "else":
+                if _TYPE_CHECKING_TEST.match(self.text, position):
+                    self.blocks.append((indent, "tc", None, ""))
+                    self._context = None
+                elif self.guarded(keyword, position):
+                    self.blocks.append((indent, "", _GUARDED, ""))
+                    self._context = None
+            elif previous == "except":
+                record = self.try_at_indent.get(indent)
+                if record is not None and record.catches:  # runs only when the try's imports worked
+                    self.blocks.append((indent, "", record, ""))
+                    self._context = None
             self._gate(keyword, position, indent)
         return position + len(keyword)
 
