@@ -340,3 +340,18 @@ def test_without_a_venv_the_lock_tells_what_users_get_through_the_main_set(tmp_p
         "proj/docs.py": "'doctool' is imported by package code, but 'doctool' is declared only for development "
                         "(group 'dev'), and it is not installed: users of the package will not have it",
     }
+
+
+def test_a_lazy_import_of_a_module_the_project_treats_as_optional_is_a_hint(project: Callable[..., Path]) -> None:
+    # sentry-python's integrations: `import channels` inside the function that needs it, the module guarded by
+    # try/except ImportError where the integration is set up; a module-level import stays a warning
+    root = project({
+        "pyproject.toml": _PYPROJECT, "pkg/__init__.py": "import runlib\n",
+        "pkg/setup.py": "try:\n    import devtool\nexcept ImportError:\n    devtool = None\n",
+        "pkg/lazy.py": "def f():\n    import devtool\n    return devtool\n",
+        "pkg/eager.py": "import devtool\n",
+    }, installs=("runlib",))
+    found = {f["file"]: f for f in findings(root) if f["code"] == "VS304"}
+    assert {file: f["severity"] for file, f in found.items()} == {"pkg/lazy.py": "hint", "pkg/eager.py": "warning"}
+    assert found["pkg/lazy.py"]["message"].endswith(
+        "; the project imports it as optional elsewhere, so it is one the package can run without")

@@ -263,6 +263,11 @@ def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[s
         from venvsense.declarations.pipfile import read_pipfile
 
         manifests.append(read_pipfile(project.pipfile, buffers.get(project.pipfile)))
+    tox_ini = project.root / "tox.ini"
+    if project.single_manifest is None and (tox_ini in buffers or tox_ini.is_file()):
+        from venvsense.declarations.tox import read_tox_ini  # what tox installs for the tests it runs
+
+        manifests.append(read_tox_ini(tox_ini, buffers.get(tox_ini)))
     return manifests
 
 

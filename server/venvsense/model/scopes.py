@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from venvsense.declarations import Declaration
+from venvsense.declarations import SEPARATE_ENVIRONMENTS, Declaration
 from venvsense.environment.metadata import read_bytes
 from venvsense.tomlfile import TomlFile
 
@@ -330,7 +330,7 @@ def development_only(declaration: Declaration, root: Path | None = None) -> bool
     where = declaration.declaration_set
     if where.startswith("extra "):
         return False
-    if where.startswith(("group ", "hatch env ")) or where == "tool.uv dev-dependencies":
+    if where.startswith(("group ", *SEPARATE_ENVIRONMENTS)) or where == "tool.uv dev-dependencies":
         return True
     path = declaration.file
     if path.suffix.lower() not in (".txt", ".in"):

@@ -21,6 +21,7 @@ from venvsense.classify.members import (
 from venvsense.declarations import Declaration
 from venvsense.declarations.locks.model import Lock
 from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
+from venvsense.declarations.tox import TOX_ENV
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
@@ -108,8 +109,10 @@ def import_findings(
                     key = (item.file, statement.line, item.top)
                     if not statement.type_checking and key not in reported_missing:
                         reported_missing.add(key)
+                        lazy = statement.in_function and item.top in trust.optional()
                         out.append(_dev_only_import(item, dev_only, relaxed, shared_range(statement),
-                                                    installed=False, through=development.through(dev_only)))
+                                                    installed=False, through=development.through(dev_only),
+                                                    elsewhere=lazy))
                     continue
             if not usable:
                 if environment is None and not incomplete:  # what needs no venv: is it declared at all?
@@ -151,9 +154,10 @@ def import_findings(
                 settled[id(providers)] = True
             elif (development.in_package(item.file) and not item.statement.type_checking
                   and not _relaxed(item.statement)):
+                lazy = item.statement.in_function and item.top in trust.optional()
                 out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
                                             shared_range(item.statement), installed=True,
-                                            through=development.through(dev_only)))
+                                            through=development.through(dev_only), elsewhere=lazy))
             continue
         provider = item.providers[0]
         statement = item.statement
@@ -258,11 +262,16 @@ class _DevelopmentOnly:
 
 
 def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: str | None, range_: Range, *,
-                     installed: bool, through: tuple[str, ...] = ()) -> Finding:
+                     installed: bool, through: tuple[str, ...] = (), elsewhere: bool = False) -> Finding:
     """VS304: package code imports a distribution the project declares only for development (never for an
     optional import: the package runs without it). ``through``: the main declarations that bring it to users
-    anyway (then they have it, but only as long as those keep requiring it)."""
+    anyway (then they have it, but only as long as those keep requiring it). ``elsewhere``: imported inside a
+    function, of a module the project imports as optional in another place (try/except ImportError, a guard,
+    ``find_spec``): a hint, as for VS301/VS302 (sentry-python's integrations import the framework they integrate
+    where they use it)."""
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+    if elsewhere and not relaxed:
+        why = "; the project imports it as optional elsewhere, so it is one the package can run without"
     absent = "" if installed else ", and it is not installed"
     users = (f"users of the package get it only as a dependency of {', '.join(through)}" if through
              else "users of the package will not have it")
@@ -272,7 +281,7 @@ def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: 
         item.file, range_, package=declaration.normalized, module=item.module,
         declared_in=declaration.declaration_set,
     )
-    return finding.with_severity(Severity.HINT) if relaxed else finding
+    return finding.with_severity(Severity.HINT) if relaxed or elsewhere else finding
 
 
 def _requirers(lock: Lock | None, index: ModuleIndex, python: str | None) -> Mapping[str, frozenset[str]]:
@@ -447,8 +456,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         name = declaration.normalized
         if not name or declaration.transitive or name == own or declaration.kind == "editable":
             continue
-        if declaration.declaration_set == HATCH_TEST_DEFAULTS:  # hatch's own choice, not the project's word
-            continue
+        if declaration.declaration_set == HATCH_TEST_DEFAULTS or declaration.declaration_set.startswith(TOX_ENV):
+            continue  # hatch's own choice, not the project's word; tox's deps are also what its commands run
         if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
             continue
         seen.add((declaration.file, declaration.range))

@@ -48,8 +48,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
-from venvsense.declarations import Declaration
-from venvsense.declarations.pyproject.hatch import HATCH_ENV
+from venvsense.declarations import Declaration, in_separate_environment
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
 from venvsense.firstparty import workspace_members
@@ -185,8 +184,9 @@ class Trust:
         if wanted is not None:
             if self.excluded(wanted):
                 return f"declared for {wanted.marker.strip() if wanted.marker else ''} only, not for this venv"
-            if wanted.declaration_set.startswith(HATCH_ENV):
-                return f"declared for {wanted.declaration_set}, an environment Hatch makes apart from this venv"
+            if in_separate_environment(wanted):
+                tool = "Hatch" if wanted.declaration_set.startswith("hatch") else "tox"
+                return f"declared for {wanted.declaration_set}, an environment {tool} makes apart from this venv"
             return None
         script = self._script_modules(item.file)
         if script is not None and (item.top in script or _slim_of(item.top, script)):
