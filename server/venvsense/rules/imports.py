@@ -109,7 +109,7 @@ def import_findings(
                     key = (item.file, statement.line, item.top)
                     if not statement.type_checking and key not in reported_missing:
                         reported_missing.add(key)
-                        lazy = statement.in_function and item.top in trust.optional()
+                        lazy = item.top in trust.optional()
                         out.append(_dev_only_import(item, dev_only, relaxed, shared_range(statement),
                                                     installed=False, through=development.through(dev_only),
                                                     elsewhere=lazy))
@@ -154,7 +154,7 @@ def import_findings(
                 settled[id(providers)] = True
             elif (development.in_package(item.file) and not item.statement.type_checking
                   and not _relaxed(item.statement)):
-                lazy = item.statement.in_function and item.top in trust.optional()
+                lazy = item.top in trust.optional()
                 out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
                                             shared_range(item.statement), installed=True,
                                             through=development.through(dev_only), elsewhere=lazy))
@@ -265,10 +265,10 @@ def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: 
                      installed: bool, through: tuple[str, ...] = (), elsewhere: bool = False) -> Finding:
     """VS304: package code imports a distribution the project declares only for development (never for an
     optional import: the package runs without it). ``through``: the main declarations that bring it to users
-    anyway (then they have it, but only as long as those keep requiring it). ``elsewhere``: imported inside a
-    function, of a module the project imports as optional in another place (try/except ImportError, a guard,
-    ``find_spec``): a hint, as for VS301/VS302 (sentry-python's integrations import the framework they integrate
-    where they use it)."""
+    anyway (then they have it, but only as long as those keep requiring it). ``elsewhere``: a module the project
+    imports as optional in another place (try/except ImportError, a guard, ``find_spec``): a hint, as VS301 and
+    VS302 are (sentry-python's integrations import the framework they integrate where they use it, scrapy its
+    HTTP/2 modules' ``h2``)."""
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
     if elsewhere and not relaxed:
         why = "; the project imports it as optional elsewhere, so it is one the package can run without"
