@@ -18,7 +18,7 @@ from venvsense.classify.members import (
     imported_by_enclosing_project,
     imported_by_workspace_members,
 )
-from venvsense.declarations import Declaration
+from venvsense.declarations import Declaration, in_separate_environment
 from venvsense.declarations.locks.model import Lock
 from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
 from venvsense.declarations.tox import TOX_ENV
@@ -67,17 +67,17 @@ def import_findings(
     dependencies (VS304's "only as a dependency of"; the venv's ``Requires-Dist`` when there is no lock)."""
     out: list[Finding] = []
     python = environment.python if environment is not None else None
-    development = _DevelopmentOnly(declarations, root, scopes, lambda: _requirers(lock, index, python))
-    trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
-                  root, pyproject_toml)
-    declared = {d.normalized for d in declarations if d.normalized}
-    declared_modules = _DeclaredModules()
-    for declaration in declarations:
-        if declaration.normalized:
-            for module in _declared_modules(declaration, index):
-                declared_modules.setdefault(module, declaration)
+    # the sets a tool installs in environments of its own (Hatch's, tox's) declare for the code that tool runs
+    # (tests, docs, scripts), never for package code: it is judged by the project's own sets alone (and never
+    # VS304 on their word)
+    own = [d for d in declarations if not in_separate_environment(d)]
+    development = _DevelopmentOnly(own, root, scopes, lambda: _requirers(lock, index, python))
+    in_tests = (lambda path: scopes.of(path) == "tests") if scopes is not None else None
+    worlds = [_World(declarations, index, project_name, Trust(usage, index, python, in_tests, root, pyproject_toml))]
+    if len(own) < len(declarations) and scopes is not None:
+        worlds.append(_World(own, index, project_name, Trust(usage, index, python, in_tests, root, pyproject_toml)))
+    trust = worlds[0].trust
     how: dict[str, str] = {}  # distribution → how it was installed, for its VS302 messages
-    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
     # one Range object for every import at the same place (`import os` on line 3 of many files)
     ranges: dict[tuple[int, int, int, int], Range] = {}
 
@@ -88,12 +88,12 @@ def import_findings(
             found = ranges[key] = Range(Position(s.line, s.column), Position(s.end_line, s.end_column))
         return found
 
-    if project_name:
-        declared.add(canonicalize_name(project_name))
     reported_missing: set[tuple[Path, int, str]] = set()
     usable = environment is not None and installed is not None and not environment.problems
-    settled: dict[int, bool] = {}  # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
     for item in usage.third_party:
+        world = worlds[1] if len(worlds) > 1 and development.in_package(item.file) else worlds[0]
+        declared, declared_modules, trust, missing, settled = (
+            world.declared, world.modules, world.trust, world.missing, world.settled)
         providers = item.providers
         if providers and settled.get(id(providers)):
             continue
@@ -175,9 +175,32 @@ def import_findings(
         # the weaker form, as for VS301: the code runs without it
         out.append(finding.with_severity(Severity.HINT) if relaxed else finding)
     if check_unused and usage.scanned:
-        out.extend(_unused(usage, index, [d for d in declarations if not trust.excluded(d)], project_name,
+        out.extend(_unused(usage, index, [d for d in declarations if not worlds[0].trust.excluded(d)], project_name,
                            tuple(used_without_import), python, root, pyproject_toml))
     return out
+
+
+class _World:
+    """What one set of declarations says about imports, with the caches of its answers: every file's (all the
+    project's sets), and package code's when some sets are a tool's own environments (``import_findings``)."""
+
+    __slots__ = ("declared", "missing", "modules", "settled", "trust")
+
+    def __init__(self, declarations: list[Declaration], index: ModuleIndex, project_name: str | None,
+                 trust: Trust) -> None:
+        self.trust = trust
+        self.declared = {d.normalized for d in declarations if d.normalized}
+        if project_name:
+            self.declared.add(canonicalize_name(project_name))
+        self.modules = _DeclaredModules()
+        for declaration in declarations:
+            if declaration.normalized:
+                for module in _declared_modules(declaration, index):
+                    self.modules.setdefault(module, declaration)
+        # one VS301 description per module imported (a large project imports one module thousands of times)
+        self.missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
+        # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
+        self.settled: dict[int, bool] = {}
 
 
 class _DevelopmentOnly:
