@@ -17,6 +17,8 @@ For each tree, alternating, ``--repeat`` times (median):
   alone (the scans, the site-packages listings): what a warm run costs when something changed. (The trees are
   read-only here, so no file is edited: this is the honest figure of the path a one-file edit takes, minus
   the re-scan of that one file.)
+* ``deptry .`` again over the same files as venvsense ("deptry, all files": its default exclusions, which
+  skip a top-level ``tests`` folder, replaced by venvsense's own: ``.venv``, ``.git``, ``node_modules``);
 * ``deptry .`` (0.25.x) and ``fawltydeps`` (their default options, run in the tree; FawltyDeps timed in the
   first round only: it takes tens of seconds on a large tree); both installed from PyPI
   into the benchmark's own venv ``benchmarks/.work/peers-real``, where a ``.pth`` file puts the tree's venv
@@ -183,6 +185,7 @@ def _distributions(venv: Path | None) -> int:
 
 DEPTRY_OK = (0, 1)  # 1: issues found (or a traceback: hence the verdict)
 DEPTRY_VERDICT = rb"Found \d+ dependency issues|Success! No dependency issues found"
+DEPTRY_ALL_FILES = ("--exclude", r"(.*/)?\.venv/", "--exclude", r"(.*/)?\.git/", "--exclude", r"(.*/)?node_modules/")
 FAWLTYDEPS_OK = (0, 3, 4)  # 3: undeclared dependencies, 4: unused ones
 
 
@@ -199,8 +202,8 @@ def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) ->
     with tempfile.TemporaryDirectory(prefix="venvsense-real-") as temporary:
         timed([*venvsense, "check", "."], root, _environment(Path(temporary) / "first"), (0, 1))
         timed(deptry, root, peer_env, DEPTRY_OK, DEPTRY_VERDICT)
-        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "warm", "memo off",
-                                                                      "fawltydeps")}
+        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "deptry, all files", "warm",
+                                                                      "memo off", "fawltydeps")}
         cpu: dict[str, list[float | None]] = {name: [] for name in runs}
 
         def run(name: str, command: list[str], env: dict[str, str], ok: Sequence[int],
@@ -213,6 +216,9 @@ def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) ->
             env = _environment(Path(temporary) / f"cache-{number}")  # empty: a folder of its own per cold run
             run("cold", [*venvsense, "check", "."], env, (0, 1))
             run("deptry", deptry, peer_env, DEPTRY_OK, DEPTRY_VERDICT)
+            # the same files as venvsense: deptry's default exclusions (any `tests` folder at the top) replaced
+            # by the folders venvsense skips too
+            run("deptry, all files", [*deptry, *DEPTRY_ALL_FILES], peer_env, DEPTRY_OK, DEPTRY_VERDICT)
             run("warm", [*venvsense, "check", "."], env, (0, 1))
             run("memo off", [*venvsense, "check", "."], {**env, "VENVSENSE_MEMO": "0"}, (0, 1))
             if number == 0 and fawltydeps_too:  # once: it takes tens of seconds on a large tree
@@ -258,8 +264,9 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
     print("Wall time, median (CPU time, user + system, in brackets); ratios of wall times [of CPU times].")
     print()
     print("| tree (commit) | modules | venv | findings | deptry | FawltyDeps | cold | cold / deptry "
+          "| deptry, all files | cold / deptry, all files "
           "| warm | warm / cold | warm, memo off | memo off / cold |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         tree = row["tree"]
         assert isinstance(tree, Tree)
@@ -274,7 +281,8 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
         given = f" (deptry given `{' '.join(tree.deptry)}`)" if tree.deptry else ""
         print(f"| {tree.repository} ({tree.commit[:8]}): {tree.what}{given} | {row['modules']:,} | {venv} "
               f"| {row['findings']:,} in {row['projects']} projects | {both('deptry')} | {both('fawltydeps')} "
-              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('warm')} | {ratio('warm', 'cold')} "
+              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('deptry, all files')} "
+              f"| {ratio('cold', 'deptry, all files')} | {both('warm')} | {ratio('warm', 'cold')} "
               f"| {both('memo off')} | {ratio('memo off', 'cold')} |")
     if start:
         base = start[0][1]
