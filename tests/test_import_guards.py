@@ -25,6 +25,8 @@ from venvsense.imports.guards import availability_guard, condition_text
     ("RequirementCache('numpy')", (), True),
     ("markdown is not None and pygments is not None", ("markdown",), True),
     ("markdown", ("markdown",), True),
+    ("'sphinx' in sys.modules", (), True),
+    ("'sphinx' not in sys.modules", (), False),
     # not guards: negations, alternatives, other calls, names no optional import bound
     ("not _NUMPY_AVAILABLE", (), False),
     ("markdown is None", ("markdown",), False),

@@ -20,8 +20,8 @@ An import in such a body is optional as one inside ``try/except ImportError`` is
 such a test, never under ``not``/``or`` (their bodies run when the module is missing, or maybe missing). The
 tests read: a flag named like one (``HAS_X``, ``X_AVAILABLE``, ``_has_x``, ``x_installed``, dotted or not), a call
 without arguments of ``is_*_available``/``*_available``, a ``find_spec``/``module_available``/
-``package_available``/``RequirementCache`` call (compared ``is not None`` or not), and a name that an optional
-import of the same file bound (``bound``), bare or ``is not None``.
+``package_available``/``RequirementCache`` call (compared ``is not None`` or not), ``'m' in sys.modules``, and a
+name that an optional import of the same file bound (``bound``), bare or ``is not None``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ _PROBE_CALL = lazy_pattern(
     r"|(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?:find_spec|module_available|package_available|RequirementCache)\("
     r"""\s*(?:[rRuU]?(?:'[^'\n\\]*'|"[^"\n\\]*"))\s*\)""")
 _NOT_NONE = lazy_pattern(r"(?P<subject>.+?)\s+is\s+not\s+None")
+# `'sphinx' in sys.modules`: imported already (seaborn's Sphinx-only code)
+_IN_MODULES = lazy_pattern(r"""[rRuU]?(?:'[\w.]+'|"[\w.]+")\s+in\s+sys\.modules""")
 _NAME = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPLIT_AND = lazy_pattern(r"\s+and\s+")
 
@@ -85,7 +87,7 @@ def _test(term: str, bound: frozenset[str] | set[str]) -> bool:
         return False
     match = _NOT_NONE().fullmatch(term)
     subject = match.group("subject").strip() if match else term
-    if _PROBE_CALL().fullmatch(subject):
+    if _PROBE_CALL().fullmatch(subject) or _IN_MODULES().fullmatch(term):
         return True
     if match is None and _FLAG().fullmatch(subject):
         return True

@@ -79,7 +79,7 @@ _GUARDED = _Try(-1)
 _GUARDED.catches = True
 # words without one of which an `if` condition is no availability test (a cheap look before reading it)
 _GUARD_WORDS = ("vailab", "VAILAB", "has_", "HAS_", "Has", "nstalled", "NSTALLED", "find_spec", "RequirementCache",
-                " None")
+                " None", "sys.modules")
 
 
 def indent_width(indent: str) -> int:
