@@ -219,3 +219,24 @@ def test_a_folder_of_notebooks_is_a_project_too(tmp_path: Path) -> None:
     result = venvsense("check", str(root), "--format", "concise", cwd=root)
     assert result.stdout == ("analysis/explore.ipynb:cell 3:1:8: VS101 PyYAML is imported and there is no venv: "
                              "create one with `venvsense create` (a .venv in this folder, with it installed)\n")
+
+
+def test_the_projects_a_test_suite_builds_on_are_its_data(tmp_path: Path) -> None:
+    # poetry's tests/fixtures/* (50 pyproject.toml files, two locks broken on purpose), pip's tests/data/*,
+    # mypy's test-data/packages/*: data of the project around them, not projects of their own
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'tool'\nversion = '0'\ndependencies = []\n",
+        "tests/fixtures/invalid_lock/pyproject.toml": "[project]\nname = 'x'\nversion = '0'\n",
+        "tests/fixtures/invalid_lock/poetry.lock": "[[package]\n",
+        "tests/unit/data/packages/demo/setup.py": "from setuptools import setup\nsetup(name='demo')\n",
+        "test-data/packages/typedpkg/pyproject.toml": "[project]\nname = 'typedpkg'\nversion = '0'\n",
+        "tests/integration/app/pyproject.toml": "[project]\nname = 'app'\nversion = '0'\n",  # not data: a project
+        "data/pyproject.toml": "[project]\nname = 'data'\nversion = '0'\n",  # a root `data` folder: a project
+    })
+    assert [p.root for p in find_projects(tmp_path)] == [tmp_path, tmp_path / "data",
+                                                          tmp_path / "tests/integration/app"]
+    # asked for by name, a fixture is checked as the project it is
+    assert [p.root for p in find_projects(tmp_path / "tests/fixtures/invalid_lock")] == [
+        tmp_path / "tests/fixtures/invalid_lock"]
+    found = findings(tmp_path)
+    assert not [f for f in found if f["code"] == "VS206"]

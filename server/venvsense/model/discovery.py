@@ -204,6 +204,11 @@ def _walk_roots(top: Path) -> Iterator[Path]:
     claimed: set[str] = set()  # the relative paths of the roots found so far ("" for ``top``)
     for listing in walk(top):
         relative = listing.relative
+        if relative and test_data_folder(relative):
+            # the projects a test suite builds on (poetry's tests/fixtures/*, pip's tests/data/*): data of the
+            # project around them, never projects of their own (unless asked for by name: then it is ``top``)
+            listing.folders[:] = []
+            continue
         root = listing.is_project()
         if not root and not _under(relative, claimed) and imports_third_party(listing):
             root = True
@@ -215,6 +220,23 @@ def _walk_roots(top: Path) -> Iterator[Path]:
             name for name in listing.folders
             if not (root and name.lower() == REQUIREMENTS_FOLDER) and (not name.startswith(".") or name == ".github")
         ]
+
+
+# folders of test data: anywhere, and below a `tests`/`test` folder
+_TEST_DATA = frozenset({"testdata", "test_data", "test-data"})
+_TEST_DATA_IN_TESTS = frozenset({"fixtures", "fixture", "data"})
+
+
+def test_data_folder(relative: str) -> bool:
+    """Whether the folder at ``relative`` (POSIX, below the top) is test data or lies in some: a ``testdata`` /
+    ``test_data`` / ``test-data`` folder, or a ``fixtures`` / ``data`` folder inside a ``tests``/``test`` folder."""
+    parts = relative.strip("/").lower().split("/")
+    in_tests = False
+    for part in parts:
+        if part in _TEST_DATA or (in_tests and part in _TEST_DATA_IN_TESTS):
+            return True
+        in_tests = in_tests or part in ("tests", "test")
+    return False
 
 
 def _under(relative: str, claimed: set[str]) -> bool:

@@ -81,7 +81,7 @@ def vendored(path: Path, root: Path | None) -> bool:
     return any(part.lower() in _VENDORED_FOLDERS for part in parts)
 
 
-_DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data"})
+_DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data", "fixtures", "fixture"})
 
 
 def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None) -> bool:
