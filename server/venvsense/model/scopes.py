@@ -4,7 +4,8 @@ A fact of the project model that the import rules read: a test file importing a 
 is fine, while package code importing a distribution declared only for development is VS304. Decided from the
 file's place alone (and pytest's ``testpaths``), never from its content:
 
-- **tests**: a folder ``tests``/``test`` (or ``testdata``/``test_data``/``test-data``) at any depth (``pkg/tests/`` too), a file ``test_*.py``, ``*_test.py``,
+- **tests**: a folder ``tests``/``test`` (or ``testdata``/``test_data``/``test-data``) at any depth (``pkg/tests/``
+  too), a file ``test_*.py``, ``*_test.py``,
   ``tests.py``, ``runtests.py`` or ``conftest.py``, and whatever pytest's ``testpaths`` names
   (``[tool.pytest.ini_options]`` or ``[tool.pytest]`` in ``pyproject.toml``, ``[pytest]`` in
   ``pytest.ini``/``tox.ini``, ``[tool:pytest]`` in ``setup.cfg``);
