@@ -241,7 +241,8 @@ def collect(
     cache.mkdir(exist_ok=True)
     python = tree / ".venv" / "bin" / "python"
     commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
-        "venvsense": ([str(venvsense), "check", "--format", "json", "."], None),
+        # no cache (`VENVSENSE_CACHE_DIR` empty): what this build says, never scans or a memo another build left
+        "venvsense": ([str(venvsense), "check", "--format", "json", "."], {**os.environ, "VENVSENSE_CACHE_DIR": ""}),
         "deptry": (
             [str(python), "-m", "deptry", ".", "--json-output", str(cache / "deptry.json"), "--no-ansi"],
             {**os.environ, "PYTHONPATH": str(real / "tools" / "deptry-target")},

@@ -17,13 +17,21 @@ For each tree, alternating, ``--repeat`` times (median):
   alone (the scans, the site-packages listings): what a warm run costs when something changed. (The trees are
   read-only here, so no file is edited: this is the honest figure of the path a one-file edit takes, minus
   the re-scan of that one file.)
+* ``deptry .`` again over the same files as venvsense ("deptry, all files": its default exclusions, which
+  skip a top-level ``tests`` folder, replaced by venvsense's own: ``.venv``, ``.git``, ``node_modules``);
 * ``deptry .`` (0.25.x) and ``fawltydeps`` (their default options, run in the tree; FawltyDeps timed in the
   first round only: it takes tens of seconds on a large tree); both installed from PyPI
   into the benchmark's own venv ``benchmarks/.work/peers-real``, where a ``.pth`` file puts the tree's venv
   (when it has one) after their own packages, so they map imports to the tree's installed distributions.
 
-Each peer counts as long as it exits with a code meaning "done" (findings or not); one that errors is reported
-as such, never timed as if it had worked. Then the start-up: ``python -c pass``, ``venvsense --version`` and
+Each peer counts as long as it exits with a code meaning "done" (findings or not) and, for deptry, prints its
+verdict ("Found N dependency issues" or "Success!"); one that errors is reported as such, never timed as if it
+had worked. (deptry exits 1 both when it finds issues and when it stops with a traceback: on a tree whose root
+manifest it cannot read, a ``setup.py`` or a uv workspace root without ``[project]``, it stops after ~0.2 s
+without scanning anything. Such a tree names, in ``TREES``, the manifest deptry is given instead —
+``--requirements-files``/``--config`` — so that it scans the same files.)
+
+Then the start-up: ``python -c pass``, ``venvsense --version`` and
 ``venvsense check <empty folder>`` on the same interpreter, ``--startup`` times each (median).
 """
 
@@ -33,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -55,6 +64,9 @@ class Tree:
     commit: str
     what: str
     venv: str | None = None  # how its venv is installed (inside the checkout), when it has one here
+    # what deptry is given where it cannot read the root's manifest (it reads no setup.py, and a workspace root
+    # without [project] is no manifest to it): without it, it stops before scanning anything
+    deptry: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
@@ -64,9 +76,11 @@ class Tree:
 TREES = (
     Tree("saleor/saleor", "723cd4eba87dfc72822ade45dc08a3caa548428d", "large Django application",
          "uv sync --frozen --python 3.12"),
-    Tree("sympy/sympy", "e950d313a932bc6cccbc95376b3821cd2f8b5af4", "large library, many small modules"),
+    Tree("sympy/sympy", "e950d313a932bc6cccbc95376b3821cd2f8b5af4", "large library, many small modules",
+         deptry=("--requirements-files", "requirements-dev.txt")),
     Tree("microsoft/autogen", "027ecf0a379bcc1d09956d46d12d44a3ad9cee14",
-         "monorepo: 12 nested projects, 23 nested .gitignore files"),
+         "monorepo: 12 nested projects, 23 nested .gitignore files",
+         deptry=("--config", "python/packages/autogen-core/pyproject.toml")),
     Tree("pallets/flask", "2ac89889f4cc330eabd50f295dcef02828522c69", "nested .gitignore files, example projects"),
     Tree("pydantic/pydantic-ai", "4fda38988f2939fa6ea9cdefcf120693e10ef491",
          "uv workspace (6 projects), many findings",
@@ -123,18 +137,21 @@ def venvsense_command() -> list[str]:
 CPU: list[float] = []  # CPU time (user + system) of the last command timed: less swayed by a loaded machine
 
 
-def timed(command: Sequence[str], cwd: Path, env: dict[str, str], ok: Sequence[int]) -> float | None:
+def timed(command: Sequence[str], cwd: Path, env: dict[str, str], ok: Sequence[int],
+          verdict: bytes | None = None) -> float | None:
     """Wall time of the command (its CPU time appended to ``CPU``); ``None`` when it exits with a code not in
-    ``ok`` (it failed)."""
+    ``ok``, or its output holds no line matching ``verdict`` (a regular expression), i.e. it failed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            check=False)
+    result = subprocess.run(list(command), cwd=cwd, env=env, stderr=subprocess.PIPE, check=False,
+                            stdout=subprocess.PIPE if verdict is not None else subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    if result.returncode not in ok:
-        _log(f"  {' '.join(command[:2])} exited {result.returncode}: {result.stderr.decode(errors='replace')[-400:]}")
+    done = verdict is None or re.search(verdict, result.stdout + result.stderr, re.MULTILINE) is not None
+    if result.returncode not in ok or not done:
+        _log(f"  {' '.join(command[:2])} exited {result.returncode}"
+             f"{'' if done else ' without its verdict'}: {result.stderr.decode(errors='replace')[-400:]}")
         return None
     return elapsed
 
@@ -166,7 +183,9 @@ def _distributions(venv: Path | None) -> int:
     return len(list(site.glob("*.dist-info"))) if site is not None else 0
 
 
-DEPTRY_OK = (0, 1)  # 1: issues found
+DEPTRY_OK = (0, 1)  # 1: issues found (or a traceback: hence the verdict)
+DEPTRY_VERDICT = rb"Found \d+ dependency issues|Success! No dependency issues found"
+DEPTRY_ALL_FILES = ("--exclude", r"(.*/)?\.venv/", "--exclude", r"(.*/)?\.git/", "--exclude", r"(.*/)?node_modules/")
 FAWLTYDEPS_OK = (0, 3, 4)  # 3: undeclared dependencies, 4: unused ones
 
 
@@ -175,27 +194,31 @@ def measure(tree: Tree, root: Path, repeat: int, fawltydeps_too: bool = True) ->
     peer_venv = peers()
     _see_venv(peer_venv, venv)
     venvsense = venvsense_command()
-    deptry = [str(peer_venv / "bin" / "deptry"), "."]
+    deptry = [str(peer_venv / "bin" / "deptry"), ".", *tree.deptry]
     fawltydeps = [str(peer_venv / "bin" / "fawltydeps")]
     peer_env = _peer_environment()
     projects, findings = _findings(root, venvsense)
     # one untimed run of each: the tree and the interpreters in the page cache, as in every later run
     with tempfile.TemporaryDirectory(prefix="venvsense-real-") as temporary:
         timed([*venvsense, "check", "."], root, _environment(Path(temporary) / "first"), (0, 1))
-        timed(deptry, root, peer_env, DEPTRY_OK)
-        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "warm", "memo off",
-                                                                      "fawltydeps")}
+        timed(deptry, root, peer_env, DEPTRY_OK, DEPTRY_VERDICT)
+        runs: dict[str, list[float | None]] = {name: [] for name in ("cold", "deptry", "deptry, all files", "warm",
+                                                                      "memo off", "fawltydeps")}
         cpu: dict[str, list[float | None]] = {name: [] for name in runs}
 
-        def run(name: str, command: list[str], env: dict[str, str], ok: Sequence[int]) -> None:
-            runs[name].append(timed(command, root, env, ok))
+        def run(name: str, command: list[str], env: dict[str, str], ok: Sequence[int],
+                verdict: bytes | None = None) -> None:
+            runs[name].append(timed(command, root, env, ok, verdict))
             cpu[name].append(CPU[-1])
 
         for number in range(repeat):
             _log(f"{tree.repository}: round {number + 1}/{repeat}")
             env = _environment(Path(temporary) / f"cache-{number}")  # empty: a folder of its own per cold run
             run("cold", [*venvsense, "check", "."], env, (0, 1))
-            run("deptry", deptry, peer_env, DEPTRY_OK)
+            run("deptry", deptry, peer_env, DEPTRY_OK, DEPTRY_VERDICT)
+            # the same files as venvsense: deptry's default exclusions (any `tests` folder at the top) replaced
+            # by the folders venvsense skips too
+            run("deptry, all files", [*deptry, *DEPTRY_ALL_FILES], peer_env, DEPTRY_OK, DEPTRY_VERDICT)
             run("warm", [*venvsense, "check", "."], env, (0, 1))
             run("memo off", [*venvsense, "check", "."], {**env, "VENVSENSE_MEMO": "0"}, (0, 1))
             if number == 0 and fawltydeps_too:  # once: it takes tens of seconds on a large tree
@@ -241,8 +264,9 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
     print("Wall time, median (CPU time, user + system, in brackets); ratios of wall times [of CPU times].")
     print()
     print("| tree (commit) | modules | venv | findings | deptry | FawltyDeps | cold | cold / deptry "
+          "| deptry, all files | cold / deptry, all files "
           "| warm | warm / cold | warm, memo off | memo off / cold |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         tree = row["tree"]
         assert isinstance(tree, Tree)
@@ -254,9 +278,11 @@ def report(rows: list[dict[str, object]], start: list[tuple[str, float]]) -> Non
         def ratio(name: str, peer: str, row: dict[str, object] = row) -> str:
             return f"**{_ratio(row[name], row[peer])}** [{_ratio(row[name + ' cpu'], row[peer + ' cpu'])}]"
 
-        print(f"| {tree.repository} ({tree.commit[:8]}): {tree.what} | {row['modules']:,} | {venv} "
+        given = f" (deptry given `{' '.join(tree.deptry)}`)" if tree.deptry else ""
+        print(f"| {tree.repository} ({tree.commit[:8]}): {tree.what}{given} | {row['modules']:,} | {venv} "
               f"| {row['findings']:,} in {row['projects']} projects | {both('deptry')} | {both('fawltydeps')} "
-              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('warm')} | {ratio('warm', 'cold')} "
+              f"| {both('cold')} | {ratio('cold', 'deptry')} | {both('deptry, all files')} "
+              f"| {ratio('cold', 'deptry, all files')} | {both('warm')} | {ratio('warm', 'cold')} "
               f"| {both('memo off')} | {ratio('memo off', 'cold')} |")
     if start:
         base = start[0][1]

@@ -71,6 +71,23 @@ def test_a_folder_under_a_manifest_is_never_a_folder_project(tmp_path: Path) -> 
     assert [p.root for p in find_projects(tmp_path)] == [tmp_path]
 
 
+def test_a_setup_py_module_inside_a_package_is_no_project(tmp_path: Path) -> None:
+    # pdm's src/pdm/models/setup.py is the module that reads other projects' setup files: its folder is part of
+    # pdm (its imports are pdm's), while a setup.py that is a folder's only marker and no module stays a project
+    from venvsense.model.discovery import is_project_root, project_root_of
+
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'pdm'\nversion = '0'\ndependencies = ['unearth']\n",
+                     "src/pdm/__init__.py": "", "src/pdm/models/__init__.py": "",
+                     "src/pdm/models/setup.py": "import ast\n", "src/pdm/models/finder.py": "import unearth\n",
+                     "plugins/extra/setup.py": "from setuptools import setup\nsetup(name='extra')\n",
+                     "vendored/lib/setup.py": "", "vendored/lib/__init__.py": "", "vendored/lib/pyproject.toml": ""})
+    assert [p.root for p in find_projects(tmp_path)] == [tmp_path, tmp_path / "plugins/extra",
+                                                          tmp_path / "vendored/lib"]
+    assert not is_project_root(tmp_path / "src/pdm/models") and is_project_root(tmp_path / "vendored/lib")
+    assert project_root_of(tmp_path / "src/pdm/models/finder.py") == tmp_path
+    assert findings(tmp_path, "--select", "VS302") == []
+
+
 def test_a_project_folder_leaves_out_a_nested_project_it_holds(tmp_path: Path) -> None:
     write(tmp_path, {"main.py": "import requests\n",
                      "lib/pyproject.toml": "[project]\nname = 'lib'\nversion = '0'\ndependencies = ['yaml']\n",
@@ -202,3 +219,24 @@ def test_a_folder_of_notebooks_is_a_project_too(tmp_path: Path) -> None:
     result = venvsense("check", str(root), "--format", "concise", cwd=root)
     assert result.stdout == ("analysis/explore.ipynb:cell 3:1:8: VS101 PyYAML is imported and there is no venv: "
                              "create one with `venvsense create` (a .venv in this folder, with it installed)\n")
+
+
+def test_the_projects_a_test_suite_builds_on_are_its_data(tmp_path: Path) -> None:
+    # poetry's tests/fixtures/* (50 pyproject.toml files, two locks broken on purpose), pip's tests/data/*,
+    # mypy's test-data/packages/*: data of the project around them, not projects of their own
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'tool'\nversion = '0'\ndependencies = []\n",
+        "tests/fixtures/invalid_lock/pyproject.toml": "[project]\nname = 'x'\nversion = '0'\n",
+        "tests/fixtures/invalid_lock/poetry.lock": "[[package]\n",
+        "tests/unit/data/packages/demo/setup.py": "from setuptools import setup\nsetup(name='demo')\n",
+        "test-data/packages/typedpkg/pyproject.toml": "[project]\nname = 'typedpkg'\nversion = '0'\n",
+        "tests/integration/app/pyproject.toml": "[project]\nname = 'app'\nversion = '0'\n",  # not data: a project
+        "data/pyproject.toml": "[project]\nname = 'data'\nversion = '0'\n",  # a root `data` folder: a project
+    })
+    assert [p.root for p in find_projects(tmp_path)] == [tmp_path, tmp_path / "data",
+                                                          tmp_path / "tests/integration/app"]
+    # asked for by name, a fixture is checked as the project it is
+    assert [p.root for p in find_projects(tmp_path / "tests/fixtures/invalid_lock")] == [
+        tmp_path / "tests/fixtures/invalid_lock"]
+    found = findings(tmp_path)
+    assert not [f for f in found if f["code"] == "VS206"]

@@ -30,6 +30,7 @@ from venvsense.imports import (
     scan_source,
     string_imports,
 )
+from venvsense.imports.guards import availability_guard, condition_text
 from venvsense.imports.lexer import scan_careful
 
 
@@ -517,29 +518,56 @@ def _is_type_checking(test: ast.expr) -> bool:
 Entry = tuple[int, str, int, bool, bool, bool, bool]
 
 
-def reference_imports(tree: ast.AST) -> set[Entry]:
-    """What ``ast`` says: (line, module, level, optional, type_checking, in_function, future)."""
+def reference_imports(tree: ast.AST, text: str | None = None) -> set[Entry]:
+    """What ``ast`` says: (line, module, level, optional, type_checking, in_function, future).
+
+    With the source ``text``, an ``if``/``elif`` whose condition (read as ``imports.guards`` reads it) tests
+    that a module is there makes its body optional, as does the ``else:`` of a try whose handler catches
+    ImportError (its body's imports worked)."""
     found: set[Entry] = set()
     tries: tuple[type[ast.AST], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+    starts = [0]
+    if text is not None:
+        starts += [index + 1 for index, char in enumerate(text) if char == "\n"]
+    bound: set[str] = set()  # names bound by optional imports so far
+
+    def guard(node: ast.If) -> bool:
+        if text is None or _is_type_checking(node.test):
+            return False
+        position = starts[node.lineno - 1] + node.col_offset
+        keyword = "elif" if text.startswith("elif", position) else "if"
+        condition = condition_text(text, position, keyword)
+        if condition is None:
+            return False
+        segment = text[position + len(keyword):text.find(":", position)]
+        bare = segment.strip(" \t\f").isidentifier()
+        return availability_guard(condition, bound if bare or " None" in segment else frozenset())
 
     def visit(node: ast.AST, optional: bool, type_checking: bool, in_function: bool) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found.add((alias.lineno, alias.name, 0, optional, type_checking, in_function, False))
+                if optional:
+                    bound.add(alias.name.partition(".")[0])
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             future = node.level == 0 and module == "__future__"
             found.add((node.lineno, module, node.level, optional, type_checking, in_function, future))
+            if optional:
+                bound.update(alias.name for alias in node.names if alias.name != "*")
         elif isinstance(node, tries):
             body_optional = optional or any(_handler_catches(handler) for handler in node.handlers)  # type: ignore[attr-defined]
             for child in node.body:  # type: ignore[attr-defined]
                 visit(child, body_optional, type_checking, in_function)
-            for part in (node.handlers, node.orelse, node.finalbody):  # type: ignore[attr-defined]
+            for part in (node.handlers, node.finalbody):  # type: ignore[attr-defined]
                 for child in part:
                     visit(child, optional, type_checking, in_function)
+            for child in node.orelse:  # type: ignore[attr-defined]
+                visit(child, body_optional if text is not None else optional, type_checking, in_function)
         elif isinstance(node, ast.If):
+            guarded = guard(node)
             for child in node.body:
-                visit(child, optional, type_checking or _is_type_checking(node.test), in_function)
+                visit(child, optional or guarded, type_checking or _is_type_checking(node.test), in_function)
             for child in node.orelse:
                 visit(child, optional, type_checking, in_function)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -583,7 +611,7 @@ def test_a_keyword_line_inside_brackets_keeps_the_fast_path(depth: int) -> None:
         "\n\nCASES = " + "(" * depth + "\n    [{'a': [1]}]\n    if os\n    else []\n" + ")" * depth + "\n\n\n"
         "def g():\n    if os:\n        import re\n"
     )
-    expected = reference_imports(ast.parse(text))
+    expected = reference_imports(ast.parse(text), text)
     assert scanned(scan(text)) == expected == scanned(scan_careful(text).imports)
     assert _fast_path_lexes(text)
 
@@ -603,7 +631,7 @@ def test_scanner_agrees_with_ast_on_every_file_of_the_standard_library() -> None
         except (SyntaxError, ValueError):
             continue
         compared += 1
-        expected = reference_imports(tree)
+        expected = reference_imports(tree, data.decode("utf-8", "replace").removeprefix("\ufeff").replace("\r\n", "\n"))
         found = scanned(scan_bytes(data).imports)
         if found != expected:
             mismatches.append((path, sorted(expected - found)[:3], sorted(found - expected)[:3]))
@@ -625,7 +653,7 @@ def test_careful_lexer_agrees_with_ast_on_a_sample_of_the_standard_library() -> 
         except (SyntaxError, ValueError):
             continue
         compared += 1
-        assert scanned(scan_careful(text).imports) == reference_imports(tree), path
+        assert scanned(scan_careful(text).imports) == reference_imports(tree, text), path
     assert compared > 100
 
 

@@ -142,6 +142,13 @@ def _new_member(root: Path, uv: Uv) -> None:
     make_project(root / "packages" / "libc", "libc", "0.1")
 
 
+def _stale_member_lock(root: Path, uv: Uv) -> None:
+    (root / "packages" / "liba" / "uv.lock").write_text(
+        'version = 1\nrevision = 3\nrequires-python = ">=3.9"\n\n[[package]]\nname = "liba"\nversion = "0.1"\n'
+        'source = { editable = "." }\ndependencies = [{ name = "gamma" }]\n\n[package.metadata]\n'
+        'requires-dist = [{ name = "gamma" }]\n', "utf-8")
+
+
 WORKSPACE = {
     "pyproject.toml": _project("ws", '''requires-python = ">=3.9"
 dependencies = ["liba", "alpha"]
@@ -164,6 +171,12 @@ VIRTUAL = {
     "packages/libb/pyproject.toml": 'dependencies = ["alpha"]\n',
 }
 LIBS = ("packages/liba", "packages/libb")
+# fastapi's shape: `dev` includes two groups that both hold the same requirement (and a requirement written twice);
+# uv records it once in the lock's `requires-dev`
+INCLUDED = BASE.replace('dev = ["pytest-ish"]', """dev = [{include-group = "tests"}, {include-group = "docs"}, "stray"]
+tests = [{ include-group = "shared" }, "pytest-ish", "gamma>=1"]
+docs = [{ include-group = "shared" }, "gamma>=1", "gamma>=1"]
+shared = ["epsilon"]""")
 
 SCENARIOS = [
     Scenario("synced", {"pyproject.toml": BASE}),
@@ -211,6 +224,14 @@ SCENARIOS = [
     Scenario("workspace-member-added", WORKSPACE, _new_member, members=LIBS),
     Scenario("workspace-root-group-changed", WORKSPACE, _edit('dev = ["pytest-ish"]', 'dev = ["pytest-ish", "stray"]'),
              members=LIBS),
+    Scenario("included-groups-synced", {"pyproject.toml": INCLUDED}),
+    Scenario("included-groups-edited", {"pyproject.toml": INCLUDED}, _edit('shared = ["epsilon"]',
+                                                                          'shared = ["epsilon", "alpha"]')),
+    # pydantic: `pydantic-core==2.48.0` from the workspace is locked without its specifier
+    Scenario("workspace-member-pinned", {**WORKSPACE, "pyproject.toml": WORKSPACE["pyproject.toml"].replace(
+        'dependencies = ["liba", "alpha"]', 'dependencies = ["liba==0.1", "alpha"]')}, members=LIBS),
+    # pydantic's pydantic-core/ keeps the uv.lock of before it was a member: uv never reads it
+    Scenario("workspace-member-own-stale-lock", WORKSPACE, _stale_member_lock, members=LIBS),
     Scenario("virtual-root-synced", VIRTUAL, members=LIBS),
     Scenario("virtual-root-member-group-removed", VIRTUAL, _pip("uninstall", "lint-tool"), members=LIBS),
     Scenario("virtual-root-group-changed", VIRTUAL, _edit('dev = ["pytest-ish"]', 'dev = ["pytest-ish", "stray"]'),

@@ -521,3 +521,48 @@ def test_quotes_just_before_a_multi_line_closing_delimiter_are_content(tmp_path)
     [declaration] = read(tmp_path, text).declarations
     assert slice_of(text, declaration.range) == 'a; python_version == "3.11"'
     assert declaration.marker == 'python_version == "3.11"'
+
+
+# --- Hatch's environments ---------------------------------------------------------------------------------
+
+
+def test_hatch_environments_are_development_sets_of_pyproject_and_hatch_toml(tmp_path):
+    from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
+    from venvsense.model.scopes import development_only
+
+    text = ('[project]\nname = "p"\nversion = "1"\ndependencies = ["runlib"]\n'
+            '[tool.hatch.envs.docs]\ndependencies = [\n  "mkdocs~=1.6",\n]\n'
+            '[tool.hatch.envs.types]\nextra-dependencies = ["mypy>=1.0"]\ntemplate = "docs"\n'
+            '[tool.hatch.envs.lint.scripts]\nstyle = "ruff check"\n')
+    hatch_toml = ('[envs.hatch-test]\nextra-dependencies = [\n  "trustme",\n]\n'
+                  '[envs.coverage]\ndetached = true\ndependencies = ["coverage[toml]>=6.2", "lxml"]\n')
+    (tmp_path / "hatch.toml").write_text(hatch_toml, encoding="utf-8")
+    manifest = read(tmp_path, text)
+    assert manifest.findings == [] and manifest.files == [tmp_path / "pyproject.toml", tmp_path / "hatch.toml"]
+    found = {(d.name, d.declaration_set, d.file.name) for d in manifest.declarations}
+    assert found == {
+        ("runlib", "pyproject.toml", "pyproject.toml"),
+        ("mkdocs", "hatch env 'docs'", "pyproject.toml"), ("mypy", "hatch env 'types'", "pyproject.toml"),
+        ("trustme", "hatch env 'hatch-test'", "hatch.toml"),
+        ("coverage", "hatch env 'coverage'", "hatch.toml"), ("lxml", "hatch env 'coverage'", "hatch.toml"),
+        # hatch test's own tools, not written anywhere: on the environment's header
+        *{(name, HATCH_TEST_DEFAULTS, "hatch.toml") for name in (
+            "coverage-enable-subprocess", "coverage", "pytest", "pytest-mock", "pytest-randomly",
+            "pytest-rerunfailures", "pytest-xdist")},
+    }
+    mkdocs = by_name(manifest, "mkdocs")
+    assert not mkdocs.primary and mkdocs.group == "hatch:docs" and development_only(mkdocs, tmp_path)
+    assert slice_of(text, mkdocs.range) == "mkdocs~=1.6"
+    pytest_ = by_name(manifest, "pytest")
+    assert slice_of(hatch_toml, pytest_.range) == "[envs.hatch-test]" and development_only(pytest_, tmp_path)
+
+
+def test_hatch_test_dependencies_replace_hatchs_own_and_bad_entries_are_findings(tmp_path):
+    manifest = read(tmp_path, '[tool.hatch.envs.hatch-test]\ndependencies = ["pytest>=8", 3]\n'
+                              '[tool.hatch.envs.x]\ndependencies = "pytest"\n[tool.hatch.envs.y]\nfeatures = ["a"]\n')
+    assert [(d.name, d.declaration_set) for d in manifest.declarations] == [("pytest", "hatch env 'hatch-test'")]
+    assert sorted(f.message for f in manifest.findings) == [
+        "entries of tool.hatch.envs.hatch-test.dependencies must be requirement strings, not an integer",
+        "tool.hatch.envs.x.dependencies must be an array of requirement strings, not a string"]
+    (tmp_path / "hatch.toml").write_text("[envs\n", encoding="utf-8")  # broken: Hatch says so, not us
+    assert read(tmp_path, "[project]\nname = 'p'\n").files == [tmp_path / "pyproject.toml"]

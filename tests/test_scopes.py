@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from support.projects import findings, write
-from support.wheels import build_wheel
+from support.wheels import build_wheel, uv_executable
 from venvsense.check import check_project
 from venvsense.fixes import finding_fixes
 from venvsense.model import Scopes, project_at, read_model
@@ -26,6 +26,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     house = tmp_path_factory.mktemp("scope-wheels")
     for name in ("runlib", "devtool", "testtool", "fastlib", "doctool"):
         build_wheel(house, name, "1.0")
+    build_wheel(house, "framework", "1.0", requires=["devtool>=1"])  # starlette to fastapi's anyio
     return house
 
 
@@ -157,11 +158,13 @@ def test_package_code_importing_a_development_only_distribution(project: Callabl
     }, installs=("runlib", "devtool", "testtool", "fastlib"))
     found = findings(root)
     # an optional import (try/except ImportError) is none: the package runs without it (flask's `import
-    # cryptography` for ad-hoc certificates, judged false on the precision benchmark)
-    assert vs304(found) == {("pkg/core.py", "devtool", "warning")}
+    # cryptography` for ad-hoc certificates, judged false on the precision benchmark); and as the package imports
+    # devtool as optional there, core.py's import is the weaker form, a hint
+    assert vs304(found) == {("pkg/core.py", "devtool", "hint")}
     core = next(f for f in found if f["code"] == "VS304" and f["file"] == "pkg/core.py")
     assert core["message"] == ("'devtool' is imported by package code, but 'devtool' is declared only for "
-                               "development (group 'dev'): users of the package will not have it")
+                               "development (group 'dev'): users of the package will not have it; the project "
+                               "imports it as optional elsewhere, so it is one the package can run without")
     # nothing else: the test tool is used by tests, the dev tool by package code, the extra by its module
     assert [f for f in found if f["code"] != "VS304"] == []
 
@@ -236,3 +239,122 @@ def test_a_project_without_a_main_set_has_no_package_code(project: Callable[...,
     packaged = write(tmp_path / "packaged", {"pyproject.toml": _PYPROJECT, "pkg/__init__.py": "import devtool\n",
                                              "samples/app.py": "import devtool\n"})
     assert vs304(findings(packaged)) == {("pkg/__init__.py", "devtool", "warning")}
+
+
+# --- folders the packaging leaves out -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("files", "unshipped", "shipped"), [
+    # celery: its tests live in `t/` (pytest's testpaths name only t/unit), which setup.py keeps out of the wheel
+    ({"setup.py": "import setuptools\nsetuptools.setup(name='c', install_requires=['runlib'],\n"
+                  "    packages=setuptools.find_packages(exclude=['t', 't.*']))\n"},
+     ["t/skip.py", "t/smoke/workers/alt.py"], ["celery/app.py", "tools.py", "tx/a.py"]),
+    # setuptools' matching: `t` alone leaves out the package t, not t.smoke
+    ({"setup.py": "from setuptools import setup, find_packages\n"
+                  "setup(name='c', packages=find_packages(exclude=('t',)))\n"},
+     ["t/skip.py"], ["t/smoke/workers/alt.py", "celery/app.py"]),
+    # positional `where` and `exclude`, a namespace finder, a pattern
+    ({"setup.py": "from setuptools import setup, find_namespace_packages\n"
+                  "PACKAGES = find_namespace_packages('src', ['*.fixtures', 'bench*'])\n"
+                  "setup(name='c', packages=PACKAGES)\n"},
+     ["src/pkg/fixtures/a.py", "src/benchmarks_extra/run.py"], ["src/pkg/a.py", "pkg/fixtures/a.py"]),
+    ({"pyproject.toml": '[project]\nname = "c"\nversion = "1"\n'
+                        '[tool.setuptools.packages.find]\nwhere = ["src"]\nexclude = ["c.devtools*"]\n'},
+     ["src/c/devtools/gen.py", "src/c/devtools_more/x.py"], ["src/c/core.py", "c/devtools/gen.py"]),
+    ({"setup.cfg": "[metadata]\nname = c\n[options]\npackages = find:\n"
+                   "[options.packages.find]\nexclude =\n    t\n    t.*\n"},
+     ["t/smoke/a.py"], ["c/core.py"]),
+])
+def test_a_folder_the_packaging_leaves_out_is_not_package_code(
+        tmp_path: Path, files: dict[str, str], unshipped: list[str], shipped: list[str]) -> None:
+    root = write(tmp_path, files)
+    pyproject = read_toml(root / "pyproject.toml") if "pyproject.toml" in files else None
+    scopes = read_scopes(root, pyproject)
+    assert {p: scopes.of(root / p) for p in unshipped + shipped} == {
+        **{p: "scripts" for p in unshipped}, **{p: "package" for p in shipped}}
+    # a test file there is still a test
+    assert scopes.of(root / "t" / "smoke" / "test_a.py") == "tests"
+
+
+@pytest.mark.parametrize("setup_py", [
+    "from setuptools import setup, find_packages\nEX = ['t']\nsetup(name='c', packages=find_packages(exclude=EX))\n",
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(exclude=[X + 'y']))\n",
+    "from setuptools import setup\nsetup(name='c', packages=['c'], exclude_package_data={'': ['t']})\n",
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(exclude=['t'])\n",  # broken
+    "from setuptools import setup, find_packages\nsetup(name='c', packages=find_packages(where=1, exclude=['t']))\n",
+])
+def test_an_exclusion_that_is_not_literal_says_nothing(tmp_path: Path, setup_py: str) -> None:
+    root = write(tmp_path, {"setup.py": setup_py})
+    scopes = read_scopes(root, None)
+    assert scopes.unpackaged == ()
+    assert scopes.of(root / "t" / "skip.py") == "package"
+
+
+def test_dev_tools_imported_where_setup_py_leaves_the_folder_out(project: Callable[..., Path]) -> None:
+    # the real CLI on celery's shape: t/skip.py and t/smoke/ import pytest, declared for tests only; VS304 is
+    # about code users of the package get, and t/ is not in it. The same import in the package stays VS304.
+    root = project({
+        "setup.py": "import setuptools\nsetuptools.setup(name='proj', version='1', install_requires=['runlib'],\n"
+                    "    packages=setuptools.find_packages(exclude=['t', 't.*']))\n",
+        "requirements-dev.txt": "testtool\n",
+        "proj/__init__.py": "import runlib\n",
+        "proj/contrib.py": "import testtool\n",
+        "t/__init__.py": "", "t/skip.py": "import testtool\n", "t/smoke/workers/alt.py": "import testtool\n",
+        "pytest.ini": "[pytest]\ntestpaths = t/unit\n", "t/unit/test_app.py": "import testtool\n",
+    }, installs=("runlib", "testtool"))
+    assert vs304(findings(root)) == {("proj/contrib.py", "testtool", "warning")}
+
+
+# --- a development-only distribution users get anyway -------------------------------------------------------
+
+_THROUGH = ('[project]\nname = "proj"\nversion = "1"\ndependencies = ["framework"]\n'
+            '[dependency-groups]\ndev = ["devtool"]\n')
+
+
+def test_vs304_says_when_users_get_it_only_as_a_dependency_of_a_main_one(project: Callable[..., Path]) -> None:
+    # fastapi's anyio: declared only in its dev group, imported by the package, required by starlette; users have
+    # it, but only while starlette requires it. The venv's Requires-Dist tells.
+    root = project({"pyproject.toml": _THROUGH, "proj/__init__.py": "import framework\nimport devtool\n",
+                    "proj/other.py": "import testtool\n"}, installs=("framework", "devtool"))
+    (finding,) = [f for f in findings(root) if f["code"] == "VS304"]
+    assert finding["message"] == ("'devtool' is imported by package code, but 'devtool' is declared only for "
+                                  "development (group 'dev'): users of the package get it only as a dependency "
+                                  "of framework")
+    assert finding["severity"] == "warning"
+
+
+@pytest.mark.skipif(uv_executable() is None, reason="uv is not installed")
+def test_without_a_venv_the_lock_tells_what_users_get_through_the_main_set(tmp_path: Path, wheels: Path) -> None:
+    root = write(tmp_path / "proj", {
+        "pyproject.toml": _THROUGH.replace('dev = ["devtool"]', 'dev = ["devtool", "doctool"]'),
+        "proj/__init__.py": "import framework\nimport devtool\n", "proj/docs.py": "import doctool\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env.update({"UV_OFFLINE": "1", "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable,
+                "UV_CACHE_DIR": str(tmp_path / "uv-cache")})
+    subprocess.run([str(uv_executable()), "lock", "--offline", "--find-links", str(wheels)], cwd=root, env=env,
+                   check=True, capture_output=True)
+    assert not (root / ".venv").exists()
+    messages = {f["file"]: f["message"] for f in findings(root) if f["code"] == "VS304"}
+    assert messages == {
+        "proj/__init__.py": "'devtool' is imported by package code, but 'devtool' is declared only for development "
+                            "(group 'dev'), and it is not installed: users of the package get it only as a "
+                            "dependency of framework",
+        # nothing of the main set requires doctool: the plain VS304
+        "proj/docs.py": "'doctool' is imported by package code, but 'doctool' is declared only for development "
+                        "(group 'dev'), and it is not installed: users of the package will not have it",
+    }
+
+
+def test_an_import_of_a_module_the_project_treats_as_optional_is_a_hint(project: Callable[..., Path]) -> None:
+    # sentry-python's integrations: `import channels` inside the function that needs it, the module guarded by
+    # try/except ImportError where the integration is set up; scrapy's HTTP/2 modules import h2 at their top,
+    # imported only when h2 is there. As for VS301 and VS302, the weaker form
+    root = project({
+        "pyproject.toml": _PYPROJECT, "pkg/__init__.py": "import runlib\n",
+        "pkg/setup.py": "try:\n    import devtool\nexcept ImportError:\n    devtool = None\n",
+        "pkg/lazy.py": "def f():\n    import devtool\n    return devtool\n",
+        "pkg/eager.py": "import devtool\n",
+    }, installs=("runlib",))
+    found = {f["file"]: f for f in findings(root) if f["code"] == "VS304"}
+    assert {file: f["severity"] for file, f in found.items()} == {"pkg/lazy.py": "hint", "pkg/eager.py": "hint"}
+    assert found["pkg/lazy.py"]["message"].endswith(
+        "; the project imports it as optional elsewhere, so it is one the package can run without")

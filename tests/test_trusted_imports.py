@@ -169,7 +169,7 @@ def test_the_scanner_records_gates_and_import_error_fallbacks(careful):
         ("urllib2", "m==2", False, False),
         ("cPickle", "", True, False),
         ("pickle", "", False, True),
-        ("json", "", False, False),
+        ("json", "", True, False),  # the try's else: runs only when `import cPickle` worked
         ("a", "", False, False),
         ("b", "", False, False),
     ]
@@ -191,3 +191,69 @@ def test_a_manifest_edit_naming_a_local_folder_classifies_again(project):
     full = check_project(project_at(root), environ={}, overrides={manifest: "alpha\nbeta\n"})
     assert named.findings == full.findings
     assert ("VS301", "beta") in {(f.code, f.package) for f in named.findings}
+
+
+@pytest.mark.parametrize("venv", [True, False])
+def test_vendored_code_imports_are_its_own_projects_to_guard(project, venv: bool) -> None:
+    # pip's src/pip/_vendor: msgpack's `from __pypy__ import ...` under `if hasattr(sys, "pypy_version_info")`,
+    # urllib3's `import h2` for its opt-in HTTP/2, requests' `import cryptography`: hints, never warnings, and no
+    # VS304 (the distribution declared for development is not what the vendored copy needs to be)
+    root = project({
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[dependency-groups]\ntest = ["cryptography"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "src/tool/_vendor/__init__.py": "",
+        "src/tool/_vendor/msgpack/fallback.py": "import sys\nif hasattr(sys, 'pypy_version_info'):\n"
+                                                "    from __pypy__ import newlist_hint\n",
+        "src/tool/_vendor/urllib3/http2.py": "import h2.config\nimport cryptography\n",
+        "src/tool/vendors.py": "import h2\n",  # not a vendored folder: its own code
+    }, installs=("alpha",), venv=venv)
+    found = findings(root)
+    vendored = [f for f in found if "/_vendor/" in str(f["file"])]
+    expected = {("src/tool/_vendor/msgpack/fallback.py", "__pypy__"),
+                ("src/tool/_vendor/urllib3/http2.py", "h2.config")}
+    if venv:  # declared (for tests) but not installed: VS301, lowered; without a venv nothing (it is declared)
+        expected.add(("src/tool/_vendor/urllib3/http2.py", "cryptography"))
+    assert {(f["file"], module_of(f)) for f in vendored} == expected
+    assert {f["severity"] for f in vendored} == {"hint"} and {f["code"] for f in vendored} == {
+        "VS301" if venv else "VS302"}
+    assert all("in vendored code" in str(f["message"]) for f in vendored)
+    (own,) = [f for f in found if f["file"] == "src/tool/vendors.py"]
+    assert own["severity"] == ("error" if venv else "warning")
+
+
+def test_a_hatch_project_tests_with_what_hatch_test_installs(project) -> None:
+    # pypa/hatch: tests import pytest, which no file names — `hatch test` installs it (with its plugins and
+    # coverage.py) in its `hatch-test` environment, which hatch.toml configures; other environments declare
+    # what their scripts and docs import
+    files = {
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[tool.hatch.envs.docs]\ndependencies = ["mkdocs"]\n',
+        "hatch.toml": '[envs.hatch-test]\nextra-dependencies = ["trustme"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "tests/test_tool.py": "import pytest\nimport trustme\nfrom pytest_mock import MockerFixture\n",
+        "docs/hooks.py": "import mkdocs\n",
+    }
+    root = project(files, venv=False)
+    assert {f["code"] for f in findings(root)} == {"VS101"}
+    # without the environment's table, pytest is what nothing declares
+    files["hatch.toml"] = ""
+    files["pyproject.toml"] += '[tool.hatch.envs.hatch-test]\ndependencies = ["trustme"]\n'  # replaces hatch's own
+    root = project(files, venv=False)
+    assert {(f["code"], module_of(f)) for f in findings(root) if f["code"] != "VS101"} == {
+        ("VS302", "pytest"), ("VS302", "pytest_mock")}
+
+
+def test_a_venv_is_never_judged_against_hatch_environments(project) -> None:
+    # rq: [tool.hatch.envs.test] lists pytest, mypy, tox…; the project's .venv holds the runtime dependencies and
+    # Hatch builds `test` apart from it: no VS201 for the environment's entries, and its tests' pytest is a hint
+    root = project({
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = ["alpha"]\n'
+                          '[tool.hatch.envs.test]\ndependencies = ["pytest", "tomli"]\n',
+        "src/tool/__init__.py": "import alpha\n",
+        "tests/test_tool.py": "import pytest\nimport tomli\n",
+    }, installs=("alpha",))
+    found = findings(root)
+    assert {(f["code"], f["severity"], module_of(f)) for f in found} == {("VS301", "hint", "pytest"),
+                                                                      ("VS301", "hint", "tomli")}
+    assert "declared for hatch env 'test', an environment Hatch makes apart from this venv" in found[0]["message"]

@@ -266,7 +266,7 @@ def _check(model: ProjectModel, scan: tuple[Usage, ModuleIndex] | None,
             used_without_import=settings.used_without_import,
             environment_label=venv_label(model.environment, model.root) if model.environment else None,
             root=model.root, incomplete=model.declarations_incomplete, scopes=model.scopes,
-            pyproject_toml=model.pyproject_toml,
+            pyproject_toml=model.pyproject_toml, lock=model.lock,
         ))
         found.extend(notebook_findings(scan[0].notebooks, model.buffers, model.declarations))
         found = manifestless_findings(model, project_usage, scan[1], found)

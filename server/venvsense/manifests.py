@@ -127,8 +127,16 @@ def is_project_listing(files: Iterable[str], folders: Iterable[str]) -> bool:
     if REQUIREMENTS_FOLDER in folders:
         return True
     names = files if isinstance(files, (set, frozenset)) else set(files)
-    return not _MARKER_NAMES.isdisjoint(names) or any(
+    markers = _MARKER_NAMES.intersection(names)
+    return bool(markers and not module_setup_py(markers, names)) or any(
         name.endswith(REQUIREMENTS_SUFFIXES) and is_requirements_file_name(name) for name in names)
+
+
+def module_setup_py(markers: Iterable[str], names: Iterable[str]) -> bool:
+    """Whether a folder whose project markers are ``markers`` and which holds the files ``names`` has a
+    ``setup.py`` that is a module of a package, not a project's manifest: its only marker, beside an
+    ``__init__.py`` (pdm's ``src/pdm/models/setup.py``, the module that reads other projects' setup files)."""
+    return set(markers) == {"setup.py"} and "__init__.py" in names
 
 
 # --- globs (one dialect: ``*`` and ``?`` stay within a path segment, ``**`` spans segments) ------------------

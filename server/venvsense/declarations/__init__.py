@@ -104,6 +104,16 @@ class Manifest:
     outside: dict[Path, tuple[Path, Range]] = field(default_factory=dict)
 
 
+# the declaration sets a tool installs in environments of its own (Hatch's environments, tox's): they say what the
+# code the tool runs imports (such an import is declared), but the project's venv is never judged against them
+SEPARATE_ENVIRONMENTS = ("hatch env ", "tox env ")
+
+
+def in_separate_environment(declaration: Declaration) -> bool:
+    """Whether ``declaration`` is in a set a tool installs apart from the project's venv (``SEPARATE_ENVIRONMENTS``)."""
+    return declaration.declaration_set.startswith(SEPARATE_ENVIRONMENTS)
+
+
 def manifest_text(path: Path, text: str | None) -> tuple[Manifest, str | None]:
     """A new ``Manifest`` of ``path`` and the text to read: ``text`` (an editor buffer) or the file's.
 

@@ -35,7 +35,9 @@ from venvsense.imports.records import NO_IMPORTS, ImportStatement, ScanResult
 from venvsense.text import write_atomically
 
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 8, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+# raised whenever a scan would say something else of the same bytes (9: availability guards and a try's `else:`
+# make imports optional), so that scans made by an older scanner are never taken for this one's
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 9, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 
 

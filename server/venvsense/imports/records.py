@@ -31,7 +31,8 @@ class ImportStatement:
 
     * ``optional``: inside the body of a ``try`` one of whose handlers catches ``ImportError`` or
       ``ModuleNotFoundError`` (or is bare, ``Exception``, ``BaseException``, or a tuple naming one of
-      these); a handler's own imports are not optional;
+      these), or its ``else:``; a handler's own imports are not optional; or inside an ``if``/``elif`` that
+      tests the module is there (``guards``: ``if _NUMPY_AVAILABLE:``, ``if markdown is not None:``);
     * ``type_checking``: inside the body (not the ``else``) of ``if TYPE_CHECKING:`` or
       ``if <module>.TYPE_CHECKING:``;
     * ``in_function``: inside a ``def``, ``async def`` or ``class`` body, so it runs only when called or

@@ -1,7 +1,8 @@
 """Import statements and the blocks around them, shared by the fast scanner and the careful lexer: parsing one
 ``import``/``from`` statement, and the block context (``try``/``except ImportError``, ``if TYPE_CHECKING:``,
-``def``/``class``, ``if``/``elif``/``else`` on the Python version or platform: ``gates``) that decides an import's
-flags and gate.
+``def``/``class``, ``if``/``elif``/``else`` on the Python version or platform: ``gates``; an ``if`` that tests a
+module is there, and the ``else:`` of a ``try`` whose handler catches ``ImportError``: ``guards``) that decides an
+import's flags and gate.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import unicodedata
 from array import array
 
 from venvsense.imports.gates import condition_at, negated
+from venvsense.imports.guards import header_guard
 from venvsense.imports.records import (
     FLAG_FALLBACK,
     FLAG_FUTURE,
@@ -83,6 +85,11 @@ class _Try:
         self.catches = False
 
 
+# the record of an availability guard's body (``guards``): optional, as a try body whose handler catches ImportError
+_GUARDED = _Try(-1)
+_GUARDED.catches = True
+
+
 def indent_width(indent: str) -> int:
     """The column of the first character after ``indent``, with CPython's tab stops and form feeds."""
     if "\t" not in indent and "\f" not in indent:
@@ -127,7 +134,7 @@ class ImportCollector:
 
     ``parsed`` caches the statements parsed by an earlier pass over the same text (by keyword position)."""
 
-    __slots__ = ("_context", "_header", "blocks", "chains", "end", "errors", "found", "parsed", "text",
+    __slots__ = ("_context", "_header", "blocks", "chains", "end", "errors", "found", "last_at", "parsed", "text",
                  "try_at_indent", "undecided")
 
     def __init__(self, text: str, parsed: dict[int, ParsedStatement]) -> None:
@@ -146,8 +153,10 @@ class ImportCollector:
         self.parsed = parsed
         self.end = 0  # where the last statement ends
         self._context: Context | None = _NO_CONTEXT
-        # the last `if`/`elif` header read: (position, under TYPE_CHECKING, its gate atom)
-        self._header: tuple[int, bool, str | None] = (-1, False, None)
+        # the last `if`/`elif` header read: (position, under TYPE_CHECKING, its gate atom, an availability guard)
+        self._header: tuple[int, bool, str | None, bool] = (-1, False, None, False)
+        # the keyword of the last keyword line seen at each indent (an `else` after `except` is the try's)
+        self.last_at: dict[int, str] = {}
 
     # -- context
     def close_blocks(self, indent: int) -> None:
@@ -157,14 +166,16 @@ class ImportCollector:
             while blocks and blocks[-1][0] >= indent:
                 blocks.pop()
 
-    def _if_header(self, position: int) -> tuple[int, bool, str | None]:
-        """Whether the ``if``/``elif`` header at ``position`` tests TYPE_CHECKING, and its gate atom (read once
-        for ``would_change`` and ``keyword_line``)."""
+    def _if_header(self, keyword: str, position: int) -> tuple[int, bool, str | None, bool]:
+        """Whether the ``if``/``elif`` header at ``position`` tests TYPE_CHECKING, its gate atom, and whether it
+        tests a module is there (``guarded``; read once for ``would_change`` and ``keyword_line``)."""
         header = self._header
         if header[0] != position:
             text = self.text
+            type_checking = _TYPE_CHECKING_TEST.match(text, position) is not None
             header = self._header = (
-                position, _TYPE_CHECKING_TEST.match(text, position) is not None, condition_at(text, position),
+                position, type_checking, condition_at(text, position),
+                not type_checking and header_guard(text, position, keyword, lambda: _optionally_bound(self.found)),
             )
         return header
 
@@ -175,9 +186,9 @@ class ImportCollector:
                 self.undecided and any(record.indent >= indent for record in self.undecided)):
             return True
         if keyword == "if":
-            _, type_checking, atom = self._if_header(position)
-            return type_checking or atom is not None
-        return keyword == "else" and any(self.chains.get(indent, ()))
+            _, type_checking, atom, guarded = self._if_header(keyword, position)
+            return type_checking or atom is not None or guarded
+        return keyword == "else" and (any(self.chains.get(indent, ())) or _try_else(self, indent) is not None)
 
     def keyword_line(self, keyword: str, position: int, indent: int) -> int:
         """A logical line at ``indent`` starts with ``keyword`` at ``position``; returns where lexing goes on."""
@@ -197,6 +208,8 @@ class ImportCollector:
         if chains and keyword != "elif" and keyword != "else":
             for deeper in [at for at in chains if at >= indent]:
                 del chains[deeper]
+        previous = self.last_at.get(indent)
+        self.last_at[indent] = keyword
         if keyword == "def" or keyword == "class" or keyword == "async":
             blocks.append((indent, "def", None, ""))
             self._context = None
@@ -219,12 +232,19 @@ class ImportCollector:
                 self.blocks.append((indent, "fb", None, ""))
                 self._context = None
         elif keyword == "if" or keyword == "elif":
-            _, type_checking, atom = self._if_header(position)
+            _, type_checking, atom, guarded = self._if_header(keyword, position)
             if type_checking:
                 blocks.append((indent, "tc", None, ""))
                 self._context = None
+            elif guarded:
+                blocks.append((indent, "", _GUARDED, ""))
+                self._context = None
             self._gate(keyword, atom, indent)
         elif keyword == "else":
+            record = _try_else(self, indent, previous)
+            if record is not None:  # runs only when the try's imports worked
+                blocks.append((indent, "", record, ""))
+                self._context = None
             self._gate(keyword, None, indent)
         return position + len(keyword)
 
@@ -401,6 +421,28 @@ class ImportCollector:
             add_module(intern(module))
         packed = array("H", numbers) if max(numbers) <= 0xFFFF else array("i", numbers)
         return ScanResult.packed(tuple(modules), tuple(names_of), packed, errors, tuple(gates))
+
+
+def _optionally_bound(found: list[tuple[str, int, int, int, tuple[str, ...], Context]]) -> set[str]:
+    """The names bound so far by imports inside a try whose handler catches ImportError (``import a.b`` binds
+    ``a``, ``from m import x`` binds ``x``; an ``as`` name is not known here): what an ``if`` may test."""
+    bound: set[str] = set()
+    for module, _, _, _, names, context in found:
+        if any(record.catches for record in context[0]):
+            if names:
+                bound.update(name for name in names if name != "*")
+            else:
+                bound.add(module.partition(".")[0])
+    return bound
+
+
+def _try_else(collector: ImportCollector, indent: int, previous: str | None = None) -> _Try | None:
+    """The try whose ``else:`` a line at ``indent`` starting with ``else`` is, when its handlers catch ImportError
+    (its last clause at that indent was an ``except``; ``previous``: that clause's keyword, when known)."""
+    if (previous if previous is not None else collector.last_at.get(indent)) != "except":
+        return None
+    record = collector.try_at_indent.get(indent)
+    return record if record is not None and record.catches else None
 
 
 def _parse_statement(text: str, keyword: str, position: int) -> ParsedStatement:

@@ -102,8 +102,11 @@ def _links_inside(link: str, folder: str | os.PathLike[str]) -> bool:
 def is_project_root(folder: Path) -> bool:
     """A folder holding a project marker file, a ``requirements/`` folder or a requirements file."""
     for marker in PROJECT_MARKERS:
-        if (folder / marker).is_file():
+        if marker != "setup.py" and (folder / marker).is_file():
             return True
+    # a setup.py beside an __init__.py is a package's module (``manifests.module_setup_py``)
+    if (folder / "setup.py").is_file() and not (folder / "__init__.py").is_file():
+        return True
     if (folder / REQUIREMENTS_FOLDER).is_dir():
         return True
     try:
@@ -201,6 +204,11 @@ def _walk_roots(top: Path) -> Iterator[Path]:
     claimed: set[str] = set()  # the relative paths of the roots found so far ("" for ``top``)
     for listing in walk(top):
         relative = listing.relative
+        if relative and test_data_folder(relative):
+            # the projects a test suite builds on (poetry's tests/fixtures/*, pip's tests/data/*): data of the
+            # project around them, never projects of their own (unless asked for by name: then it is ``top``)
+            listing.folders[:] = []
+            continue
         root = listing.is_project()
         if not root and not _under(relative, claimed) and imports_third_party(listing):
             root = True
@@ -212,6 +220,23 @@ def _walk_roots(top: Path) -> Iterator[Path]:
             name for name in listing.folders
             if not (root and name.lower() == REQUIREMENTS_FOLDER) and (not name.startswith(".") or name == ".github")
         ]
+
+
+# folders of test data: anywhere, and below a `tests`/`test` folder
+_TEST_DATA = frozenset({"testdata", "test_data", "test-data"})
+_TEST_DATA_IN_TESTS = frozenset({"fixtures", "fixture", "data"})
+
+
+def test_data_folder(relative: str) -> bool:
+    """Whether the folder at ``relative`` (POSIX, below the top) is test data or lies in some: a ``testdata`` /
+    ``test_data`` / ``test-data`` folder, or a ``fixtures`` / ``data`` folder inside a ``tests``/``test`` folder."""
+    parts = relative.strip("/").lower().split("/")
+    in_tests = False
+    for part in parts:
+        if part in _TEST_DATA or (in_tests and part in _TEST_DATA_IN_TESTS):
+            return True
+        in_tests = in_tests or part in ("tests", "test")
+    return False
 
 
 def _under(relative: str, claimed: set[str]) -> bool:

@@ -26,6 +26,7 @@ from venvsense.model.discovery import Project, is_project_root, project_at
 from venvsense.model.scopes import Scopes, read_scopes
 from venvsense.text import UnreadableFile, read_text
 from venvsense.tomlfile import TomlFile, read_toml
+from venvsense.tree import folders_above
 
 if TYPE_CHECKING:
     from venvsense.declarations.pythonversion import PythonVersionFile
@@ -146,6 +147,8 @@ def read_model(
                      trusted=settings.trusted)
     _resolve_dynamic(sets, installed)
     lock_path = find_lock(project.root) if project.single_manifest is None else None
+    if lock_path is not None and lock_path.name == "uv.lock" and _uv_workspace_member(project.root):
+        lock_path = None  # uv uses the workspace root's lock: a member's own is a leftover it never reads
     kind = lock_kind(lock_path) if lock_path is not None else None
     # a lock of a format this version does not read is no lock (nothing said about it, nothing concluded)
     lock = read_lock(lock_path, buffers.get(lock_path)) if lock_path and kind and format_of(kind) else None
@@ -158,6 +161,23 @@ def read_model(
         scopes=read_scopes(project.root, pyproject_toml, buffers, packaged=_packaged(project, pyproject_toml)),
         lock=lock,
     )
+
+
+def _uv_workspace_member(root: Path) -> bool:
+    """Whether the project at ``root`` is a member of a uv workspace above it (the nearest ``pyproject.toml`` up
+    the tree with a ``[tool.uv.workspace]`` table, whose ``members`` globs name ``root``): pydantic's
+    ``pydantic-core/`` keeps a ``uv.lock`` from before it was one."""
+    from venvsense.firstparty import workspace_member_folders
+
+    for folder in folders_above(root):
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        parsed = read_toml(pyproject)
+        if not isinstance(parsed.table("tool", "uv").get("workspace"), Mapping):
+            continue
+        return root in workspace_member_folders(folder, parsed)
+    return False
 
 
 def _compiled_lock(project: Project, buffers: Mapping[Path, str]) -> Lock | None:
@@ -263,6 +283,11 @@ def _read_sets(project: Project, buffers: Mapping[Path, str], environ: Mapping[s
         from venvsense.declarations.pipfile import read_pipfile
 
         manifests.append(read_pipfile(project.pipfile, buffers.get(project.pipfile)))
+    tox_ini = project.root / "tox.ini"
+    if project.single_manifest is None and (tox_ini in buffers or tox_ini.is_file()):
+        from venvsense.declarations.tox import read_tox_ini  # what tox installs for the tests it runs
+
+        manifests.append(read_tox_ini(tox_ini, buffers.get(tox_ini)))
     return manifests
 
 

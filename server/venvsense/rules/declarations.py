@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from venvsense.caches import MemoryCache
-from venvsense.declarations import Declaration
+from venvsense.declarations import Declaration, in_separate_environment
 from venvsense.environment import Distribution, Environment, Installed, broken_dependencies, marker_environment
 from venvsense.environment.pipcheck import parse_requirement
 from venvsense.findings import Finding, make
@@ -105,6 +105,8 @@ def declaration_findings(model: ProjectModel, env: Environment, installed: Insta
         else {}
     now = _judgments.put(model.root, Judgments(installed, env.python, where))
     for declaration in model.declarations:
+        if in_separate_environment(declaration):
+            continue  # Hatch and tox install those sets in environments of their own, never in the project's venv
         found = before.get(declaration)
         if found is None:
             found = _judge(declaration, dists, markers, where)
@@ -278,7 +280,9 @@ def conflicting_declarations(declarations: list[Declaration], environment: Envir
     out: list[Finding] = []
     by_name: dict[str, list[Declaration]] = {}
     for declaration in declarations:
-        if declaration.normalized and declaration.kind == "registry":
+        # (a set a tool installs apart, one environment each, conflicts with nothing else: tox's `django32:` and
+        # `django40:` lines are two environments)
+        if declaration.normalized and declaration.kind == "registry" and not in_separate_environment(declaration):
             by_name.setdefault(declaration.normalized, []).append(declaration)
     markers = marker_environment(environment.python) if environment is not None and environment.python else None
     for name, group in by_name.items():

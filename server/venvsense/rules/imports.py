@@ -5,7 +5,7 @@ is installed and where each file is (its scope, ``model.scopes``)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,17 @@ from venvsense.classify.members import (
     imported_by_enclosing_project,
     imported_by_workspace_members,
 )
-from venvsense.declarations import Declaration
+from venvsense.declarations import Declaration, in_separate_environment
+from venvsense.declarations.locks.model import Lock
+from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
+from venvsense.declarations.tox import TOX_ENV
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared
 from venvsense.imports import ImportStatement, string_imports
 from venvsense.mapping import ModuleIndex, Provider
 from venvsense.model.scopes import Scopes, development_only
-from venvsense.rules.trust import Trust
+from venvsense.rules.trust import Trust, vendored
 from venvsense.text import Position, Range
 from venvsense.tomlfile import TomlFile
 from venvsense.tree import walk
@@ -52,26 +55,29 @@ def import_findings(
     installed: Installed | None, project_name: str | None, check_unused: bool,
     used_without_import: Iterable[str] = (), environment_label: str | None = None, root: Path | None = None,
     incomplete: bool = False, scopes: Scopes | None = None, pyproject_toml: TomlFile | None = None,
+    lock: Lock | None = None,
 ) -> list[Finding]:
     """VS301, VS302, VS303 and VS304 for one project. ``environment_label`` is how messages name the venv;
     ``root`` the project's folder (a declaration read from an included file outside it belongs to another
     project: it is never this project's unused dependency). ``incomplete``: some of the project's declarations
     could not be read (computed at build time, VS209), so "not declared" cannot be known: no VS302.
     ``scopes``: which files are package code (VS304 is only about those; without it, none is).
-    ``pyproject_toml``: the project's, as the check read it (a uv workspace's members; else read when needed)."""
+    ``pyproject_toml``: the project's, as the check read it (a uv workspace's members; else read when needed).
+    ``lock``: the project's lock, whose dependency graph tells what users of the package get through its main
+    dependencies (VS304's "only as a dependency of"; the venv's ``Requires-Dist`` when there is no lock)."""
     out: list[Finding] = []
-    development = _DevelopmentOnly(declarations, root, scopes)
     python = environment.python if environment is not None else None
-    trust = Trust(usage, index, python, (lambda path: scopes.of(path) == "tests") if scopes is not None else None,
-                  root, pyproject_toml)
-    declared = {d.normalized for d in declarations if d.normalized}
-    declared_modules = _DeclaredModules()
-    for declaration in declarations:
-        if declaration.normalized:
-            for module in _declared_modules(declaration, index):
-                declared_modules.setdefault(module, declaration)
+    # the sets a tool installs in environments of its own (Hatch's, tox's) declare for the code that tool runs
+    # (tests, docs, scripts), never for package code: it is judged by the project's own sets alone (and never
+    # VS304 on their word)
+    own = [d for d in declarations if not in_separate_environment(d)]
+    development = _DevelopmentOnly(own, root, scopes, lambda: _requirers(lock, index, python))
+    in_tests = (lambda path: scopes.of(path) == "tests") if scopes is not None else None
+    worlds = [_World(declarations, index, project_name, Trust(usage, index, python, in_tests, root, pyproject_toml))]
+    if len(own) < len(declarations) and scopes is not None:
+        worlds.append(_World(own, index, project_name, Trust(usage, index, python, in_tests, root, pyproject_toml)))
+    trust = worlds[0].trust
     how: dict[str, str] = {}  # distribution → how it was installed, for its VS302 messages
-    missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
     # one Range object for every import at the same place (`import os` on line 3 of many files)
     ranges: dict[tuple[int, int, int, int], Range] = {}
 
@@ -82,12 +88,12 @@ def import_findings(
             found = ranges[key] = Range(Position(s.line, s.column), Position(s.end_line, s.end_column))
         return found
 
-    if project_name:
-        declared.add(canonicalize_name(project_name))
     reported_missing: set[tuple[Path, int, str]] = set()
     usable = environment is not None and installed is not None and not environment.problems
-    settled: dict[int, bool] = {}  # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
     for item in usage.third_party:
+        world = worlds[1] if len(worlds) > 1 and development.in_package(item.file) else worlds[0]
+        declared, declared_modules, trust, missing, settled = (
+            world.declared, world.modules, world.trust, world.missing, world.settled)
         providers = item.providers
         if providers and settled.get(id(providers)):
             continue
@@ -103,8 +109,10 @@ def import_findings(
                     key = (item.file, statement.line, item.top)
                     if not statement.type_checking and key not in reported_missing:
                         reported_missing.add(key)
+                        lazy = item.top in trust.optional()
                         out.append(_dev_only_import(item, dev_only, relaxed, shared_range(statement),
-                                                    installed=False))
+                                                    installed=False, through=development.through(dev_only),
+                                                    elsewhere=lazy))
                     continue
             if not usable:
                 if environment is None and not incomplete:  # what needs no venv: is it declared at all?
@@ -146,8 +154,10 @@ def import_findings(
                 settled[id(providers)] = True
             elif (development.in_package(item.file) and not item.statement.type_checking
                   and not _relaxed(item.statement)):
+                lazy = item.top in trust.optional()
                 out.append(_dev_only_import(item, dev_only, _relaxed(item.statement),
-                                            shared_range(item.statement), installed=True))
+                                            shared_range(item.statement), installed=True,
+                                            through=development.through(dev_only), elsewhere=lazy))
             continue
         provider = item.providers[0]
         statement = item.statement
@@ -165,20 +175,48 @@ def import_findings(
         # the weaker form, as for VS301: the code runs without it
         out.append(finding.with_severity(Severity.HINT) if relaxed else finding)
     if check_unused and usage.scanned:
-        out.extend(_unused(usage, index, [d for d in declarations if not trust.excluded(d)], project_name,
+        out.extend(_unused(usage, index, [d for d in declarations if not worlds[0].trust.excluded(d)], project_name,
                            tuple(used_without_import), python, root, pyproject_toml))
     return out
+
+
+class _World:
+    """What one set of declarations says about imports, with the caches of its answers: every file's (all the
+    project's sets), and package code's when some sets are a tool's own environments (``import_findings``)."""
+
+    __slots__ = ("declared", "missing", "modules", "settled", "trust")
+
+    def __init__(self, declarations: list[Declaration], index: ModuleIndex, project_name: str | None,
+                 trust: Trust) -> None:
+        self.trust = trust
+        self.declared = {d.normalized for d in declarations if d.normalized}
+        if project_name:
+            self.declared.add(canonicalize_name(project_name))
+        self.modules = _DeclaredModules()
+        for declaration in declarations:
+            if declaration.normalized:
+                for module in _declared_modules(declaration, index):
+                    self.modules.setdefault(module, declaration)
+        # one VS301 description per module imported (a large project imports one module thousands of times)
+        self.missing: dict[tuple[str, str, str | None], tuple[str, str | None, dict[str, Any], Declaration | None]] = {}
+        # id(providers) → declared or typing-only: nothing to report (the tuples are shared)
+        self.settled: dict[int, bool] = {}
 
 
 class _DevelopmentOnly:
     """Which imports only a development set declares (VS304), and which files are package code, each answered
     once per check. ``active``: the project declares something for development and has scopes."""
 
-    __slots__ = ("_by_name", "_files", "_modules", "_providers", "_root", "_scopes", "_tops", "active")
+    __slots__ = ("_by_name", "_files", "_modules", "_providers", "_requirers", "_root", "_runtime", "_scopes",
+                 "_through", "_tops", "active")
 
-    def __init__(self, declarations: list[Declaration], root: Path | None, scopes: Scopes | None) -> None:
+    def __init__(self, declarations: list[Declaration], root: Path | None, scopes: Scopes | None,
+                 requirers: Callable[[], Mapping[str, frozenset[str]]] | None = None) -> None:
         self._root = root
         self._scopes = scopes
+        self._requirers = requirers
+        self._runtime: frozenset[str] | None = None
+        self._through: dict[str, tuple[str, ...]] = {}
         self._by_name: dict[str, list[Declaration]] = {}
         for declaration in declarations:
             if declaration.normalized and not declaration.transitive:
@@ -194,7 +232,8 @@ class _DevelopmentOnly:
         answer = self._files.get(path)
         if answer is None:
             assert self._scopes is not None
-            answer = self._files[path] = self._scopes.of(path) == "package"
+            # vendored code (pip's `_vendor`) is shipped, but its imports are another project's to guard
+            answer = self._files[path] = self._scopes.of(path) == "package" and not vendored(path, self._root)
         return answer
 
     def _only(self, name: str) -> Declaration | None:
@@ -214,6 +253,22 @@ class _DevelopmentOnly:
             self._providers[key] = only[0] if only and all(only) else None
         return self._providers[key]
 
+    def through(self, declaration: Declaration) -> tuple[str, ...]:
+        """The main declarations through which users of the package get ``declaration``'s distribution anyway
+        (it is a dependency of theirs, at any depth, by the lock's graph or the venv's ``Requires-Dist``);
+        ``()`` when none does or nothing tells."""
+        name = declaration.normalized
+        found = self._through.get(name)
+        if found is None:
+            if self._runtime is None:
+                self._runtime = frozenset(
+                    other for other, declared in self._by_name.items()
+                    if any(not development_only(d, self._root) and not d.declaration_set.startswith("extra ")
+                           for d in declared))
+            requirers = self._requirers() if self._requirers is not None and self._runtime else {}
+            found = self._through[name] = _reached_from(name, self._runtime, requirers)
+        return found
+
     def of_module(self, item: ClassifiedImport, declared_modules: Mapping[str, Declaration]) -> Declaration | None:
         """For an import nothing installed provides: the development declaration when the declaration that
         would provide it (``_declared_for``) is declared only for development."""
@@ -230,18 +285,60 @@ class _DevelopmentOnly:
 
 
 def _dev_only_import(item: ClassifiedImport, declaration: Declaration, relaxed: str | None, range_: Range, *,
-                     installed: bool) -> Finding:
+                     installed: bool, through: tuple[str, ...] = (), elsewhere: bool = False) -> Finding:
     """VS304: package code imports a distribution the project declares only for development (never for an
-    optional import: the package runs without it)."""
+    optional import: the package runs without it). ``through``: the main declarations that bring it to users
+    anyway (then they have it, but only as long as those keep requiring it). ``elsewhere``: a module the project
+    imports as optional in another place (try/except ImportError, a guard, ``find_spec``): a hint, as VS301 and
+    VS302 are (sentry-python's integrations import the framework they integrate where they use it, scrapy its
+    HTTP/2 modules' ``h2``)."""
     why = f"; it is {relaxed}, so the code runs without it" if relaxed else ""
+    if elsewhere and not relaxed:
+        why = "; the project imports it as optional elsewhere, so it is one the package can run without"
     absent = "" if installed else ", and it is not installed"
+    users = (f"users of the package get it only as a dependency of {', '.join(through)}" if through
+             else "users of the package will not have it")
     finding = make(
         "VS304", f"'{item.module}' is imported by package code, but '{declaration.name}' is declared only for "
-        f"development ({declaration.declaration_set}){absent}: users of the package will not have it{why}",
+        f"development ({declaration.declaration_set}){absent}: {users}{why}",
         item.file, range_, package=declaration.normalized, module=item.module,
         declared_in=declaration.declaration_set,
     )
-    return finding.with_severity(Severity.HINT) if relaxed else finding
+    return finding.with_severity(Severity.HINT) if relaxed or elsewhere else finding
+
+
+def _requirers(lock: Lock | None, index: ModuleIndex, python: str | None) -> Mapping[str, frozenset[str]]:
+    """Distribution → the distributions that require it (canonical names): from the lock's graph when the
+    project has a lock that reads (every resolution's entries, their required dependencies, not extras or
+    groups), else from the venv's installed ``Requires-Dist`` (``ModuleIndex.dependents``)."""
+    found: dict[str, set[str]] = {}
+    if lock is not None and lock.error is None and lock.packages:
+        for package in lock.packages:
+            parent = canonicalize_name(package.name)
+            for dependency in package.dependencies:
+                found.setdefault(canonicalize_name(dependency.name), set()).add(parent)
+    else:
+        for name, parents in index.dependents(python).items():
+            found[name] = {parent for parent, extra in parents if extra is None}
+    return {name: frozenset(parents) for name, parents in found.items()}
+
+
+def _reached_from(name: str, runtime: frozenset[str], requirers: Mapping[str, frozenset[str]]) -> tuple[str, ...]:
+    """The distributions of ``runtime`` from which ``name`` is reached through ``requirers`` (sorted, at most
+    three), walking up from ``name``."""
+    if not runtime:
+        return ()
+    seen = {name}
+    pending = [name]
+    reached: set[str] = set()
+    while pending:
+        for parent in requirers.get(pending.pop(), ()):
+            if parent in runtime:
+                reached.add(parent)
+            if parent not in seen:
+                seen.add(parent)
+                pending.append(parent)
+    return tuple(sorted(reached))[:3]
 
 
 def _declared_modules(declaration: Declaration, index: ModuleIndex) -> tuple[str, ...]:
@@ -382,6 +479,8 @@ def _unused(usage: Usage, index: ModuleIndex, declarations: list[Declaration], p
         name = declaration.normalized
         if not name or declaration.transitive or name == own or declaration.kind == "editable":
             continue
+        if declaration.declaration_set == HATCH_TEST_DEFAULTS or declaration.declaration_set.startswith(TOX_ENV):
+            continue  # hatch's own choice, not the project's word; tox's deps are also what its commands run
         if (declaration.file, declaration.range) in seen or _pins_of_an_in_file(declaration.file, locked):
             continue
         seen.add((declaration.file, declaration.range))

@@ -48,7 +48,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
-from venvsense.declarations import Declaration
+from venvsense.declarations import Declaration, in_separate_environment
 from venvsense.dotted import DottedNames
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
@@ -69,7 +69,20 @@ _PROBE_PROVIDERS = frozenset({"importlib", "pytest", "_pytest"})
 # PEP 723's reference expression for a metadata block (https://peps.python.org/pep-0723/)
 _SCRIPT_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 _HEAD_BYTES = 1 << 16
-_DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data"})
+# folders holding other projects' code copied into this one (pip's `_vendor`, setuptools' `_vendor`/`extern`):
+# their imports are that project's, guarded its way (`if hasattr(sys, "pypy_version_info"): from __pypy__ ...`)
+_VENDORED_FOLDERS = frozenset({"_vendor", "vendor", "vendored", "_vendored", "third_party", "_third_party",
+                               "thirdparty", "extern", "_extern"})
+
+
+def vendored(path: Path, root: Path | None) -> bool:
+    """Whether ``path`` lies in a vendored folder below ``root`` (``_VENDORED_FOLDERS``)."""
+    parts = path.parts[len(root.parts):-1] if root is not None and path.parts[:len(root.parts)] == root.parts \
+        else ()
+    return any(part.lower() in _VENDORED_FOLDERS for part in parts)
+
+
+_DATA_FOLDERS = frozenset({"data", "testdata", "test_data", "test-data", "fixtures", "fixture"})
 
 
 def marker_excluded(declaration: Declaration, markers: Mapping[str, str] | None) -> bool:
@@ -83,7 +96,7 @@ class Trust:
 
     __slots__ = ("_declared", "_direct", "_direct_names", "_files", "_holding", "_in_tests", "_index", "_lines",
                  "_markers", "_optional", "_own", "_provided", "_pyproject_toml", "_root", "_scripts", "_tests",
-                 "_usage", "_workspace")
+                 "_usage", "_vendored", "_workspace")
 
     def __init__(self, usage: Usage, index: ModuleIndex, python: str | None,
                  in_tests: Callable[[Path], bool] | None = None, root: Path | None = None,
@@ -106,6 +119,7 @@ class Trust:
         self._lines: dict[Path, list[bytes]] = {}
         self._in_tests = in_tests
         self._tests: dict[Path, bool] = {}
+        self._vendored: dict[Path, bool] = {}  # a folder → whether it is vendored code
 
     @property
     def markers(self) -> Mapping[str, str] | None:
@@ -177,11 +191,16 @@ class Trust:
         """Why this import of a module that is not installed is only a hint, or ``None``."""
         if item.statement.fallback:
             return "it is an except ImportError fallback, tried only when the import before it failed"
+        if self.in_vendored(item.file):
+            return "in vendored code (another project's copy inside this one, whose imports that project guards)"
         if item.statement.in_function and _typed_here(item):
             return "imported lazily, inside a function, and under if TYPE_CHECKING in this file: an optional module"
         if wanted is not None:
             if self.excluded(wanted):
                 return f"declared for {wanted.marker.strip() if wanted.marker else ''} only, not for this venv"
+            if in_separate_environment(wanted):
+                tool = "Hatch" if wanted.declaration_set.startswith("hatch") else "tox"
+                return f"declared for {wanted.declaration_set}, an environment {tool} makes apart from this venv"
             return None
         script = self._script_modules(item.file)
         if script is not None and (item.top in script or _slim_of(item.top, script)):
@@ -280,6 +299,14 @@ class Trust:
                 found.append(conftest)
             folder = folder.parent
         return found
+
+    def in_vendored(self, path: Path) -> bool:
+        """Whether ``path`` is in a vendored folder of the project (``vendored``), once per folder."""
+        folder = path.parent
+        answer = self._vendored.get(folder)
+        if answer is None:
+            answer = self._vendored[folder] = vendored(path, self._root)
+        return answer
 
     def _in_test(self, path: Path) -> bool:
         if self._in_tests is None:

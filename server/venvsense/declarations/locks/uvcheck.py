@@ -406,7 +406,13 @@ def _differences(lock: Lock, label: str, what: str, current: Sequence[_Req], loc
                  member: _Member, python: SpecifierSet | None, list_key: Key) -> Iterator[Staleness]:
     unmatched = list(locked)
     added: list[_Req] = []
+    seen: list[_Req] = []
     for requirement in current:
+        # uv records a requirement once however often the list holds it: a group that includes two groups which
+        # both hold `pyyaml>=5.3` (fastapi's dev = docs + tests) has it once in the lock
+        if any(_same(requirement, other, python) for other in seen):
+            continue
+        seen.append(requirement)
         match = next((other for other in unmatched if _same(requirement, other, python)), None)
         if match is None:
             added.append(requirement)
@@ -421,8 +427,17 @@ def _differences(lock: Lock, label: str, what: str, current: Sequence[_Req], loc
                         member.positions.entry_range(key))
 
 
+# sources whose locked requirement carries no version specifier: uv records a workspace member, a folder, a git
+# repository or an archive by where it is (pydantic's `pydantic-core==2.48.0` from its workspace is locked as
+# `{ name = "pydantic-core", editable = "pydantic-core" }`)
+_PLACED = frozenset({"*", "editable", "virtual", "directory", "path", "git", "url"})
+
+
 def _same(left: _Req, right: _Req, python: SpecifierSet | None) -> bool:
-    if left.name != right.name or left.extras != right.extras or left.specifier != right.specifier:
+    if left.name != right.name or left.extras != right.extras:
+        return False
+    if left.specifier != right.specifier and not (
+            (left.source in _PLACED or right.source in _PLACED) and not (left.specifier and right.specifier)):
         return False
     if "*" not in (left.source, right.source) and left.source != right.source:
         return False

@@ -62,12 +62,32 @@ def read_pyproject(path: Path, text: str | None = None, *, parsed: TomlFile | No
     read_dependency_groups(document)
     if document.table(("tool",)) is not None:
         read_uv_dev_dependencies(document)
+        if document.lookup(("tool", "hatch", "envs")) is not None:
+            from venvsense.declarations.pyproject.hatch import read_hatch_envs  # only for Hatch's projects
+
+            read_hatch_envs(document, ("tool", "hatch"))
         if document.table(("tool", "poetry")) is not None:
             from venvsense.declarations.pyproject.poetry import read_poetry  # only for Poetry projects
 
             read_poetry(document, project)
         apply_uv_sources(document)  # last: it gives a source only to declarations that have none yet
+    _read_hatch_toml(path.parent / "hatch.toml", manifest)
     return manifest
+
+
+def _read_hatch_toml(path: Path, manifest: Manifest) -> None:
+    """The environments of Hatch's own configuration file beside ``pyproject.toml`` (``declarations.pyproject.
+    hatch``): part of the manifest, its declarations in that file; a file that does not parse says nothing
+    here (Hatch would say it)."""
+    if not path.is_file():
+        return
+    parsed = read_toml(path)
+    if parsed.text is None or parsed.data is None or not isinstance(parsed.data.get("envs"), dict):
+        return
+    from venvsense.declarations.pyproject.hatch import read_hatch_envs
+
+    manifest.files.append(path)
+    read_hatch_envs(PyprojectDocument(path, parsed.text, parsed.data, manifest), ())
 
 
 # ---------------------------------------------------------------------------------------------------------
