@@ -51,6 +51,9 @@ WATCH_GLOBS = (
     "**/setup.cfg",
     "**/.python-version",
     "**/Pipfile",
+    # what tox's and Hatch's environments declare (``declarations.tox``, ``declarations.pyproject.hatch``)
+    "**/tox.ini",
+    "**/hatch.toml",
     # lock files (``declarations.locks.LOCK_NAMES``, which a test compares): a pull, a branch switch or
     # ``uv lock`` in a terminal changes them, and the venv's standing with them
     "**/uv.lock",

@@ -56,6 +56,30 @@ async def test_file_watching_is_registered_only_when_the_client_supports_it(make
         assert any("cannot watch files" in m.message for m in session.client.log_messages)
 
 
+async def test_tox_ini_and_hatch_toml_changed_on_disk_are_read_again(make_project: ProjectMaker,
+                                                                     workspace: Path) -> None:
+    # what tox's and Hatch's environments declare is read from those files: a change to them (a pull, an edit
+    # elsewhere) is a change to the project's declarations
+    root = make_project(requirements=None, venv=False, files={
+        "pyproject.toml": '[project]\nname = "tool"\nversion = "1"\ndependencies = []\n',
+        "tox.ini": "[testenv]\ndeps = pytest\n",
+        "tests/test_tool.py": "import pytest\nimport responses\nimport trustme\n",
+    })
+    test_file = root / "tests" / "test_tool.py"
+    async with lsp_session(workspace, watch=True) as session:
+        session.open(test_file)
+        await session.wait_codes(test_file, lambda codes: codes == ["VS302", "VS302"])
+        (registration,) = await session.wait_for(lambda: session.registrations)
+        assert {"**/tox.ini", "**/hatch.toml"} <= watched_globs(registration)
+        for name, text in (("tox.ini", "[testenv]\ndeps =\n    pytest\n    responses\n"),
+                           ("hatch.toml", '[envs.hatch-test]\nextra-dependencies = ["trustme"]\n')):
+            (root / name).write_text(text, encoding="utf-8")
+            session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+                types.FileEvent(uri=(root / name).as_uri(), type=types.FileChangeType.Created if name ==
+                                "hatch.toml" else types.FileChangeType.Changed)]))
+            await session.wait_codes(test_file, lambda codes, n=name: codes == (["VS302"] if n == "tox.ini" else []))
+
+
 async def test_a_burst_of_file_events_causes_one_check(make_project: ProjectMaker, workspace: Path) -> None:
     root = make_project(requirements="beta\n")
     manifest = root / "requirements.txt"
