@@ -131,6 +131,22 @@ if markdown is not None and pygments is not None:
 if markdown is None:
     import other
 """
+_ALIAS = """\
+try:
+    import numpy as np
+except ImportError:
+    np = None
+try:
+    from yaml import CSafeLoader as Loader, dump
+except ImportError:
+    Loader = None
+if np is not None:
+    import numpy.linalg
+if Loader:
+    from yaml import cyaml
+if dump is not None:
+    import yaml.representer
+"""
 _IN_BRACKETS = """\
 values = [
     x
@@ -159,8 +175,9 @@ def _optional(source: str, careful: bool) -> dict[str, bool]:
     (_FLAGS, {"lightning_utilities": False, "numpy": True, "array": False, "fallback_numpy": False, "torch": True,
               "torchvision": True, "pdb": False}),
     (_BOUND, {"markdown": True, "pygments": True, "re": True, "markdown.preprocessors": True, "other": False}),
+    (_ALIAS, {"numpy": True, "yaml": True, "numpy.linalg": True, "yaml.representer": True}),
     (_IN_BRACKETS, {"after": False}),
-], ids=["try-else", "loop-else", "if-else", "not-import-error", "flags", "bound-names", "in-brackets"])
+], ids=["try-else", "loop-else", "if-else", "not-import-error", "flags", "bound-names", "as-names", "in-brackets"])
 def test_imports_under_an_availability_guard_are_optional(source: str, expected: dict[str, bool],
                                                           careful: bool) -> None:
     assert _optional(source, careful) == expected

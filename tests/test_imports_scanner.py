@@ -549,12 +549,15 @@ def reference_imports(tree: ast.AST, text: str | None = None) -> set[Entry]:
                 found.add((alias.lineno, alias.name, 0, optional, type_checking, in_function, False))
                 if optional:
                     bound.add(alias.name.partition(".")[0])
+                    if alias.asname and alias.lineno == node.lineno:  # (the scanner reads a first line's `as`)
+                        bound.add(alias.asname)
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             future = node.level == 0 and module == "__future__"
             found.add((node.lineno, module, node.level, optional, type_checking, in_function, future))
             if optional:
                 bound.update(alias.name for alias in node.names if alias.name != "*")
+                bound.update(alias.asname for alias in node.names if alias.asname and alias.lineno == node.lineno)
         elif isinstance(node, tries):
             body_optional = optional or any(_handler_catches(handler) for handler in node.handlers)  # type: ignore[attr-defined]
             for child in node.body:  # type: ignore[attr-defined]

@@ -36,8 +36,9 @@ from venvsense.text import write_atomically
 
 PERSISTENT_MIN_FILES = 32  # (a workspace member of 300 files holding 20 MB of tests gained nothing at 500)
 # raised whenever a scan would say something else of the same bytes (9: availability guards and a try's `else:`
-# make imports optional), so that scans made by an older scanner are never taken for this one's
-_PERSISTENT_FORMAT = ("venvsense-scan-cache", 9, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
+# make imports optional; 10: so do `as` names the guards test), so that scans made by an older scanner are never
+# taken for this one's
+_PERSISTENT_FORMAT = ("venvsense-scan-cache", 10, tuple(f.name for f in fields(ImportStatement)), sys.byteorder,
                       array("i").itemsize, array("H").itemsize)
 
 

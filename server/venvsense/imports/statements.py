@@ -25,6 +25,7 @@ from venvsense.imports.records import (
     share_names,
     shared_names_get,
 )
+from venvsense.text import lazy_pattern
 
 BLOCK_KEYWORDS = "if|elif|else|try|except|finally|for|while|with|def|class|async|match|case"
 KEYWORDS = BLOCK_KEYWORDS + "|import|from"
@@ -69,6 +70,7 @@ _FROM_PAREN_NAME = re.compile(
 )
 _PAREN_CLOSE = re.compile(rf"{_PAREN_GAP}\)")
 _SPACE_IN_NAME = re.compile(r"[\s\\]+")
+_AS_NAME = lazy_pattern(r"\bas[ \t]+([^\W\d]\w*)")
 _TYPE_CHECKING_TEST = re.compile(
     rf"(?:el)?if{GAP}(?:\({GAP})?(?:{_NAME}{GAP}\.{GAP})?TYPE_CHECKING{GAP}(?:\){GAP})?:"
 )
@@ -173,9 +175,10 @@ class ImportCollector:
         if header[0] != position:
             text = self.text
             type_checking = _TYPE_CHECKING_TEST.match(text, position) is not None
+            found = self.found
             header = self._header = (
                 position, type_checking, condition_at(text, position),
-                not type_checking and header_guard(text, position, keyword, lambda: _optionally_bound(self.found)),
+                not type_checking and header_guard(text, position, keyword, lambda: _optionally_bound(text, found)),
             )
         return header
 
@@ -423,16 +426,21 @@ class ImportCollector:
         return ScanResult.packed(tuple(modules), tuple(names_of), packed, errors, tuple(gates))
 
 
-def _optionally_bound(found: list[tuple[str, int, int, int, tuple[str, ...], Context]]) -> set[str]:
+def _optionally_bound(text: str, found: list[tuple[str, int, int, int, tuple[str, ...], Context]]) -> set[str]:
     """The names bound so far by imports inside a try whose handler catches ImportError (``import a.b`` binds
-    ``a``, ``from m import x`` binds ``x``; an ``as`` name is not known here): what an ``if`` may test."""
+    ``a``, ``from m import x`` binds ``x``, and the ``as`` names on the statement's first line, ``import numpy as
+    np``): what an ``if`` may test."""
     bound: set[str] = set()
-    for module, _, _, _, names, context in found:
+    for module, _, _, stop, names, context in found:
         if any(record.catches for record in context[0]):
             if names:
                 bound.update(name for name in names if name != "*")
             else:
                 bound.add(module.partition(".")[0])
+            line_end = text.find("\n", stop)
+            rest = text[stop:line_end if line_end >= 0 else len(text)].partition("#")[0]
+            if " as " in rest:
+                bound.update(_AS_NAME().findall(rest))
     return bound
 
 
