@@ -106,7 +106,11 @@ class Manifest:
 
 # the declaration sets a tool installs in environments of its own (Hatch's environments, tox's): they say what the
 # code the tool runs imports (such an import is declared), but the project's venv is never judged against them
-SEPARATE_ENVIRONMENTS = ("hatch env ", "tox env ")
+HATCH_ENV = "hatch env "  # `hatch env 'test'`: [tool.hatch.envs.test] (``declarations.pyproject.hatch``)
+TOX_ENV = "tox env "  # `tox env 'lint'`: tox.ini's [testenv:lint] (``declarations.tox``)
+# what `hatch test` installs itself, declared on the hatch-test environment's header: never the project's word
+HATCH_TEST_DEFAULTS = f"{HATCH_ENV}'hatch-test' (what hatch test installs itself)"
+SEPARATE_ENVIRONMENTS = (HATCH_ENV, TOX_ENV)
 
 
 def in_separate_environment(declaration: Declaration) -> bool:

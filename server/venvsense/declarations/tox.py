@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from venvsense.declarations import Manifest, manifest_text
+from venvsense.declarations import TOX_ENV, Manifest, manifest_text
 from venvsense.declarations.pyproject.document import pep508_declaration
 from venvsense.findings import Finding
 from venvsense.text import Position, Range, lazy_pattern
 
 __all__ = ["TOX_ENV", "read_tox_ini"]
 
-TOX_ENV = "tox env "  # how each set's name starts
 _SECTION = lazy_pattern(r"\[\s*(testenv(?::[^\]]*)?)\s*\]\s*(?:[#;].*)?$")
 _DEPS = lazy_pattern(r"deps\s*[=:]\s*")
 _FACTORS = lazy_pattern(r"!?[\w{}.,\-]+(?:,!?[\w{}.,\-]+)*:\s+")

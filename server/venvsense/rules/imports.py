@@ -18,10 +18,8 @@ from venvsense.classify.members import (
     imported_by_enclosing_project,
     imported_by_workspace_members,
 )
-from venvsense.declarations import Declaration, in_separate_environment
+from venvsense.declarations import HATCH_TEST_DEFAULTS, TOX_ENV, Declaration, in_separate_environment
 from venvsense.declarations.locks.model import Lock
-from venvsense.declarations.pyproject.hatch import HATCH_TEST_DEFAULTS
-from venvsense.declarations.tox import TOX_ENV
 from venvsense.dotted import DottedNames
 from venvsense.environment import Environment, Installed
 from venvsense.findings import Finding, Severity, make, make_shared

@@ -48,7 +48,7 @@ from packaging.utils import canonicalize_name
 
 from venvsense.caches import MemoryCache
 from venvsense.classify import ClassifiedImport, Usage
-from venvsense.declarations import Declaration, in_separate_environment
+from venvsense.declarations import HATCH_ENV, Declaration, in_separate_environment
 from venvsense.dotted import DottedNames
 from venvsense.environment import marker_environment
 from venvsense.findings import Finding, Severity, make
@@ -199,7 +199,7 @@ class Trust:
             if self.excluded(wanted):
                 return f"declared for {wanted.marker.strip() if wanted.marker else ''} only, not for this venv"
             if in_separate_environment(wanted):
-                tool = "Hatch" if wanted.declaration_set.startswith("hatch") else "tox"
+                tool = "Hatch" if wanted.declaration_set.startswith(HATCH_ENV) else "tox"
                 return f"declared for {wanted.declaration_set}, an environment {tool} makes apart from this venv"
             return None
         script = self._script_modules(item.file)

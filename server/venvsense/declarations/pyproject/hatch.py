@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from venvsense.declarations import HATCH_ENV, HATCH_TEST_DEFAULTS
 from venvsense.declarations.pyproject.document import PyprojectDocument
 from venvsense.declarations.pyproject.positions import Key
 
 __all__ = ["HATCH_ENV", "HATCH_TEST_DEFAULTS", "read_hatch_envs"]
 
-HATCH_ENV = "hatch env "  # how every such set's name starts
-HATCH_TEST_DEFAULTS = "hatch env 'hatch-test' (what hatch test installs itself)"
 # hatch 1.16's `hatch-test` dependencies (src/hatch/env/internal/test.py), without their version pins (hatch chooses)
 _HATCH_TEST = ("coverage-enable-subprocess", "coverage[toml]", "pytest", "pytest-mock", "pytest-randomly",
                "pytest-rerunfailures", "pytest-xdist[psutil]")
